@@ -1,0 +1,269 @@
+"""Grounded answers: retrieve evidence, ask the model (or extract offline), verify every citation.
+
+The promise: every sentence shown is backed by a paper in the library that says so, or is marked
+unsupported; when the library does not answer, the answer says so and invents nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.citations import SupportScorer, parse_sentences, render, split_sentences, verify
+from assistant.models import (
+    Answer,
+    CitationOut,
+    Hit,
+    Paper,
+    RejectedCitation,
+    SentenceOut,
+)
+
+if TYPE_CHECKING:
+    from assistant.library import Library
+    from assistant.llm import LLMGateway
+    from assistant.prompts import PromptSet
+    from assistant.retrieval import SearchFilters
+
+# A hit is evidence only if its best chunk is this close to the question (MiniLM cosine);
+# unrelated questions score < 0.2 on the sample corpus, on-topic ones > 0.35.
+RELEVANCE_MIN = 0.30
+EXTRACTIVE_SENTENCES = 4
+EXTRACTIVE_MIN = 0.30
+ABSTAIN_TEXT = "The library does not answer this question"
+UNSUPPORTED_MARK = "[unsupported]"
+_ABSTAIN_PATTERN = re.compile(
+    r"^\s*(the (library|evidence|provided (papers|abstracts)) (does|do) not (answer|contain|"
+    r"address|mention|say)|(i )?(cannot|can't|can not) (answer|find)|no (paper|abstract|evidence))",
+    re.IGNORECASE,
+)
+_MAX_ABSTRACT_CHARS = 2500
+
+
+@dataclass
+class Turn:
+    """An earlier question and answer of the same session (for follow-ups)."""
+
+    question: str
+    answer: str
+
+
+def format_evidence(prompts: PromptSet, papers: Sequence[Paper]) -> str:
+    """Evidence as delimited data; markup-like text inside abstracts is neutralised."""
+    items = []
+    for paper in papers:
+        abstract = " ".join(paper.abstract.split())[:_MAX_ABSTRACT_CHARS]
+        items.append(
+            prompts["evidence_item"].render(
+                key=paper.key,
+                title=_defang(paper.title),
+                year=str(paper.year or "unknown"),
+                abstract=_defang(abstract),
+            )
+        )
+    return "\n".join(items)
+
+
+def _defang(text: str) -> str:
+    # an abstract must not be able to close the evidence block or open a fake paper
+    return text.replace("<", "‹").replace(">", "›")
+
+
+class Asker:
+    """Answers questions over a library; used the same way by the CLI, the TUI and the evals."""
+
+    def __init__(
+        self,
+        library: Library,
+        prompts: PromptSet | None = None,
+        gateway: LLMGateway | None = None,
+        verify_citations: bool = True,
+    ) -> None:
+        from assistant.prompts import PromptSet
+
+        self.library = library
+        self.prompts = prompts or PromptSet(library.settings.data_dir)
+        self.gateway = gateway
+        self.verify_citations = verify_citations
+        self.scorer = SupportScorer(library.embedder)
+
+    def evidence(
+        self, question: str, k: int, filters: SearchFilters | None, history: Sequence[Turn] = ()
+    ) -> list[Hit]:
+        query = question if not history else f"{history[-1].question} {question}"
+        hits = self.library.search(query, k, filters)
+        return [h for h in hits if (h.dense_similarity or 0.0) >= RELEVANCE_MIN]
+
+    def ask(
+        self,
+        question: str,
+        k: int = 8,
+        filters: SearchFilters | None = None,
+        history: Sequence[Turn] = (),
+        on_token: Callable[[str], None] | None = None,
+        on_restart: Callable[[], None] | None = None,
+    ) -> Answer:
+        from assistant.errors import UsageError
+
+        if not question or not question.strip():
+            raise UsageError("the question is empty")
+        started = time.perf_counter()
+        hits = self.evidence(question, k, filters, history)
+        if self.gateway is None:
+            answer = self._extractive(question, hits)
+        elif not hits:
+            answer = self._abstain(question, "llm", "no paper in the library is relevant to it")
+            answer.model = self.gateway.model
+        else:
+            answer = self._with_model(question, hits, history, on_token, on_restart)
+        answer.evidence_keys = [h.paper.key for h in hits]
+        answer.latency = time.perf_counter() - started
+        return answer
+
+    # -- modes ----------------------------------------------------------------------------------
+    def _abstain(self, question: str, mode: str, why: str) -> Answer:
+        text = f"{ABSTAIN_TEXT}: {why}."
+        return Answer(
+            question=question,
+            mode=mode,
+            answer=text,
+            sentences=[SentenceOut(text=text, citations=[], supported=False)],
+            abstained=True,
+        )
+
+    def _messages(self, question: str, papers: Sequence[Paper], history: Sequence[Turn]):  # noqa: ANN202
+        evidence = format_evidence(self.prompts, papers)
+        if history:
+            past = "\n".join(f"Q: {t.question}\nA: {t.answer}" for t in history[-3:])
+            user = self.prompts["followup"].render(
+                question=question, evidence=evidence, history=past
+            )
+            names = ("system", "followup", "evidence_item")
+        else:
+            user = self.prompts["answer"].render(question=question, evidence=evidence)
+            names = ("system", "answer", "evidence_item")
+        messages = [
+            {"role": "system", "content": self.prompts["system"].text},
+            {"role": "user", "content": user},
+        ]
+        return messages, self.prompts.hash_of(*names)
+
+    def _with_model(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        history: Sequence[Turn],
+        on_token: Callable[[str], None] | None,
+        on_restart: Callable[[], None] | None,
+    ) -> Answer:
+        assert self.gateway is not None
+        papers = [h.paper for h in hits]
+        messages, prompt_hash = self._messages(question, papers, history)
+        result = self.gateway.chat(messages, on_token=on_token, on_restart=on_restart)
+        base = {"model": result.model, "usage": result.usage, "prompt_hash": prompt_hash}
+        text = result.text.strip()
+        if result.complete and _ABSTAIN_PATTERN.match(text) and "[@" not in text:
+            answer = self._abstain(question, "llm", "the evidence does not cover it")
+            answer.model, answer.usage, answer.prompt_hash = base.values()
+            answer.first_token_latency = result.first_token_latency
+            return answer
+        answer = self._verified(question, "llm", text, {p.key for p in papers})
+        answer.model, answer.usage, answer.prompt_hash = base.values()
+        answer.first_token_latency = result.first_token_latency
+        if not result.complete:
+            answer.incomplete = True
+            answer.problem = result.problem
+            answer.note = f"Incomplete answer: {result.problem}."
+        elif result.problem:
+            answer.note = f"Note: {result.problem}."
+        if result.complete and not answer.citations:
+            # malformed or uncited output: nothing can be verified, so answer from the evidence
+            fallback = self._extractive(question, hits)
+            fallback.mode = "llm"
+            fallback.model, fallback.usage, fallback.prompt_hash = base.values()
+            fallback.rejected_citations = answer.rejected_citations
+            fallback.note = (
+                "The model's reply had no verifiable citations; showing sentences quoted from "
+                "the most relevant abstracts instead."
+            )
+            return fallback
+        return answer
+
+    def _verified(self, question: str, mode: str, text: str, evidence_keys: set[str]) -> Answer:
+        parsed = parse_sentences(text)
+        scorer = self.scorer if self.verify_citations else None
+        check = verify(parsed, self._lookup, evidence_keys, scorer)
+        if not self.verify_citations:  # teeth test: pretend every citation is fine
+            check = _unverified(parsed)
+        sentences = [SentenceOut(text=s.text, citations=s.citations, supported=s.supported)
+                     for s in check.sentences]  # fmt: skip
+        return Answer(
+            question=question,
+            mode=mode,
+            answer=render(check.sentences, UNSUPPORTED_MARK),
+            sentences=sentences,
+            citations=[self._citation(k) for k in check.cited_keys],
+            rejected_citations=[
+                RejectedCitation(key=r.key, sentence=r.sentence, reason=r.reason)
+                for r in check.rejected
+            ],
+        )
+
+    def _extractive(self, question: str, hits: Sequence[Hit]) -> Answer:
+        """Offline: the abstract sentences closest to the question, each citing its paper."""
+        if not hits:
+            answer = self._abstain(
+                question, "extractive", "no paper in the library is relevant to it"
+            )
+            answer.note = "Extractive mode (no language model)."
+            return answer
+        embedder = self.library.embedder
+        question_vector = embedder.embed([question])[0]
+        candidates: list[tuple[float, int, str, Paper]] = []
+        for rank, hit in enumerate(hits[:6]):
+            sentences = split_sentences(" ".join(hit.paper.abstract.split()))
+            sentences = [s for s in sentences if 30 <= len(s) <= 600]
+            if not sentences:
+                continue
+            scores = embedder.embed(sentences) @ question_vector
+            best = int(scores.argmax())
+            candidates.append((float(scores[best]), rank, sentences[best], hit.paper))
+        chosen = sorted(
+            (c for c in candidates if c[0] >= EXTRACTIVE_MIN), key=lambda c: (-c[0], c[1])
+        )[:EXTRACTIVE_SENTENCES]
+        if not chosen:
+            answer = self._abstain(
+                question, "extractive", "no abstract sentence addresses it closely enough"
+            )
+            answer.note = "Extractive mode (no language model)."
+            return answer
+        text = " ".join(f"{sentence.rstrip()} [@{paper.key}]" for _, _, sentence, paper in chosen)
+        answer = self._verified(question, "extractive", text, {h.paper.key for h in hits})
+        answer.note = (
+            "Extractive answer (no language model): sentences quoted from the most relevant "
+            "abstracts."
+        )
+        return answer
+
+    def _lookup(self, key: str) -> Paper | None:
+        index = self.library.index()
+        position = index.position.get(key)
+        return index.papers[position] if position is not None else None
+
+    def _citation(self, key: str) -> CitationOut:
+        paper = self._lookup(key)
+        assert paper is not None
+        return CitationOut(key=key, title=paper.title, year=paper.year)
+
+
+def _unverified(parsed: Sequence[tuple[str, list[str]]]):  # noqa: ANN202
+    from assistant.citations import CitedSentence, Verification
+
+    sentences = [CitedSentence(t, list(keys), bool(keys)) for t, keys in parsed]
+    cited: list[str] = []
+    for _, keys in parsed:
+        cited.extend(k for k in keys if k not in cited)
+    return Verification(sentences, [], cited)

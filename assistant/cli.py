@@ -1,0 +1,626 @@
+"""The `litreview` command: parses options, calls the core, renders tables or prints JSON.
+
+Heavy modules (chromadb, onnxruntime, pydantic models) are imported inside the commands so that
+`litreview --help` stays fast. stdout carries results; stderr carries progress and errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from assistant.library import Library
+    from assistant.retrieval import SearchFilters
+
+app = typer.Typer(
+    name="litreview",
+    help="Literature review assistant: a searchable library of paper abstracts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state: dict[str, Any] = {"debug": False}
+F = TypeVar("F", bound=Callable[..., Any])
+
+YearOpt = Annotated[str | None, typer.Option("--year", help="A year (2023) or range (2022..2024).")]
+AuthorOpt = Annotated[
+    list[str] | None, typer.Option("--author", help="Author name substring (repeatable).")
+]
+CategoryOpt = Annotated[
+    list[str] | None, typer.Option("--category", help="Category, e.g. cs.CR or CR (repeatable).")
+]
+SourceOpt = Annotated[
+    list[str] | None, typer.Option("--source", help="Source file name substring (repeatable).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"litreview: {message}\n")
+
+
+def handle_errors(func: F) -> F:
+    """Turn the project's errors into one line on stderr and an exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from assistant.errors import LitreviewError
+
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except LitreviewError as error:
+            _err(str(error))
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            _err("interrupted; the library is unchanged or fully updated")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+        except Exception as error:  # a bug: one line unless --debug
+            if _state["debug"]:
+                raise
+            _err(f"unexpected error: {type(error).__name__}: {error} (rerun with --debug)")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def main(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Library location (env LITREVIEW_DATA_DIR).", envvar=None),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Literature review assistant: a searchable library of paper abstracts."""
+    _state["debug"] = debug
+    if data_dir is not None:
+        # one source of truth: the settings and the config-file lookup both read this variable
+        os.environ["LITREVIEW_DATA_DIR"] = str(data_dir.expanduser().resolve())
+
+
+def _library() -> Library:
+    from assistant.settings import load_settings
+
+    return _library_from(load_settings())
+
+
+def _library_from(settings: Any) -> Library:
+    from assistant.library import Library
+
+    return Library(settings)
+
+
+def _filters(
+    year: str | None,
+    author: list[str] | None,
+    category: list[str] | None,
+    source: list[str] | None,
+) -> SearchFilters:
+    from assistant.retrieval import SearchFilters
+
+    return SearchFilters.build(year, author or [], category or [], source or [])
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+class _RichProgress:
+    """Draws the core's progress reports as rich bars on stderr."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        class _Rate(TextColumn):
+            def render(self, task: Any) -> Any:  # papers per second
+                from rich.text import Text
+
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed:5.1f}/s" if speed else "   -  /s", style="cyan")
+
+        self._progress = Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            _Rate(""),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self._task: Any = None
+
+    def __enter__(self) -> _RichProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def stage(self, description: str, total: int | None) -> None:
+        self._task = self._progress.add_task(description, total=total)
+
+    def advance(self, amount: int = 1) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, amount)
+
+
+@app.command()
+@handle_errors
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories.")] = None,
+    sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled corpus.")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="seed, bibtex, ris, csv, jsonl or atom (default: detect)."),
+    ] = None,
+    field_map: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="CSV column for a field, e.g. abstract=Summary (repeatable)."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the good records, list the bad ones.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import papers (merging duplicates) and embed them into the library."""
+    from assistant.errors import UsageError
+
+    mapping: dict[str, str] = {}
+    for item in field_map or []:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise UsageError(f"--map {item!r}: use FIELD=COLUMN, e.g. abstract=Summary")
+        mapping[field.strip()] = column.strip()
+    library = _library()
+    show_progress = sys.stderr.isatty() and not as_json
+    if show_progress:
+        with _RichProgress() as progress:
+            report = library.ingest(
+                paths or [], sample, fmt, mapping or None, skip_invalid, progress
+            )
+    else:
+        report = library.ingest(paths or [], sample, fmt, mapping or None, skip_invalid)
+    for skipped in report.skipped:
+        _err(f"skipped {skipped}")
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    rate = report.embedded_chunks / report.embed_seconds if report.embed_seconds else 0.0
+    sys.stdout.write(
+        f"Parsed {report.parsed} records from {len(report.files)} file(s); "
+        f"library: {report.papers_after} papers "
+        f"({report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.merged_duplicates} duplicate records merged).\n"
+        f"Embedded {report.embedded_chunks} chunks"
+        + (f" at {rate:.1f} chunks/s" if rate else "")
+        + f", reused {report.reused_chunks}; {report.seconds:.1f} s.\n"
+    )
+    if report.skipped:
+        sys.stdout.write(f"Skipped {len(report.skipped)} invalid record(s) (listed on stderr).\n")
+
+
+def _hit_table(title: str, rows: list[dict[str, Any]], score: bool) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, expand=True)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("key", style="cyan", no_wrap=True)
+    table.add_column("year", no_wrap=True)
+    table.add_column("title", ratio=3)
+    table.add_column("authors", ratio=1)
+    if score:
+        table.add_column("score", justify="right", no_wrap=True)
+    for n, row in enumerate(rows, 1):
+        authors = ", ".join(row["authors"][:3]) + (" et al." if len(row["authors"]) > 3 else "")
+        year = f"{row['year']}{'*' if row['year_inferred'] else ''}" if row["year"] else ""
+        title_text = row["title"] + (" (derived)" if row["title_derived"] else "")
+        cells = [str(n), row["key"], year, title_text, authors]
+        if score:
+            cells.append(f"{row['score']:.4f}")
+        table.add_row(*cells)
+    return table
+
+
+def _read_queries(path: Path) -> list[tuple[str, str]]:
+    from assistant.errors import InputError
+    from assistant.ingest.detect import read_text
+
+    queries = []
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(path.name, f"not JSON: {exc.msg}", number) from None
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise InputError(path.name, 'each line needs {"id": ..., "text": "..."}', number)
+        if not item["text"].strip():
+            raise InputError(path.name, "the query text is empty", number)
+        queries.append((str(item.get("id", number)), item["text"]))
+    if not queries:
+        raise InputError(path.name, "no queries in the file")
+    return queries
+
+
+@app.command()
+@handle_errors
+def search(
+    query: Annotated[str | None, typer.Argument(help="What to look for.")] = None,
+    k: Annotated[int, typer.Option("--k", help="How many papers.")] = 10,
+    queries: Annotated[
+        Path | None, typer.Option("--queries", help='JSONL file of {"id", "text"} lines.')
+    ] = None,
+    year: YearOpt = None,
+    author: AuthorOpt = None,
+    category: CategoryOpt = None,
+    source: SourceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hybrid (semantic + keyword) search over the library."""
+    from assistant.errors import UsageError
+
+    filters = _filters(year, author, category, source)
+    library = _library()
+    if queries is not None:
+        if query:
+            raise UsageError("give a QUERY or --queries FILE, not both")
+        items = _read_queries(queries)
+        results = library.search_many([text for _, text in items], k, filters)
+        for (query_id, text), hits in zip(items, results):
+            line = {"id": query_id, "query": text, "hits": [h.public_dict() for h in hits]}
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return
+    if query is None or not query.strip():
+        raise UsageError("the query is empty: litreview search 'your topic'")
+    hits = library.search(query, k, filters)
+    rows = [h.public_dict() for h in hits]
+    if as_json:
+        _print_json({"query": query, "hits": rows})
+        return
+    from rich.console import Console
+
+    if not rows:
+        _err("no matching papers" + ("" if library.index().papers else "; the library is empty"))
+        return
+    Console().print(_hit_table(f"Search: {query}", rows, score=True))
+
+
+@app.command("library")
+@handle_errors
+def library_cmd(
+    year: YearOpt = None,
+    author: AuthorOpt = None,
+    category: CategoryOpt = None,
+    source: SourceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List every paper in the library."""
+    filters = _filters(year, author, category, source)
+    papers = [p for p in _library().papers() if filters.accepts(p)]
+    if as_json:
+        _print_json([p.public_dict() for p in papers])
+        return
+    from rich.console import Console
+
+    rows = [{**p.public_dict(), "score": 0.0} for p in papers]
+    Console().print(_hit_table(f"Library: {len(rows)} papers", rows, score=False))
+
+
+@app.command()
+@handle_errors
+def show(
+    key: Annotated[str, typer.Argument(help="Citation key.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one paper in full."""
+    paper = _library().get(key)
+    if as_json:
+        _print_json(paper.public_dict())
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    lines = [
+        f"[bold]{escape(paper.title)}[/bold]"
+        + (" [dim](derived title)[/dim]" if paper.title_derived else "")
+    ]
+    if paper.authors:
+        more = " et al." if paper.authors_truncated else ""
+        lines.append(escape(", ".join(paper.authors)) + more)
+    facts = []
+    if paper.year:
+        facts.append(f"{paper.year}{' (inferred)' if paper.year_inferred else ''}")
+    if paper.date:
+        facts.append(paper.date)
+    if paper.venue:
+        facts.append(paper.venue)
+    if paper.categories:
+        facts.append(", ".join(paper.categories))
+    if paper.url:
+        facts.append(paper.url)
+    if facts:
+        lines.append("[dim]" + escape(" · ".join(facts)) + "[/dim]")
+    lines.append("")
+    lines.append(escape(paper.abstract or "(no abstract)"))
+    lines.append("")
+    sources = "; ".join(f"{s.file} #{s.position}" for s in paper.sources)
+    lines.append(f"[dim]sources: {escape(sources)}[/dim]")
+    Console().print(Panel("\n".join(lines), title=f"[cyan]{paper.key}[/cyan]", expand=True))
+
+
+@app.command()
+@handle_errors
+def remove(key: Annotated[str, typer.Argument(help="Citation key.")]) -> None:
+    """Remove a paper from the library."""
+    paper = _library().remove(key)
+    sys.stdout.write(f"Removed {paper.key}: {paper.title}\n")
+
+
+@app.command()
+@handle_errors
+def stats(as_json: JsonOpt = False) -> None:
+    """Counts: papers, records, merges, chunks, sources, years."""
+    data = _library().stats()
+    if as_json:
+        _print_json(data)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Library", show_header=False)
+    for name in ("papers", "records", "merged", "derived_titles", "chunks", "store",
+                 "embedding_model", "revision"):  # fmt: skip
+        table.add_row(name, str(data[name]))
+    table.add_row("sources", "\n".join(f"{f}: {n}" for f, n in data["sources"].items()))
+    table.add_row("years", ", ".join(f"{y}: {n}" for y, n in data["years"].items()))
+    Console().print(table)
+
+
+@app.command()
+@handle_errors
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="bibtex, jsonl or csv.")] = "bibtex",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Export the library as BibTeX, JSONL or CSV."""
+    from assistant import export as exporters
+    from assistant.errors import UsageError
+
+    writers = {"bibtex": exporters.to_bibtex, "jsonl": exporters.to_jsonl, "csv": exporters.to_csv}
+    if fmt not in writers:
+        raise UsageError(f"--format {fmt!r}: use bibtex, jsonl or csv")
+    text = writers[fmt](_library().papers())
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write: {exc.strerror}") from None
+    _err(f"wrote {out}")
+
+
+@app.command()
+@handle_errors
+def reindex() -> None:
+    """Re-embed the whole library with this version's embedding model."""
+    library = _library()
+    if sys.stderr.isatty():
+        with _RichProgress() as progress:
+            report = library.reindex(progress)
+    else:
+        report = library.reindex()
+    sys.stdout.write(
+        f"Re-embedded {report.papers_after} papers ({report.embedded_chunks} chunks) "
+        f"in {report.seconds:.1f} s.\n"
+    )
+
+
+def _print_answer_tail(answer: Any, streamed: bool) -> None:
+    """After the answer: the verified text (if it changed), sources, rejections, notes."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console()
+    if streamed:
+        sys.stdout.write("\n")
+        if answer.rejected_citations or any(not s.supported for s in answer.sentences):
+            console.print("\n[bold]Verified answer[/bold]")
+            console.print(escape(answer.answer), highlight=False)
+    else:
+        console.print(escape(answer.answer), highlight=False)
+    if answer.note:
+        console.print(f"[dim]{escape(answer.note)}[/dim]")
+    if answer.citations:
+        console.print("\n[bold]Sources[/bold]")
+        for citation in answer.citations:
+            console.print(
+                f"  [cyan]@{escape(citation.key)}[/cyan]  {escape(citation.title)} "
+                f"({citation.year or 'n.d.'})",
+                highlight=False,
+            )
+    if answer.rejected_citations:
+        console.print("\n[bold yellow]Rejected citations[/bold yellow]")
+        for rejected in answer.rejected_citations:
+            console.print(
+                f"  @{escape(rejected.key)}: {rejected.reason} "
+                f"[dim]({escape(rejected.sentence[:80])})[/dim]",
+                highlight=False,
+            )
+    mode = f"model {answer.model}" if answer.mode == "llm" else "extractive, offline"
+    console.print(f"[dim]{mode} · {answer.latency:.1f} s[/dim]")
+
+
+@app.command()
+@handle_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question about the library.")],
+    k: Annotated[int, typer.Option("--k", help="How many papers to use as evidence.")] = 8,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Extractive answer, no language model.")
+    ] = False,
+    model: Annotated[str | None, typer.Option("--model", help="Model name.")] = None,
+    session: Annotated[
+        str | None, typer.Option("--session", help="Continue (or start) a named session.")
+    ] = None,
+    year: YearOpt = None,
+    author: AuthorOpt = None,
+    category: CategoryOpt = None,
+    source: SourceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question from the library, citing papers; every citation is verified."""
+    from assistant.answer import Asker, Turn
+    from assistant.history import History
+    from assistant.llm import LLMGateway, endpoint_configured
+    from assistant.settings import load_settings
+
+    filters = _filters(year, author, category, source)
+    settings = load_settings(model=model)
+    library = _library_from(settings)
+    gateway = None if offline or not endpoint_configured(settings) else LLMGateway(settings)
+    asker = Asker(library, gateway=gateway)
+    history = History(settings.data_dir)
+    turns = []
+    if session:
+        turns = [Turn(a.question, a.answer) for a in history.answers(session)]
+    streamed = gateway is not None and not as_json
+
+    def on_token(token: str) -> None:
+        sys.stdout.write(token)
+        sys.stdout.flush()
+
+    def on_restart() -> None:
+        sys.stdout.write("\n[stream interrupted; retrying]\n")
+
+    answer = asker.ask(
+        question,
+        k,
+        filters,
+        turns,
+        on_token=on_token if streamed else None,
+        on_restart=on_restart if streamed else None,
+    )
+    answer.session = session
+    history.record(session or "default", answer)
+    if as_json:
+        _print_json(answer.public_dict())
+    else:
+        _print_answer_tail(answer, streamed)
+    if answer.incomplete:
+        _err(f"the answer is incomplete: {answer.problem}")
+        raise typer.Exit(6)
+
+
+history_app = typer.Typer(help="Past sessions: list them, or export one.", no_args_is_help=False)
+app.add_typer(history_app, name="history")
+
+
+@history_app.callback(invoke_without_command=True)
+@handle_errors
+def history_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List sessions (newest first)."""
+    if ctx.invoked_subcommand:
+        return
+    from assistant.history import History
+    from assistant.settings import load_settings
+
+    sessions = History(load_settings().data_dir).sessions()
+    if as_json:
+        _print_json([s.as_dict() for s in sessions])
+        return
+    from datetime import datetime
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Sessions")
+    for column in ("session", "turns", "updated", "last question"):
+        table.add_column(column)
+    for s in sessions:
+        when = datetime.fromtimestamp(s.updated).strftime("%Y-%m-%d %H:%M")
+        table.add_row(s.name, str(s.turns), when, s.last_question[:70])
+    Console().print(table)
+
+
+@history_app.command("export")
+@handle_errors
+def history_export(
+    name: Annotated[str, typer.Argument(help="Session name.")],
+    out: Annotated[Path, typer.Option("--out", help="Markdown file to write.")],
+) -> None:
+    """Export a session as Markdown (Pandoc citations) plus a JSON sidecar."""
+    from assistant.history import History
+    from assistant.settings import load_settings
+
+    markdown, sidecar = History(load_settings().data_dir).export_markdown(name, out)
+    _err(f"wrote {markdown} and {sidecar}")
+
+
+config_app = typer.Typer(help="Show the settings in force.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+@handle_errors
+def config_show(as_json: JsonOpt = False) -> None:
+    """The settings in force (the API key only as set/unset)."""
+    from assistant.llm import DEFAULT_MODEL, describe_endpoint, endpoint_configured
+    from assistant.locations import config_file
+    from assistant.settings import load_settings
+
+    settings = load_settings()
+    data = {
+        "data_dir": str(settings.data_dir),
+        "config_file": str(config_file(settings.data_dir)),
+        "chroma_url": settings.chroma_url,
+        "collection": settings.collection,
+        "model": settings.model or DEFAULT_MODEL,
+        "endpoint": describe_endpoint(settings) if endpoint_configured(settings) else None,
+        "api_key": "set" if settings.openai_api_key else "unset",
+        "llm_timeout": settings.llm_timeout,
+        "llm_max_retries": settings.llm_max_retries,
+        "retrieval": settings.retrieval.model_dump(),
+    }
+    if as_json:
+        _print_json(data)
+        return
+    for name, value in data.items():
+        sys.stdout.write(f"{name}: {value}\n")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    run()

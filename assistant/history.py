@@ -1,0 +1,167 @@
+"""Session history in SQLite (`history.db` in the data dir), with small named migrations.
+
+Every question asked is logged with its evidence, answer, rejected citations, model, prompt hash,
+tokens and latency, so a session can be continued, reopened and exported.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import NotFoundError, UsageError
+from assistant.models import Answer
+
+
+def _m001_sessions(db: sqlite3.Connection) -> None:
+    db.execute(
+        "CREATE TABLE sessions "
+        "(name TEXT PRIMARY KEY, created REAL NOT NULL, updated REAL NOT NULL)"
+    )
+    db.execute(
+        """CREATE TABLE turns (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session TEXT NOT NULL REFERENCES sessions(name) ON DELETE CASCADE,
+            created REAL NOT NULL,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            answer_json TEXT NOT NULL,
+            evidence_keys TEXT NOT NULL,
+            rejected_json TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            model TEXT,
+            prompt_hash TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            latency REAL
+        )"""
+    )
+    db.execute("CREATE INDEX turns_by_session ON turns(session, id)")
+
+
+def _m002_turn_flags(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE turns ADD COLUMN abstained INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE turns ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_sessions, _m002_turn_flags]
+
+
+@dataclass
+class SessionSummary:
+    name: str
+    created: float
+    updated: float
+    turns: int
+    last_question: str
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+class History:
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / "history.db"
+        self.db = sqlite3.connect(self.path)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY)")
+        done = {row[0] for row in self.db.execute("SELECT name FROM _migrations")}
+        for migration in MIGRATIONS:
+            if migration.__name__ not in done:
+                with self.db:
+                    migration(self.db)
+                    self.db.execute("INSERT INTO _migrations VALUES (?)", (migration.__name__,))
+
+    def record(self, session: str, answer: Answer) -> None:
+        now = time.time()
+        with self.db:
+            self.db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET updated = excluded.updated",
+                (session, now, now),
+            )
+            self.db.execute(
+                """INSERT INTO turns (session, created, question, answer, answer_json,
+                   evidence_keys, rejected_json, mode, model, prompt_hash, prompt_tokens,
+                   completion_tokens, latency, abstained, incomplete)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    session,
+                    now,
+                    answer.question,
+                    answer.answer,
+                    answer.model_dump_json(),
+                    json.dumps(answer.evidence_keys),
+                    json.dumps([r.model_dump() for r in answer.rejected_citations]),
+                    answer.mode,
+                    answer.model,
+                    answer.prompt_hash,
+                    answer.usage.get("prompt_tokens"),
+                    answer.usage.get("completion_tokens"),
+                    answer.latency,
+                    int(answer.abstained),
+                    int(answer.incomplete),
+                ),
+            )
+
+    def sessions(self) -> list[SessionSummary]:
+        rows = self.db.execute(
+            """SELECT s.name, s.created, s.updated, COUNT(t.id) AS turns,
+                      (SELECT question FROM turns WHERE session = s.name ORDER BY id DESC LIMIT 1)
+               FROM sessions s LEFT JOIN turns t ON t.session = s.name
+               GROUP BY s.name ORDER BY s.updated DESC"""
+        ).fetchall()
+        return [SessionSummary(r[0], r[1], r[2], r[3], r[4] or "") for r in rows]
+
+    def answers(self, session: str) -> list[Answer]:
+        rows = self.db.execute(
+            "SELECT answer_json FROM turns WHERE session = ? ORDER BY id", (session,)
+        ).fetchall()
+        return [Answer.model_validate_json(r[0]) for r in rows]
+
+    def require(self, session: str) -> list[Answer]:
+        answers = self.answers(session)
+        if not answers:
+            raise NotFoundError(f"no session named {session!r} (see `litreview history`)")
+        return answers
+
+    def export_markdown(self, session: str, out: Path) -> tuple[Path, Path]:
+        """`out` (Markdown, Pandoc citations) and `out` with `.json` (the full answers)."""
+        answers = self.require(session)
+        lines = [f"# Session: {session}", ""]
+        for n, answer in enumerate(answers, 1):
+            lines += [f"## {n}. {answer.question}", "", answer.answer, ""]
+            if answer.note:
+                lines += [f"*{answer.note}*", ""]
+            if answer.citations:
+                lines.append("Sources:")
+                lines += [f"- [@{c.key}] {c.title} ({c.year or 'n.d.'})" for c in answer.citations]
+                lines.append("")
+            if answer.rejected_citations:
+                lines.append("Rejected citations:")
+                lines += [f"- @{r.key}: {r.reason}" for r in answer.rejected_citations]
+                lines.append("")
+        sidecar = out.with_suffix(".json")
+        try:
+            out.write_text("\n".join(lines), encoding="utf-8")
+            sidecar.write_text(
+                json.dumps(
+                    {"session": session, "answers": [a.public_dict() for a in answers]}, indent=2
+                ),
+                encoding="utf-8",
+            )
+        except OSError as exc:
+            raise UsageError(f"{out}: cannot write: {exc.strerror}") from None
+        return out, sidecar
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,90 @@
+"""Parsing user files into Paper records: format detection and dispatch to one module per format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.errors import InputError
+from assistant.models import Paper
+
+FORMATS = ("seed", "bibtex", "ris", "csv", "jsonl", "atom")
+_MAX_SKIPS = 10_000
+
+
+def _parse(fmt: str, text: str, name: str, field_map: dict[str, str] | None) -> list[Paper]:
+    if fmt == "seed":
+        from assistant.ingest.pages import parse_seed_page
+
+        return parse_seed_page(text, name)
+    if fmt == "bibtex":
+        from assistant.ingest.bibtex import parse_bibtex
+
+        return parse_bibtex(text, name)
+    if fmt == "ris":
+        from assistant.ingest.ris import parse_ris
+
+        return parse_ris(text, name)
+    if fmt == "csv":
+        from assistant.ingest.tabular import parse_csv
+
+        return parse_csv(text, name, field_map)
+    if fmt == "jsonl":
+        from assistant.ingest.jsonl import parse_jsonl
+
+        return parse_jsonl(text, name)
+    if fmt == "atom":
+        from assistant.ingest.atom import parse_atom
+
+        return parse_atom(text, name)
+    raise InputError(name, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+# Where a bad record ends, so --skip-invalid can blank it out and parse the rest again.
+_RECORD_STARTS = {
+    "jsonl": lambda line: True,
+    "csv": lambda line: True,
+    "bibtex": lambda line: line.lstrip().startswith("@"),
+    "ris": lambda line: line.startswith("TY  -"),
+}
+
+
+def _blank_record(lines: list[str], fmt: str, line_no: int) -> None:
+    starts = _RECORD_STARTS[fmt]
+    index = line_no - 1
+    lines[index] = ""
+    index += 1
+    while index < len(lines) and not starts(lines[index]):
+        lines[index] = ""
+        index += 1
+
+
+def parse_file(
+    path: Path,
+    fmt: str | None = None,
+    field_map: dict[str, str] | None = None,
+    skip_invalid: bool = False,
+) -> tuple[list[Paper], list[InputError]]:
+    """Records of one file, and (with skip_invalid) the errors of records left out."""
+    from assistant.ingest.detect import detect_format, read_text
+
+    text = read_text(path)
+    name = path.name
+    fmt = fmt or detect_format(path, text)
+    if fmt not in FORMATS:
+        raise InputError(name, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    if field_map and fmt != "csv":
+        raise InputError(name, "--map applies to CSV files only")
+    skipped: list[InputError] = []
+    lines = text.split("\n")
+    while True:
+        try:
+            return _parse(fmt, "\n".join(lines), name, field_map), skipped
+        except InputError as error:
+            if not skip_invalid:
+                raise
+            recoverable = fmt in _RECORD_STARTS and error.line and error.line <= len(lines)
+            if not recoverable or len(skipped) >= _MAX_SKIPS:
+                skipped.append(error)  # the whole file is left out
+                return [], skipped
+            skipped.append(error)
+            _blank_record(lines, fmt, error.line)

@@ -1,0 +1,74 @@
+"""Reading user files safely and telling their format from the extension or the content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from assistant.errors import InputError
+
+_BY_EXTENSION = {
+    ".bib": "bibtex",
+    ".bibtex": "bibtex",
+    ".ris": "ris",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xml": "atom",
+    ".atom": "atom",
+}
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or an InputError naming the file: missing, a directory, empty, binary,
+    or not UTF-8."""
+    name = str(path)
+    if not path.exists():
+        raise InputError(name, "no such file")
+    if path.is_dir():
+        raise InputError(name, "is a directory, not a file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(name, f"cannot read: {exc.strerror}") from None
+    if not data.strip():
+        raise InputError(name, "the file is empty")
+    if b"\x00" in data[:8192]:
+        raise InputError(name, "binary file (contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
+        ) from None
+
+
+def detect_format(path: Path, text: str) -> str:
+    """bibtex, ris, csv, jsonl, atom or seed: by extension first, then by content."""
+    by_extension = _BY_EXTENSION.get(path.suffix.lower())
+    if by_extension:
+        return by_extension
+    head = text.lstrip()[:2000]
+    first_line = head.split("\n", 1)[0].strip()
+    if head.startswith("@") and "{" in first_line:
+        return "bibtex"
+    if head.startswith("TY  -"):
+        return "ris"
+    if head.startswith("<?xml") or head.startswith("<feed"):
+        return "atom"
+    if first_line.startswith("{"):
+        try:
+            json.loads(first_line)
+            return "jsonl"
+        except json.JSONDecodeError:
+            pass
+    from assistant.ingest.pages import detect_seed_page
+
+    if detect_seed_page(text):
+        return "seed"
+    if "," in first_line and not first_line.endswith("."):
+        return "csv"
+    raise InputError(
+        path.name, "unknown format; use --format seed|bibtex|ris|csv|jsonl|atom to say which"
+    )

@@ -1,0 +1,368 @@
+"""The library: ingest files into the store, list, show, remove, search, reindex.
+
+This is the core the CLI, the TUI, the evals and the tests all call the same way.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.errors import InputError, NotFoundError, UsageError
+from assistant.locations import cache_dir, sample_corpus_dir
+from assistant.models import Hit, Paper
+
+if TYPE_CHECKING:
+    from assistant.embeddings import Embedder
+    from assistant.retrieval import HybridSearcher, LibraryIndex, SearchFilters
+    from assistant.settings import Settings
+    from assistant.store import Entry, PaperStore
+
+
+class Progress(Protocol):
+    """What the core reports while it works; the CLI draws it with rich."""
+
+    def stage(self, description: str, total: int | None) -> None: ...
+
+    def advance(self, amount: int = 1) -> None: ...
+
+
+class _Silent:
+    def stage(self, description: str, total: int | None) -> None:
+        pass
+
+    def advance(self, amount: int = 1) -> None:
+        pass
+
+
+@dataclass
+class SkippedRecord:
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    files: list[str] = field(default_factory=list)
+    parsed: int = 0
+    papers_before: int = 0
+    papers_after: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    merged_duplicates: int = 0
+    embedded_chunks: int = 0
+    reused_chunks: int = 0
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        data = self.__dict__.copy()
+        data["skipped"] = [str(s) for s in self.skipped]
+        return data
+
+
+def _chunk_texts(paper: Paper, chunk_chars: int, overlap: int) -> list[str]:
+    """Texts to embed for a paper: the abstract in overlapping pieces, each led by the title."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=chunk_chars,
+        chunk_overlap=overlap,
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+        keep_separator="end",
+    )
+    pieces = splitter.split_text(paper.abstract) if paper.abstract.strip() else []
+    lead = "" if paper.title_derived else paper.title.strip()
+    if not pieces:
+        return [lead or paper.key]
+    return [f"{lead}\n{piece}" if lead else piece for piece in pieces]
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files named directly, and the visible files inside named directories (sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            if not inside:
+                raise InputError(str(path), "the directory holds no files")
+            files.extend(inside)
+        else:
+            files.append(path)
+    return files
+
+
+class Library:
+    """One user's library: a Chroma store plus a cached keyword index."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from assistant.embeddings import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder
+
+    @cached_property
+    def store(self) -> PaperStore:
+        from assistant.embeddings import MODEL_NAME
+        from assistant.store import PaperStore
+
+        return PaperStore(self.settings, MODEL_NAME)
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """One writer at a time per data dir (a second ingest waits)."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with (self.settings.data_dir / ".write.lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- reading ------------------------------------------------------------------------------
+    def index(self) -> LibraryIndex:
+        from assistant.retrieval import load_index
+
+        self.store.check_model()
+        return load_index(self.store, cache_dir(self.settings.data_dir))
+
+    def papers(self) -> list[Paper]:
+        return list(self.index().papers)
+
+    def get(self, key: str) -> Paper:
+        index = self.index()
+        position = index.position.get(key)
+        if position is None:
+            raise NotFoundError(f"no paper with key {key!r} in the library")
+        return index.papers[position]
+
+    def searcher(self) -> HybridSearcher:
+        from assistant.retrieval import HybridSearcher
+
+        return HybridSearcher(self.store, self.index(), self.embedder, self.settings.retrieval)
+
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        return self.search_many([query], k, filters)[0]
+
+    def search_many(
+        self, queries: Sequence[str], k: int = 10, filters: SearchFilters | None = None
+    ) -> list[list[Hit]]:
+        for query in queries:
+            if not query or not query.strip():
+                raise UsageError("the query is empty")
+        return self.searcher().search_many(queries, k, filters)
+
+    def stats(self) -> dict:
+        index = self.index()
+        papers = index.papers
+        by_file: Counter[str] = Counter(s.file for p in papers for s in p.sources)
+        years = Counter(p.year for p in papers if p.year)
+        return {
+            "papers": len(papers),
+            "records": sum(len(p.sources) for p in papers),
+            "merged": sum(1 for p in papers if len(p.sources) > 1),
+            "derived_titles": sum(1 for p in papers if p.title_derived),
+            "chunks": self.store.count(),
+            "sources": dict(sorted(by_file.items())),
+            "years": {str(y): n for y, n in sorted(years.items())},
+            "store": self.store.location,
+            "embedding_model": self.store.stored_model,
+            "revision": self.store.revision,
+        }
+
+    # -- parsing --------------------------------------------------------------------------------
+    def parse_files(
+        self,
+        paths: Sequence[Path],
+        fmt: str | None = None,
+        field_map: dict[str, str] | None = None,
+        skip_invalid: bool = False,
+        progress: Progress | None = None,
+    ) -> tuple[list[Paper], list[SkippedRecord], list[str]]:
+        """Parse everything first: an error aborts before anything is written."""
+        from assistant.ingest import parse_file
+
+        progress = progress or _Silent()
+        files = expand_paths(paths)
+        progress.stage("Parsing", len(files))
+        parsed: list[Paper] = []
+        skipped: list[SkippedRecord] = []
+        for path in files:
+            records, bad = parse_file(path, fmt=fmt, field_map=field_map, skip_invalid=skip_invalid)
+            parsed.extend(records)
+            skipped.extend(SkippedRecord(e.file, e.line, e.detail) for e in bad)
+            progress.advance(1)
+        return parsed, skipped, [str(f) for f in files]
+
+    # -- writing --------------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Sequence[Path] = (),
+        sample: bool = False,
+        fmt: str | None = None,
+        field_map: dict[str, str] | None = None,
+        skip_invalid: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Parse, merge with the library, embed what is new, and commit in one revision."""
+        started = time.perf_counter()
+        paths = list(paths) + ([sample_corpus_dir()] if sample else [])
+        if not paths:
+            raise UsageError("nothing to ingest: give files or directories, or --sample")
+        parsed, skipped, files = self.parse_files(paths, fmt, field_map, skip_invalid, progress)
+        report = IngestReport(files=files, parsed=len(parsed), skipped=skipped)
+        with self._write_lock():
+            self.store.recover()
+            self.store.check_model()
+            existing = self.store.papers()
+            self._apply(existing, existing + parsed, report, progress or _Silent())
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _apply(
+        self,
+        existing: list[Paper],
+        candidates: list[Paper],
+        report: IngestReport,
+        progress: Progress,
+        force_embed: bool = False,
+    ) -> None:
+        from assistant.ingest.merge import merge_library
+
+        merged = merge_library(candidates)
+        before = {p.key: p for p in existing}
+        report.papers_before = len(existing)
+        report.papers_after = len(merged)
+        report.merged_duplicates = len(candidates) - len(merged)
+        changed: list[Paper] = []
+        for paper in merged:
+            old = before.get(paper.key)
+            if old is not None and old == paper and not force_embed:
+                report.unchanged += 1
+            else:
+                changed.append(paper)
+                if old is None:
+                    report.added += 1
+                else:
+                    report.updated += 1
+        changed_keys = {p.key for p in changed}
+        keep = {p.key for p in merged if p.key not in changed_keys}
+        gone = [key for key in before if key not in keep]
+        stored_ids = self.store.entry_ids(set(gone)) if gone else {}
+        superseded = [entry_id for ids in stored_ids.values() for entry_id in ids]
+        entries = self._entries(changed, existing, stored_ids, report, progress, force_embed)
+        revision = self.store.revision + 1
+        if entries or superseded:
+            self.store.write(entries, revision)
+            self.store.commit(revision, superseded)
+
+    def _entries(
+        self,
+        changed: list[Paper],
+        existing: list[Paper],
+        stored_ids: dict[str, list[str]],
+        report: IngestReport,
+        progress: Progress,
+        force_embed: bool,
+    ) -> list[Entry]:
+        """Entries for changed records, reusing stored vectors when title and abstract match."""
+        from assistant.store import Entry
+
+        retrieval = self.settings.retrieval
+        reusable: dict[str, list[str]] = {}
+        if not force_embed:
+            for old in existing:
+                ids = stored_ids.get(old.key)
+                if ids:
+                    reusable.setdefault(old.embedding_text_hash(), sorted(ids, key=_chunk_no))
+        reuse_ids = [i for p in changed for i in reusable.get(p.embedding_text_hash(), [])]
+        stored = self.store.embeddings_for(reuse_ids) if reuse_ids else {}
+        entries: list[Entry] = []
+        to_embed: list[tuple[Paper, int, str]] = []
+        for paper in changed:
+            ids = reusable.get(paper.embedding_text_hash())
+            if ids and all(i in stored for i in ids):
+                for chunk, entry_id in enumerate(ids):
+                    vector, text = stored[entry_id]
+                    entries.append(Entry(paper, chunk, text, vector))
+                report.reused_chunks += len(ids)
+                continue
+            for chunk, text in enumerate(
+                _chunk_texts(paper, retrieval.chunk_chars, retrieval.chunk_overlap)
+            ):
+                to_embed.append((paper, chunk, text))
+        if to_embed:
+            progress.stage("Embedding", len({id(p) for p, _, _ in to_embed}))
+            started = time.perf_counter()
+            counted: set[int] = set()
+
+            def advance_by_paper(done_chunks: list[int]) -> None:
+                fresh = {id(to_embed[i][0]) for i in done_chunks} - counted
+                counted.update(fresh)
+                if fresh:
+                    progress.advance(len(fresh))
+
+            vectors = self._embed_with_progress([t for _, _, t in to_embed], advance_by_paper)
+            report.embed_seconds = time.perf_counter() - started
+            for (paper, chunk, text), vector in zip(to_embed, vectors):
+                entries.append(Entry(paper, chunk, text, vector))
+            report.embedded_chunks = len(to_embed)
+        return entries
+
+    def _embed_with_progress(self, texts: list[str], on_done) -> list:  # noqa: ANN001
+        """Embed in slices so progress moves; each slice is length-sorted inside the embedder."""
+        vectors: list = []
+        step = max(self.embedder.batch_size * 4, 64)
+        for start in range(0, len(texts), step):
+            part = self.embedder.embed(texts[start : start + step])
+            vectors.extend(part)
+            on_done(list(range(start, start + len(part))))
+        return vectors
+
+    def remove(self, key: str) -> Paper:
+        with self._write_lock():
+            self.store.recover()
+            paper = self.get(key)
+            ids = self.store.entry_ids({key}).get(key, [])
+            self.store.commit(self.store.revision + 1, ids)
+        return paper
+
+    def reindex(self, progress: Progress | None = None) -> IngestReport:
+        """Re-embed every record with this version's model into a side collection, then swap."""
+        from assistant.embeddings import MODEL_NAME
+
+        started = time.perf_counter()
+        report = IngestReport()
+        with self._write_lock():
+            self.store.recover()
+            papers = self.store.papers()
+            report.parsed = len(papers)
+            self.store.start_rebuild(MODEL_NAME)
+            self._apply([], papers, report, progress or _Silent(), force_embed=True)
+            self.store.finish_rebuild()
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _chunk_no(entry_id: str) -> int:
+    return int(entry_id.rsplit("#", 1)[1])

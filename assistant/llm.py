@@ -1,0 +1,200 @@
+"""The LLM gateway, and the only module that imports openai.
+
+Any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp server) through the official client:
+`OPENAI_API_KEY`, `OPENAI_BASE_URL`, model from `LITREVIEW_MODEL` / `--model` / config. The client
+retries 429 (honouring Retry-After), 5xx, timeouts and refused connections with backoff; a stream
+that is cut before the model finishes is retried here, and reported if it keeps failing. The key
+is never printed, logged or stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import LLMError
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+DEFAULT_MODEL = "gpt-4o-mini"
+_PLACEHOLDER_KEY = "sk-no-key-needed"  # local servers ignore it; the client insists on one
+
+
+@dataclass
+class ChatResult:
+    text: str
+    model: str
+    complete: bool = True
+    finish_reason: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    attempts: int = 1
+    latency: float = 0.0
+    first_token_latency: float | None = None
+    problem: str | None = None
+
+
+def endpoint_configured(settings: Settings) -> bool:
+    return bool(settings.openai_base_url or settings.openai_api_key)
+
+
+def describe_endpoint(settings: Settings) -> str:
+    return settings.openai_base_url or "https://api.openai.com/v1"
+
+
+class LLMGateway:
+    """Streams chat completions with retries; turns every failure into one readable line."""
+
+    def __init__(self, settings: Settings, model: str | None = None) -> None:
+        self.settings = settings
+        self.model = model or settings.model or DEFAULT_MODEL
+        self.endpoint = describe_endpoint(settings)
+
+    def _client(self) -> Any:
+        import openai
+
+        key = self.settings.openai_api_key
+        return openai.OpenAI(
+            api_key=key.get_secret_value() if key else _PLACEHOLDER_KEY,
+            base_url=self.settings.openai_base_url or None,
+            timeout=self.settings.llm_timeout,
+            max_retries=self.settings.llm_max_retries,
+        )
+
+    def chat(
+        self,
+        messages: Sequence[dict[str, str]],
+        on_token: Callable[[str], None] | None = None,
+        on_restart: Callable[[], None] | None = None,
+        temperature: float = 0.0,
+    ) -> ChatResult:
+        """Stream one reply. A cut stream is retried from scratch (on_restart tells the UI)."""
+        client = self._client()
+        started = time.perf_counter()
+        attempts = 0
+        last_problem = ""
+        while attempts <= self.settings.llm_stream_retries:
+            attempts += 1
+            if attempts > 1 and on_restart:
+                on_restart()
+            result = self._stream_once(client, messages, on_token, temperature, started)
+            result.attempts = attempts
+            if result.complete:
+                result.latency = time.perf_counter() - started
+                return result
+            last_problem = result.problem or "the stream ended early"
+            time.sleep(min(0.5 * 2 ** (attempts - 1), 4.0))
+        result.problem = f"{last_problem} (after {attempts} attempts)"
+        result.latency = time.perf_counter() - started
+        return result
+
+    def _stream_once(
+        self,
+        client: Any,
+        messages: Sequence[dict[str, str]],
+        on_token: Callable[[str], None] | None,
+        temperature: float,
+        started: float,
+    ) -> ChatResult:
+        import openai
+
+        parts: list[str] = []
+        result = ChatResult(text="", model=self.model, complete=False)
+        try:
+            stream = client.chat.completions.create(
+                model=self.model,
+                messages=list(messages),
+                temperature=temperature,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            for chunk in stream:
+                if getattr(chunk, "usage", None):
+                    usage = chunk.usage
+                    result.usage = {
+                        "prompt_tokens": usage.prompt_tokens or 0,
+                        "completion_tokens": usage.completion_tokens or 0,
+                        "total_tokens": usage.total_tokens or 0,
+                    }
+                if getattr(chunk, "model", None):
+                    result.model = chunk.model
+                for choice in chunk.choices or []:
+                    delta = choice.delta.content if choice.delta else None
+                    if delta:
+                        if result.first_token_latency is None:
+                            result.first_token_latency = time.perf_counter() - started
+                        parts.append(delta)
+                        if on_token:
+                            on_token(delta)
+                    if choice.finish_reason:
+                        result.finish_reason = choice.finish_reason
+        except openai.APIStatusError as exc:
+            raise LLMError(self._status_message(exc)) from None
+        except openai.APITimeoutError:
+            if parts:
+                result.problem = "the stream stalled (timeout)"
+                result.text = "".join(parts)
+                return result
+            raise LLMError(
+                f"{self.endpoint} did not answer within {self.settings.llm_timeout:g} s "
+                f"(after {self.settings.llm_max_retries} retries)"
+            ) from None
+        except openai.APIConnectionError as exc:
+            if parts:
+                result.problem = "the connection dropped mid-answer"
+                result.text = "".join(parts)
+                return result
+            raise LLMError(f"cannot reach {self.endpoint}: {_root_cause(exc)}") from None
+        except openai.OpenAIError as exc:
+            raise LLMError(f"model call failed: {type(exc).__name__}: {exc}") from None
+        result.text = "".join(parts)
+        if result.finish_reason is None:
+            result.problem = "the stream was cut before the model finished"
+        elif result.finish_reason == "length":
+            result.problem = "the model hit its output limit"
+            result.complete = True  # usable, but the answer says it was truncated
+        else:
+            result.complete = True
+        return result
+
+    def _status_message(self, exc: Any) -> str:
+        status = getattr(exc, "status_code", "?")
+        detail = _error_detail(exc)
+        if status == 401:
+            return f"{self.endpoint} rejected the API key (401 Unauthorized); check OPENAI_API_KEY"
+        if status == 403:
+            return f"{self.endpoint} refused access (403 Forbidden){detail}"
+        if status == 404:
+            return f"model {self.model!r} not found at {self.endpoint} (404){detail}"
+        if status == 429:
+            return (
+                f"{self.endpoint} is rate limiting (429) and still was after "
+                f"{self.settings.llm_max_retries} retries{detail}"
+            )
+        if isinstance(status, int) and status >= 500:
+            return (
+                f"{self.endpoint} failed with {status} after "
+                f"{self.settings.llm_max_retries} retries{detail}"
+            )
+        return f"{self.endpoint} answered {status}{detail}"
+
+
+def _error_detail(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    message = None
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else None
+    return f": {str(message)[:200]}" if message else ""
+
+
+def _root_cause(exc: BaseException) -> str:
+    cause: BaseException | None = exc
+    while cause is not None and cause.__cause__ is not None:
+        cause = cause.__cause__
+    text = str(cause) if cause is not None else str(exc)
+    if "Connection refused" in text or "ConnectError" in type(cause).__name__:
+        return "connection refused"
+    return text[:200] or type(cause).__name__

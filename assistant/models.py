@@ -1,0 +1,117 @@
+"""Pydantic records shared by every layer: papers, their sources, search hits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Source(BaseModel):
+    """Where one parsed record came from: a file and the record's position in it."""
+
+    file: str
+    position: int = Field(description="1-based index of the record within the file")
+    line: int | None = Field(default=None, description="1-based line where the record starts")
+    format: str = ""
+
+
+class Paper(BaseModel):
+    """One paper of the library; after merging it may carry several sources."""
+
+    key: str = ""
+    title: str = ""
+    title_derived: bool = False
+    authors: list[str] = Field(default_factory=list)
+    authors_truncated: bool = Field(default=False, description="the source listed 'et al.'")
+    author_count: int | None = None
+    organizations: list[str] = Field(default_factory=list)
+    year: int | None = None
+    year_inferred: bool = False
+    date: str | None = Field(default=None, description="ISO date (YYYY-MM-DD or YYYY-MM) as given")
+    venue: str | None = None
+    categories: list[str] = Field(default_factory=list)
+    url: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    abstract: str = ""
+    has_code: bool | None = None
+    upvotes: int | None = None
+    score: float | None = Field(default=None, description="a score the source page shows")
+    own_key: bool = Field(default=False, description="the key came from the imported file")
+    extra: dict[str, str] = Field(default_factory=dict)
+    sources: list[Source] = Field(default_factory=list)
+
+    def content_hash(self) -> str:
+        """Hash of everything but the sources order; unchanged records are not re-embedded."""
+        data = self.model_dump(mode="json")
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+    def embedding_text_hash(self) -> str:
+        text = f"{self.title}\n{self.abstract}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def public_dict(self) -> dict[str, Any]:
+        """The record as the CLI's JSON shows it."""
+        return self.model_dump(mode="json")
+
+
+class Hit(BaseModel):
+    """A paper found by search, with its fused score."""
+
+    paper: Paper
+    score: float
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    best_chunk: str | None = None
+    dense_similarity: float | None = Field(default=None, description="cosine of the best chunk")
+
+    def public_dict(self) -> dict[str, Any]:
+        data = self.paper.public_dict()
+        data["score"] = round(self.score, 6)
+        return data
+
+
+class SentenceOut(BaseModel):
+    text: str
+    citations: list[str] = Field(default_factory=list)
+    supported: bool = False
+
+
+class CitationOut(BaseModel):
+    key: str
+    title: str
+    year: int | None = None
+
+
+class RejectedCitation(BaseModel):
+    key: str
+    sentence: str
+    reason: str
+
+
+class Answer(BaseModel):
+    """What `ask` returns: verified sentences, kept and rejected citations, and provenance."""
+
+    question: str
+    mode: str  # "llm" | "extractive"
+    answer: str
+    sentences: list[SentenceOut] = Field(default_factory=list)
+    citations: list[CitationOut] = Field(default_factory=list)
+    rejected_citations: list[RejectedCitation] = Field(default_factory=list)
+    abstained: bool = False
+    model: str | None = None
+    usage: dict[str, int] = Field(default_factory=dict)
+    incomplete: bool = False
+    problem: str | None = None
+    note: str | None = None
+    evidence_keys: list[str] = Field(default_factory=list)
+    prompt_hash: str | None = None
+    latency: float = 0.0
+    first_token_latency: float | None = None
+    session: str | None = None
+
+    def public_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")

@@ -1,0 +1,88 @@
+"""One Settings object drives the pipeline: env (LITREVIEW_*), an optional TOML file, CLI flags."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from assistant.errors import UsageError
+from assistant.locations import config_file, default_data_dir
+
+
+class RetrievalSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    rrf_k: int = Field(default=60, description="reciprocal rank fusion constant")
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+    chunk_chars: int = 1000
+    chunk_overlap: int = 100
+    embed_batch_size: int = 8
+
+
+class Settings(BaseSettings):
+    """Every knob; `LITREVIEW_DATA_DIR`, `LITREVIEW_CHROMA_URL`, `LITREVIEW_MODEL`, ..."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LITREVIEW_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    chroma_url: str | None = None
+    collection: str = "papers"
+    model: str | None = None
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    llm_timeout: float = Field(default=60.0, description="seconds per model request")
+    llm_max_retries: int = Field(default=3, description="retries on 429/5xx/connection errors")
+    llm_stream_retries: int = Field(default=1, description="retries of a stream cut midway")
+    answer_k: int = 8
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # flags beat env beats the TOML file
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads `config.toml` from the data dir (or `$LITREVIEW_CONFIG`) if it exists."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = config_file(default_data_dir())
+        if not path.is_file():
+            return {}
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise UsageError(f"{path}: cannot read config: {exc}") from None
+        data.pop("openai_api_key", None)  # the key lives in the environment, never in a file
+        return data
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings with CLI overrides (None values are ignored)."""
+    values = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"invalid setting {field}: {first['msg']}") from None

@@ -1,0 +1,315 @@
+"""The Chroma store, and the only module that imports chromadb.
+
+Layout: one collection; one entry per abstract chunk, id `KEY#REV#CHUNK`, metadata holding the
+paper's key, the revision that wrote it, its chunk number, filterable fields, and (on chunk 0) the
+whole record as JSON. Writes are made atomic with revisions: an ingest writes its entries under
+revision R+1, then one `modify` of the collection metadata commits R+1 together with the list of
+entries it supersedes; readers only see entries with `rev <= committed` that are not superseded.
+A crash before the commit leaves the old library visible; the next write removes the leftovers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import StoreError
+from assistant.locations import chroma_dir
+from assistant.models import Paper
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.settings import Settings
+
+_GET_PAGE = 5000  # Chroma caps the ids/rows one call may move
+_WRITE_PAGE = 2000
+
+
+@dataclass
+class Entry:
+    """One chunk to write: its text, vector and the paper it belongs to."""
+
+    paper: Paper
+    chunk: int
+    text: str
+    embedding: Any
+
+
+@dataclass
+class ChunkMatch:
+    key: str
+    chunk: int
+    distance: float
+    text: str
+
+
+class PaperStore:
+    """Persistent (local path) or HTTP (Chroma server) collection of paper chunks."""
+
+    def __init__(self, settings: Settings, embedding_model: str) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        logging.getLogger("chromadb").setLevel(logging.ERROR)
+        self.embedding_model = embedding_model
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if settings.chroma_url:
+                self.location = settings.chroma_url
+                self._client = _http_client(settings.chroma_url, chroma_settings)
+            else:
+                path = chroma_dir(settings.data_dir)
+                path.mkdir(parents=True, exist_ok=True)
+                self.location = str(path)
+                self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            self.name = settings.collection
+            self._finish_interrupted_rebuild()
+            self._collection = self._open(self.name)
+        except StoreError:
+            raise
+        except Exception as exc:  # chromadb raises many types; all mean "cannot open"
+            raise StoreError(f"cannot open the Chroma store at {_where(settings)}: {exc}") from None
+
+    def _open(self, name: str) -> Any:
+        return self._client.get_or_create_collection(
+            name,
+            metadata=self._fresh_metadata(),
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+
+    @property
+    def _rebuild_name(self) -> str:
+        return f"{self.name}__rebuild"
+
+    def _finish_interrupted_rebuild(self) -> None:
+        """A reindex killed after dropping the old collection left a complete rebuild: adopt it."""
+        names = {getattr(c, "name", c) for c in self._client.list_collections()}
+        if self._rebuild_name not in names:
+            return
+        rebuild = self._client.get_collection(self._rebuild_name, embedding_function=None)
+        if self.name not in names and (rebuild.metadata or {}).get("complete"):
+            rebuild.modify(name=self.name)
+        elif self.name in names:
+            self._client.delete_collection(self._rebuild_name)  # an unfinished rebuild
+
+    # -- collection metadata: model name, committed revision, superseded entries ------------
+    def _fresh_metadata(self) -> dict[str, Any]:
+        return {"embedding_model": self.embedding_model, "revision": 0, "superseded": "[]"}
+
+    def _meta(self) -> dict[str, Any]:
+        meta = self._collection.metadata or {}
+        return {
+            "embedding_model": meta.get("embedding_model", self.embedding_model),
+            "revision": int(meta.get("revision", 0)),
+            "superseded": meta.get("superseded", "[]"),
+        }
+
+    def refresh(self) -> None:
+        """Re-read the collection (another process may have committed)."""
+        self._collection = self._client.get_collection(self.name, embedding_function=None)
+
+    @property
+    def stored_model(self) -> str:
+        return self._meta()["embedding_model"]
+
+    def check_model(self) -> None:
+        stored = self.stored_model
+        if stored != self.embedding_model and self.count() > 0:
+            raise StoreError(
+                f"the library was embedded with {stored!r} but this version uses "
+                f"{self.embedding_model!r}; run `litreview reindex` to re-embed it"
+            )
+
+    @property
+    def revision(self) -> int:
+        return self._meta()["revision"]
+
+    def superseded(self) -> set[str]:
+        return set(json.loads(self._meta()["superseded"]))
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    # -- reading ------------------------------------------------------------------------------
+    def _live_where(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        clause: dict[str, Any] = {"rev": {"$lte": self.revision}}
+        return {"$and": [clause, extra]} if extra else clause
+
+    def _get_all(self, where: dict[str, Any], include: list[str]) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = self._collection.get(
+                where=where, include=include, limit=_GET_PAGE, offset=offset
+            )
+            ids = page["ids"]
+            if not ids:
+                return
+            for i, entry_id in enumerate(ids):
+                row = {"id": entry_id}
+                for name in include:
+                    row[name] = page[name][i]
+                yield row
+            offset += len(ids)
+
+    def papers(self) -> list[Paper]:
+        """Every live record, read from the chunk-0 entries."""
+        hidden = self.superseded()
+        out = []
+        for row in self._get_all(self._live_where({"chunk": 0}), ["metadatas"]):
+            if row["id"] not in hidden:
+                out.append(Paper.model_validate_json(row["metadatas"]["record"]))
+        return out
+
+    def entry_ids(self, keys: set[str] | None = None) -> dict[str, list[str]]:
+        """Live entry ids grouped by paper key."""
+        hidden = self.superseded()
+        where = self._live_where({"key": {"$in": sorted(keys)}} if keys else None)
+        grouped: dict[str, list[str]] = {}
+        for row in self._get_all(where, ["metadatas"]):
+            if row["id"] not in hidden:
+                grouped.setdefault(row["metadatas"]["key"], []).append(row["id"])
+        return grouped
+
+    def embeddings_for(self, ids: Sequence[str]) -> dict[str, tuple[Any, str]]:
+        """Stored vectors and texts of entries, to rewrite a record without re-embedding it."""
+        out: dict[str, tuple[Any, str]] = {}
+        for start in range(0, len(ids), _GET_PAGE):
+            page = self._collection.get(
+                ids=list(ids[start : start + _GET_PAGE]), include=["embeddings", "documents"]
+            )
+            for i, entry_id in enumerate(page["ids"]):
+                out[entry_id] = (page["embeddings"][i], page["documents"][i])
+        return out
+
+    def query(
+        self, embeddings: np.ndarray, n_results: int, keys: Sequence[str] | None = None
+    ) -> list[list[ChunkMatch]]:
+        """Nearest chunks for each query vector, live entries only (optionally within keys)."""
+        total = self.count()
+        if total == 0 or n_results <= 0:
+            return [[] for _ in range(len(embeddings))]
+        hidden = self.superseded()
+        where = self._live_where({"key": {"$in": list(keys)}} if keys is not None else None)
+        result = self._collection.query(
+            query_embeddings=embeddings,
+            n_results=min(n_results + len(hidden), total),
+            where=where,
+            include=["metadatas", "distances", "documents"],
+        )
+        out = []
+        for ids, metas, dists, docs in zip(
+            result["ids"], result["metadatas"], result["distances"], result["documents"]
+        ):
+            matches = [
+                ChunkMatch(meta["key"], int(meta["chunk"]), float(dist), doc or "")
+                for entry_id, meta, dist, doc in zip(ids, metas, dists, docs)
+                if entry_id not in hidden
+            ]
+            out.append(matches[:n_results])
+        return out
+
+    # -- writing ------------------------------------------------------------------------------
+    def recover(self) -> int:
+        """Finish or undo an interrupted write; returns how many stray entries were removed."""
+        meta = self._meta()
+        removed = 0
+        stray = [r["id"] for r in self._get_all({"rev": {"$gt": meta["revision"]}}, [])]
+        superseded = json.loads(meta["superseded"])
+        for batch in _pages(stray + superseded, _WRITE_PAGE):
+            self._collection.delete(ids=batch)
+            removed += len(batch)
+        if superseded:
+            self._set_meta(revision=meta["revision"], superseded=[])
+        return removed
+
+    def write(self, entries: Sequence[Entry], revision: int) -> None:
+        """Stage entries under `revision`; invisible until `commit(revision, ...)`."""
+        for batch in _pages(list(entries), _WRITE_PAGE):
+            self._collection.add(
+                ids=[f"{e.paper.key}#{revision}#{e.chunk}" for e in batch],
+                embeddings=[e.embedding for e in batch],
+                documents=[e.text for e in batch],
+                metadatas=[_metadata(e, revision) for e in batch],
+            )
+
+    def commit(self, revision: int, superseded: Sequence[str]) -> None:
+        """The single step that makes a write visible, then removes what it replaced."""
+        self._set_meta(revision=revision, superseded=list(superseded))
+        for batch in _pages(list(superseded), _WRITE_PAGE):
+            self._collection.delete(ids=batch)
+        if superseded:
+            self._set_meta(revision=revision, superseded=[])
+
+    def set_embedding_model(self, name: str) -> None:
+        meta = self._meta()
+        self._collection.modify(
+            metadata={"embedding_model": name, "revision": meta["revision"], "superseded": "[]"}
+        )
+
+    def start_rebuild(self, embedding_model: str) -> None:
+        """Route writes to a fresh side collection; the live one stays readable meanwhile."""
+        names = {getattr(c, "name", c) for c in self._client.list_collections()}
+        if self._rebuild_name in names:
+            self._client.delete_collection(self._rebuild_name)
+        self._live = self._collection
+        self._collection = self._open(self._rebuild_name)
+        self._collection.modify(
+            metadata={"embedding_model": embedding_model, "revision": 0, "superseded": "[]"}
+        )
+        self.embedding_model = embedding_model
+
+    def finish_rebuild(self) -> None:
+        """Swap the rebuilt collection in: mark complete, drop the old, take its name."""
+        meta = self._meta()
+        self._collection.modify(metadata={**meta, "complete": True})
+        self._client.delete_collection(self.name)
+        self._collection.modify(name=self.name)
+        self._collection = self._client.get_collection(self.name, embedding_function=None)
+        self._collection.modify(metadata=meta)
+
+    def _set_meta(self, revision: int, superseded: list[str]) -> None:
+        self._collection.modify(
+            metadata={
+                "embedding_model": self.stored_model,
+                "revision": revision,
+                "superseded": json.dumps(superseded),
+            }
+        )
+
+
+def _metadata(entry: Entry, revision: int) -> dict[str, Any]:
+    paper = entry.paper
+    meta: dict[str, Any] = {"key": paper.key, "rev": revision, "chunk": entry.chunk}
+    if paper.year is not None:
+        meta["year"] = paper.year
+    if entry.chunk == 0:
+        meta["record"] = paper.model_dump_json()
+    return meta
+
+
+def _pages(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _where(settings: Settings) -> str:
+    return settings.chroma_url or str(chroma_dir(settings.data_dir))
+
+
+def _http_client(url: str, chroma_settings: Any) -> Any:
+    from urllib.parse import urlparse
+
+    import chromadb
+
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    if not parsed.hostname:
+        raise StoreError(f"LITREVIEW_CHROMA_URL is not a URL: {url!r}")
+    port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+    return chromadb.HttpClient(
+        host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=chroma_settings
+    )

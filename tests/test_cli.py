@@ -1,0 +1,137 @@
+"""The `litreview` command as a user runs it: output shapes, errors, exit codes, start-up."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.library import Library
+
+runner = CliRunner()
+HIT_FIELDS = {
+    "key", "title", "title_derived", "authors", "year", "year_inferred", "date", "venue",
+    "categories", "url", "sources", "abstract", "score",
+}  # fmt: skip
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_search_json_shape(shared_sample_library: Library) -> None:
+    code, out, _ = run("search", "homomorphic encryption private inference", "--k", "4", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["query"] == "homomorphic encryption private inference"
+    assert len(data["hits"]) == 4
+    assert set(data["hits"][0]) >= HIT_FIELDS
+    scores = [h["score"] for h in data["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_search_table(shared_sample_library: Library) -> None:
+    code, out, _ = run("search", "KV cache compression", "--k", "3")
+    assert code == 0 and "TreeKV" in out
+
+
+def test_batch_queries_file(shared_sample_library: Library, tmp_path: Path) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"id": "q1", "text": "secure inference"}\n{"id": "q2", "text": "Verilog generation"}\n'
+    )
+    code, out, _ = run("search", "--queries", str(queries), "--k", "2", "--json")
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["id"] for line in lines] == ["q1", "q2"]
+    assert all(len(line["hits"]) == 2 and line["query"] for line in lines)
+
+
+def test_library_show_stats_json(shared_sample_library: Library) -> None:
+    code, out, _ = run("library", "--json")
+    records = json.loads(out)
+    assert code == 0 and len(records) == 136
+    assert (HIT_FIELDS - {"score"}) <= set(records[0])
+    key = records[0]["key"]
+    code, out, _ = run("show", key, "--json")
+    assert code == 0 and json.loads(out)["key"] == key
+    code, out, _ = run("stats", "--json")
+    assert code == 0 and json.loads(out)["papers"] == 136
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (("show", "nosuchkey2099"), 3, "nosuchkey2099"),
+        (("search", "   "), 2, "empty"),
+        (("search", "x", "--year", "20x"), 2, "--year"),
+        (("ingest", "/no/such/file.bib"), 2, "/no/such/file.bib"),
+        (("export", "--format", "docx"), 2, "docx"),
+    ],
+)
+def test_errors_are_one_line_with_exit_codes(
+    shared_sample_library: Library, args: tuple[str, ...], code: int, needle: str
+) -> None:
+    exit_code, out, err = run(*args)
+    assert exit_code == code
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in err
+
+
+def test_ingest_bad_file_exits_2_naming_file_and_line(isolated_env: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "refs.jsonl"
+    bad.write_text('{"id": "a", "abstract": "fine"}\nnot json\n')
+    code, out, err = run("ingest", str(bad))
+    assert code == 2
+    assert err.strip().startswith("litreview: refs.jsonl:2:")
+    code, out, _ = run("stats", "--json")
+    assert json.loads(out)["papers"] == 0
+
+
+def test_empty_and_binary_files_are_rejected(isolated_env: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.bib"
+    empty.write_text("")
+    binary = tmp_path / "blob.csv"
+    binary.write_bytes(b"\x00\x01\x02binary")
+    for path in (empty, binary):
+        code, _, err = run("ingest", str(path))
+        assert code == 2 and path.name in err and len(err.strip().splitlines()) == 1
+
+
+def test_export_bibtex_round_trip(sample_library: Library, tmp_path: Path) -> None:
+    out = tmp_path / "lib.bib"
+    code, _, _ = run("export", "--format", "bibtex", "--out", str(out))
+    assert code == 0
+    from assistant.ingest.bibtex import parse_bibtex
+
+    parsed = {p.key: p for p in parse_bibtex(out.read_text(), out.name)}
+    library = {p.key: p for p in sample_library.papers()}
+    assert set(parsed) == set(library)
+    for key, paper in library.items():
+        assert parsed[key].title == paper.title
+        assert parsed[key].authors == paper.authors
+        assert parsed[key].year == paper.year
+        assert parsed[key].abstract == paper.abstract
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys\n"
+        "from assistant.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('chromadb', 'openai', 'onnxruntime', 'textual', 'numpy',"
+        " 'bm25s') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip().splitlines()[-1] == "HEAVY="

@@ -1,0 +1,203 @@
+"""The library on the real store with real embeddings: counts, merging, keys, atomicity."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import InputError, NotFoundError, StoreError
+from assistant.library import Library
+from assistant.settings import load_settings
+from tests.conftest import SAMPLE
+
+SEED_FILES = sorted(SAMPLE.iterdir())
+
+
+def test_sample_gives_144_records_of_136_papers(shared_sample_library: Library) -> None:
+    stats = shared_sample_library.stats()
+    assert stats["papers"] == 136
+    assert stats["records"] == 144
+    assert stats["merged"] == 8
+    assert stats["sources"] == {
+        "000_a86f7287c1751b79.txt": 27,
+        "001_ffc3c72241cb5c7a.txt": 37,
+        "002_54b5836085ab27ea.txt": 60,
+        "003_5802acf2ec23f7ae.txt": 10,
+        "004_1df8c92c15449f01.txt": 10,
+    }
+
+
+def test_eight_abstract_only_records_merge_into_profile_papers(
+    shared_sample_library: Library,
+) -> None:
+    merged = [p for p in shared_sample_library.papers() if len(p.sources) > 1]
+    assert len(merged) == 8
+    for paper in merged:
+        files = sorted(s.file[:3] for s in paper.sources)
+        assert files == ["000", "004"]
+        assert not paper.title_derived  # the profile's real title wins
+        assert paper.authors
+
+
+def test_derived_titles_are_flagged(shared_sample_library: Library) -> None:
+    papers = shared_sample_library.papers()
+    derived = [p for p in papers if p.title_derived]
+    # 003's ten and the two of 004 that are not also in the profile
+    assert len(derived) == 12
+    assert sorted({s.file[:3] for p in derived for s in p.sources}) == ["003", "004"]
+    assert all(p.title for p in derived)
+
+
+def test_keys_are_unique_and_bibtex_style(shared_sample_library: Library) -> None:
+    papers = shared_sample_library.papers()
+    keys = [p.key for p in papers]
+    assert len(set(keys)) == 136
+    assert all(k.isascii() and k == k.lower() and " " not in k for k in keys)
+
+
+def test_ingesting_the_seed_dir_equals_the_sample(
+    shared_sample_library: Library, isolated_env: Path
+) -> None:
+    library = Library(load_settings())
+    report = library.ingest([SAMPLE])
+    assert report.parsed == 144 and report.papers_after == 136
+    ours = {p.key: p.model_dump() for p in library.papers()}
+    theirs = {p.key: p.model_dump() for p in shared_sample_library.papers()}
+    assert ours == theirs
+
+
+def test_keys_do_not_depend_on_ingest_order(
+    shared_sample_library: Library, isolated_env: Path
+) -> None:
+    library = Library(load_settings())
+    for path in reversed(SEED_FILES):  # 004 (abstract-only) before 000 (profile)
+        library.ingest([path])
+    ours = {p.key: (p.title, len(p.sources)) for p in library.papers()}
+    theirs = {p.key: (p.title, len(p.sources)) for p in shared_sample_library.papers()}
+    assert ours == theirs
+    assert library.store.count() == shared_sample_library.store.count()  # no stale chunks
+
+
+def test_reingest_embeds_nothing(sample_library: Library) -> None:
+    report = sample_library.ingest(sample=True)
+    assert report.embedded_chunks == 0
+    assert report.unchanged == 136 and report.added == 0 and report.updated == 0
+    assert sample_library.stats()["papers"] == 136
+
+
+def test_parse_error_writes_nothing(sample_library: Library, tmp_path: Path) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"id": "g1", "title": "Good paper", "abstract": "A fine abstract."}\n')
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "b1", "abstract": "ok"}\n{"id": "b2", "abstract": \n')
+    revision = sample_library.store.revision
+    with pytest.raises(InputError) as caught:
+        sample_library.ingest([good, bad])
+    assert str(caught.value).startswith("bad.jsonl:2:")
+    assert sample_library.store.revision == revision
+    assert sample_library.stats()["papers"] == 136
+
+
+def test_skip_invalid_imports_the_good_records(sample_library: Library, tmp_path: Path) -> None:
+    bad = tmp_path / "mixed.jsonl"
+    bad.write_text(
+        '{"id": "m1", "title": "Good one", "abstract": "Alpha beta gamma."}\n'
+        '{"id": "m2", "abstract": \n'
+        '{"id": "m3", "title": "Good two", "abstract": "Delta epsilon zeta."}\n'
+    )
+    report = sample_library.ingest([bad], skip_invalid=True)
+    assert [str(s).split(":")[:2] for s in report.skipped] == [["mixed.jsonl", "2"]]
+    keys = {p.key for p in sample_library.papers()}
+    assert {"m1", "m3"} <= keys and "m2" not in keys
+    assert len(keys) == 138
+
+
+def test_remove_and_unknown_key(sample_library: Library) -> None:
+    key = sample_library.papers()[0].key
+    sample_library.remove(key)
+    assert sample_library.stats()["papers"] == 135
+    with pytest.raises(NotFoundError):
+        sample_library.get(key)
+    with pytest.raises(NotFoundError):
+        sample_library.remove("no-such-key")
+
+
+def test_opening_with_another_model_points_to_reindex(sample_library: Library) -> None:
+    sample_library.store.set_embedding_model("some-other-model")
+    fresh = Library(load_settings())
+    with pytest.raises(StoreError, match="litreview reindex"):
+        fresh.papers()
+    report = fresh.reindex()
+    assert report.papers_after == 136
+    assert fresh.store.stored_model == "all-MiniLM-L6-v2-onnx-int8"
+    assert Library(load_settings()).stats()["papers"] == 136
+
+
+def test_chroma_server_mode(chroma_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LITREVIEW_CHROMA_URL", chroma_server)
+    monkeypatch.setenv("LITREVIEW_COLLECTION", f"t{int(time.time() * 1000)}")
+    library = Library(load_settings())
+    report = library.ingest([SEED_FILES[3], SEED_FILES[4]])
+    assert report.papers_after == 20
+    assert library.store.location == chroma_server
+    hits = Library(load_settings()).search("optical in-network computing for distributed learning")
+    assert hits[0].paper.title.startswith("An Optical In-Network-Computing")
+
+
+def _run_ingest(data_dir: Path) -> subprocess.Popen:
+    env = {**os.environ, "LITREVIEW_DATA_DIR": str(data_dir)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "ingest", "--sample"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_kill_9_during_ingest_then_rerun_completes(isolated_env: Path) -> None:
+    proc = _run_ingest(isolated_env)
+    chroma = isolated_env / "chroma"
+    deadline = time.time() + 60
+    while not chroma.exists() and time.time() < deadline:  # wait until it is writing
+        time.sleep(0.1)
+    time.sleep(3.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    library = Library(load_settings())
+    assert library.stats()["papers"] in (0, 136)  # the old library, or the whole new one
+    rerun = _run_ingest(isolated_env)
+    out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    stats = Library(load_settings()).stats()
+    assert (stats["papers"], stats["records"]) == (136, 144)
+    ids = Library(load_settings()).store.entry_ids()
+    assert len(ids) == 136
+
+
+def test_ctrl_c_during_ingest_leaves_the_library_as_it_was(sample_library: Library) -> None:
+    extra = Path(sample_library.settings.data_dir).parent / "extra.jsonl"
+    extra.write_text(
+        "".join(
+            f'{{"id": "x{i}", "title": "Extra {i}", "abstract": "Text number {i} about caches."}}\n'
+            for i in range(400)
+        )
+    )
+    env = {**os.environ, "LITREVIEW_DATA_DIR": str(sample_library.settings.data_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "ingest", str(extra)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err
+    papers = Library(load_settings()).stats()["papers"]
+    assert papers in (136, 536)
