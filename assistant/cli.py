@@ -540,6 +540,94 @@ def ask(
         raise typer.Exit(6)
 
 
+@app.command()
+@handle_errors
+def draft(
+    topic: Annotated[str, typer.Argument(help="What the related-work section is about.")],
+    k: Annotated[int, typer.Option("--k", help="How many candidate papers.")] = 30,
+    papers: Annotated[
+        str | None, typer.Option("--papers", help="Use these keys (comma-separated).")
+    ] = None,
+    papers_file: Annotated[
+        Path | None, typer.Option("--papers-file", help="File with one key per line.")
+    ] = None,
+    words: Annotated[int, typer.Option("--words", help="Words per paragraph.")] = 150,
+    fmt: Annotated[str, typer.Option("--format", help="md or latex.")] = "md",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write here, with <stem>.bib beside it.")
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Extractive draft, no language model.")
+    ] = False,
+    model: Annotated[str | None, typer.Option("--model", help="Model name.")] = None,
+    year: YearOpt = None,
+    author: AuthorOpt = None,
+    category: CategoryOpt = None,
+    source: SourceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Draft a related-work section: themed paragraphs, verified citations, a matching .bib."""
+    from assistant.draft import Drafter, to_latex, to_markdown, write_draft
+    from assistant.errors import UsageError
+    from assistant.llm import LLMGateway, endpoint_configured
+    from assistant.settings import load_settings
+
+    if fmt not in ("md", "latex"):
+        raise UsageError(f"--format {fmt!r}: use md or latex")
+    if papers and papers_file:
+        raise UsageError("give --papers or --papers-file, not both")
+    keys = [p.strip() for p in (papers or "").split(",") if p.strip()]
+    if papers_file is not None:
+        from assistant.ingest.detect import read_text
+
+        keys = [line.strip() for line in read_text(papers_file).splitlines() if line.strip()]
+    filters = _filters(year, author, category, source)
+    settings = load_settings(model=model)
+    library = _library_from(settings)
+    gateway = None if offline or not endpoint_configured(settings) else LLMGateway(settings)
+    drafter = Drafter(library, gateway=gateway)
+
+    def say(message: str) -> None:
+        if not as_json:
+            _err(message)
+
+    result = drafter.draft(topic, k, filters, keys or None, words, progress=say)
+    written = None
+    if out is not None and result.themes:
+        written = write_draft(result, library, out, fmt)
+    if as_json:
+        data = result.as_dict()
+        data["files"] = [str(p) for p in written] if written else []
+        _print_json(data)
+    else:
+        if written is None:
+            render_text = to_markdown if fmt == "md" else to_latex
+            sys.stdout.write(render_text(result, "references.bib") + "\n")
+        else:
+            _err(f"wrote {written[0]} and {written[1]}")
+        _print_coverage(result)
+    if result.incomplete:
+        _err(f"the draft is incomplete: {result.problem}")
+        raise typer.Exit(6)
+
+
+def _print_coverage(result: Any) -> None:
+    coverage = result.coverage()
+    lines = [
+        f"Coverage: {coverage['cited']}/{coverage['candidates']} candidate papers cited "
+        f"({result.mode}{', ' + result.model if result.model else ''}; {result.seconds:.1f} s)"
+    ]
+    for item in coverage["left_out"]:
+        lines.append(f"  left out {item['key']}: {item['reason']}")
+    for item in coverage["rejected_citations"]:
+        lines.append(f"  rejected @{item['key']}: {item['reason']}")
+    if coverage["unsupported_sentences"]:
+        lines.append(f"  {len(coverage['unsupported_sentences'])} sentence(s) without support")
+    if result.note:
+        lines.append(result.note)
+    sys.stderr.write("\n".join(lines) + "\n")
+
+
 history_app = typer.Typer(help="Past sessions: list them, or export one.", no_args_is_help=False)
 app.add_typer(history_app, name="history")
 

@@ -172,6 +172,20 @@ class Library:
                 raise UsageError("the query is empty")
         return self.searcher().search_many(queries, k, filters)
 
+    def paper_vectors(self, keys: Sequence[str]) -> dict:
+        """Each paper's mean chunk vector (L2-normalised), read from the store, not recomputed."""
+        import numpy as np
+
+        grouped = self.store.entry_ids(set(keys))
+        stored = self.store.embeddings_for([i for ids in grouped.values() for i in ids])
+        vectors = {}
+        for key, ids in grouped.items():
+            rows = [np.asarray(stored[i][0], dtype=np.float32) for i in ids if i in stored]
+            if rows:
+                mean = np.mean(rows, axis=0)
+                vectors[key] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        return vectors
+
     def stats(self) -> dict:
         index = self.index()
         papers = index.papers

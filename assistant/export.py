@@ -1,0 +1,69 @@
+"""Writing the library out: BibTeX (bibtexparser), JSONL and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from assistant.models import Paper
+
+_CSV_FIELDS = ["key", "title", "title_derived", "authors", "year", "year_inferred", "date",
+               "venue", "categories", "doi", "url", "arxiv_id", "abstract", "sources"]  # fmt: skip
+
+
+def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
+    fields = [("title", paper.title)]
+    if paper.authors:
+        fields.append(("author", " and ".join(paper.authors)))
+    if paper.year:
+        fields.append(("year", str(paper.year)))
+    if paper.date and len(paper.date) >= 10:
+        fields.append(("date", paper.date))
+    if paper.venue:
+        fields.append(("journal", paper.venue))
+    if paper.doi:
+        fields.append(("doi", paper.doi))
+    if paper.url:
+        fields.append(("url", paper.url))
+    if paper.arxiv_id:
+        fields += [("eprint", paper.arxiv_id), ("archiveprefix", "arXiv")]
+    if paper.categories:
+        fields.append(("keywords", ", ".join(paper.categories)))
+    if paper.abstract:
+        fields.append(("abstract", paper.abstract))
+    return fields
+
+
+def to_bibtex(papers: Sequence[Paper]) -> str:
+    """One entry per paper; `@article` with a venue, `@misc` without one."""
+    import bibtexparser
+    from bibtexparser.model import Entry, Field
+
+    library = bibtexparser.Library()
+    for paper in papers:
+        kind = "article" if paper.venue else "misc"
+        library.add(Entry(kind, paper.key, [Field(k, v) for k, v in _bib_fields(paper)]))
+    return bibtexparser.write_string(library)
+
+
+def to_jsonl(papers: Sequence[Paper]) -> str:
+    return "".join(json.dumps(p.public_dict(), ensure_ascii=False) + "\n" for p in papers)
+
+
+def to_csv(papers: Sequence[Paper]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=_CSV_FIELDS)
+    writer.writeheader()
+    for paper in papers:
+        row = paper.public_dict()
+        writer.writerow(
+            {
+                **{f: row.get(f) for f in _CSV_FIELDS},
+                "authors": "; ".join(paper.authors),
+                "categories": "; ".join(paper.categories),
+                "sources": "; ".join(f"{s.file}#{s.position}" for s in paper.sources),
+            }
+        )
+    return out.getvalue()
