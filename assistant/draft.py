@@ -444,7 +444,7 @@ def to_latex(draft: Draft, bib_name: str) -> str:
     if draft.note:
         lines += [f"% {draft.note}", f"% Bibliography: {bib_name}", ""]
     for theme in draft.themes:
-        lines.append(f"\\subsection*{{{_latex_escape(theme.name)}}}")
+        lines += [f"\\subsection*{{{_latex_escape(theme.name)}}}", ""]
         sentences = []
         for sentence in theme.sentences:
             text = _latex_escape(sentence["text"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +31,7 @@ class ScriptedOpenAI:
     steps: list[Step] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     default: Step | None = None
+    responder: Callable[[dict[str, Any]], Step] | None = None  # computes a step from the request
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -46,7 +48,12 @@ class ScriptedOpenAI:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with script._lock:
                     script.requests.append({"path": self.path, "body": body})
-                    step = script.steps.pop(0) if script.steps else script.default
+                    if script.steps:
+                        step = script.steps.pop(0)
+                    elif script.responder is not None:
+                        step = script.responder(body)
+                    else:
+                        step = script.default
                 if step is None:
                     step = Step(status=500, error_message="script exhausted")
                 script._respond(self, step, body)
