@@ -29,7 +29,7 @@ def bundled_prompts_dir() -> Path:
     source = Path(__file__).resolve().parent.parent / "prompts"
     if (source / "system.md").is_file():
         return source
-    return Path(__file__).resolve().parent / "prompts"
+    return Path(__file__).resolve().parent / "bundled_prompts"
 
 
 def user_prompts_dir(data_dir: Path) -> Path:
