@@ -4,36 +4,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
+from assistant.ingest.fields import clean_text, parse_year, split_authors, split_keywords
 from assistant.models import Paper, Source
-
-
-def _authors(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(a).strip() for a in value if str(a).strip()]
-    if isinstance(value, str) and value.strip():
-        parts = value.split(";") if ";" in value else value.split(" and ")
-        return [p.strip() for p in parts if p.strip()]
-    return []
-
-
-def _year(value: Any, file: str, line: int) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        year = int(str(value).strip()[:4])
-    except ValueError:
-        raise InputError(file, f"year {value!r} is not a year", line) from None
-    if not 1000 <= year <= 2999:
-        raise InputError(file, f"year {value!r} is out of range", line)
-    return year
-
-
-def _text(value: Any) -> str:
-    return " ".join(str(value).split()) if value not in (None, "") else ""
 
 
 def parse_jsonl(text: str, file: str) -> list[Paper]:
@@ -50,24 +25,22 @@ def parse_jsonl(text: str, file: str) -> list[Paper]:
         if not isinstance(item, dict):
             raise InputError(file, "each line must be a JSON object", number)
         key = item.get("id", item.get("key", item.get("_id")))
-        abstract = _text(item.get("abstract", item.get("text")))
-        title = _text(item.get("title"))
+        abstract = clean_text(item.get("abstract", item.get("text")))
+        title = clean_text(item.get("title"))
         if not abstract and not title:
             raise InputError(file, "record has neither an abstract nor a title", number)
-        categories = item.get("categories", item.get("keywords")) or []
-        if isinstance(categories, str):
-            categories = [c.strip() for c in categories.replace(";", ",").split(",") if c.strip()]
+        categories = split_keywords(item.get("categories", item.get("keywords")) or [])
         papers.append(
             Paper(
                 key=str(key).strip() if key not in (None, "") else "",
                 own_key=key not in (None, ""),
                 title=title or derive_title(abstract),
                 title_derived=not title,
-                authors=_authors(item.get("authors", item.get("author"))),
-                year=_year(item.get("year"), file, number),
-                venue=_text(item.get("venue", item.get("journal"))) or None,
-                doi=_text(item.get("doi")) or None,
-                url=_text(item.get("url")) or None,
+                authors=split_authors(item.get("authors", item.get("author"))),
+                year=parse_year(item.get("year"), file, number),
+                venue=clean_text(item.get("venue", item.get("journal"))) or None,
+                doi=clean_text(item.get("doi")) or None,
+                url=clean_text(item.get("url")) or None,
                 categories=[str(c) for c in categories],
                 abstract=abstract,
                 sources=[Source(file=file, position=len(papers) + 1, line=number, format="jsonl")],

@@ -1,0 +1,83 @@
+"""arXiv API Atom feeds (`export.arxiv.org/api/query` results saved to a file)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from assistant.errors import InputError
+from assistant.ingest.derive import derive_title
+from assistant.ingest.fields import clean_text, parse_date
+from assistant.models import Paper, Source
+
+_NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
+_ARXIV_ID = re.compile(r"arxiv\.org/abs/([^\s?#]+?)(v\d+)?$")
+
+
+def _entry_lines(text: str) -> list[int]:
+    """Line numbers where each <entry> starts, for error messages (ElementTree has none)."""
+    return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<(?:\w+:)?entry[\s>]", text)]
+
+
+def parse_atom(text: str, file: str) -> list[Paper]:
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise InputError(file, "XML with a DOCTYPE or entities is not accepted")
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        line = exc.position[0] if exc.position else None
+        reason = re.sub(r":? ?line \d+, column \d+$", "", str(exc))
+        raise InputError(file, f"malformed XML: {reason}", line) from None
+    if root.tag != f"{{{_NS['atom']}}}feed":
+        raise InputError(file, "not an Atom feed (the root element is not <feed>)", 1)
+    lines = _entry_lines(text)
+    papers: list[Paper] = []
+    for position, entry in enumerate(root.findall("atom:entry", _NS), 1):
+        line = lines[position - 1] if position <= len(lines) else None
+        title = clean_text(entry.findtext("atom:title", "", _NS))
+        abstract = clean_text(entry.findtext("atom:summary", "", _NS))
+        if not title and not abstract:
+            raise InputError(file, "entry has neither a <title> nor a <summary>", line)
+        entry_id = clean_text(entry.findtext("atom:id", "", _NS))
+        match = _ARXIV_ID.search(entry_id)
+        published = entry.findtext("atom:published", "", _NS)
+        date = parse_date(published)
+        url = next(
+            (
+                link.get("href")
+                for link in entry.findall("atom:link", _NS)
+                if link.get("rel", "alternate") == "alternate" and link.get("href")
+            ),
+            entry_id or None,
+        )
+        categories = []
+        primary = entry.find("arxiv:primary_category", _NS)
+        if primary is not None and primary.get("term"):
+            categories.append(primary.get("term"))
+        for category in entry.findall("atom:category", _NS):
+            term = category.get("term")
+            if term and term not in categories:
+                categories.append(term)
+        papers.append(
+            Paper(
+                title=title or derive_title(abstract),
+                title_derived=not title,
+                authors=[
+                    clean_text(a.findtext("atom:name", "", _NS))
+                    for a in entry.findall("atom:author", _NS)
+                    if clean_text(a.findtext("atom:name", "", _NS))
+                ],
+                year=int(date[:4]) if date else None,
+                date=date,
+                venue=clean_text(entry.findtext("arxiv:journal_ref", "", _NS)) or None,
+                doi=clean_text(entry.findtext("arxiv:doi", "", _NS)) or None,
+                url=url,
+                arxiv_id=match.group(1) if match else None,
+                categories=categories,
+                abstract=abstract,
+                sources=[Source(file=file, position=position, line=line, format="atom")],
+            )
+        )
+    if not papers:
+        raise InputError(file, "no <entry> elements in the feed")
+    return papers

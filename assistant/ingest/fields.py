@@ -1,0 +1,76 @@
+"""Field clean-up shared by the importers: text, years, dates, author lists, keyword lists."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.errors import InputError
+
+
+def clean_text(value: Any) -> str:
+    """Whitespace collapsed; missing values become the empty string."""
+    return " ".join(str(value).split()) if value not in (None, "") else ""
+
+
+def parse_year(value: Any, file: str, line: int | None) -> int | None:
+    """A four-digit year from "2023", "2023///", "2023-05-01"; empty stays None."""
+    text = clean_text(value)
+    if not text:
+        return None
+    match = re.match(r"\d{4}", text)
+    if not match:
+        raise InputError(file, f"year {text!r} is not a year", line)
+    year = int(match.group())
+    if not 1000 <= year <= 2999:
+        raise InputError(file, f"year {text!r} is out of range", line)
+    return year
+
+
+def parse_date(value: Any) -> str | None:
+    """ISO date (YYYY-MM-DD or YYYY-MM) from "2023/05/01", "2023-05-01T12:00:00Z"; else None."""
+    match = re.match(r"(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?", clean_text(value))
+    if not match:
+        return None
+    year, month, day = match.groups()
+    if not 1 <= int(month) <= 12:
+        return None
+    return f"{year}-{int(month):02d}" + (f"-{int(day):02d}" if day and int(day) else "")
+
+
+def person_name(raw: str) -> str:
+    """ "Last, First" becomes "First Last"; other forms are kept."""
+    raw = " ".join(raw.split())
+    if raw.count(",") == 1:
+        last, _, first = raw.partition(",")
+        if first.strip():
+            return f"{first.strip()} {last.strip()}"
+    return raw.strip(", ")
+
+
+def split_authors(value: Any) -> list[str]:
+    """Authors from a list, or a string separated by ";", " and ", or commas between full names."""
+    if isinstance(value, list):
+        return [person_name(str(a)) for a in value if str(a).strip()]
+    text = clean_text(value)
+    if not text:
+        return []
+    if ";" in text:
+        parts = text.split(";")
+    elif re.search(r"\s+and\s+", text):
+        parts = re.split(r"\s+and\s+", text)
+        if not all(p.count(",") == 1 for p in parts):  # not "Smith, J. and Doe, J.": "A, B and C"
+            parts = [q for p in parts for q in p.split(",")]
+    elif text.count(",") >= 1 and all(" " in p.strip() for p in text.split(",")):
+        parts = text.split(",")  # "Jane Doe, John Smith"
+    else:
+        parts = [text]
+    return [person_name(p) for p in parts if p.strip()]
+
+
+def split_keywords(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [clean_text(v) for v in value if clean_text(v)]
+    text = clean_text(value)
+    separator = ";" if ";" in text else ","
+    return [part.strip() for part in text.split(separator) if part.strip()]

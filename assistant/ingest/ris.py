@@ -1,0 +1,87 @@
+"""RIS files (EndNote, Zotero, Mendeley exports), parsed record by record with rispy."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.errors import InputError
+from assistant.ingest.derive import derive_title
+from assistant.ingest.fields import (
+    clean_text,
+    parse_date,
+    parse_year,
+    person_name,
+    split_keywords,
+)
+from assistant.models import Paper, Source
+
+_TAG = re.compile(r"^([A-Z][A-Z0-9])  -( |$)")
+
+
+def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
+    """(start line, lines) of each TY..ER record; stray text or an unclosed record is an error."""
+    records: list[tuple[int, list[str]]] = []
+    current: list[str] | None = None
+    start = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        tag = _TAG.match(line)
+        if current is None:
+            if not line.strip():
+                continue
+            if not tag or tag.group(1) != "TY":
+                raise InputError(file, "expected a record starting with 'TY  - '", number)
+            current, start = [line], number
+            continue
+        if tag and tag.group(1) == "TY":
+            raise InputError(file, "record has no 'ER  - ' end line", start)
+        current.append(line + " " if tag and line.endswith("-") else line)  # "ER  -" stripped
+        if tag and tag.group(1) == "ER":
+            records.append((start, current))
+            current = None
+    if current is not None:
+        raise InputError(file, "record has no 'ER  - ' end line", start)
+    return records
+
+
+def parse_ris(text: str, file: str) -> list[Paper]:
+    import rispy
+
+    papers: list[Paper] = []
+    for position, (line, lines) in enumerate(_records(text, file), 1):
+        try:
+            (entry,) = rispy.loads("\n".join(lines) + "\n")
+        except Exception as exc:  # rispy raises plain IOError/ValueError on bad records
+            raise InputError(file, f"malformed RIS record: {exc}", line) from None
+        title = clean_text(entry.get("title") or entry.get("primary_title"))
+        abstract = clean_text(entry.get("abstract") or entry.get("notes_abstract"))
+        if not title and not abstract:
+            raise InputError(file, "record has neither a title (TI) nor an abstract (AB)", line)
+        authors = entry.get("authors") or entry.get("first_authors") or []
+        year_value = entry.get("year") or entry.get("publication_year") or entry.get("date")
+        urls = entry.get("urls") or []
+        key = clean_text(entry.get("id"))
+        papers.append(
+            Paper(
+                key=key,
+                own_key=bool(key),
+                title=title or derive_title(abstract),
+                title_derived=not title,
+                authors=[person_name(a) for a in authors if a.strip()],
+                year=parse_year(year_value, file, line),
+                date=parse_date(entry.get("date") or entry.get("year")),
+                venue=clean_text(
+                    entry.get("journal_name")
+                    or entry.get("secondary_title")
+                    or entry.get("alternate_title3")
+                )
+                or None,
+                doi=clean_text(entry.get("doi")) or None,
+                url=clean_text(urls[0]) if urls else None,
+                categories=split_keywords(entry.get("keywords") or []),
+                abstract=abstract,
+                sources=[Source(file=file, position=position, line=line, format="ris")],
+            )
+        )
+    if not papers:
+        raise InputError(file, "no RIS records in the file")
+    return papers
