@@ -38,6 +38,21 @@ _STOP = {
     "each", "other", "not", "but", "all", "any", "one", "two", "how", "what", "when", "where",
 }  # fmt: skip
 
+# Abstracts are untrusted: a sentence that addresses the reader ("ignore previous instructions",
+# "answer only ...", "System: ...") is not a finding and can never support a claim.
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt|above)\b(?!-)"
+    r"|\b(answer|respond|reply|output|say|print)\s+only\b"
+    r"|(^|[>\]›]\s*)(system|assistant)\s*:|</?\s*(evidence|paper|system)\b|‹/?(evidence|paper)›"
+    r"|\byou (must|should|are now)\b|\b(cite|mention)\s+\S+\s+(for|in) every\b",
+    re.IGNORECASE,
+)
+
+
+def is_instruction_like(sentence: str) -> bool:
+    return bool(_INSTRUCTION.search(sentence))
+
+
 REASON_UNKNOWN = "unknown_key"
 REASON_NOT_IN_EVIDENCE = "not_in_evidence"
 REASON_UNSUPPORTED = "unsupported"
@@ -121,7 +136,11 @@ class SupportScorer:
     def _abstract_vectors(self, paper: Paper) -> tuple[list[str], object]:
         cached = self._abstract_cache.get(paper.key)
         if cached is None:
-            sentences = split_sentences(" ".join(paper.abstract.split())) or [paper.title]
+            sentences = [
+                s
+                for s in split_sentences(" ".join(paper.abstract.split()))
+                if not is_instruction_like(s)
+            ] or [paper.title]
             if not paper.title_derived and paper.title:
                 sentences = [paper.title, *sentences]
             cached = (sentences, self.embedder.embed(sentences))
@@ -132,7 +151,8 @@ class SupportScorer:
         words = {_stem(w) for w in content_words(sentence)}
         if not words:
             return 0.0
-        source = {_stem(w) for w in content_words(f"{paper.title} {paper.abstract}")}
+        sentences, _ = self._abstract_vectors(paper)
+        source = {_stem(w) for w in content_words(" ".join([paper.title, *sentences]))}
         return len(words & source) / len(words)
 
     def best_match(self, sentence: str, paper: Paper) -> tuple[float, str]:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="litreview",
     help="Literature review assistant: a searchable library of paper abstracts.",
-    no_args_is_help=True,
+    invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -78,6 +78,7 @@ def handle_errors(func: F) -> F:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     data_dir: Annotated[
         Path | None,
         typer.Option("--data-dir", help="Library location (env LITREVIEW_DATA_DIR).", envvar=None),
@@ -89,6 +90,25 @@ def main(
     if data_dir is not None:
         # one source of truth: the settings and the config-file lookup both read this variable
         os.environ["LITREVIEW_DATA_DIR"] = str(data_dir.expanduser().resolve())
+    if ctx.invoked_subcommand is None:
+        _open_tui(offline=False)
+
+
+def _open_tui(offline: bool) -> None:
+    try:
+        from assistant.tui.app import run_tui
+    except ImportError as exc:  # the TUI's dependency missing from a broken install
+        _err(f"the terminal UI is unavailable: {exc}")
+        raise typer.Exit(1) from None
+    run_tui(offline=offline)
+
+
+@app.command()
+def tui(
+    offline: Annotated[bool, typer.Option("--offline", help="Never call a model.")] = False,
+) -> None:
+    """Open the terminal UI (also what `litreview` with no arguments does)."""
+    _open_tui(offline)
 
 
 def _library() -> Library:
@@ -626,6 +646,66 @@ def _print_coverage(result: Any) -> None:
     if result.note:
         lines.append(result.note)
     sys.stderr.write("\n".join(lines) + "\n")
+
+
+@app.command("eval")
+@handle_errors
+def eval_cmd(
+    cases: Annotated[
+        Path | None, typer.Option("--cases", help="An evals directory (default: the bundled one).")
+    ] = None,
+    record: Annotated[
+        bool,
+        typer.Option("--record", help="Record fresh replies from the configured model endpoint."),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the offline evaluation suite (replayed model replies); exit 1 below thresholds."""
+    from assistant.errors import UsageError
+    from assistant.evaluation.cases import load_suite
+    from assistant.evaluation.runner import EvalRunner, prepare_library
+    from assistant.llm import LLMGateway, endpoint_configured
+    from assistant.settings import load_settings
+
+    settings = load_settings()
+    suite = load_suite(cases)
+    if record and not endpoint_configured(settings):
+        raise UsageError("--record needs a model endpoint: set OPENAI_BASE_URL or OPENAI_API_KEY")
+    say = (lambda message: sys.stderr.write(f"eval: {message}\n")) if not as_json else None
+    library = prepare_library(settings.data_dir / "eval-library", suite)
+    runner = EvalRunner(library, suite, progress=say)
+    report = runner.run(record_with=LLMGateway(settings) if record else None)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        _print_eval(report, suite.thresholds)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_eval(report: Any, thresholds: dict[str, dict[str, float]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"litreview eval: {report.passed}/{report.cases} cases passed")
+    for column in ("metric", "value", "threshold", ""):
+        table.add_column(column)
+    failing = {b["metric"] for b in report.below_threshold}
+    for name, value in report.metrics.items():
+        bound = ""
+        if name in thresholds.get("min", {}):
+            bound = f">= {thresholds['min'][name]}"
+        elif name in thresholds.get("max", {}):
+            bound = f"<= {thresholds['max'][name]}"
+        status = "[red]FAIL[/]" if name in failing else ("ok" if bound else "")
+        table.add_row(name, f"{value:g}", bound, status)
+    console = Console()
+    console.print(table)
+    for failure in report.failures:
+        console.print(f"[yellow]{failure['case']}[/]: {failure['reason']}", markup=True)
+    if report.recorded:
+        console.print(f"recorded {len(report.recorded)} case(s) into the responses directory")
+    console.print("[green]passed[/]" if report.ok else "[red]failed[/]: below thresholds or stale")
 
 
 history_app = typer.Typer(help="Past sessions: list them, or export one.", no_args_is_help=False)

@@ -67,7 +67,8 @@ class History:
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / "history.db"
-        self.db = sqlite3.connect(self.path)
+        # the TUI reads history on its UI thread and records answers from a worker thread
+        self.db = sqlite3.connect(self.path, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
         self._migrate()
