@@ -255,7 +255,8 @@ class Asker:
 
     def _citation(self, key: str) -> CitationOut:
         paper = self._lookup(key)
-        assert paper is not None
+        if paper is None:  # only reachable with verification off
+            return CitationOut(key=key, title="(not in the library)")
         return CitationOut(key=key, title=paper.title, year=paper.year)
 
 

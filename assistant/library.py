@@ -170,6 +170,8 @@ class Library:
         for query in queries:
             if not query or not query.strip():
                 raise UsageError("the query is empty")
+        if not queries:
+            return []
         return self.searcher().search_many(queries, k, filters)
 
     def paper_vectors(self, keys: Sequence[str]) -> dict:

@@ -103,11 +103,12 @@ def adversarial_reply(case: Any, library: Any, asker: Any) -> Recording:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--evals", type=Path, default=ROOT, help="the evals directory")
     args = parser.parse_args()
     from assistant.answer import Asker
     from assistant.llm import LLMGateway
 
-    suite = load_suite(ROOT)
+    suite = load_suite(args.evals)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="litreview-author-"))
     library = prepare_library(data_dir, suite)
     asker = Asker(library)
@@ -120,7 +121,7 @@ def main() -> None:
     standin = ScriptedOpenAI(responder=respond)
     with standin:
         settings = library.settings.model_copy(update={"openai_base_url": standin.base_url})
-        suite = load_suite(ROOT)
+        suite = load_suite(args.evals)
         runner = EvalRunner(library, suite)
         report = runner.run(record_with=LLMGateway(settings, model="stand-in"))
     print(f"recorded {len(report.recorded)} cases, authored {len(suite.adversarial)} adversarial")

@@ -51,6 +51,7 @@ def sample_library_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample_library(sample_library_dir: Path, isolated_env: Path) -> Library:
     """A private copy of the ingested sample library, safe to modify."""
     shutil.copytree(sample_library_dir, isolated_env)
+    (isolated_env / "history.db").unlink(missing_ok=True)  # read-only tests may have asked
     return Library(load_settings())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.errors import UsageError
 from assistant.evaluation.cases import Recording, prompt_hash
 from assistant.evaluation.openai_protocol import ScriptedOpenAI, Step
 
@@ -18,7 +19,14 @@ STALE_STATUS = 400
 
 class ReplayServer:
     def __init__(self, recordings: Sequence[Recording]) -> None:
-        self.by_hash = {r.prompt_hash: r for r in recordings}
+        self.by_hash: dict[str, Recording] = {}
+        for recording in recordings:
+            other = self.by_hash.setdefault(recording.prompt_hash, recording)
+            if other.reply != recording.reply:
+                raise UsageError(
+                    f"cases {other.case} and {recording.case} send the same prompt but have "
+                    "different replies; give one of them another question"
+                )
         self.misses: list[str] = []
         self.served: list[str] = []
         self._server = ScriptedOpenAI(responder=self._respond)
