@@ -90,7 +90,10 @@ def test_record_writes_fresh_replies_from_the_endpoint(
         result = runner.invoke(app, ["eval", "--json", "--record", "--cases", str(evals)])
     report = json.loads(result.stdout)
     suite = load_suite(evals)
-    assert set(report["recorded"]) == {c.id for c in suite.questions + suite.refusals}
+    # every question reaches the model; refusals with no relevant evidence abstain before it
+    recorded = set(report["recorded"])
+    assert {c.id for c in suite.questions} <= recorded
+    assert recorded <= {c.id for c in suite.questions + suite.refusals}
     assert (evals / "responses" / "q01.json").is_file()
     # a model that refuses everything fails the gate: the questions were answerable
     assert result.exit_code == 1
