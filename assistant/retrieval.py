@@ -159,11 +159,26 @@ class LibraryIndex:
         return cls(papers, keywords, {p.key: i for i, p in enumerate(papers)})
 
 
+# Loaded indexes, by cache file: unpickling 10,000 papers costs ~160 ms, so a process (the TUI, a
+# batch of searches) loads each revision once and later searches only compare the revision tag.
+_LOADED: dict[Path, tuple[str, LibraryIndex]] = {}
+
+
 def load_index(store: PaperStore, cache_dir: Path) -> LibraryIndex:
     """The cached index for the store's current revision, rebuilt when stale."""
     tag = f"{_INDEX_FORMAT}|{store.location}|{store.name}|{store.revision}"
     name = hashlib.sha256(f"{store.location}|{store.name}".encode()).hexdigest()[:16]
     path = cache_dir / f"index-{name}.pickle"
+    loaded = _LOADED.get(path)
+    if loaded is not None and loaded[0] == tag:
+        return loaded[1]
+    index = _read_or_build(store, path, tag)
+    _LOADED[path] = (tag, index)
+    return index
+
+
+def _read_or_build(store: PaperStore, path: Path, tag: str) -> LibraryIndex:
+    cache_dir = path.parent
     if path.is_file():
         try:
             with path.open("rb") as handle:

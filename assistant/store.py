@@ -193,11 +193,32 @@ class PaperStore:
         total = self.count()
         if total == 0 or n_results <= 0:
             return [[] for _ in range(len(embeddings))]
-        hidden = self.superseded()
+        meta = self._meta()
+        hidden = set(json.loads(meta["superseded"]))
+        revision = meta["revision"]
+        wanted = min(n_results + len(hidden), total)
+        if keys is None:
+            # Chroma's metadata filter costs more than the search itself, and staged (uncommitted)
+            # entries exist only while an ingest is running: drop them here instead, and fall
+            # back to the filtered query only if they crowd out live results.
+            out = self._query(embeddings, min(wanted + 16, total), None, hidden, revision)
+            if all(len(m) >= min(n_results, total - len(hidden)) for m in out):
+                return [m[:n_results] for m in out]
         where = self._live_where({"key": {"$in": list(keys)}} if keys is not None else None)
+        out = self._query(embeddings, wanted, where, hidden, revision)
+        return [m[:n_results] for m in out]
+
+    def _query(
+        self,
+        embeddings: np.ndarray,
+        n_results: int,
+        where: dict[str, Any] | None,
+        hidden: set[str],
+        revision: int,
+    ) -> list[list[ChunkMatch]]:
         result = self._collection.query(
             query_embeddings=embeddings,
-            n_results=min(n_results + len(hidden), total),
+            n_results=n_results,
             where=where,
             include=["metadatas", "distances", "documents"],
         )
@@ -205,12 +226,13 @@ class PaperStore:
         for ids, metas, dists, docs in zip(
             result["ids"], result["metadatas"], result["distances"], result["documents"]
         ):
-            matches = [
-                ChunkMatch(meta["key"], int(meta["chunk"]), float(dist), doc or "")
-                for entry_id, meta, dist, doc in zip(ids, metas, dists, docs)
-                if entry_id not in hidden
-            ]
-            out.append(matches[:n_results])
+            out.append(
+                [
+                    ChunkMatch(meta["key"], int(meta["chunk"]), float(dist), doc or "")
+                    for entry_id, meta, dist, doc in zip(ids, metas, dists, docs)
+                    if entry_id not in hidden and int(meta["rev"]) <= revision
+                ]
+            )
         return out
 
     # -- writing ------------------------------------------------------------------------------

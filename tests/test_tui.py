@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from assistant.library import Library
 from assistant.tui.app import HelpScreen, LitreviewApp
@@ -224,6 +225,8 @@ def test_history_reopen_and_export(sample_library: Library, tmp_path: Path) -> N
 def _wait_ready(extra: Callable[[object], Awaitable[None]] | None = None):  # noqa: ANN202
     async def run_before(pilot) -> None:  # noqa: ANN001
         await _until(pilot, lambda: pilot.app.ready and pilot.app.paper_count > 0)
+        for field in pilot.app.query(Input):  # a blinking cursor would make screenshots differ
+            field.cursor_blink = False
         await pilot.pause(0.3)
         if extra:
             await extra(pilot)

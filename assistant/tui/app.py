@@ -264,6 +264,17 @@ class LitreviewApp(App[None]):
         self.query_one("#question", Input).focus()
         self.open_library()
 
+    def call_from_thread(self, callback: Any, *args: Any, **kwargs: Any) -> Any:
+        """Workers report back through here; once the app is closing there is nobody to tell."""
+        from textual.css.query import NoMatches
+
+        if not self.is_running:
+            return None
+        try:
+            return super().call_from_thread(callback, *args, **kwargs)
+        except (NoMatches, RuntimeError):  # widgets already gone, or the loop closed
+            return None
+
     # -- background work ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="open")
     def open_library(self) -> None:
