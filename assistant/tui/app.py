@@ -60,6 +60,23 @@ your library was found to back them. Citations the checker rejected are listed u
 """
 
 
+def _while_mounted(method: Any) -> Any:
+    """For handlers that may run after the screen is torn down (a late row highlight, a worker
+    finishing at exit): a missing widget then means there is nothing left to update."""
+    import functools
+
+    from textual.css.query import NoMatches
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except NoMatches:
+            return None
+
+    return wrapper
+
+
 def _error_text(exc: BaseException) -> str:
     from assistant.errors import LitreviewError
 
@@ -255,6 +272,7 @@ class LitreviewApp(App[None]):
         mode, session = self.workspace.mode_label(), self.workspace.session
         return f" Mode: {mode}  │  session: {session}  │  {state}"
 
+    @_while_mounted
     def set_status(self, state: str) -> None:
         self.query_one("#status", Static).update(escape(self._status_text(state)))
 
@@ -285,6 +303,7 @@ class LitreviewApp(App[None]):
             return
         self.call_from_thread(self.library_ready, count)
 
+    @_while_mounted
     def library_ready(self, count: int) -> None:
         self.ready = True
         self.paper_count = count
@@ -336,6 +355,7 @@ class LitreviewApp(App[None]):
             return
         self.call_from_thread(self.show_answer, view, answer)
 
+    @_while_mounted
     def show_answer(self, view: AnswerView, answer: Answer) -> None:
         self.busy = False
         view.set_answer(answer)
@@ -348,6 +368,7 @@ class LitreviewApp(App[None]):
         self.show_sources(answer)
         self.refresh_history()
 
+    @_while_mounted
     def show_sources(self, answer: Answer) -> None:
         sources = self.query_one("#sources", SourcesPane)
         sources.remove_children()
@@ -442,6 +463,7 @@ class LitreviewApp(App[None]):
             return False
         return not category or any(category in c.lower() for c in paper.categories)
 
+    @_while_mounted
     def fill_papers(self, papers: list[Any]) -> None:
         self.all_papers = papers
         self.paper_count = len(papers)
@@ -459,11 +481,13 @@ class LitreviewApp(App[None]):
         self.sub_title = f"{len(shown)} of {len(papers)} papers"
 
     @on(Input.Changed, "#filter, #filter-year, #filter-author, #filter-category")
+    @_while_mounted
     def filter_changed(self) -> None:
         if hasattr(self, "all_papers"):
             self.fill_papers(self.all_papers)
 
     @on(DataTable.RowHighlighted, "#papers")
+    @_while_mounted
     def paper_highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value if event.row_key else None
         paper = next((p for p in getattr(self, "all_papers", []) if p.key == key), None)
@@ -558,6 +582,7 @@ class LitreviewApp(App[None]):
             return
         self.call_from_thread(self.show_draft, draft)
 
+    @_while_mounted
     def show_draft(self, draft: Draft) -> None:
         from assistant.draft import to_markdown
 
@@ -592,6 +617,7 @@ class LitreviewApp(App[None]):
         self.notify(f"Wrote {written} and {bib}.")
 
     # -- history --------------------------------------------------------------------------------
+    @_while_mounted
     def refresh_history(self) -> None:
         try:
             sessions = self.workspace.history.sessions()
