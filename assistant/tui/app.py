@@ -283,14 +283,13 @@ class LitreviewApp(App[None]):
         self.open_library()
 
     def call_from_thread(self, callback: Any, *args: Any, **kwargs: Any) -> Any:
-        """Workers report back through here; once the app is closing there is nobody to tell."""
-        from textual.css.query import NoMatches
-
+        """Workers report back through here; once the app is closing there is nobody to tell.
+        (Handlers that touch widgets are wrapped in `_while_mounted` for the same reason.)"""
         if not self.is_running:
             return None
         try:
             return super().call_from_thread(callback, *args, **kwargs)
-        except (NoMatches, RuntimeError):  # widgets already gone, or the loop closed
+        except RuntimeError:  # the event loop closed between the check and the call
             return None
 
     # -- background work ------------------------------------------------------------------------
@@ -385,13 +384,14 @@ class LitreviewApp(App[None]):
                 f"{' et al.' if len(paper.authors) > 4 or paper.authors_truncated else ''}"
                 f" · {paper.year or 'n.d.'} · @{paper.key}\n",
             )
-            support = None
-            for sentence in answer.sentences:
-                if citation.key in sentence.citations:
-                    support = self.workspace.supporting_sentence(sentence.text, citation.key)
-                    if selected and selected[1] == citation.key:
-                        support = self.workspace.supporting_sentence(selected[0], citation.key)
-                    break
+            # the selected marker's sentence, else the first sentence citing this paper
+            if selected and selected[1] == citation.key:
+                claim: str | None = selected[0]
+            else:
+                claim = next(
+                    (s.text for s in answer.sentences if citation.key in s.citations), None
+                )
+            support = self.workspace.supporting_sentence(claim, citation.key) if claim else None
             abstract = " ".join(paper.abstract.split())
             if support and support in abstract:
                 before, _, after = abstract.partition(support)
