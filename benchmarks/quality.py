@@ -1,6 +1,8 @@
 """Retrieval quality on the sample library for an embedder setting (e.g. max tokens 256 vs 128).
 
-    python benchmarks/quality.py [--max-tokens 256,128] [--batch 8] [--json OUT]
+    python benchmarks/quality.py [--max-tokens 256,128] [--batch 8] [--source-model] [--json OUT]
+
+`--source-model` also scores the packaged graph as shipped, to compare with the derived int8 model.
 
 Three query sets over the 136 sample papers:
 - `questions`: the 30 paraphrased questions of `evals/cases/questions.jsonl` with their
@@ -65,15 +67,20 @@ def metrics(ranked: Sequence[Sequence[str]], relevant: Sequence[set[str]]) -> di
     return {"ndcg@10": round(ndcg / n, 4), "mrr@10": round(mrr / n, 4), "queries": len(relevant)}
 
 
-def evaluate(max_tokens: int, batch: int, corpus: Path, workdir: Path) -> dict[str, Any]:
+def evaluate(
+    max_tokens: int, batch: int, corpus: Path, workdir: Path, source: bool = False
+) -> dict[str, Any]:
     """Ingest the sample with truncation at `max_tokens`, then score every query set."""
     from embed_profile import Setting, make_embedder
 
     from assistant.library import Library
     from assistant.settings import RetrievalSettings, Settings
 
-    embedder = make_embedder(Setting(batch=batch, threads=2, max_tokens=max_tokens))
-    data_dir = workdir / f"tok{max_tokens}"
+    options = {"source": 1} if source else {}
+    embedder = make_embedder(
+        Setting(batch=batch, threads=2, max_tokens=max_tokens, options=options)
+    )
+    data_dir = workdir / (f"tok{max_tokens}" + ("-source" if source else ""))
     Library(Settings(data_dir=data_dir), embedder=embedder).ingest([corpus])
     modes = {
         "dense": Settings(data_dir=data_dir, retrieval=RetrievalSettings(keyword_weight=0.0)),
@@ -95,15 +102,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-tokens", default="256,128")
     parser.add_argument("--batch", type=int, default=8, help="padding shifts int8 ranges a bit")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--source-model", action="store_true", help="also score the packaged graph as shipped"
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="litreview-quality-"))
     corpus = write_jsonl(sample_records(), workdir / "sample.jsonl")
     results = {}
-    for tokens in (int(t) for t in args.max_tokens.split(",")):
-        results[f"max_tokens={tokens}"] = evaluate(tokens, args.batch, corpus, workdir)
-        for name, values in results[f"max_tokens={tokens}"].items():
+    runs = [(int(t), False) for t in args.max_tokens.split(",")]
+    if args.source_model:
+        runs += [(tokens, True) for tokens, _ in list(runs)]
+    for tokens, source in runs:
+        label = f"max_tokens={tokens}" + (" source-model" if source else "")
+        results[label] = evaluate(tokens, args.batch, corpus, workdir, source)
+        for name, values in results[label].items():
             scores = f"nDCG@10 {values['ndcg@10']:.4f}  MRR@10 {values['mrr@10']:.4f}"
-            print(f"tok{tokens:<4} {name:<22} {scores}  (n={values['queries']})", flush=True)
+            tag = f"tok{tokens}" + ("/src" if source else "")
+            print(f"{tag:<10} {name:<22} {scores}  (n={values['queries']})", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

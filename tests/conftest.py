@@ -20,6 +20,16 @@ from assistant.settings import load_settings
 SAMPLE = sample_corpus_dir()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One derived embedding model per test session, built in a temp dir (never ~/.cache)."""
+    cache = tmp_path_factory.mktemp("model-cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LITREVIEW_CACHE_DIR", str(cache))
+    yield cache
+    mp.undo()
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private HOME and data dir; no model endpoint from the developer's shell."""

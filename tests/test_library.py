@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.embeddings import MODEL_NAME
 from assistant.errors import InputError, NotFoundError, StoreError
 from assistant.library import Library
 from assistant.settings import load_settings
@@ -135,7 +136,7 @@ def test_opening_with_another_model_points_to_reindex(sample_library: Library) -
         fresh.papers()
     report = fresh.reindex()
     assert report.papers_after == 136
-    assert fresh.store.stored_model == "all-MiniLM-L6-v2-onnx-int8"
+    assert fresh.store.stored_model == MODEL_NAME
     assert Library(load_settings()).stats()["papers"] == 136
 
 

