@@ -72,8 +72,8 @@ def _defang(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
-class Asker:
-    """Answers questions over a library; used the same way by the CLI, the TUI and the evals."""
+class GroundedWriter:
+    """What answers and drafts share: a library, the prompts, an optional model, the checker."""
 
     def __init__(
         self,
@@ -86,9 +86,13 @@ class Asker:
 
         self.library = library
         self.prompts = prompts or PromptSet(library.settings.data_dir)
-        self.gateway = gateway
+        self.gateway = gateway  # None: offline, extractive
         self.verify_citations = verify_citations
         self.scorer = SupportScorer(library.embedder)
+
+
+class Asker(GroundedWriter):
+    """Answers questions over a library; used the same way by the CLI, the TUI and the evals."""
 
     def evidence(
         self, question: str, k: int, filters: SearchFilters | None, history: Sequence[Turn] = ()
@@ -134,7 +138,11 @@ class Asker:
             abstained=True,
         )
 
-    def _messages(self, question: str, papers: Sequence[Paper], history: Sequence[Turn]):  # noqa: ANN202
+    def messages(
+        self, question: str, papers: Sequence[Paper], history: Sequence[Turn] = ()
+    ) -> tuple[list[dict[str, str]], str]:
+        """The chat messages sent to the model for this question and evidence, and the hash of
+        the prompt templates they use (the evals key replayed replies by the messages)."""
         evidence = format_evidence(self.prompts, papers)
         if history:
             past = "\n".join(f"Q: {t.question}\nA: {t.answer}" for t in history[-3:])
@@ -161,7 +169,7 @@ class Asker:
     ) -> Answer:
         assert self.gateway is not None
         papers = [h.paper for h in hits]
-        messages, prompt_hash = self._messages(question, papers, history)
+        messages, prompt_hash = self.messages(question, papers, history)
         result = self.gateway.chat(messages, on_token=on_token, on_restart=on_restart)
         base = {"model": result.model, "usage": result.usage, "prompt_hash": prompt_hash}
         text = result.text.strip()

@@ -87,6 +87,11 @@ def main(
 ) -> None:
     """Literature review assistant: a searchable library of paper abstracts."""
     _state["debug"] = debug
+    from assistant import embeddings  # light: onnxruntime loads on first use only
+
+    embeddings.on_first_build(
+        lambda: _err("preparing the embedding model for this install (once, ~3 s)...")
+    )
     if data_dir is not None:
         # one source of truth: the settings and the config-file lookup both read this variable
         os.environ["LITREVIEW_DATA_DIR"] = str(data_dir.expanduser().resolve())

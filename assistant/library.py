@@ -75,6 +75,15 @@ class IngestReport:
         return data
 
 
+_EMBED_SLICE_PAPERS = 32  # papers embedded at a time (~64 texts), so progress moves
+_STAGE_BATCH = 1000  # entries staged per store write: fewer, larger Chroma adds
+
+
+def _pages(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _chunk_texts(paper: Paper, chunk_chars: int, overlap: int) -> list[str]:
     """Texts to embed for a paper: the abstract in overlapping pieces, each led by the title."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -286,13 +295,14 @@ class Library:
         gone = [key for key in before if key not in keep]
         stored_ids = self.store.entry_ids(set(gone)) if gone else {}
         superseded = [entry_id for ids in stored_ids.values() for entry_id in ids]
-        entries = self._entries(changed, existing, stored_ids, report, progress, force_embed)
         revision = self.store.revision + 1
-        if entries or superseded:
-            self.store.write(entries, revision)
+        written = self._write_entries(
+            changed, existing, stored_ids, report, progress, force_embed, revision
+        )
+        if written or superseded:
             self.store.commit(revision, superseded)
 
-    def _entries(
+    def _write_entries(
         self,
         changed: list[Paper],
         existing: list[Paper],
@@ -300,8 +310,15 @@ class Library:
         report: IngestReport,
         progress: Progress,
         force_embed: bool,
-    ) -> list[Entry]:
-        """Entries for changed records, reusing stored vectors when title and abstract match."""
+        revision: int,
+    ) -> int:
+        """Stage entries for changed records under `revision`; returns how many were written.
+
+        Stored vectors are reused when title and abstract match. The rest is embedded and staged
+        slice by slice, so memory holds one slice's texts and vectors, not the whole import's
+        (100,000 papers are ~200,000 chunk texts and vectors: ~0.5 GB held to the end before).
+        Staged entries stay invisible until the caller commits.
+        """
         from assistant.store import Entry
 
         retrieval = self.settings.retrieval
@@ -313,47 +330,45 @@ class Library:
                     reusable.setdefault(old.embedding_text_hash(), sorted(ids, key=_chunk_no))
         reuse_ids = [i for p in changed for i in reusable.get(p.embedding_text_hash(), [])]
         stored = self.store.embeddings_for(reuse_ids) if reuse_ids else {}
-        entries: list[Entry] = []
-        to_embed: list[tuple[Paper, int, str]] = []
+        reused: list[Entry] = []
+        to_embed: list[Paper] = []
         for paper in changed:
             ids = reusable.get(paper.embedding_text_hash())
             if ids and all(i in stored for i in ids):
                 for chunk, entry_id in enumerate(ids):
                     vector, text = stored[entry_id]
-                    entries.append(Entry(paper, chunk, text, vector))
+                    reused.append(Entry(paper, chunk, text, vector))
                 report.reused_chunks += len(ids)
-                continue
-            for chunk, text in enumerate(
-                _chunk_texts(paper, retrieval.chunk_chars, retrieval.chunk_overlap)
-            ):
-                to_embed.append((paper, chunk, text))
-        if to_embed:
-            progress.stage("Embedding", len({id(p) for p, _, _ in to_embed}))
+            else:
+                to_embed.append(paper)
+        del stored
+        self.store.write(reused, revision)
+        written = len(reused)
+        if not to_embed:
+            return written
+        progress.stage("Embedding", len(to_embed))
+        pending: list[Entry] = []
+        for part in _pages(to_embed, _EMBED_SLICE_PAPERS):
+            chunks = [
+                (paper, chunk, text)
+                for paper in part
+                for chunk, text in enumerate(
+                    _chunk_texts(paper, retrieval.chunk_chars, retrieval.chunk_overlap)
+                )
+            ]
             started = time.perf_counter()
-            counted: set[int] = set()
-
-            def advance_by_paper(done_chunks: list[int]) -> None:
-                fresh = {id(to_embed[i][0]) for i in done_chunks} - counted
-                counted.update(fresh)
-                if fresh:
-                    progress.advance(len(fresh))
-
-            vectors = self._embed_with_progress([t for _, _, t in to_embed], advance_by_paper)
-            report.embed_seconds = time.perf_counter() - started
-            for (paper, chunk, text), vector in zip(to_embed, vectors):
-                entries.append(Entry(paper, chunk, text, vector))
-            report.embedded_chunks = len(to_embed)
-        return entries
-
-    def _embed_with_progress(self, texts: list[str], on_done) -> list:  # noqa: ANN001
-        """Embed in slices so progress moves; each slice is length-sorted inside the embedder."""
-        vectors: list = []
-        step = max(self.embedder.batch_size * 4, 64)
-        for start in range(0, len(texts), step):
-            part = self.embedder.embed(texts[start : start + step])
-            vectors.extend(part)
-            on_done(list(range(start, start + len(part))))
-        return vectors
+            vectors = self.embedder.embed([text for _, _, text in chunks])
+            report.embed_seconds += time.perf_counter() - started
+            pending += [Entry(p, c, t, v) for (p, c, t), v in zip(chunks, vectors)]
+            report.embedded_chunks += len(chunks)
+            if len(pending) >= _STAGE_BATCH:
+                self.store.write(pending, revision)
+                written += len(pending)
+                pending = []
+            progress.advance(len(part))
+        self.store.write(pending, revision)
+        written += len(pending)
+        return written
 
     def remove(self, key: str) -> Paper:
         with self._write_lock():

@@ -490,10 +490,11 @@ def render_markdown(results: dict[str, Any], out_dir: Path) -> str:
         "throughput is measured on at most "
         f"{results.get('embed_limit', 2000):,} of the corpus's chunk texts (a random sample).",
         "",
-        "Reproduce: `python benchmarks/run.py --sizes 136,10000 --json benchmarks/results.json "
+        "Reproduce: `python benchmarks/run.py --sizes 136,10000,100000 --json "
+        "benchmarks/results.json "
         "--markdown benchmarks/RESULTS.md` (sizes add up across runs), "
         "`python benchmarks/embed_profile.py --json benchmarks/embed_profile.json`, "
-        "`python benchmarks/quality.py --max-tokens 256,192,160,128 --json "
+        "`python benchmarks/quality.py --max-tokens 256,128 --source-model --json "
         "benchmarks/quality.json`.",
         "",
         "## Results",
@@ -561,7 +562,8 @@ def _extra_sections(out_dir: Path) -> list[str]:
             f"{profile['chunks']} chunk texts of the {profile['papers']} sample papers, fed as "
             "ingest feeds them; best of 3 runs, each setting in a fresh process. bN = batch "
             "size, tN = intra-op threads, tokN = max tokens, x2 = two single-threaded "
-            "sessions in parallel; options are onnxruntime SessionOptions. Repeated sweeps "
+            "sessions in parallel; options are onnxruntime SessionOptions, and source=1 runs "
+            "the packaged graph as shipped instead of the derived int8 one. Repeated sweeps "
             "on this shared VM differ by up to ~15%, so only larger gaps mean anything.",
             "",
             "| setting | chunks/s | abstracts/s |",
@@ -575,14 +577,16 @@ def _extra_sections(out_dir: Path) -> list[str]:
         quality = json.loads(quality_file.read_text())
         lines += [
             "",
-            "## Retrieval quality by max tokens (`benchmarks/quality.py`, sample library)",
+            "## Retrieval quality by max tokens and model (`benchmarks/quality.py`, sample "
+            "library)",
             "",
             "`questions`: the 30 paraphrased eval questions with their relevant papers; `title`: "
             "each real title as the query for its paper; `last_sentence`: each abstract's last "
             "sentence for its paper, the text a shorter cut loses first. Dense = keyword "
-            "weight 0.",
+            "weight 0. `source-model`: the packaged graph as shipped, against the derived int8 "
+            "graph litreview runs.",
             "",
-            "| max tokens | query set | n | dense nDCG@10 | dense MRR | hybrid nDCG@10 | "
+            "| max tokens (model) | query set | n | dense nDCG@10 | dense MRR | hybrid nDCG@10 | "
             "hybrid MRR |",
             "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
         ]

@@ -64,7 +64,7 @@ def adversarial_reply(case: Any, library: Any, asker: Any) -> Recording:
     hits = asker.evidence(case.question, library.settings.answer_k, None)
     papers = [h.paper for h in hits]
     evidence = {p.key for p in papers}
-    messages, _ = asker._messages(case.question, papers, ())
+    messages, _ = asker.messages(case.question, papers)
     top = papers[0]
     _, good = _best_sentence(library.embedder, case.question, top.abstract)
     parts = [f"{good.rstrip('.')} [@{top.key}]."]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +89,36 @@ def test_cache_dir_defaults_to_the_user_cache(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("LITREVIEW_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", os.environ["HOME"] + "/cache")
     assert embeddings.model_cache_dir() == Path(os.environ["HOME"]) / "cache" / "litreview"
+
+
+def test_cli_says_once_why_the_first_run_pauses(tmp_path: Path) -> None:
+    papers = tmp_path / "one.jsonl"
+    record = {"title": "Private inference", "abstract": "Client inputs stay hidden.", "year": 2024}
+    papers.write_text(json.dumps(record) + "\n")
+    env = {**os.environ, "LITREVIEW_CACHE_DIR": str(tmp_path / "fresh-cache")}
+    command = [sys.executable, "-m", "assistant.cli", "ingest", str(papers), "--json"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "preparing the embedding model" in first.stderr
+    assert json.loads(first.stdout)["papers_after"] == 1  # stdout stays clean JSON
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0 and "preparing" not in second.stderr
+    assert len(list((tmp_path / "fresh-cache" / "models").iterdir())) == 1
+
+
+def test_unusable_cache_dir_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    papers = tmp_path / "one.jsonl"
+    papers.write_text('{"title": "T", "abstract": "An abstract.", "year": 2024}\n')
+    env = {**os.environ, "LITREVIEW_CACHE_DIR": str(blocker)}
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ingest", str(papers)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 4
+    assert "could not prepare the embedding model" in result.stderr
+    assert "LITREVIEW_CACHE_DIR" in result.stderr and "Traceback" not in result.stderr
