@@ -74,17 +74,25 @@ def parse_file(
         raise InputError(name, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     if field_map and fmt != "csv":
         raise InputError(name, "--map applies to CSV files only")
-    skipped: list[InputError] = []
+    try:
+        return _parse(fmt, text, name, field_map), []
+    except InputError as error:
+        if not skip_invalid:
+            raise
+        first_error = error
+    # Split into lines only now: a valid file is parsed once, without a second copy of its text.
     lines = text.split("\n")
+    del text
+    skipped: list[InputError] = []
+    error = first_error
     while True:
+        recoverable = fmt in _RECORD_STARTS and error.line and error.line <= len(lines)
+        if not recoverable or len(skipped) >= _MAX_SKIPS:
+            skipped.append(error)  # the whole file is left out
+            return [], skipped
+        skipped.append(error)
+        _blank_record(lines, fmt, error.line)
         try:
             return _parse(fmt, "\n".join(lines), name, field_map), skipped
-        except InputError as error:
-            if not skip_invalid:
-                raise
-            recoverable = fmt in _RECORD_STARTS and error.line and error.line <= len(lines)
-            if not recoverable or len(skipped) >= _MAX_SKIPS:
-                skipped.append(error)  # the whole file is left out
-                return [], skipped
-            skipped.append(error)
-            _blank_record(lines, fmt, error.line)
+        except InputError as next_error:
+            error = next_error

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
@@ -11,9 +12,20 @@ from assistant.ingest.fields import clean_text, parse_year, split_authors, split
 from assistant.models import Paper, Source
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines one at a time: a 100,000-record file is not held twice as a list."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end].rstrip("\r")
+        start = end + 1
+
+
 def parse_jsonl(text: str, file: str) -> list[Paper]:
     papers: list[Paper] = []
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(_lines(text), 1):
         if not raw.strip():
             continue
         try:
