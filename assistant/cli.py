@@ -242,6 +242,10 @@ def ingest(
         + (f" at {rate:.1f} chunks/s" if rate else "")
         + f", reused {report.reused_chunks}; {report.seconds:.1f} s.\n"
     )
+    if report.resumed_chunks:
+        sys.stdout.write(
+            f"Resumed {report.resumed_chunks} chunks an interrupted ingest had embedded.\n"
+        )
     if report.skipped:
         sys.stdout.write(f"Skipped {len(report.skipped)} invalid record(s) (listed on stderr).\n")
 

@@ -66,6 +66,7 @@ class IngestReport:
     merged_duplicates: int = 0
     embedded_chunks: int = 0
     reused_chunks: int = 0
+    resumed_chunks: int = 0  # kept from an interrupted ingest of the same records
     skipped: list[SkippedRecord] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
@@ -258,38 +259,42 @@ class Library:
         parsed, skipped, files = self.parse_files(paths, fmt, field_map, skip_invalid, progress)
         report = IngestReport(files=files, parsed=len(parsed), skipped=skipped)
         with self._write_lock():
-            self.store.recover()
+            self.store.recover(keep_next=True)
             self.store.check_model()
-            existing = self.store.papers()
-            candidates = existing + parsed
-            del parsed  # _apply lets go of the parsed records once merged
-            self._apply(existing, candidates, report, progress or _Silent())
+            self._apply(self.store.papers(), parsed, report, progress or _Silent())
         report.seconds = time.perf_counter() - started
         return report
 
     def _apply(
         self,
         existing: list[Paper],
-        candidates: list[Paper],
+        incoming: list[Paper],
         report: IngestReport,
         progress: Progress,
         force_embed: bool = False,
     ) -> None:
-        """Merge candidates with the library and write the changes; candidates is emptied."""
+        """Merge incoming records with the library and write the changes.
+
+        Both lists are consumed (emptied): merging reuses their records instead of copying them,
+        so 100,000 records are held once, not twice, for the hour the embedding takes.
+        """
         from assistant.ingest.merge import merge_library
 
-        merged = merge_library(candidates)
-        count = len(candidates)
-        candidates.clear()  # the parsed records: merging copied what it keeps
-        _release_freed_memory()
-        before = {p.key: p for p in existing}
+        before = {p.key: _record_digest(p) for p in existing}
+        text_before = {p.key: p.embedding_text_hash() for p in existing}
         report.papers_before = len(existing)
+        candidates = existing + incoming
+        existing.clear()
+        incoming.clear()
+        merged = merge_library(candidates, copy=False)
+        report.merged_duplicates = len(candidates) - len(merged)
+        candidates.clear()
+        _release_freed_memory()
         report.papers_after = len(merged)
-        report.merged_duplicates = count - len(merged)
         changed: list[Paper] = []
         for paper in merged:
             old = before.get(paper.key)
-            if old is not None and old == paper and not force_embed:
+            if old is not None and old == _record_digest(paper) and not force_embed:
                 report.unchanged += 1
             else:
                 changed.append(paper)
@@ -303,38 +308,54 @@ class Library:
         stored_ids = self.store.entry_ids(set(gone)) if gone else {}
         superseded = [entry_id for ids in stored_ids.values() for entry_id in ids]
         revision = self.store.revision + 1
-        written = self._write_entries(
-            changed, existing, stored_ids, report, progress, force_embed, revision
-        )
+        reusable: dict[str, list[str]] = {}
+        if not force_embed:
+            for key, ids in stored_ids.items():
+                reusable.setdefault(text_before[key], sorted(ids, key=_chunk_no))
+        written = self._write_entries(changed, reusable, report, progress, revision)
         if written or superseded:
             self.store.commit(revision, superseded)
 
     def _write_entries(
         self,
         changed: list[Paper],
-        existing: list[Paper],
-        stored_ids: dict[str, list[str]],
+        reusable: dict[str, list[str]],
         report: IngestReport,
         progress: Progress,
-        force_embed: bool,
         revision: int,
     ) -> int:
-        """Stage entries for changed records under `revision`; returns how many were written.
+        """Stage entries for changed records under `revision`; returns how many are staged.
 
-        Stored vectors are reused when title and abstract match. The rest is embedded and staged
+        Stored vectors are reused when title and abstract match (`reusable`: stored entry ids by
+        `embedding_text_hash`). The rest is embedded and staged
         slice by slice, so memory holds one slice's texts and vectors, not the whole import's
         (100,000 papers are ~200,000 chunk texts and vectors: ~0.5 GB held to the end before).
-        Staged entries stay invisible until the caller commits.
+        Entries an interrupted ingest already staged under `revision`, with the same text and
+        metadata, are kept rather than embedded again. Staged entries stay invisible until the
+        caller commits.
         """
-        from assistant.store import Entry
+        from assistant.store import Entry, entry_fingerprint, entry_id
+
+        staged = self.store.staged_fingerprints(revision)
+        resumed_before = report.resumed_chunks
+
+        def not_yet_staged(entries: list[Entry]) -> list[Entry]:
+            """Entries to write; those staged before are kept, stale staged versions deleted."""
+            if not staged:
+                return entries
+            fresh, stale = [], []
+            for entry in entries:
+                previous = staged.pop(entry_id(entry, revision), None)
+                if previous is not None and previous == entry_fingerprint(entry, revision):
+                    report.resumed_chunks += 1
+                    continue
+                if previous is not None:
+                    stale.append(entry_id(entry, revision))
+                fresh.append(entry)
+            self.store.delete(stale)
+            return fresh
 
         retrieval = self.settings.retrieval
-        reusable: dict[str, list[str]] = {}
-        if not force_embed:
-            for old in existing:
-                ids = stored_ids.get(old.key)
-                if ids:
-                    reusable.setdefault(old.embedding_text_hash(), sorted(ids, key=_chunk_no))
         reuse_ids = [i for p in changed for i in reusable.get(p.embedding_text_hash(), [])]
         stored = self.store.embeddings_for(reuse_ids) if reuse_ids else {}
         reused: list[Entry] = []
@@ -342,31 +363,35 @@ class Library:
         for paper in changed:
             ids = reusable.get(paper.embedding_text_hash())
             if ids and all(i in stored for i in ids):
-                for chunk, entry_id in enumerate(ids):
-                    vector, text = stored[entry_id]
+                for chunk, stored_id in enumerate(ids):
+                    vector, text = stored[stored_id]
                     reused.append(Entry(paper, chunk, text, vector))
                 report.reused_chunks += len(ids)
             else:
                 to_embed.append(paper)
         del stored
+        reused = not_yet_staged(reused)
         self.store.write(reused, revision)
         written = len(reused)
-        if not to_embed:
-            return written
-        progress.stage("Embedding", len(to_embed))
+        if to_embed:
+            progress.stage("Embedding", len(to_embed))
         pending: list[Entry] = []
         for part in _pages(to_embed, _EMBED_SLICE_PAPERS):
-            chunks = [
-                (paper, chunk, text)
-                for paper in part
-                for chunk, text in enumerate(
-                    _chunk_texts(paper, retrieval.chunk_chars, retrieval.chunk_overlap)
-                )
-            ]
+            chunks = not_yet_staged(
+                [
+                    Entry(paper, chunk, text, None)
+                    for paper in part
+                    for chunk, text in enumerate(
+                        _chunk_texts(paper, retrieval.chunk_chars, retrieval.chunk_overlap)
+                    )
+                ]
+            )
             started = time.perf_counter()
-            vectors = self.embedder.embed([text for _, _, text in chunks])
+            vectors = self.embedder.embed([entry.text for entry in chunks]) if chunks else []
             report.embed_seconds += time.perf_counter() - started
-            pending += [Entry(p, c, t, v) for (p, c, t), v in zip(chunks, vectors)]
+            for entry, vector in zip(chunks, vectors):
+                entry.embedding = vector
+            pending += chunks
             report.embedded_chunks += len(chunks)
             if len(pending) >= _STAGE_BATCH:
                 self.store.write(pending, revision)
@@ -375,7 +400,8 @@ class Library:
             progress.advance(len(part))
         self.store.write(pending, revision)
         written += len(pending)
-        return written
+        self.store.delete(list(staged))  # staged before, but not part of this import
+        return written + report.resumed_chunks - resumed_before
 
     def remove(self, key: str) -> Paper:
         with self._write_lock():
@@ -411,6 +437,13 @@ def _release_freed_memory() -> None:
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _record_digest(paper: Paper) -> bytes:
+    """Every field of a record, hashed: equal digests mean nothing to rewrite."""
+    import hashlib
+
+    return hashlib.blake2b(paper.model_dump_json().encode(), digest_size=16).digest()
 
 
 def _chunk_no(entry_id: str) -> int:

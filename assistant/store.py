@@ -236,11 +236,17 @@ class PaperStore:
         return out
 
     # -- writing ------------------------------------------------------------------------------
-    def recover(self) -> int:
-        """Finish or undo an interrupted write; returns how many stray entries were removed."""
+    def recover(self, keep_next: bool = False) -> int:
+        """Finish or undo an interrupted write; returns how many stray entries were removed.
+
+        With keep_next, entries an interrupted ingest staged for the next revision stay, so the
+        next ingest can keep those it would write again (`staged_fingerprints`) instead of
+        embedding them twice; whatever it does not keep it deletes before it commits.
+        """
         meta = self._meta()
         removed = 0
-        stray = [r["id"] for r in self._get_all({"rev": {"$gt": meta["revision"]}}, [])]
+        newer = {"rev": {"$gt": meta["revision"] + (1 if keep_next else 0)}}
+        stray = [r["id"] for r in self._get_all(newer, [])]
         superseded = json.loads(meta["superseded"])
         for batch in _pages(stray + superseded, _WRITE_PAGE):
             self._collection.delete(ids=batch)
@@ -249,11 +255,25 @@ class PaperStore:
             self._set_meta(revision=meta["revision"], superseded=[])
         return removed
 
+    def staged_fingerprints(self, revision: int) -> dict[str, str]:
+        """Entries already staged under an uncommitted `revision`: id -> `fingerprint`."""
+        if revision <= self.revision:
+            return {}
+        return {
+            row["id"]: _fingerprint(row["documents"] or "", row["metadatas"])
+            for row in self._get_all({"rev": revision}, ["documents", "metadatas"])
+        }
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove entries outright (staged ones nobody will commit)."""
+        for batch in _pages(list(ids), _WRITE_PAGE):
+            self._collection.delete(ids=batch)
+
     def write(self, entries: Sequence[Entry], revision: int) -> None:
         """Stage entries under `revision`; invisible until `commit(revision, ...)`."""
         for batch in _pages(list(entries), _WRITE_PAGE):
             self._collection.add(
-                ids=[f"{e.paper.key}#{revision}#{e.chunk}" for e in batch],
+                ids=[entry_id(e, revision) for e in batch],
                 embeddings=[e.embedding for e in batch],
                 documents=[e.text for e in batch],
                 metadatas=[_metadata(e, revision) for e in batch],
@@ -302,6 +322,22 @@ class PaperStore:
                 "superseded": json.dumps(superseded),
             }
         )
+
+
+def entry_id(entry: Entry, revision: int) -> str:
+    return f"{entry.paper.key}#{revision}#{entry.chunk}"
+
+
+def entry_fingerprint(entry: Entry, revision: int) -> str:
+    """What a staged entry must match to be kept: its text and everything in its metadata."""
+    return _fingerprint(entry.text, _metadata(entry, revision))
+
+
+def _fingerprint(document: str, metadata: dict[str, Any]) -> str:
+    import hashlib
+
+    payload = json.dumps([document, metadata], sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
 def _metadata(entry: Entry, revision: int) -> dict[str, Any]:

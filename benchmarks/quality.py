@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Score each max-tokens setting and print (and optionally save) the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--max-tokens", default="256,128")
-    parser.add_argument("--batch", type=int, default=8, help="padding shifts int8 ranges a bit")
+    parser.add_argument("--batch", type=int, default=1, help="texts per run (litreview: 1)")
     parser.add_argument("--json", type=Path)
     parser.add_argument(
         "--source-model", action="store_true", help="also score the packaged graph as shipped"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -202,3 +204,115 @@ def test_ctrl_c_during_ingest_leaves_the_library_as_it_was(sample_library: Libra
     assert b"Traceback" not in err
     papers = Library(load_settings()).stats()["papers"]
     assert papers in (136, 536)
+
+
+class _Interrupted(Exception):
+    pass
+
+
+class _CountingEmbedder:
+    """The real embedder, counting the texts it embeds; optionally interrupted after `stop_after`
+    calls, as Ctrl+C or a crash would stop an ingest half way."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        from assistant.embeddings import get_embedder
+
+        self.real = get_embedder()
+        self.stop_after = stop_after
+        self.calls = 0
+        self.texts = 0
+
+    def embed(self, texts, **options):  # noqa: ANN001, ANN003, ANN201 - mirrors Embedder.embed
+        if self.stop_after is not None and self.calls >= self.stop_after:
+            raise _Interrupted
+        self.calls += 1
+        self.texts += len(texts)
+        return self.real.embed(texts, **options)
+
+    def embed_query(self, text: str):  # noqa: ANN201
+        return self.real.embed_query(text)
+
+
+def _papers_file(path: Path, numbers: Iterable[int], changed: range = range(0)) -> Path:
+    lines = []
+    for i in numbers:
+        topic = "revised findings on cache eviction" if i in changed else "resumable imports"
+        abstract = f"Paper {i} studies {topic}. " + "It reports results on many workloads. " * 6
+        record = {"id": f"p{i}", "title": f"Paper{i} on {topic}", "abstract": abstract}
+        lines.append(json.dumps(record))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _interrupted_ingest(path: Path, stop_after: int) -> int:
+    """An ingest stopped after `stop_after` embedding slices; returns the texts it embedded."""
+    embedder = _CountingEmbedder(stop_after=stop_after)
+    library = Library(load_settings(), embedder=embedder)
+    with pytest.raises(_Interrupted):
+        library.ingest([path])
+    assert library.stats()["papers"] == 0  # nothing committed
+    return embedder.texts
+
+
+def _chunk_texts_by_key(library: Library) -> dict[str, list[str]]:
+    grouped = library.store.entry_ids()
+    stored = library.store.embeddings_for([i for ids in grouped.values() for i in ids])
+    return {k: [stored[i][1] for i in sorted(ids)] for k, ids in grouped.items()}
+
+
+def test_interrupted_ingest_resumes_without_embedding_again(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.library as library_module
+
+    monkeypatch.setattr(library_module, "_STAGE_BATCH", 40)  # stage often, as 100,000 would
+    corpus = _papers_file(isolated_env.parent / "papers.jsonl", range(120))
+    staged = _interrupted_ingest(corpus, stop_after=2)  # two slices of 32 papers, staged
+
+    embedder = _CountingEmbedder()
+    library = Library(load_settings(), embedder=embedder)
+    report = library.ingest([corpus])
+    total = library.store.count()
+    assert report.resumed_chunks == staged > 0
+    assert embedder.texts == report.embedded_chunks == total - staged
+    assert library.stats()["papers"] == 120
+    assert total == sum(len(t) for t in _chunk_texts_by_key(library).values())  # none left over
+    fresh = Library(load_settings())
+    assert fresh.search("Paper7 on resumable imports", k=1)[0].paper.key == "p7"
+
+
+def test_resume_reembeds_what_changed_and_drops_what_left(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.library as library_module
+
+    monkeypatch.setattr(library_module, "_STAGE_BATCH", 40)
+    _interrupted_ingest(_papers_file(isolated_env.parent / "a.jsonl", range(96)), stop_after=2)
+    # p0-p63 are staged. The next import keeps p0-p49, changes p50-p59, leaves out p60-p95 and
+    # adds p96-p99.
+    kept = [*range(60), *range(96, 100)]
+    second = _papers_file(isolated_env.parent / "b.jsonl", kept, changed=range(50, 60))
+    library = Library(load_settings(), embedder=_CountingEmbedder())
+    report = library.ingest([second])
+    texts = _chunk_texts_by_key(library)
+    assert sorted(texts) == sorted(f"p{i}" for i in kept)
+    assert report.resumed_chunks == sum(len(texts[f"p{i}"]) for i in range(50))
+    assert report.embedded_chunks == sum(len(texts[f"p{i}"]) for i in kept[50:])
+    assert all("revised findings" in t for i in range(50, 60) for t in texts[f"p{i}"])
+    assert library.store.count() == sum(len(t) for t in texts.values())
+
+
+def test_remove_after_an_interrupted_ingest_commits_none_of_it(
+    sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.library as library_module
+
+    monkeypatch.setattr(library_module, "_STAGE_BATCH", 40)
+    corpus = _papers_file(sample_library.settings.data_dir.parent / "p.jsonl", range(80))
+    interrupted = Library(load_settings(), embedder=_CountingEmbedder(stop_after=2))
+    with pytest.raises(_Interrupted):
+        interrupted.ingest([corpus])
+    sample_library.remove(sample_library.papers()[0].key)
+    library = Library(load_settings())
+    assert library.stats()["papers"] == 135
+    assert library.store.count() == sum(len(ids) for ids in library.store.entry_ids().values())

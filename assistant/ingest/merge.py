@@ -92,12 +92,15 @@ def _richness(paper: Paper) -> tuple:
     )
 
 
-def merge_group(group: list[Paper]) -> Paper:
-    """One record keeping every source and, field by field, the richest value."""
+def merge_group(group: list[Paper], copy: bool = True) -> Paper:
+    """One record keeping every source and, field by field, the richest value.
+
+    With copy=False the richest record itself becomes the merged one (changed in place).
+    """
     if len(group) == 1:
-        return group[0].model_copy(deep=True)
+        return group[0].model_copy(deep=True) if copy else group[0]
     ranked = sorted(group, key=_richness, reverse=True)
-    merged = ranked[0].model_copy(deep=True)
+    merged = ranked[0].model_copy(deep=True) if copy else ranked[0]
     for other in ranked[1:]:
         for field in ("venue", "url", "doi", "arxiv_id", "has_code", "upvotes", "score"):
             if getattr(merged, field) in (None, "") and getattr(other, field) not in (None, ""):
@@ -176,8 +179,12 @@ def assign_keys(papers: list[Paper]) -> None:
             n += 1
 
 
-def merge_library(papers: list[Paper]) -> list[Paper]:
-    """Merge duplicates and assign keys; the result is sorted by key."""
-    merged = [merge_group(group) for group in group_duplicates(papers)]
+def merge_library(papers: list[Paper], copy: bool = True) -> list[Paper]:
+    """Merge duplicates and assign keys; the result is sorted by key.
+
+    copy=False merges into the given records themselves, for callers done with them: 100,000
+    records are then held once, not twice.
+    """
+    merged = [merge_group(group, copy) for group in group_duplicates(papers)]
     assign_keys(merged)
     return sorted(merged, key=lambda p: p.key)
