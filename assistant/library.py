@@ -334,25 +334,32 @@ class Library:
         metadata, are kept rather than embedded again. Staged entries stay invisible until the
         caller commits.
         """
-        from assistant.store import Entry, entry_fingerprint, entry_id
+        from assistant.store import Entry, Fingerprint, entry_id
 
         staged = self.store.staged_fingerprints(revision)
         resumed_before = report.resumed_chunks
 
         def not_yet_staged(entries: list[Entry]) -> list[Entry]:
-            """Entries to write; those staged before are kept, stale staged versions deleted."""
+            """Entries to write. Those staged before with the same text are kept (their metadata
+            set right if need be); stale staged versions are deleted."""
             if not staged:
                 return entries
-            fresh, stale = [], []
+            fresh, stale, retag = [], [], []
             for entry in entries:
                 previous = staged.pop(entry_id(entry, revision), None)
-                if previous is not None and previous == entry_fingerprint(entry, revision):
-                    report.resumed_chunks += 1
+                if previous is None:
+                    fresh.append(entry)
                     continue
-                if previous is not None:
+                wanted = Fingerprint.of_entry(entry, revision)
+                if previous.text == wanted.text and previous.fields == wanted.fields:
+                    report.resumed_chunks += 1
+                    if previous.metadata != wanted.metadata:
+                        retag.append(entry)
+                else:
                     stale.append(entry_id(entry, revision))
-                fresh.append(entry)
+                    fresh.append(entry)
             self.store.delete(stale)
+            self.store.restage(retag, revision)
             return fresh
 
         retrieval = self.settings.retrieval

@@ -255,14 +255,22 @@ class PaperStore:
             self._set_meta(revision=meta["revision"], superseded=[])
         return removed
 
-    def staged_fingerprints(self, revision: int) -> dict[str, str]:
-        """Entries already staged under an uncommitted `revision`: id -> `fingerprint`."""
+    def staged_fingerprints(self, revision: int) -> dict[str, Fingerprint]:
+        """Entries already staged under an uncommitted `revision`, by id."""
         if revision <= self.revision:
             return {}
         return {
-            row["id"]: _fingerprint(row["documents"] or "", row["metadatas"])
+            row["id"]: Fingerprint.of(row["documents"] or "", row["metadatas"])
             for row in self._get_all({"rev": revision}, ["documents", "metadatas"])
         }
+
+    def restage(self, entries: Sequence[Entry], revision: int) -> None:
+        """Replace the metadata of staged entries whose text (so vector) is right as it is."""
+        for batch in _pages(list(entries), _WRITE_PAGE):
+            self._collection.update(
+                ids=[entry_id(e, revision) for e in batch],
+                metadatas=[_metadata(e, revision) for e in batch],
+            )
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove entries outright (staged ones nobody will commit)."""
@@ -328,16 +336,32 @@ def entry_id(entry: Entry, revision: int) -> str:
     return f"{entry.paper.key}#{revision}#{entry.chunk}"
 
 
-def entry_fingerprint(entry: Entry, revision: int) -> str:
-    """What a staged entry must match to be kept: its text and everything in its metadata."""
-    return _fingerprint(entry.text, _metadata(entry, revision))
+@dataclass(frozen=True)
+class Fingerprint:
+    """What decides whether a staged entry can be kept: its text (the vector follows from it
+    alone) and its metadata (fixable in place when only values changed, not which keys)."""
+
+    text: str
+    metadata: str
+    fields: tuple[str, ...]
+
+    @classmethod
+    def of(cls, document: str, metadata: dict[str, Any]) -> Fingerprint:
+        return cls(
+            _digest(document),
+            _digest(json.dumps(metadata, sort_keys=True)),
+            tuple(sorted(metadata)),
+        )
+
+    @classmethod
+    def of_entry(cls, entry: Entry, revision: int) -> Fingerprint:
+        return cls.of(entry.text, _metadata(entry, revision))
 
 
-def _fingerprint(document: str, metadata: dict[str, Any]) -> str:
+def _digest(text: str) -> str:
     import hashlib
 
-    payload = json.dumps([document, metadata], sort_keys=True, ensure_ascii=False)
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _metadata(entry: Entry, revision: int) -> dict[str, Any]:

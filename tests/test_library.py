@@ -233,12 +233,16 @@ class _CountingEmbedder:
         return self.real.embed_query(text)
 
 
+def _key(number: int) -> str:
+    return f"p{number:03d}"  # ingest goes in key order: here the numbers' order
+
+
 def _papers_file(path: Path, numbers: Iterable[int], changed: range = range(0)) -> Path:
     lines = []
     for i in numbers:
         topic = "revised findings on cache eviction" if i in changed else "resumable imports"
         abstract = f"Paper {i} studies {topic}. " + "It reports results on many workloads. " * 6
-        record = {"id": f"p{i}", "title": f"Paper{i} on {topic}", "abstract": abstract}
+        record = {"id": _key(i), "title": f"Paper{i} on {topic}", "abstract": abstract}
         lines.append(json.dumps(record))
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -278,7 +282,7 @@ def test_interrupted_ingest_resumes_without_embedding_again(
     assert library.stats()["papers"] == 120
     assert total == sum(len(t) for t in _chunk_texts_by_key(library).values())  # none left over
     fresh = Library(load_settings())
-    assert fresh.search("Paper7 on resumable imports", k=1)[0].paper.key == "p7"
+    assert fresh.search("Paper7 on resumable imports", k=1)[0].paper.key == _key(7)
 
 
 def test_resume_reembeds_what_changed_and_drops_what_left(
@@ -288,17 +292,18 @@ def test_resume_reembeds_what_changed_and_drops_what_left(
 
     monkeypatch.setattr(library_module, "_STAGE_BATCH", 40)
     _interrupted_ingest(_papers_file(isolated_env.parent / "a.jsonl", range(96)), stop_after=2)
-    # p0-p63 are staged. The next import keeps p0-p49, changes p50-p59, leaves out p60-p95 and
-    # adds p96-p99.
+    # p0-p63 are staged. The next import, from another file, keeps p0-p49, changes p50-p59,
+    # leaves out p60-p95 and adds p96-p99.
     kept = [*range(60), *range(96, 100)]
     second = _papers_file(isolated_env.parent / "b.jsonl", kept, changed=range(50, 60))
     library = Library(load_settings(), embedder=_CountingEmbedder())
     report = library.ingest([second])
     texts = _chunk_texts_by_key(library)
-    assert sorted(texts) == sorted(f"p{i}" for i in kept)
-    assert report.resumed_chunks == sum(len(texts[f"p{i}"]) for i in range(50))
-    assert report.embedded_chunks == sum(len(texts[f"p{i}"]) for i in kept[50:])
-    assert all("revised findings" in t for i in range(50, 60) for t in texts[f"p{i}"])
+    assert sorted(texts) == sorted(_key(i) for i in kept)
+    assert report.resumed_chunks == sum(len(texts[_key(i)]) for i in range(50))
+    assert report.embedded_chunks == sum(len(texts[_key(i)]) for i in kept[50:])
+    assert all("revised findings" in t for i in range(50, 60) for t in texts[_key(i)])
+    assert {s.file for p in library.papers() for s in p.sources} == {"b.jsonl"}  # kept, retagged
     assert library.store.count() == sum(len(t) for t in texts.values())
 
 
