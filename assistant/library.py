@@ -5,7 +5,6 @@ This is the core the CLI, the TUI, the evals and the tests all call the same way
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import time
 from collections import Counter
@@ -279,6 +278,7 @@ class Library:
         so 100,000 records are held once, not twice, for the hour the embedding takes.
         """
         from assistant.ingest.merge import merge_library
+        from assistant.memory import release_freed_memory
 
         before = {p.key: _record_digest(p) for p in existing}
         text_before = {p.key: p.embedding_text_hash() for p in existing}
@@ -289,7 +289,7 @@ class Library:
         merged = merge_library(candidates, copy=False)
         report.merged_duplicates = len(candidates) - len(merged)
         candidates.clear()
-        _release_freed_memory()
+        release_freed_memory()
         report.papers_after = len(merged)
         changed: list[Paper] = []
         for paper in merged:
@@ -433,17 +433,6 @@ class Library:
             self.store.finish_rebuild()
         report.seconds = time.perf_counter() - started
         return report
-
-
-def _release_freed_memory() -> None:
-    """Hand freed heap back to the OS, so parse buffers freed after merging 100,000 records do not
-    stay in the process for the hour the embedding takes (glibc only; a no-op elsewhere)."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _record_digest(paper: Paper) -> bytes:

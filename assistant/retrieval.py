@@ -187,12 +187,15 @@ def _read_or_build(store: PaperStore, path: Path, tag: str) -> LibraryIndex:
                 return index
         except Exception:  # a torn or foreign cache file is just rebuilt
             pass
+    from assistant.memory import release_freed_memory
+
     index = LibraryIndex.build(store.papers())
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as handle:
         pickle.dump((tag, index), handle, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)  # atomic: a concurrent reader sees the old or the new file
+    release_freed_memory()  # the build's buffers, so a long session does not carry them
     return index
 
 

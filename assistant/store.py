@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import StoreError
 from assistant.locations import chroma_dir
+from assistant.memory import trim_heap
 from assistant.models import Paper
 
 if TYPE_CHECKING:
@@ -155,6 +156,8 @@ class PaperStore:
                     row[name] = page[name][i]
                 yield row
             offset += len(ids)
+            del page, row
+            trim_heap()  # each page's rows are freed between long-lived records: give them back
 
     def papers(self) -> list[Paper]:
         """Every live record, read from the chunk-0 entries."""

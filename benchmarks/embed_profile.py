@@ -214,7 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
     if args.json:
-        summary = {"chunks": len(texts), "papers": papers, "results": results}
+        summary = {
+            "chunks": len(texts),
+            "papers": papers,
+            "repeat": args.repeat,
+            "results": results,
+        }
         args.json.write_text(json.dumps(summary, indent=2))
     return 0
 

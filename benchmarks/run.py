@@ -560,11 +560,12 @@ def _extra_sections(out_dir: Path) -> list[str]:
             "## Embedding settings (`benchmarks/embed_profile.py`)",
             "",
             f"{profile['chunks']} chunk texts of the {profile['papers']} sample papers, fed as "
-            "ingest feeds them; best of 3 runs, each setting in a fresh process. bN = batch "
-            "size, tN = intra-op threads, tokN = max tokens, x2 = two single-threaded "
-            "sessions in parallel; options are onnxruntime SessionOptions, and source=1 runs "
-            "the packaged graph as shipped instead of the derived int8 one. Repeated sweeps "
-            "on this shared VM differ by up to ~15%, so only larger gaps mean anything.",
+            f"ingest feeds them; best of {profile.get('repeat', 2)} runs, each setting in a "
+            "fresh process. bN = batch size, tN = intra-op threads, tokN = max tokens, "
+            "x2 = two single-threaded sessions in parallel; options are onnxruntime "
+            "SessionOptions, and source=1 runs the packaged graph as shipped instead of the "
+            "derived int8 one. Repeated sweeps on this shared VM differ by up to ~15%, so "
+            "only larger gaps mean anything.",
             "",
             "| setting | chunks/s | abstracts/s |",
             "| --- | ---: | ---: |",
