@@ -283,12 +283,18 @@ class Library:
         before = {p.key: _record_digest(p) for p in existing}
         text_before = {p.key: p.embedding_text_hash() for p in existing}
         report.papers_before = len(existing)
+        incoming_count = len(incoming)
+        incoming_sources = {(s.file, s.position) for p in incoming for s in p.sources}
         candidates = existing + incoming
         existing.clear()
         incoming.clear()
         merged = merge_library(candidates, copy=False)
-        report.merged_duplicates = len(candidates) - len(merged)
         candidates.clear()
+        # Duplicates among what came in: not the library meeting its own records again.
+        touched = sum(
+            1 for p in merged if any((s.file, s.position) in incoming_sources for s in p.sources)
+        )
+        report.merged_duplicates = incoming_count - touched
         release_freed_memory()
         report.papers_after = len(merged)
         changed: list[Paper] = []

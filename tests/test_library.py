@@ -91,6 +91,7 @@ def test_reingest_embeds_nothing(sample_library: Library) -> None:
     report = sample_library.ingest(sample=True)
     assert report.embedded_chunks == 0
     assert report.unchanged == 136 and report.added == 0 and report.updated == 0
+    assert report.merged_duplicates == 8  # within the import, as the first time; not 144
     assert sample_library.stats()["papers"] == 136
 
 
