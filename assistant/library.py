@@ -280,7 +280,7 @@ class Library:
         from assistant.ingest.merge import merge_library
         from assistant.memory import release_freed_memory
 
-        before = {p.key: _record_digest(p) for p in existing}
+        before = {p.key: p.content_hash() for p in existing}
         text_before = {p.key: p.embedding_text_hash() for p in existing}
         report.papers_before = len(existing)
         incoming_count = len(incoming)
@@ -300,7 +300,7 @@ class Library:
         changed: list[Paper] = []
         for paper in merged:
             old = before.get(paper.key)
-            if old is not None and old == _record_digest(paper) and not force_embed:
+            if old is not None and old == paper.content_hash() and not force_embed:
                 report.unchanged += 1
             else:
                 changed.append(paper)
@@ -439,13 +439,6 @@ class Library:
             self.store.finish_rebuild()
         report.seconds = time.perf_counter() - started
         return report
-
-
-def _record_digest(paper: Paper) -> bytes:
-    """Every field of a record, hashed: equal digests mean nothing to rewrite."""
-    import hashlib
-
-    return hashlib.blake2b(paper.model_dump_json().encode(), digest_size=16).digest()
 
 
 def _chunk_no(entry_id: str) -> int:

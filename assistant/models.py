@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -45,9 +44,8 @@ class Paper(BaseModel):
     sources: list[Source] = Field(default_factory=list)
 
     def content_hash(self) -> str:
-        """Hash of everything but the sources order; unchanged records are not re-embedded."""
-        data = self.model_dump(mode="json")
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+        """Hash of every field: records with equal hashes need nothing rewritten."""
+        return hashlib.blake2b(self.model_dump_json().encode(), digest_size=16).hexdigest()
 
     def embedding_text_hash(self) -> str:
         text = f"{self.title}\n{self.abstract}"
