@@ -247,13 +247,11 @@ class PaperStore:
         embedding them twice; whatever it does not keep it deletes before it commits.
         """
         meta = self._meta()
-        removed = 0
         newer = {"rev": {"$gt": meta["revision"] + (1 if keep_next else 0)}}
         stray = [r["id"] for r in self._get_all(newer, [])]
         superseded = json.loads(meta["superseded"])
-        for batch in _pages(stray + superseded, _WRITE_PAGE):
-            self._collection.delete(ids=batch)
-            removed += len(batch)
+        self.delete(stray + superseded)
+        removed = len(stray) + len(superseded)
         if superseded:
             self._set_meta(revision=meta["revision"], superseded=[])
         return removed
@@ -293,8 +291,7 @@ class PaperStore:
     def commit(self, revision: int, superseded: Sequence[str]) -> None:
         """The single step that makes a write visible, then removes what it replaced."""
         self._set_meta(revision=revision, superseded=list(superseded))
-        for batch in _pages(list(superseded), _WRITE_PAGE):
-            self._collection.delete(ids=batch)
+        self.delete(superseded)
         if superseded:
             self._set_meta(revision=revision, superseded=[])
 
