@@ -257,9 +257,7 @@ class Asker(GroundedWriter):
         return answer
 
     def _lookup(self, key: str) -> Paper | None:
-        index = self.library.index()
-        position = index.position.get(key)
-        return index.papers[position] if position is not None else None
+        return self.library.index().get(key)
 
     def _citation(self, key: str) -> CitationOut:
         paper = self._lookup(key)

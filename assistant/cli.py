@@ -332,7 +332,7 @@ def search(
     from rich.console import Console
 
     if not rows:
-        _err("no matching papers" + ("" if library.index().papers else "; the library is empty"))
+        _err("no matching papers" + ("" if len(library.index()) else "; the library is empty"))
         return
     Console().print(_hit_table(f"Search: {query}", rows, score=True))
 
@@ -348,7 +348,7 @@ def library_cmd(
 ) -> None:
     """List every paper in the library."""
     filters = _filters(year, author, category, source)
-    papers = [p for p in _library().papers() if filters.accepts(p)]
+    papers = _library().papers(filters)
     if as_json:
         _print_json([p.public_dict() for p in papers])
         return

@@ -368,8 +368,7 @@ class Drafter(GroundedWriter):
         def lookup(key: str) -> Paper | None:
             if key in by_key:
                 return by_key[key]
-            position = index.position.get(key)
-            return index.papers[position] if position is not None else None
+            return index.get(key)
 
         return lookup
 

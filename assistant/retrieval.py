@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import pickle
 import re
-from collections.abc import Sequence
+import sys
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assistant.errors import UsageError
 from assistant.models import Hit, Paper
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from assistant.settings import RetrievalSettings
     from assistant.store import PaperStore
 
-_INDEX_FORMAT = 2  # bump when the cached index layout changes
+_INDEX_FORMAT = 3  # bump when the cached index layout changes
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:(\.\.|-)\s*(\d{4})?)?\s*$")
 
 
@@ -66,24 +68,24 @@ class SearchFilters:
         )
 
     def accepts(self, paper: Paper) -> bool:
+        return self.accepts_facets(Facets.of(paper))
+
+    def accepts_facets(self, facets: Facets) -> bool:
         if self.year_from or self.year_to:
-            if paper.year is None:
+            if facets.year is None:
                 return False
-            if self.year_from and paper.year < self.year_from:
+            if self.year_from and facets.year < self.year_from:
                 return False
-            if self.year_to and paper.year > self.year_to:
+            if self.year_to and facets.year > self.year_to:
                 return False
-        if self.authors:
-            names = " | ".join(paper.authors).lower()
-            if not all(a.lower() in names for a in self.authors):
-                return False
+        if self.authors and not all(a.lower() in facets.authors for a in self.authors):
+            return False
         if self.categories:
-            cats = {c.lower() for c in paper.categories}
             wanted = {c.lower() for c in self.categories}
-            if not any(w in cats or f"cs.{w}" in cats for w in wanted):
+            if not any(w in facets.categories or f"cs.{w}" in facets.categories for w in wanted):
                 return False
         if self.sources:
-            files = [s.file.lower() for s in paper.sources]
+            files = [f.lower() for f in facets.files]
             if not any(w.lower() in f for w in self.sources for f in files):
                 return False
         return True
@@ -101,35 +103,42 @@ def keyword_text(paper: Paper) -> str:
     return f"{title}{paper.abstract}"
 
 
+_TOKENIZE_BATCH = 1000  # texts tokenized at a time while an index is built
+
+
+def _tokenize(texts: Sequence[str], stemmer: Any) -> list[list[str]]:
+    import bm25s
+
+    return bm25s.tokenize(
+        list(texts), stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
+    )
+
+
 class KeywordIndex:
     """BM25 over title + abstract, stemmed, English stop words removed."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, token_ids: list[list[int]], vocab: dict[str, int]) -> None:
         import bm25s
 
         self._stemmer = _stemmer()
-        tokens = self._tokenize(texts)
-        self.size = len(texts)
+        self.size = len(token_ids)
         self._bm25 = bm25s.BM25()
-        if texts:
-            self._bm25.index(tokens, show_progress=False)
+        self._indexed = bool(vocab)
+        if self._indexed:
+            self._bm25.index((token_ids, vocab), show_progress=False)
 
-    def _tokenize(self, texts: Sequence[str]) -> list[list[str]]:
-        import bm25s
-
-        return bm25s.tokenize(
-            list(texts),
-            stopwords="en",
-            stemmer=self._stemmer,
-            return_ids=False,
-            show_progress=False,
-        )
+    @classmethod
+    def from_texts(cls, texts: Sequence[str]) -> KeywordIndex:
+        tokens = KeywordTokens()
+        for text in texts:
+            tokens.add(text)
+        return tokens.index()
 
     def scores(self, query: str) -> np.ndarray:
         import numpy as np
 
-        tokens = self._tokenize([query])[0]
-        ids = self._bm25.get_tokens_ids(tokens) if self.size else []
+        tokens = _tokenize([query], self._stemmer)[0]
+        ids = self._bm25.get_tokens_ids(tokens) if self._indexed else []
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
         return self._bm25.get_scores_from_ids(ids)
@@ -144,19 +153,114 @@ class KeywordIndex:
         self._stemmer = _stemmer()
 
 
+class KeywordTokens:
+    """Documents' token ids, tokenized in batches as they are added.
+
+    A document is a list of ints shared through the vocabulary (8 bytes a token): lists of token
+    strings for 100,000 abstracts took ~1 GB while an index was built.
+    """
+
+    def __init__(self) -> None:
+        self._stemmer = _stemmer()
+        self.vocab: dict[str, int] = {}
+        self.docs: list[list[int]] = []
+        self._pending: list[str] = []
+
+    def add(self, text: str) -> None:
+        self._pending.append(text)
+        if len(self._pending) >= _TOKENIZE_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        vocab = self.vocab
+        for tokens in _tokenize(self._pending, self._stemmer):
+            self.docs.append([vocab.setdefault(token, len(vocab)) for token in tokens])
+        self._pending = []
+
+    def index(self, order: Sequence[int] | None = None) -> KeywordIndex:
+        """The BM25 index of the documents, in `order` (positions as added) if given."""
+        self._flush()
+        docs = self.docs if order is None else [self.docs[i] for i in order]
+        self.docs = []
+        return KeywordIndex(docs, self.vocab)
+
+
+class Facets(NamedTuple):
+    """What filters and library statistics read of a paper, without the paper."""
+
+    year: int | None
+    authors: str  # lower-cased names joined by " | "
+    categories: frozenset[str]  # lower-cased
+    files: tuple[str, ...]  # one per source, as given
+    title_derived: bool
+
+    @classmethod
+    def of(cls, paper: Paper) -> Facets:
+        return cls(
+            paper.year,
+            " | ".join(paper.authors).lower(),
+            frozenset(sys.intern(c.lower()) for c in paper.categories),
+            tuple(sys.intern(s.file) for s in paper.sources),
+            paper.title_derived,
+        )
+
+
 @dataclass
 class LibraryIndex:
-    """The records of one store revision with their keyword index."""
+    """The records of one store revision, compact, with their keyword index.
 
-    papers: list[Paper]
+    Records are held as compressed JSON and become `Paper`s only when asked for: 100,000
+    pydantic Papers take ~750 MB, their compressed JSON ~100 MB. `facets` answer filters.
+    """
+
+    keys: list[str]
+    records: list[bytes]
+    facets: list[Facets]
     keywords: KeywordIndex
     position: dict[str, int]
 
     @classmethod
-    def build(cls, papers: list[Paper]) -> LibraryIndex:
-        papers = sorted(papers, key=lambda p: p.key)
-        keywords = KeywordIndex([keyword_text(p) for p in papers])
-        return cls(papers, keywords, {p.key: i for i, p in enumerate(papers)})
+    def build(cls, papers: Iterable[Paper]) -> LibraryIndex:
+        """Index papers (read one at a time: the iterable may stream them from the store)."""
+        keys: list[str] = []
+        records: list[bytes] = []
+        facets: list[Facets] = []
+        tokens = KeywordTokens()
+        for paper in papers:
+            keys.append(paper.key)
+            records.append(zlib.compress(paper.model_dump_json(exclude_defaults=True).encode()))
+            facets.append(Facets.of(paper))
+            tokens.add(keyword_text(paper))
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        keys = [keys[i] for i in order]
+        return cls(
+            keys,
+            [records[i] for i in order],
+            [facets[i] for i in order],
+            tokens.index(order),
+            {key: i for i, key in enumerate(keys)},
+        )
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def paper(self, i: int) -> Paper:
+        return Paper.model_validate_json(zlib.decompress(self.records[i]))
+
+    def get(self, key: str) -> Paper | None:
+        i = self.position.get(key)
+        return None if i is None else self.paper(i)
+
+    def papers(self, positions: Iterable[int] | None = None) -> list[Paper]:
+        """Papers at positions (all of them by default), in key order."""
+        chosen = range(len(self.keys)) if positions is None else positions
+        return [self.paper(i) for i in chosen]
+
+    def matching(self, filters: SearchFilters | None) -> list[int] | None:
+        """Positions of papers the filters accept; None when no filter is set."""
+        if not filters or not filters.active:
+            return None
+        return [i for i, facets in enumerate(self.facets) if filters.accepts_facets(facets)]
 
 
 # Loaded indexes, by cache file: unpickling 10,000 papers costs ~160 ms, so a process (the TUI, a
@@ -189,7 +293,7 @@ def _read_or_build(store: PaperStore, path: Path, tag: str) -> LibraryIndex:
             pass
     from assistant.memory import release_freed_memory
 
-    index = LibraryIndex.build(store.papers())
+    index = LibraryIndex.build(store.iter_papers())
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as handle:
@@ -214,11 +318,6 @@ class HybridSearcher:
         self.embedder = embedder
         self.settings = settings
 
-    def _allowed(self, filters: SearchFilters | None) -> list[int] | None:
-        if not filters or not filters.active:
-            return None
-        return [i for i, p in enumerate(self.index.papers) if filters.accepts(p)]
-
     def _keyword_ranking(self, query: str, allowed: list[int] | None, depth: int) -> list[int]:
         import numpy as np
 
@@ -242,14 +341,14 @@ class HybridSearcher:
                 raise UsageError("the query is empty")
         if k <= 0:
             raise UsageError("--k must be at least 1")
-        papers = self.index.papers
-        if not papers:
+        index = self.index
+        if not len(index):
             return [[] for _ in queries]
-        allowed = self._allowed(filters)
+        allowed = index.matching(filters)
         if allowed is not None and not allowed:
             return [[] for _ in queries]
         depth = max(50, 5 * k)
-        keys = [papers[i].key for i in allowed] if allowed is not None else None
+        keys = [index.keys[i] for i in allowed] if allowed is not None else None
         if keys is not None and len(keys) > 20000:
             keys = None  # a huge $in clause is slower than over-fetching and filtering
         vectors = self.embedder.embed(list(queries))
@@ -289,10 +388,10 @@ class HybridSearcher:
             fused[i] = fused.get(i, 0.0) + self.settings.dense_weight / (c + rank)
         for i, rank in keyword_rank.items():
             fused[i] = fused.get(i, 0.0) + self.settings.keyword_weight / (c + rank)
-        order = sorted(fused, key=lambda i: (-fused[i], self.index.papers[i].key))[:k]
+        order = sorted(fused, key=lambda i: (-fused[i], self.index.keys[i]))[:k]
         return [
             Hit(
-                paper=self.index.papers[i],
+                paper=self.index.paper(i),
                 score=fused[i],
                 dense_rank=dense_rank.get(i),
                 keyword_rank=keyword_rank.get(i),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.errors import UsageError
@@ -75,3 +77,70 @@ def test_batch_equals_single(shared_sample_library: Library) -> None:
     for query, hits in zip(queries, batch):
         single = shared_sample_library.search(query, k=5)
         assert [h.paper.key for h in hits] == [h.paper.key for h in single]
+
+
+def test_index_records_round_trip_in_key_order(shared_sample_library: Library) -> None:
+    from_index = shared_sample_library.papers()
+    from_store = sorted(shared_sample_library.store.papers(), key=lambda p: p.key)
+    assert [p.model_dump() for p in from_index] == [p.model_dump() for p in from_store]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        SearchFilters.build(year="2023"),
+        SearchFilters.build(year="..2021", categories=["LG"]),
+        SearchFilters.build(authors=["leng"]),
+        SearchFilters.build(sources=["002_"]),
+    ],
+)
+def test_index_facets_filter_like_the_papers(
+    shared_sample_library: Library, filters: SearchFilters
+) -> None:
+    everything = shared_sample_library.papers()
+    expected = [p.key for p in everything if filters.accepts(p)]
+    assert expected and len(expected) < len(everything)
+    assert [p.key for p in shared_sample_library.papers(filters)] == expected
+
+
+def test_keyword_index_built_in_batches_scores_like_one_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assistant import retrieval
+
+    texts = [
+        "Quantization of large language models with Hessian information.",
+        "Secure inference for transformers under homomorphic encryption.",
+        "KV cache compression for long-context inference.",
+        "Fuzzing processors with multi-armed bandits.",
+        "Post-training quantization without data.",
+        "Privacy-preserving transformers and secure multiparty computation.",
+        "",
+    ]
+    whole = retrieval.KeywordIndex.from_texts(texts)
+    monkeypatch.setattr(retrieval, "_TOKENIZE_BATCH", 2)
+    batched = retrieval.KeywordIndex.from_texts(texts)
+    for query in ("quantization data", "secure transformers", "bandit fuzzing", "unrelated"):
+        assert whole.scores(query).tolist() == batched.scores(query).tolist()
+    assert whole.scores("quantization").argmax() in (0, 4)
+
+
+def test_ingest_leaves_the_new_index_built(
+    sample_library: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from assistant import retrieval
+
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(
+        '{"title": "Sparse attention kernels for long sequences", "abstract": "We present '
+        'block-sparse attention kernels that cut the cost of long sequences on GPUs."}\n'
+    )
+    sample_library.ingest([extra])
+    retrieval._LOADED.clear()  # a new process: only the cache file can answer
+
+    def no_build(papers: object) -> None:
+        raise AssertionError("the index was rebuilt at search time")
+
+    monkeypatch.setattr(retrieval.LibraryIndex, "build", no_build)
+    hits = Library(sample_library.settings).search("block-sparse attention kernels", k=1)
+    assert hits[0].paper.title == "Sparse attention kernels for long sequences"
