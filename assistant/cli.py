@@ -232,6 +232,18 @@ def ingest(
     if as_json:
         _print_json(report.as_dict())
         return
+    if report.unchanged_files and len(report.unchanged_files) == len(report.files):
+        sys.stdout.write(
+            f"Nothing to do: {len(report.files)} file(s) unchanged since their last import "
+            f"({report.parsed} records); library: {report.papers_after} papers; "
+            f"{report.seconds:.1f} s.\n"
+        )
+        return
+    if report.unchanged_files:
+        sys.stdout.write(
+            f"{len(report.unchanged_files)} file(s) unchanged since their last import, "
+            "not parsed again.\n"
+        )
     rate = report.embedded_chunks / report.embed_seconds if report.embed_seconds else 0.0
     sys.stdout.write(
         f"Parsed {report.parsed} records from {len(report.files)} file(s); "

@@ -66,6 +66,7 @@ class IngestReport:
     embedded_chunks: int = 0
     reused_chunks: int = 0
     resumed_chunks: int = 0  # kept from an interrupted ingest of the same records
+    unchanged_files: list[str] = field(default_factory=list)  # imported before as they are now
     skipped: list[SkippedRecord] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
@@ -250,20 +251,60 @@ class Library:
         skip_invalid: bool = False,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Parse, merge with the library, embed what is new, and commit in one revision."""
+        """Parse, merge with the library, embed what is new, and commit in one revision.
+
+        A file whose content, options and parser are those of its last import is not parsed
+        again: its records are in the library as they would be parsed now.
+        """
+        from assistant.ingest import import_fingerprint
+
         started = time.perf_counter()
         paths = list(paths) + ([sample_corpus_dir()] if sample else [])
         if not paths:
             raise UsageError("nothing to ingest: give files or directories, or --sample")
-        parsed, skipped, files = self.parse_files(paths, fmt, field_map, skip_invalid, progress)
-        report = IngestReport(files=files, parsed=len(parsed), skipped=skipped)
+        progress = progress or _Silent()
+        files = expand_paths(paths)
+        for path in files:
+            if not path.exists():
+                raise InputError(str(path), "no such file")
+        report = IngestReport(files=[str(f) for f in files])
+        names = Counter(f.name for f in files)
         with self._write_lock():
             self.store.recover(keep_next=True)
             self.store.check_model()
+            known = self.store.imports()
+            fingerprints = {f: import_fingerprint(f, fmt, field_map) for f in files}
+            to_parse = []
+            for path in files:
+                entry = known.get(path.name)
+                if names[path.name] == 1 and entry and entry["fingerprint"] == fingerprints[path]:
+                    report.unchanged_files.append(str(path))
+                    report.parsed += entry["records"]
+                else:
+                    to_parse.append(path)
+            if not to_parse:
+                report.papers_before = report.papers_after = self.store.paper_count()
+                report.unchanged = report.papers_after
+                report.seconds = time.perf_counter() - started
+                return report
+            parsed, report.skipped, _ = self.parse_files(
+                to_parse, fmt, field_map, skip_invalid, progress
+            )
+            report.parsed += len(parsed)
+            per_file = Counter(p.sources[0].file for p in parsed if p.sources)
+            unclean = {s.file for s in report.skipped}
+            imports: dict[str, dict | None] = {
+                path.name: (
+                    {"fingerprint": fingerprints[path], "records": per_file[path.name]}
+                    if names[path.name] == 1 and path.name not in unclean
+                    else None  # records were left out, or two files share the name
+                )
+                for path in to_parse
+            }
             revision = self.store.revision
-            self._apply(self.store.papers(), parsed, report, progress or _Silent())
+            self._apply(self.store.papers(), parsed, report, progress, imports=imports)
             if self.store.revision != revision:
-                self._prepare_index(progress or _Silent())
+                self._prepare_index(progress)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -274,6 +315,7 @@ class Library:
         report: IngestReport,
         progress: Progress,
         force_embed: bool = False,
+        imports: dict[str, dict | None] | None = None,
     ) -> None:
         """Merge incoming records with the library and write the changes.
 
@@ -323,7 +365,9 @@ class Library:
                 reusable.setdefault(text_before[key], sorted(ids, key=_chunk_no))
         written = self._write_entries(changed, reusable, report, progress, revision)
         if written or superseded:
-            self.store.commit(revision, superseded)
+            self.store.commit(revision, superseded, imports)
+        elif imports:
+            self.store.record_imports(imports)
 
     def _write_entries(
         self,
@@ -433,7 +477,9 @@ class Library:
             self.store.recover()
             paper = self.get(key)
             ids = self.store.entry_ids({key}).get(key, [])
-            self.store.commit(self.store.revision + 1, ids)
+            # a later import of its files must parse them again to bring the paper back
+            forget: dict[str, dict | None] = {s.file: None for s in paper.sources}
+            self.store.commit(self.store.revision + 1, ids, forget)
         return paper
 
     def reindex(self, progress: Progress | None = None) -> IngestReport:

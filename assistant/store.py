@@ -98,9 +98,14 @@ class PaperStore:
         elif self.name in names:
             self._client.delete_collection(self._rebuild_name)  # an unfinished rebuild
 
-    # -- collection metadata: model name, committed revision, superseded entries ------------
+    # -- collection metadata: model name, committed revision, superseded entries, imports -----
     def _fresh_metadata(self) -> dict[str, Any]:
-        return {"embedding_model": self.embedding_model, "revision": 0, "superseded": "[]"}
+        return {
+            "embedding_model": self.embedding_model,
+            "revision": 0,
+            "superseded": "[]",
+            "imports": "{}",
+        }
 
     def _meta(self) -> dict[str, Any]:
         meta = self._collection.metadata or {}
@@ -108,7 +113,13 @@ class PaperStore:
             "embedding_model": meta.get("embedding_model", self.embedding_model),
             "revision": int(meta.get("revision", 0)),
             "superseded": meta.get("superseded", "[]"),
+            "imports": meta.get("imports", "{}"),
         }
+
+    def imports(self) -> dict[str, dict[str, Any]]:
+        """Files whose records the library holds, by name: the fingerprint and record count of
+        the content last imported under that name."""
+        return json.loads(self._meta()["imports"])
 
     def refresh(self) -> None:
         """Re-read the collection (another process may have committed)."""
@@ -169,6 +180,12 @@ class PaperStore:
         for row in self._get_all(self._live_where({"chunk": 0}), ["metadatas"]):
             if row["id"] not in hidden:
                 yield Paper.model_validate_json(row["metadatas"]["record"])
+
+    def paper_count(self) -> int:
+        """Live records, counted from chunk-0 ids without reading the records."""
+        hidden = self.superseded()
+        rows = self._get_all(self._live_where({"chunk": 0}), [])
+        return sum(1 for row in rows if row["id"] not in hidden)
 
     def entry_ids(self, keys: set[str] | None = None) -> dict[str, list[str]]:
         """Live entry ids grouped by paper key."""
@@ -290,18 +307,44 @@ class PaperStore:
                 metadatas=[_metadata(e, revision) for e in batch],
             )
 
-    def commit(self, revision: int, superseded: Sequence[str]) -> None:
-        """The single step that makes a write visible, then removes what it replaced."""
-        self._set_meta(revision=revision, superseded=list(superseded))
+    def commit(
+        self,
+        revision: int,
+        superseded: Sequence[str],
+        imports: dict[str, dict[str, Any] | None] | None = None,
+    ) -> None:
+        """The single step that makes a write visible, then removes what it replaced.
+
+        `imports` updates the imported-files table in the same step (None forgets a file).
+        """
+        table = self._updated_imports(imports)
+        self._set_meta(revision=revision, superseded=list(superseded), imports=table)
         self.delete(superseded)
         if superseded:
-            self._set_meta(revision=revision, superseded=[])
+            self._set_meta(revision=revision, superseded=[], imports=table)
+
+    def record_imports(self, imports: dict[str, dict[str, Any] | None]) -> None:
+        """Update the imported-files table alone (an import that changed no record)."""
+        table = self._updated_imports(imports)
+        if table != self.imports():
+            meta = self._meta()
+            superseded = json.loads(meta["superseded"])
+            self._set_meta(revision=meta["revision"], superseded=superseded, imports=table)
+
+    def _updated_imports(
+        self, changes: dict[str, dict[str, Any] | None] | None
+    ) -> dict[str, dict[str, Any]]:
+        table = self.imports()
+        for name, entry in (changes or {}).items():
+            if entry is None:
+                table.pop(name, None)
+            else:
+                table[name] = entry
+        return table
 
     def set_embedding_model(self, name: str) -> None:
         meta = self._meta()
-        self._collection.modify(
-            metadata={"embedding_model": name, "revision": meta["revision"], "superseded": "[]"}
-        )
+        self._collection.modify(metadata={**meta, "embedding_model": name, "superseded": "[]"})
 
     def start_rebuild(self, embedding_model: str) -> None:
         """Route writes to a fresh side collection; the live one stays readable meanwhile."""
@@ -309,9 +352,15 @@ class PaperStore:
         if self._rebuild_name in names:
             self._client.delete_collection(self._rebuild_name)
         self._live = self._collection
+        imports = self._meta()["imports"]  # the same records are rewritten: keep the table
         self._collection = self._open(self._rebuild_name)
         self._collection.modify(
-            metadata={"embedding_model": embedding_model, "revision": 0, "superseded": "[]"}
+            metadata={
+                "embedding_model": embedding_model,
+                "revision": 0,
+                "superseded": "[]",
+                "imports": imports,
+            }
         )
         self.embedding_model = embedding_model
 
@@ -324,12 +373,19 @@ class PaperStore:
         self._collection = self._client.get_collection(self.name, embedding_function=None)
         self._collection.modify(metadata=meta)
 
-    def _set_meta(self, revision: int, superseded: list[str]) -> None:
+    def _set_meta(
+        self,
+        revision: int,
+        superseded: list[str],
+        imports: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        meta = self._meta()
         self._collection.modify(
             metadata={
-                "embedding_model": self.stored_model,
+                "embedding_model": meta["embedding_model"],
                 "revision": revision,
                 "superseded": json.dumps(superseded),
+                "imports": meta["imports"] if imports is None else json.dumps(imports),
             }
         )
 

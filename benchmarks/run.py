@@ -44,7 +44,7 @@ TARGETS = {  # metric -> (label, comparison, bound), checked at 100,000 papers
     "embed_abstracts_per_s": ("embedding, abstracts (papers)/s", ">=", 40.0),
     "embed_chunks_per_s": ("embedding, embedded texts (chunks)/s", ">=", 40.0),
     "search_p50_ms": ("hybrid search p50, ms", "<", 50.0),
-    "peak_rss_mb": ("peak RSS (ingest, search), MB", "<", 1536.0),
+    "peak_rss_mb": ("peak RSS (ingest, re-ingest, search), MB", "<", 1536.0),
     "reingest_s": ("re-ingest of an unchanged library, s", "<", 60.0),
 }
 TARGET_SIZE = 100_000
@@ -449,8 +449,9 @@ def _get(data: dict[str, Any], path: Sequence[str]) -> Any:
 
 
 def target_values(size_result: dict[str, Any]) -> dict[str, Any]:
-    """The measured value behind each target (peak RSS: the larger of ingest and search)."""
-    rss = [_get(size_result, (step, "peak_rss_mb")) for step in ("ingest", "search")]
+    """The measured value behind each target (peak RSS: the largest of any step's process)."""
+    steps = ("ingest", "reingest", "search", "cli_search")
+    rss = [_get(size_result, (step, "peak_rss_mb")) for step in steps]
     return {
         "embed_abstracts_per_s": _get(size_result, ("embedding", "abstracts_per_s")),
         "embed_chunks_per_s": _get(size_result, ("embedding", "chunks_per_s")),

@@ -87,12 +87,59 @@ def test_keys_do_not_depend_on_ingest_order(
     assert library.store.count() == shared_sample_library.store.count()  # no stale chunks
 
 
-def test_reingest_embeds_nothing(sample_library: Library) -> None:
+def test_reingest_of_unchanged_files_parses_nothing(sample_library: Library) -> None:
+    revision = sample_library.store.revision
     report = sample_library.ingest(sample=True)
+    assert len(report.unchanged_files) == 5 and report.parsed == 144
+    assert report.embedded_chunks == 0 and report.merged_duplicates == 0
+    assert report.unchanged == 136 and report.added == 0 and report.updated == 0
+    assert sample_library.store.revision == revision
+    assert sample_library.stats()["papers"] == 136
+
+
+def test_reingest_of_records_already_held_embeds_nothing(sample_library: Library) -> None:
+    # Forget which files were imported: the records themselves must be found unchanged.
+    sample_library.store.record_imports({path.name: None for path in SEED_FILES})
+    assert sample_library.store.imports() == {}
+    report = sample_library.ingest(sample=True)
+    assert report.unchanged_files == [] and report.parsed == 144
     assert report.embedded_chunks == 0
     assert report.unchanged == 136 and report.added == 0 and report.updated == 0
     assert report.merged_duplicates == 8  # within the import, as the first time; not 144
-    assert sample_library.stats()["papers"] == 136
+    assert sorted(sample_library.store.imports()) == [path.name for path in SEED_FILES]
+    assert sample_library.ingest(sample=True).unchanged_files  # recorded again
+
+
+def test_a_changed_file_is_parsed_again_alone(sample_library: Library, tmp_path: Path) -> None:
+    papers = tmp_path / "mine.jsonl"
+    papers.write_text('{"id": "x1", "title": "First", "abstract": "Alpha beta gamma."}\n')
+    sample_library.ingest([papers])
+    papers.write_text(
+        papers.read_text() + '{"id": "x2", "title": "Second", "abstract": "Delta epsilon."}\n'
+    )
+    report = sample_library.ingest([papers, SAMPLE])
+    assert [Path(f).name for f in report.unchanged_files] == [p.name for p in SEED_FILES]
+    assert report.parsed == 146 and report.added == 1 and report.unchanged == 137
+    assert sample_library.ingest([papers]).unchanged_files == [str(papers)]
+
+
+def test_a_removed_paper_comes_back_with_its_file(sample_library: Library) -> None:
+    paper = next(p for p in sample_library.papers() if len(p.sources) == 1)
+    sample_library.remove(paper.key)
+    report = sample_library.ingest(sample=True)
+    assert paper.sources[0].file not in {Path(f).name for f in report.unchanged_files}
+    assert len(report.unchanged_files) == 4
+    assert report.added == 1 and sample_library.get(paper.key).title == paper.title
+
+
+def test_a_file_with_skipped_records_is_checked_again(
+    sample_library: Library, tmp_path: Path
+) -> None:
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text('{"id": "m1", "title": "Good", "abstract": "Alpha."}\n{"id": "m2", \n')
+    assert len(sample_library.ingest([mixed], skip_invalid=True).skipped) == 1
+    again = sample_library.ingest([mixed], skip_invalid=True)
+    assert again.unchanged_files == [] and len(again.skipped) == 1  # reported again
 
 
 def test_parse_error_writes_nothing(sample_library: Library, tmp_path: Path) -> None:

@@ -117,12 +117,22 @@ def test_keyword_index_built_in_batches_scores_like_one_batch(
         "Privacy-preserving transformers and secure multiparty computation.",
         "",
     ]
+    import bm25s
+    import numpy as np
+
+    stemmer = retrieval._stemmer()
+    reference = bm25s.BM25()  # bm25s's own path: token strings, its own CSC builder
+    reference.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False))
     whole = retrieval.KeywordIndex.from_texts(texts)
     monkeypatch.setattr(retrieval, "_TOKENIZE_BATCH", 2)
     batched = retrieval.KeywordIndex.from_texts(texts)
-    for query in ("quantization data", "secure transformers", "bandit fuzzing", "unrelated"):
+    for query in ("quantization data", "secure transformers", "bandit fuzzing", "attention"):
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer, return_ids=False)[0]
+        expected = reference.get_scores(tokens)
         assert whole.scores(query).tolist() == batched.scores(query).tolist()
+        np.testing.assert_allclose(whole.scores(query), expected, rtol=1e-6)
     assert whole.scores("quantization").argmax() in (0, 4)
+    assert not whole.scores("attention").any()
 
 
 def test_ingest_leaves_the_new_index_built(

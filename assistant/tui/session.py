@@ -81,10 +81,10 @@ class Workspace:
 
     def warm_up(self) -> int:
         """Load the index and the embedding model; returns the number of papers."""
-        papers = self.library.papers()
-        if papers:
+        count = len(self.library.index())
+        if count:
             self.library.embedder.embed(["warm up"])
-        return len(papers)
+        return count
 
     def papers(self) -> list[Paper]:
         return self.library.papers()
