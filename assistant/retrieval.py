@@ -296,6 +296,8 @@ def load_index(store: PaperStore, cache_dir: Path) -> LibraryIndex:
     loaded = _LOADED.get(path)
     if loaded is not None and loaded[0] == tag:
         return loaded[1]
+    _LOADED.pop(path, None)  # a stale revision's index: let it go before the new one loads
+    loaded = None
     index = _read_or_build(store, path, tag)
     _LOADED[path] = (tag, index)
     return index

@@ -4,7 +4,8 @@
 
 For each size a JSONL corpus is built (the real sample library for 136, recombined synthetic
 abstracts otherwise, see `corpus.py`) and, in a fresh data dir, measured: embedding throughput of
-the Embedder alone, ingest and unchanged re-ingest through the CLI, in-process search latency
+the Embedder alone, ingest, unchanged re-ingest and re-ingest with one record edited through the
+CLI, in-process search latency
 (`Library.search`, `Library.search_many`) and CLI batch search, peak RSS of the ingest and search
 processes, the data dir's size on disk, and the TUI's first paint. CLI start-up is measured once.
 Results already in OUT for other sizes are kept, so sizes can be run separately; the Markdown
@@ -44,7 +45,7 @@ TARGETS = {  # metric -> (label, comparison, bound), checked at 100,000 papers
     "embed_abstracts_per_s": ("embedding, abstracts (papers)/s", ">=", 40.0),
     "embed_chunks_per_s": ("embedding, embedded texts (chunks)/s", ">=", 40.0),
     "search_p50_ms": ("hybrid search p50, ms", "<", 50.0),
-    "peak_rss_mb": ("peak RSS (ingest, re-ingest, search), MB", "<", 1536.0),
+    "peak_rss_mb": ("peak RSS (any ingest or search process), MB", "<", 1536.0),
     "reingest_s": ("re-ingest of an unchanged library, s", "<", 60.0),
 }
 TARGET_SIZE = 100_000
@@ -290,6 +291,22 @@ def measure_size(size: int, workdir: Path, args: argparse.Namespace) -> dict[str
         "embedded_chunks": again_report["embedded_chunks"],
     }
     say(f"  {again['wall_s']:.1f} s")
+
+    # The same file with one abstract edited: every record is parsed and compared again.
+    say("re-ingest (one record changed)")
+    edited = [dict(record) for record in records]
+    edited[len(edited) // 2]["abstract"] += " We also report results on a held-out split."
+    edited_file = write_jsonl(edited, base / "edited" / corpus.name)
+    del edited
+    edit = run_measured([litreview_bin(), "ingest", str(edited_file), "--json"], env)
+    edit_report = json.loads(edit["stdout"])
+    out["reingest_edited"] = {
+        "wall_s": edit["wall_s"],
+        "peak_rss_mb": edit["peak_rss_mb"],
+        "updated": edit_report["updated"],
+        "embedded_chunks": edit_report["embedded_chunks"],
+    }
+    say(f"  {edit['wall_s']:.1f} s, {edit['peak_rss_mb']:.0f} MB")
     out["disk_mb"] = disk_usage_mb(data_dir)
 
     say("search")
@@ -423,6 +440,8 @@ ROWS: list[tuple[str, tuple[str, ...], int]] = [
     ("ingest peak RSS (MB)", ("ingest", "peak_rss_mb"), 0),
     ("re-ingest unchanged, CLI wall (s)", ("reingest", "wall_s"), 1),
     ("re-ingest peak RSS (MB)", ("reingest", "peak_rss_mb"), 0),
+    ("re-ingest, one record edited, CLI wall (s)", ("reingest_edited", "wall_s"), 1),
+    ("re-ingest, one record edited, peak RSS (MB)", ("reingest_edited", "peak_rss_mb"), 0),
     ("data dir on disk (MB)", ("disk_mb",), 1),
     ("search p50, Library.search (ms)", ("search", "p50_ms"), 1),
     ("search p95, Library.search (ms)", ("search", "p95_ms"), 1),
@@ -450,7 +469,7 @@ def _get(data: dict[str, Any], path: Sequence[str]) -> Any:
 
 def target_values(size_result: dict[str, Any]) -> dict[str, Any]:
     """The measured value behind each target (peak RSS: the largest of any step's process)."""
-    steps = ("ingest", "reingest", "search", "cli_search")
+    steps = ("ingest", "reingest", "reingest_edited", "search", "cli_search")
     rss = [_get(size_result, (step, "peak_rss_mb")) for step in steps]
     return {
         "embed_abstracts_per_s": _get(size_result, ("embedding", "abstracts_per_s")),
@@ -539,6 +558,12 @@ def render_markdown(results: dict[str, Any], out_dir: Path) -> str:
         "",
         "The embedding target is stated per abstract; ingest embeds about two title-led chunks per "
         "abstract, so it is shown both per paper and per embedded text.",
+        "",
+        "An unchanged re-ingest finds the file's fingerprint (its bytes, the import options and "
+        "the parser's code) in the store's table of imported files and parses nothing. The "
+        "'one record edited' rows are the same file with one abstract changed: every record is "
+        "parsed and compared with the library, one paper is re-embedded, and the search index "
+        "is rebuilt, as after any ingest that changes the library.",
     ]
     lines += _extra_sections(out_dir)
     return "\n".join(lines) + "\n"
