@@ -119,8 +119,13 @@ class KeywordIndex:
     """BM25 over title + abstract, stemmed, English stop words removed."""
 
     def __init__(self, token_ids: Sequence[Sequence[int]], vocab: dict[str, int]) -> None:
+        import logging
+
         import bm25s
 
+        # bm25s sets its logger to DEBUG: once the model preparation's quantiser has given the
+        # root logger a handler, "Building index from IDs" would reach the terminal
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self._stemmer = _stemmer()
         self.size = len(token_ids)
         self._bm25 = bm25s.BM25()
