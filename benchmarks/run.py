@@ -310,17 +310,7 @@ def measure_size(size: int, workdir: Path, args: argparse.Namespace) -> dict[str
     out["disk_mb"] = disk_usage_mb(data_dir)
 
     say("search")
-    search = run_measured(worker("search", str(data_dir), str(queries)), env)
-    out["search"] = json.loads(search["stdout"].splitlines()[-1])
-    out["search"]["peak_rss_mb"] = search["peak_rss_mb"]
-    cli = run_measured(
-        [litreview_bin(), "search", "--queries", str(queries), "--k", "10", "--json"], env
-    )
-    out["cli_search"] = {
-        "wall_s": cli["wall_s"],
-        "per_query_ms": cli["wall_s"] / args.queries * 1000,
-        "peak_rss_mb": cli["peak_rss_mb"],
-    }
+    out.update(measure_search(data_dir, queries, args))
     say(f"  p50 {out['search']['p50_ms']:.1f} ms, p95 {out['search']['p95_ms']:.1f} ms")
 
     say("TUI first paint")
@@ -328,6 +318,23 @@ def measure_size(size: int, workdir: Path, args: argparse.Namespace) -> dict[str
     if not args.keep:
         shutil.rmtree(data_dir, ignore_errors=True)
     return out
+
+
+def measure_search(data_dir: Path, queries: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """In-process and CLI batch search over an ingested data dir."""
+    env = child_env(data_dir)
+    search = run_measured(worker("search", str(data_dir), str(queries)), env)
+    result = json.loads(search["stdout"].splitlines()[-1])
+    result["peak_rss_mb"] = search["peak_rss_mb"]
+    cli = run_measured(
+        [litreview_bin(), "search", "--queries", str(queries), "--k", "10", "--json"], env
+    )
+    cli_search = {
+        "wall_s": cli["wall_s"],
+        "per_query_ms": cli["wall_s"] / args.queries * 1000,
+        "peak_rss_mb": cli["peak_rss_mb"],
+    }
+    return {"search": result, "cli_search": cli_search}
 
 
 def measure_tui(env: dict[str, str]) -> dict[str, Any]:
@@ -455,6 +462,7 @@ ROWS: list[tuple[str, tuple[str, ...], int]] = [
     ("TUI library ready (s)", ("tui", "library_ready_s"), 2),
     ("embedder at measurement", ("embedder",), 0),
     ("commit at measurement", ("commit",), 0),
+    ("search rows re-measured at commit", ("search_commit",), 0),
 ]
 
 
@@ -641,6 +649,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--embed-limit", type=int, default=2000, help="texts for the Embedder run")
     parser.add_argument("--keep", action="store_true", help="keep the data dirs")
     parser.add_argument("--render", action="store_true", help="only rewrite --markdown from --json")
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="re-measure search on the data dirs a --keep run left in --workdir",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args(argv)
 
@@ -664,6 +677,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.markdown.write_text(render_markdown(results, args.json.resolve().parent))
         return 0
 
+    if args.search_only:
+        return search_only(args)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="litreview-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"sizes": {}}
@@ -679,6 +694,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["sizes"][str(size)]["bench_s"] = time.perf_counter() - started
         results["sizes"][str(size)]["commit"] = results["machine"]["commit"]
         results["sizes"][str(size)]["embedder"] = results["machine"]["embedding_model"]
+        results["updated"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        save(results, args)
+    return 0
+
+
+def search_only(args: argparse.Namespace) -> int:
+    """Search figures again on kept data dirs, marked with the commit they were measured at."""
+    if not (args.workdir and args.json and args.json.is_file()):
+        print("--search-only needs --workdir (of a --keep run) and an existing --json")
+        return 2
+    results = json.loads(args.json.read_text())
+    commit = machine_info()["commit"]
+    for size in args.sizes.split(","):
+        base = args.workdir / f"size-{int(size)}"
+        if size not in results["sizes"] or not (base / "data").is_dir():
+            print(f"[{size}] no kept data dir or no earlier results: run it with --keep first")
+            return 2
+        print(f"[{size}] search", flush=True)
+        results["sizes"][size].update(measure_search(base / "data", base / "queries.jsonl", args))
+        results["sizes"][size]["search_commit"] = commit
+        print(f"[{size}]   p50 {results['sizes'][size]['search']['p50_ms']:.1f} ms", flush=True)
         results["updated"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         save(results, args)
     return 0
