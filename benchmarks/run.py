@@ -397,8 +397,11 @@ def machine_info() -> dict[str, Any]:
     commit = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
+    outputs = [":!benchmarks/*.json", ":!benchmarks/RESULTS.md"]  # results, not code
     dirty = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True, text=True
+        ["git", "-C", str(REPO), "status", "--porcelain", "--", ".", *outputs],
+        capture_output=True,
+        text=True,
     ).stdout.strip()
 
     def version(name: str) -> str:
