@@ -264,16 +264,13 @@ class Library:
             raise UsageError("nothing to ingest: give files or directories, or --sample")
         progress = progress or _Silent()
         files = expand_paths(paths)
-        for path in files:
-            if not path.exists():
-                raise InputError(str(path), "no such file")
         report = IngestReport(files=[str(f) for f in files])
         names = Counter(f.name for f in files)
+        fingerprints = {f: import_fingerprint(f, fmt, field_map) for f in files}  # before the store
         with self._write_lock():
             self.store.recover(keep_next=True)
             self.store.check_model()
             known = self.store.imports()
-            fingerprints = {f: import_fingerprint(f, fmt, field_map) for f in files}
             to_parse = []
             for path in files:
                 entry = known.get(path.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from assistant.errors import InputError
@@ -107,16 +108,26 @@ def import_fingerprint(path: Path, fmt: str | None, field_map: dict[str, str] | 
     import hashlib
     import json
 
-    digest = hashlib.blake2b(digest_size=16)
-    for module in sorted(Path(__file__).parent.glob("*.py")) + [
-        Path(__file__).parent.parent / "models.py"
-    ]:
-        digest.update(module.read_bytes())
+    digest = hashlib.blake2b(_parser_code_digest(), digest_size=16)
     digest.update(json.dumps([fmt, field_map], sort_keys=True).encode())
     try:
         with path.open("rb") as handle:
             while block := handle.read(1 << 20):
                 digest.update(block)
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
     except OSError as exc:
         raise InputError(str(path), f"cannot read: {exc.strerror}") from None
     return digest.hexdigest()
+
+
+@cache
+def _parser_code_digest() -> bytes:
+    """The parser modules and the record model, hashed once per process."""
+    import hashlib
+
+    here = Path(__file__).parent
+    digest = hashlib.blake2b(digest_size=16)
+    for module in [*sorted(here.glob("*.py")), here.parent / "models.py"]:
+        digest.update(module.read_bytes())
+    return digest.digest()
