@@ -269,28 +269,19 @@ def measure_size(size: int, workdir: Path, args: argparse.Namespace) -> dict[str
     say(f"  {out['embedding']['chunks_per_s']:.1f} chunks/s")
 
     say("ingest")
-    ingest = run_measured([litreview_bin(), "ingest", str(corpus), "--json"], env)
-    report = json.loads(ingest["stdout"])
-    out["ingest"] = {
-        "wall_s": ingest["wall_s"],
-        "peak_rss_mb": ingest["peak_rss_mb"],
-        "papers": report["papers_after"],
-        "chunks": report["embedded_chunks"],
-        "embed_s": report["embed_seconds"],
-        "chunks_per_s": report["embedded_chunks"] / max(report["embed_seconds"], 1e-9),
-    }
-    say(f"  {ingest['wall_s']:.1f} s, {ingest['peak_rss_mb']:.0f} MB")
+    out["ingest"], report = ingest_step(corpus, env)
+    out["ingest"].update(
+        papers=report["papers_after"],
+        chunks=report["embedded_chunks"],
+        embed_s=report["embed_seconds"],
+        chunks_per_s=report["embedded_chunks"] / max(report["embed_seconds"], 1e-9),
+    )
+    say(f"  {out['ingest']['wall_s']:.1f} s, {out['ingest']['peak_rss_mb']:.0f} MB")
 
     say("re-ingest (unchanged)")
-    again = run_measured([litreview_bin(), "ingest", str(corpus), "--json"], env)
-    again_report = json.loads(again["stdout"])
-    out["reingest"] = {
-        "wall_s": again["wall_s"],
-        "peak_rss_mb": again["peak_rss_mb"],
-        "unchanged": again_report["unchanged"],
-        "embedded_chunks": again_report["embedded_chunks"],
-    }
-    say(f"  {again['wall_s']:.1f} s")
+    out["reingest"], report = ingest_step(corpus, env)
+    out["reingest"].update(unchanged=report["unchanged"], embedded_chunks=report["embedded_chunks"])
+    say(f"  {out['reingest']['wall_s']:.1f} s")
 
     # The same file with one abstract edited: every record is parsed and compared again.
     say("re-ingest (one record changed)")
@@ -298,15 +289,12 @@ def measure_size(size: int, workdir: Path, args: argparse.Namespace) -> dict[str
     edited[len(edited) // 2]["abstract"] += " We also report results on a held-out split."
     edited_file = write_jsonl(edited, base / "edited" / corpus.name)
     del edited
-    edit = run_measured([litreview_bin(), "ingest", str(edited_file), "--json"], env)
-    edit_report = json.loads(edit["stdout"])
-    out["reingest_edited"] = {
-        "wall_s": edit["wall_s"],
-        "peak_rss_mb": edit["peak_rss_mb"],
-        "updated": edit_report["updated"],
-        "embedded_chunks": edit_report["embedded_chunks"],
-    }
-    say(f"  {edit['wall_s']:.1f} s, {edit['peak_rss_mb']:.0f} MB")
+    out["reingest_edited"], report = ingest_step(edited_file, env)
+    out["reingest_edited"].update(
+        updated=report["updated"], embedded_chunks=report["embedded_chunks"]
+    )
+    edited_step = out["reingest_edited"]
+    say(f"  {edited_step['wall_s']:.1f} s, {edited_step['peak_rss_mb']:.0f} MB")
     out["disk_mb"] = disk_usage_mb(data_dir)
 
     say("search")
@@ -318,6 +306,14 @@ def measure_size(size: int, workdir: Path, args: argparse.Namespace) -> dict[str
     if not args.keep:
         shutil.rmtree(data_dir, ignore_errors=True)
     return out
+
+
+def ingest_step(path: Path, env: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`litreview ingest PATH --json`: its wall time and peak RSS, and its report."""
+    done = run_measured([litreview_bin(), "ingest", str(path), "--json"], env)
+    return {"wall_s": done["wall_s"], "peak_rss_mb": done["peak_rss_mb"]}, json.loads(
+        done["stdout"]
+    )
 
 
 def measure_search(data_dir: Path, queries: Path, args: argparse.Namespace) -> dict[str, Any]:
