@@ -8,7 +8,7 @@ from __future__ import annotations
 import fcntl
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,6 +21,7 @@ from assistant.models import Hit, Paper
 
 if TYPE_CHECKING:
     from assistant.embeddings import Embedder
+    from assistant.ingest.merge import RepeatFilter, Summary
     from assistant.retrieval import HybridSearcher, LibraryIndex, SearchFilters
     from assistant.settings import Settings
     from assistant.store import Entry, PaperStore
@@ -54,6 +55,16 @@ class SkippedRecord:
 
 
 @dataclass
+class _IndexChange:
+    """What a write changed, for the search index: papers written (new or replaced), keys gone,
+    and the revision the write started from."""
+
+    papers: list[Paper]
+    removed: list[str]
+    revision: int
+
+
+@dataclass
 class IngestReport:
     files: list[str] = field(default_factory=list)
     parsed: int = 0
@@ -77,6 +88,7 @@ class IngestReport:
         return data
 
 
+_INDEX_UPDATE_PAPERS = 1000  # an ingest changing more (and > 10%) rebuilds the index instead
 _EMBED_SLICE_PAPERS = 32  # papers embedded at a time (~64 texts), so progress moves
 _STAGE_BATCH = 1000  # entries staged per store write: fewer, larger Chroma adds
 
@@ -225,8 +237,13 @@ class Library:
         field_map: dict[str, str] | None = None,
         skip_invalid: bool = False,
         progress: Progress | None = None,
-    ) -> tuple[list[Paper], list[SkippedRecord], list[str]]:
-        """Parse everything first: an error aborts before anything is written."""
+        keep: Callable[[Paper], bool] | None = None,
+    ) -> tuple[list[Paper], list[SkippedRecord], Counter[str]]:
+        """Parse everything first: an error aborts before anything is written.
+
+        Returns the records (those `keep` accepts, if given), the records left out as invalid,
+        and how many records each file name holds.
+        """
         from assistant.ingest import parse_file
 
         progress = progress or _Silent()
@@ -234,12 +251,14 @@ class Library:
         progress.stage("Parsing", len(files))
         parsed: list[Paper] = []
         skipped: list[SkippedRecord] = []
+        counts: Counter[str] = Counter()
         for path in files:
-            records, bad = parse_file(path, fmt=fmt, field_map=field_map, skip_invalid=skip_invalid)
-            parsed.extend(records)
-            skipped.extend(SkippedRecord(e.file, e.line, e.detail) for e in bad)
+            result = parse_file(path, fmt, field_map, skip_invalid, keep)
+            parsed.extend(result.records)
+            skipped.extend(SkippedRecord(e.file, e.line, e.detail) for e in result.skipped)
+            counts[path.name] += result.count
             progress.advance(1)
-        return parsed, skipped, [str(f) for f in files]
+        return parsed, skipped, counts
 
     # -- writing --------------------------------------------------------------------------------
     def ingest(
@@ -257,6 +276,7 @@ class Library:
         again: its records are in the library as they would be parsed now.
         """
         from assistant.ingest import import_fingerprint
+        from assistant.ingest.merge import RepeatFilter
 
         started = time.perf_counter()
         paths = list(paths) + ([sample_corpus_dir()] if sample else [])
@@ -268,7 +288,6 @@ class Library:
         names = Counter(f.name for f in files)
         fingerprints = {f: import_fingerprint(f, fmt, field_map) for f in files}  # before the store
         with self._write_lock():
-            self.store.recover(keep_next=True)
             self.store.check_model()
             known = self.store.imports()
             to_parse = []
@@ -280,65 +299,101 @@ class Library:
                 else:
                     to_parse.append(path)
             if not to_parse:
+                self.store.recover(keep_next=True)
                 report.papers_before = report.papers_after = self.store.paper_count()
                 report.unchanged = report.papers_after
                 report.seconds = time.perf_counter() - started
                 return report
-            parsed, report.skipped, _ = self.parse_files(
-                to_parse, fmt, field_map, skip_invalid, progress
+            revision = self.store.revision
+            # What merging needs of the library, read before parsing so that records the
+            # library holds as parsed now are dropped as they are parsed, not held twice.
+            library, load = self._library_for_merging()
+            keep = RepeatFilter(library)
+            parsed, report.skipped, counts = self.parse_files(
+                to_parse, fmt, field_map, skip_invalid, progress, keep
             )
-            report.parsed += len(parsed)
-            per_file = Counter(p.sources[0].file for p in parsed if p.sources)
+            report.parsed += sum(counts.values())
             unclean = {s.file for s in report.skipped}
             imports: dict[str, dict | None] = {
                 path.name: (
-                    {"fingerprint": fingerprints[path], "records": per_file[path.name]}
+                    {"fingerprint": fingerprints[path], "records": counts[path.name]}
                     if names[path.name] == 1 and path.name not in unclean
                     else None  # records were left out, or two files share the name
                 )
                 for path in to_parse
             }
-            revision = self.store.revision
-            self._apply(self.store.papers(), parsed, report, progress, imports=imports)
+            self.store.recover(keep_next=True)
+            change = self._apply(
+                library, load, parsed, report, progress, imports=imports, repeats=keep
+            )
+            del library, load, keep
             if self.store.revision != revision:
-                self._prepare_index(progress)
+                self._prepare_index(progress, change)
         report.seconds = time.perf_counter() - started
         return report
 
+    def _library_for_merging(self) -> tuple[list[Summary], Callable[[list[int]], list[Paper]]]:
+        """Each paper's merge summary, and a reader of papers by position (in key order).
+
+        The index is let go: only its compressed records are kept, for the reader.
+        """
+        from assistant.ingest.merge import Summary
+        from assistant.retrieval import decode_record, unload_index
+
+        index = self.index()
+        library = [Summary.of(index.paper(i)) for i in range(len(index))]
+        records = index.records
+        del index
+        unload_index(self.store, cache_dir(self.settings.data_dir))
+
+        def load(positions: list[int]) -> list[Paper]:
+            return [decode_record(records[i]) for i in positions]
+
+        return library, load
+
     def _apply(
         self,
-        existing: list[Paper],
+        library: Sequence[Summary],
+        load: Callable[[list[int]], list[Paper]],
         incoming: list[Paper],
         report: IngestReport,
         progress: Progress,
         force_embed: bool = False,
         imports: dict[str, dict | None] | None = None,
-    ) -> None:
+        repeats: RepeatFilter | None = None,
+    ) -> _IndexChange | None:
         """Merge incoming records with the library and write the changes.
 
-        Both lists are consumed (emptied): merging reuses their records instead of copying them,
-        so 100,000 records are held once, not twice, for the hour the embedding takes.
+        Only the library papers the merge can change are read (`load`, by position in
+        `library`); `incoming` is consumed: merging reuses its records instead of copying them.
+        `repeats` knows the records of this import dropped as they were parsed, because the
+        library holds them unchanged.
+        Returns what the search index must take in, or None when so much changed that the
+        index is better built again from the store (once these records are let go).
         """
-        from assistant.ingest.merge import merge_library
+        from assistant.ingest.merge import merge_into
         from assistant.memory import release_freed_memory
 
-        before = {p.key: p.content_hash() for p in existing}
-        text_before = {p.key: p.embedding_text_hash() for p in existing}
-        report.papers_before = len(existing)
-        incoming_count = len(incoming)
+        report.papers_before = len(library)
+        incoming_count = len(incoming) + (len(repeats.sources) if repeats else 0)
         incoming_sources = {(s.file, s.position) for p in incoming for s in p.sources}
-        candidates = existing + incoming
-        existing.clear()
-        incoming.clear()
-        merged = merge_library(candidates, copy=False)
-        candidates.clear()
+        if repeats:
+            incoming_sources |= repeats.sources
+        hashes, merged = merge_into(library, load, incoming)
+        before = {key: content for key, (content, _) in hashes.items()}
+        text_before = {key: text for key, (_, text) in hashes.items()}
         # Duplicates among what came in: not the library meeting its own records again.
         touched = sum(
             1 for p in merged if any((s.file, s.position) in incoming_sources for s in p.sources)
         )
+        if repeats:  # papers that only records held unchanged went to: they were not read
+            touched += len(repeats.holders - hashes.keys())
         report.merged_duplicates = incoming_count - touched
+        del hashes
         release_freed_memory()
-        report.papers_after = len(merged)
+        untouched = len(library) - len(before)  # library papers the merge could not change
+        report.papers_after = untouched + len(merged)
+        report.unchanged = untouched
         changed: list[Paper] = []
         for paper in merged:
             old = before.get(paper.key)
@@ -365,6 +420,9 @@ class Library:
             self.store.commit(revision, superseded, imports)
         elif imports:
             self.store.record_imports(imports)
+        if len(changed) > max(_INDEX_UPDATE_PAPERS, len(library) // 10):
+            return None
+        return _IndexChange(changed, gone, revision - 1)
 
     def _write_entries(
         self,
@@ -460,23 +518,43 @@ class Library:
         self.store.delete(list(staged))  # staged before, but not part of this import
         return written + report.resumed_chunks - resumed_before
 
-    def _prepare_index(self, progress: Progress) -> None:
-        """Build the new revision's search index now, once the records are let go, so the first
-        search after an ingest does not pay for it (~40 s at 100,000 papers)."""
+    def _prepare_index(
+        self,
+        progress: Progress,
+        change: _IndexChange | None = None,
+        previous: LibraryIndex | None = None,
+    ) -> None:
+        """Make the new revision's search index now, so the first search after an ingest does
+        not pay for it: the index `change` was made against (`previous`, else read again from
+        the cache) updated with it, or else built from the store once the records are let go
+        (~40 s at 100,000 papers)."""
         from assistant.memory import release_freed_memory
+        from assistant.retrieval import read_index, save_index
 
         release_freed_memory()
         progress.stage("Indexing", None)
-        self.index()
+        places = (self.store, cache_dir(self.settings.data_dir))
+        private = previous is None  # read here: no one else holds it, so it may be consumed
+        if change is not None and previous is None:
+            previous = read_index(*places, change.revision)
+        if change is None or previous is None:
+            self.index()
+            return
+        index = previous.updated(change.papers, change.removed, consume=private)
+        del previous
+        save_index(*places, index)
 
     def remove(self, key: str) -> Paper:
         with self._write_lock():
             self.store.recover()
+            index = self.index()
+            revision = self.store.revision
             paper = self.get(key)
             ids = self.store.entry_ids({key}).get(key, [])
             # a later import of its files must parse them again to bring the paper back
             forget: dict[str, dict | None] = {s.file: None for s in paper.sources}
             self.store.commit(self.store.revision + 1, ids, forget)
+            self._prepare_index(_Silent(), _IndexChange([], [key], revision), index)
         return paper
 
     def reindex(self, progress: Progress | None = None) -> IngestReport:
@@ -490,7 +568,9 @@ class Library:
             papers = self.store.papers()
             report.parsed = len(papers)
             self.store.start_rebuild(MODEL_NAME)
-            self._apply([], papers, report, progress or _Silent(), force_embed=True)
+            self._apply(
+                [], lambda positions: [], papers, report, progress or _Silent(), force_embed=True
+            )
             self.store.finish_rebuild()
             self._prepare_index(progress or _Silent())
         report.seconds = time.perf_counter() - started

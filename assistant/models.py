@@ -15,6 +15,9 @@ class Source(BaseModel):
     position: int = Field(description="1-based index of the record within the file")
     line: int | None = Field(default=None, description="1-based line where the record starts")
     format: str = ""
+    digest: str = Field(
+        default="", description="hash of the record as parsed here: a re-import knows it unchanged"
+    )
 
 
 class Paper(BaseModel):

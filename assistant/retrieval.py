@@ -12,9 +12,10 @@ import re
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assistant.errors import UsageError
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from assistant.settings import RetrievalSettings
     from assistant.store import PaperStore
 
-_INDEX_FORMAT = 3  # bump when the cached index layout changes
+_INDEX_FORMAT = 4  # bump when the cached index layout changes
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:(\.\.|-)\s*(\d{4})?)?\s*$")
 
 
@@ -116,9 +117,13 @@ def _tokenize(texts: Sequence[str], stemmer: Any) -> list[list[str]]:
 
 
 class KeywordIndex:
-    """BM25 over title + abstract, stemmed, English stop words removed."""
+    """BM25 over title + abstract, stemmed, English stop words removed.
 
-    def __init__(self, token_ids: Sequence[Sequence[int]], vocab: dict[str, int]) -> None:
+    Documents are given flat: document i is `tokens[offsets[i]:offsets[i + 1]]` (vocabulary
+    positions). They are kept, 4 bytes a token, so an update tokenizes only what it changes.
+    """
+
+    def __init__(self, tokens: np.ndarray, offsets: np.ndarray, vocab: dict[str, int]) -> None:
         import logging
 
         import bm25s
@@ -127,13 +132,36 @@ class KeywordIndex:
         # root logger a handler, "Building index from IDs" would reach the terminal
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self._stemmer = _stemmer()
-        self.size = len(token_ids)
+        self.size = len(offsets) - 1
+        self.vocab = vocab
+        self._tokens = tokens
+        self._offsets = offsets
         self._bm25 = bm25s.BM25()
         self._indexed = bool(vocab)
         if self._indexed:
             self._bm25._np_csc = _csc_in_document_order  # bm25s's hook for a CSC builder
-            self._bm25.index((token_ids, vocab), show_progress=False)
+            corpus = SimpleNamespace(ids=_Documents(tokens, offsets), vocab=vocab)
+            self._bm25.index(corpus, show_progress=False)
             del self._bm25._np_csc
+
+    @classmethod
+    def from_documents(
+        cls, documents: Sequence[Sequence[int]], vocab: dict[str, int]
+    ) -> KeywordIndex:
+        return cls(*_flatten(documents), vocab)
+
+    def document(self, i: int) -> np.ndarray:
+        """Document i's token ids (a view)."""
+        return self._tokens[self._offsets[i] : self._offsets[i + 1]]
+
+    def release(self) -> None:
+        """Let the weights and documents go: an update has read what it needs of them."""
+        import numpy as np
+
+        self._bm25 = None
+        self._indexed = False
+        self._tokens = np.zeros(0, dtype=np.uint32)
+        self._offsets = np.zeros(self.size + 1, dtype=np.int64)
 
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> KeywordIndex:
@@ -168,6 +196,35 @@ class KeywordIndex:
         self._stemmer = _stemmer()
 
 
+def _flatten(documents: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Documents as one array of token ids and the offsets where each starts."""
+    import numpy as np
+
+    lengths = np.fromiter((len(doc) for doc in documents), dtype=np.int64, count=len(documents))
+    offsets = np.zeros(len(documents) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    tokens = np.empty(int(offsets[-1]), dtype=np.uint32)
+    for doc, start, end in zip(documents, offsets[:-1], offsets[1:]):
+        tokens[start:end] = np.asarray(doc, dtype=np.uint32)
+    return tokens, offsets
+
+
+class _Documents:
+    """Flat documents as bm25s reads them: one list of token ids after another."""
+
+    def __init__(self, tokens: np.ndarray, offsets: np.ndarray) -> None:
+        self._tokens = tokens
+        self._offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __iter__(self) -> Iterator[list[int]]:
+        tokens, offsets = self._tokens, self._offsets.tolist()
+        for start, end in zip(offsets[:-1], offsets[1:]):
+            yield tokens[start:end].tolist()
+
+
 def _csc_in_document_order(
     data: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -192,18 +249,19 @@ class KeywordTokens:
     took ~1 GB while an index was built.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, vocab: dict[str, int] | None = None) -> None:
         self._stemmer = _stemmer()
-        self.vocab: dict[str, int] = {}
-        self.docs: list[array[int]] = []
+        self.vocab: dict[str, int] = dict(vocab or {})  # an update extends the old vocabulary
+        self.docs: list[Sequence[int]] = []
         self._pending: list[str] = []
 
     def add(self, text: str) -> None:
         self._pending.append(text)
         if len(self._pending) >= _TOKENIZE_BATCH:
-            self._flush()
+            self.flush()
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Tokenize the documents added since the last batch."""
         if not self._pending:
             return
         vocab = self.vocab
@@ -213,10 +271,12 @@ class KeywordTokens:
 
     def index(self, order: Sequence[int] | None = None) -> KeywordIndex:
         """The BM25 index of the documents, in `order` (positions as added) if given."""
-        self._flush()
+        self.flush()
         docs = self.docs if order is None else [self.docs[i] for i in order]
         self.docs = []
-        return KeywordIndex(docs, self.vocab)
+        flat = _flatten(docs)
+        del docs  # the arrays, before the weights are computed
+        return KeywordIndex(*flat, self.vocab)
 
 
 class Facets(NamedTuple):
@@ -265,6 +325,55 @@ class LibraryIndex:
             records.append(zlib.compress(paper.model_dump_json(exclude_defaults=True).encode()))
             facets.append(Facets.of(paper))
             tokens.add(keyword_text(paper))
+        return cls._sorted(keys, records, facets, tokens)
+
+    def updated(
+        self, papers: Iterable[Paper], removed: Iterable[str], consume: bool = False
+    ) -> LibraryIndex:
+        """This index with `papers` added or replaced (by key) and the `removed` keys gone.
+
+        Only the given papers are serialised and tokenized; the others' records, facets and
+        token ids are reused. BM25 weights depend on the whole collection, so those are
+        computed again. Equals `build` over the resulting library. With `consume`, this
+        index's keyword index is let go before the new one is weighted (it is then unusable).
+        """
+        keys: list[str] = []
+        records: list[bytes] = []
+        facets: list[Facets] = []
+        tokens = KeywordTokens(self.keywords.vocab)
+        for paper in papers:
+            keys.append(paper.key)
+            records.append(zlib.compress(paper.model_dump_json(exclude_defaults=True).encode()))
+            facets.append(Facets.of(paper))
+            tokens.add(keyword_text(paper))
+        tokens.flush()
+        dropped = set(removed).union(keys)
+        documents = tokens.docs
+        for i, key in enumerate(self.keys):
+            if key not in dropped:
+                keys.append(key)
+                records.append(self.records[i])
+                facets.append(self.facets[i])
+                documents.append(self.keywords.document(i))
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        flat = _flatten([documents[i] for i in order])
+        del documents
+        tokens.docs = []
+        if consume:
+            self.keywords.release()
+        keys = [keys[i] for i in order]
+        return LibraryIndex(
+            keys,
+            [records[i] for i in order],
+            [facets[i] for i in order],
+            KeywordIndex(*flat, tokens.vocab),
+            {key: i for i, key in enumerate(keys)},
+        )
+
+    @classmethod
+    def _sorted(
+        cls, keys: list[str], records: list[bytes], facets: list[Facets], tokens: KeywordTokens
+    ) -> LibraryIndex:
         order = sorted(range(len(keys)), key=keys.__getitem__)
         keys = [keys[i] for i in order]
         return cls(
@@ -279,7 +388,7 @@ class LibraryIndex:
         return len(self.keys)
 
     def paper(self, i: int) -> Paper:
-        return Paper.model_validate_json(zlib.decompress(self.records[i]))
+        return decode_record(self.records[i])
 
     def get(self, key: str) -> Paper | None:
         i = self.position.get(key)
@@ -297,28 +406,65 @@ class LibraryIndex:
         return [i for i, facets in enumerate(self.facets) if filters.accepts_facets(facets)]
 
 
+def decode_record(record: bytes) -> Paper:
+    """A `LibraryIndex.records` entry as a Paper."""
+    return Paper.model_validate_json(zlib.decompress(record))
+
+
 # Loaded indexes, by cache file: unpickling 10,000 papers costs ~160 ms, so a process (the TUI, a
 # batch of searches) loads each revision once and later searches only compare the revision tag.
 _LOADED: dict[Path, tuple[str, LibraryIndex]] = {}
 
 
+def _index_place(
+    store: PaperStore, cache_dir: Path, revision: int | None = None
+) -> tuple[Path, str]:
+    """The cache file of the store's index, and the tag of a revision (the current one)."""
+    revision = store.revision if revision is None else revision
+    tag = f"{_INDEX_FORMAT}|{store.location}|{store.name}|{revision}"
+    name = hashlib.sha256(f"{store.location}|{store.name}".encode()).hexdigest()[:16]
+    return cache_dir / f"index-{name}.pickle", tag
+
+
 def load_index(store: PaperStore, cache_dir: Path) -> LibraryIndex:
     """The cached index for the store's current revision, rebuilt when stale."""
-    tag = f"{_INDEX_FORMAT}|{store.location}|{store.name}|{store.revision}"
-    name = hashlib.sha256(f"{store.location}|{store.name}".encode()).hexdigest()[:16]
-    path = cache_dir / f"index-{name}.pickle"
+    path, tag = _index_place(store, cache_dir)
     loaded = _LOADED.get(path)
     if loaded is not None and loaded[0] == tag:
         return loaded[1]
     _LOADED.pop(path, None)  # a stale revision's index: let it go before the new one loads
     loaded = None
-    index = _read_or_build(store, path, tag)
+    index = _read(path, tag)
+    if index is None:
+        index = LibraryIndex.build(store.iter_papers())
+        _save(index, path, tag)
     _LOADED[path] = (tag, index)
     return index
 
 
-def _read_or_build(store: PaperStore, path: Path, tag: str) -> LibraryIndex:
-    cache_dir = path.parent
+def read_index(store: PaperStore, cache_dir: Path, revision: int) -> LibraryIndex | None:
+    """The index of an earlier revision, if the cache file still holds that one."""
+    path, tag = _index_place(store, cache_dir, revision)
+    loaded = _LOADED.get(path)
+    if loaded is not None and loaded[0] == tag:
+        return loaded[1]
+    return _read(path, tag)
+
+
+def unload_index(store: PaperStore, cache_dir: Path) -> None:
+    """Let this process's copy of the store's index go (the cache file stays)."""
+    _LOADED.pop(_index_place(store, cache_dir)[0], None)
+
+
+def save_index(store: PaperStore, cache_dir: Path, index: LibraryIndex) -> None:
+    """Make `index` the one of the store's current revision (built by the caller)."""
+    path, tag = _index_place(store, cache_dir)
+    _LOADED.pop(path, None)
+    _save(index, path, tag)
+    _LOADED[path] = (tag, index)
+
+
+def _read(path: Path, tag: str) -> LibraryIndex | None:
     if path.is_file():
         try:
             with path.open("rb") as handle:
@@ -327,16 +473,18 @@ def _read_or_build(store: PaperStore, path: Path, tag: str) -> LibraryIndex:
                 return index
         except Exception:  # a torn or foreign cache file is just rebuilt
             pass
+    return None
+
+
+def _save(index: LibraryIndex, path: Path, tag: str) -> None:
     from assistant.memory import release_freed_memory
 
-    index = LibraryIndex.build(store.iter_papers())
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as handle:
         pickle.dump((tag, index), handle, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)  # atomic: a concurrent reader sees the old or the new file
     release_freed_memory()  # the build's buffers, so a long session does not carry them
-    return index
 
 
 class HybridSearcher:

@@ -33,7 +33,7 @@ def sample_records() -> list[Record]:
 
     parsed = []
     for path in expand_paths([sample_corpus_dir()]):
-        parsed.extend(parse_file(path)[0])
+        parsed.extend(parse_file(path).records)
     records = []
     for paper in sorted(merge_library(parsed), key=lambda p: p.key):
         records.append(
@@ -144,7 +144,7 @@ def chunk_texts(path: Path) -> tuple[list[str], int]:
     from assistant.settings import RetrievalSettings
 
     retrieval = RetrievalSettings()
-    papers = merge_library(parse_file(path)[0])
+    papers = merge_library(parse_file(path).records)
     texts = [
         text
         for paper in papers

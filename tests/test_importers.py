@@ -17,6 +17,7 @@ from assistant.ingest.pages import parse_seed_page
 from assistant.ingest.ris import parse_ris
 from assistant.ingest.tabular import parse_csv
 from assistant.locations import sample_corpus_dir
+from assistant.models import Paper
 
 runner = CliRunner()
 
@@ -271,8 +272,42 @@ def test_detection_by_content_without_extension(tmp_path: Path) -> None:
     for text, fmt in [(RIS, "ris"), (ATOM, "atom"), (CSV, "csv")]:
         path = tmp_path / f"export_{fmt}"
         path.write_text(text)
-        papers, _ = parse_file(path)
+        papers = parse_file(path).records
         assert papers and papers[0].sources[0].format == fmt
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "first_record_words"),
+    [
+        ("refs.ris", RIS, "lee2021privacy"),
+        ("refs.csv", CSV, "Speculative"),
+        ("f.xml", ATOM, "Tree"),
+    ],
+)
+def test_records_are_stamped_and_kept_as_they_are_parsed(
+    tmp_path: Path, name: str, text: str, first_record_words: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    everything = parse_file(path)
+    assert everything.count == len(everything.records) == 2
+    digests = [p.sources[0].digest for p in everything.records]
+    assert all(digests) and len(set(digests)) == 2
+    assert [p.sources[0].digest for p in parse_file(path).records] == digests  # stable
+
+    seen: list[int] = []
+
+    def keep_second(paper: Paper) -> bool:
+        seen.append(paper.sources[0].position)
+        return paper.sources[0].position == 2
+
+    kept = parse_file(path, keep=keep_second)
+    assert kept.count == 2 and seen == [1, 2]
+    assert [p.sources[0].digest for p in kept.records] == digests[1:]
+
+    path.write_text(text.replace(first_record_words, first_record_words + "x", 1))
+    edited = [p.sources[0].digest for p in parse_file(path).records]
+    assert edited[0] != digests[0] and edited[1] == digests[1]
 
 
 def test_cli_imports_ris_csv_and_atom_and_finds_them(isolated_env: Path, tmp_path: Path) -> None:

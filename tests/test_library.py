@@ -123,6 +123,37 @@ def test_a_changed_file_is_parsed_again_alone(sample_library: Library, tmp_path:
     assert sample_library.ingest([papers]).unchanged_files == [str(papers)]
 
 
+def test_an_edited_file_merges_only_its_changed_record(
+    sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = _papers_file(tmp_path / "mine.jsonl", range(1, 7))
+    sample_library.ingest([papers])
+    record = json.loads(papers.read_text().splitlines()[2])
+    lines = papers.read_text().splitlines()
+    lines[2] = json.dumps({**record, "abstract": record["abstract"] + " Now with a new proof."})
+    papers.write_text("\n".join(lines) + "\n")
+
+    read: list[str] = []
+    library_for_merging = Library._library_for_merging
+
+    def spied(self: Library) -> tuple:
+        library, load = library_for_merging(self)
+
+        def counted_load(positions: list[int]) -> list:
+            chosen = load(positions)
+            read.extend(p.key for p in chosen)
+            return chosen
+
+        return library, counted_load
+
+    monkeypatch.setattr(Library, "_library_for_merging", spied)
+    report = sample_library.ingest([papers])
+    assert read == [_key(3)]  # not the 141 other papers, nor the 5 records it holds unchanged
+    assert report.parsed == 6 and report.updated == 1 and report.unchanged == 141
+    assert report.merged_duplicates == 0 and report.embedded_chunks >= 1
+    assert sample_library.get(_key(3)).abstract.endswith("Now with a new proof.")
+
+
 def test_a_removed_paper_comes_back_with_its_file(sample_library: Library) -> None:
     paper = next(p for p in sample_library.papers() if len(p.sources) == 1)
     sample_library.remove(paper.key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from assistant.ingest.merge import assign_keys, base_key, merge_library
+from assistant.ingest.merge import Summary, assign_keys, base_key, merge_into, merge_library
 from assistant.models import Paper, Source
 
 ABSTRACT = (
@@ -109,3 +109,96 @@ def test_same_own_key_from_two_files_merges() -> None:
     merged = merge_library([a, b])
     assert [p.key for p in merged] == ["doc1"]
     assert len(merged[0].sources) == 2
+
+
+def random_record(rng: random.Random, file: str, position: int) -> Paper:
+    """Records drawn from small pools, so identities and base keys often collide."""
+    word = rng.choice(["sparse", "kernel", "olive", "tokens", "graph"])
+    title = f"{word.title()} {rng.choice(['methods', 'systems', 'limits'])} {rng.randint(1, 4)}"
+    fields: dict = {
+        "title": title,
+        "authors": [rng.choice(["Cong Guo", "Ana Silva", "Wei Zhang"])],
+        "year": rng.choice([2020, 2021, None]),
+        "abstract": f"We study {title.lower()} with {rng.randint(1, 6)} ablations. " * 3,
+        "sources": [Source(file=file, position=position)],
+    }
+    if rng.random() < 0.2:
+        fields["doi"] = f"10.1/{rng.randint(1, 12)}"
+    if rng.random() < 0.15:
+        fields["key"], fields["own_key"] = (
+            rng.choice(["guo2020sparse", "silva2021kernel", "k1"]),
+            True,
+        )
+    return paper(**fields)
+
+
+def test_merging_into_a_library_reads_few_papers_and_equals_a_full_merge() -> None:
+    for seed in range(60):
+        rng = random.Random(seed)
+        library = merge_library(
+            [random_record(rng, "a.jsonl", i) for i in range(rng.randint(0, 30))]
+        )
+        incoming = [random_record(rng, "b.jsonl", i) for i in range(rng.randint(1, 8))]
+        full = merge_library([p.model_copy(deep=True) for p in library + incoming])
+
+        read: list[int] = []
+
+        def load(positions: list[int], library: list[Paper] = library, read: list = read) -> list:
+            read.extend(positions)
+            return [library[i].model_copy(deep=True) for i in positions]
+
+        summaries = [Summary.of(p) for p in library]
+        before, merged = merge_into(summaries, load, [p.model_copy() for p in incoming])
+        assert len(set(read)) == len(read) == len(before)
+        kept = [p for i, p in enumerate(library) if i not in set(read)]
+        partial = sorted(kept + merged, key=lambda p: p.key)
+        assert [p.model_dump() for p in partial] == [p.model_dump() for p in full], seed
+        assert before == {
+            library[i].key: (library[i].content_hash(), library[i].embedding_text_hash())
+            for i in read
+        }
+
+
+def test_merging_one_new_record_reads_only_its_duplicate_and_base_key_neighbours() -> None:
+    library = merge_library(
+        [
+            paper(
+                title=f"{w.title()} study",
+                authors=["Wei Zhang"],
+                year=2021,
+                abstract=f"{w} " * 20,
+                sources=[Source(file="a.jsonl", position=i)],
+            )
+            for i, w in enumerate(["graphs", "kernels", "tokens", "olives"])
+        ]  # fmt: skip
+    )
+    summaries = [Summary.of(p) for p in library]
+    read: list[int] = []
+
+    def load(positions: list[int]) -> list[Paper]:
+        read.extend(positions)
+        return [library[i].model_copy(deep=True) for i in positions]
+
+    again = paper(title="Kernels study", authors=["Wei Zhang"], year=2021, abstract="other",
+                  sources=[Source(file="b.jsonl", position=1)])  # fmt: skip
+    before, merged = merge_into(summaries, load, [again])
+    assert [library[i].key for i in read] == ["zhang2021kernels"]
+    assert [p.key for p in merged] == ["zhang2021kernels"] and len(merged[0].sources) == 2
+
+
+def test_records_already_held_as_parsed_are_declined() -> None:
+    from assistant.ingest.merge import RepeatFilter
+
+    held = paper(title="Kernels study", abstract="kernels " * 20)
+    held.sources[0].digest = "d1"
+    library = [Summary.of(merge_library([held])[0])]
+    same = held.model_copy(deep=True)
+    edited = held.model_copy(deep=True)
+    edited.sources[0].digest = "d2"
+    elsewhere = held.model_copy(deep=True)
+    elsewhere.sources[0].position = 2
+    unstamped = held.model_copy(deep=True)
+    unstamped.sources[0].digest = ""
+    keep = RepeatFilter(library)
+    assert [keep(p) for p in (same, edited, elsewhere, unstamped)] == [False, True, True, True]
+    assert keep.holders == {library[0].key}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.errors import UsageError
 from assistant.library import Library
-from assistant.retrieval import SearchFilters
+from assistant.retrieval import LibraryIndex, SearchFilters
 
 TOPICAL = [
     ("secure two-party inference for transformers with homomorphic encryption", "Nimbus"),
@@ -168,3 +169,44 @@ def test_keyword_ranking_equals_a_full_stable_sort(
         positive = np.flatnonzero(scores > 0)
         expected = positive[np.argsort(-scores[positive], kind="stable")][:depth].tolist()
         assert searcher._keyword_ranking(query, None, depth) == expected
+
+
+def assert_same_index(index: LibraryIndex, reference: LibraryIndex) -> None:
+    assert index.keys == reference.keys
+    assert index.papers() == reference.papers()
+    assert index.facets == reference.facets
+    queries = ["quantization of large language models", "sparse attention kernels", "zzqx"]
+    for query in queries + [reference.paper(i).title for i in range(0, len(reference), 17)]:
+        assert np.allclose(index.keywords.scores(query), reference.keywords.scores(query))
+
+
+def test_an_ingest_and_a_removal_update_the_index_like_a_full_build(
+    sample_library: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from assistant import retrieval
+
+    sample_library.index()  # built as the library was, before the changes
+    build = retrieval.LibraryIndex.build
+    builds: list[int] = []
+
+    def counted_build(papers: object) -> LibraryIndex:
+        builds.append(1)
+        return build(papers)
+
+    monkeypatch.setattr(retrieval.LibraryIndex, "build", counted_build)
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(
+        '{"title": "Sparse attention kernels for long sequences", "abstract": "We present '
+        'block-sparse attention kernels that cut the cost of long sequences on GPUs."}\n'
+        '{"id": "x9", "title": "Zzqx probes", "abstract": "A new word: zzqx, zzqx again."}\n'
+    )
+    sample_library.ingest([extra])
+    assert_same_index(sample_library.index(), build(sample_library.store.iter_papers()))
+    sample_library.remove("x9")
+    sample_library.remove(sample_library.papers()[40].key)
+    index = sample_library.index()
+    assert len(index) == 136 and "x9" not in index.position
+    assert_same_index(index, build(sample_library.store.iter_papers()))
+    retrieval._LOADED.clear()  # a new process reads what the update saved
+    assert_same_index(sample_library.index(), build(sample_library.store.iter_papers()))
+    assert builds == []  # every index came from an update, none from a build

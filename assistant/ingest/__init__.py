@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from assistant.errors import InputError
 from assistant.models import Paper
@@ -12,31 +14,40 @@ FORMATS = ("seed", "bibtex", "ris", "csv", "jsonl", "atom")
 _MAX_SKIPS = 10_000
 
 
-def _parse(fmt: str, text: str, name: str, field_map: dict[str, str] | None) -> list[Paper]:
+class ParsedFile(NamedTuple):
+    """What parsing one file gave: the records kept, the errors of records left out, and how
+    many records the file holds (kept or not)."""
+
+    records: list[Paper]
+    skipped: list[InputError]
+    count: int
+
+
+def _parse(fmt: str, text: str, name: str, field_map: dict[str, str] | None) -> Iterable[Paper]:
     if fmt == "seed":
         from assistant.ingest.pages import parse_seed_page
 
         return parse_seed_page(text, name)
     if fmt == "bibtex":
-        from assistant.ingest.bibtex import parse_bibtex
+        from assistant.ingest.bibtex import iter_bibtex
 
-        return parse_bibtex(text, name)
+        return iter_bibtex(text, name)
     if fmt == "ris":
-        from assistant.ingest.ris import parse_ris
+        from assistant.ingest.ris import iter_ris
 
-        return parse_ris(text, name)
+        return iter_ris(text, name)
     if fmt == "csv":
-        from assistant.ingest.tabular import parse_csv
+        from assistant.ingest.tabular import iter_csv
 
-        return parse_csv(text, name, field_map)
+        return iter_csv(text, name, field_map)
     if fmt == "jsonl":
-        from assistant.ingest.jsonl import parse_jsonl
+        from assistant.ingest.jsonl import iter_jsonl
 
-        return parse_jsonl(text, name)
+        return iter_jsonl(text, name)
     if fmt == "atom":
-        from assistant.ingest.atom import parse_atom
+        from assistant.ingest.atom import iter_atom
 
-        return parse_atom(text, name)
+        return iter_atom(text, name)
     raise InputError(name, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
@@ -64,8 +75,14 @@ def parse_file(
     fmt: str | None = None,
     field_map: dict[str, str] | None = None,
     skip_invalid: bool = False,
-) -> tuple[list[Paper], list[InputError]]:
-    """Records of one file, and (with skip_invalid) the errors of records left out."""
+    keep: Callable[[Paper], bool] | None = None,
+) -> ParsedFile:
+    """Records of one file, and (with skip_invalid) the errors of records left out.
+
+    Each record's source gets the digest of the record as parsed. `keep` sees each record as
+    it is parsed; those it declines are counted but not held (a re-import of a big file keeps
+    only what changed, not a second copy of the library).
+    """
     from assistant.ingest.detect import detect_format, read_text
 
     text = read_text(path)
@@ -76,7 +93,8 @@ def parse_file(
     if field_map and fmt != "csv":
         raise InputError(name, "--map applies to CSV files only")
     try:
-        return _parse(fmt, text, name, field_map), []
+        kept, count = _collect(_parse(fmt, text, name, field_map), keep)
+        return ParsedFile(kept, [], count)
     except InputError as error:
         if not skip_invalid:
             raise
@@ -90,13 +108,32 @@ def parse_file(
         recoverable = fmt in _RECORD_STARTS and error.line and error.line <= len(lines)
         if not recoverable or len(skipped) >= _MAX_SKIPS:
             skipped.append(error)  # the whole file is left out
-            return [], skipped
+            return ParsedFile([], skipped, 0)
         skipped.append(error)
         _blank_record(lines, fmt, error.line)
         try:
-            return _parse(fmt, "\n".join(lines), name, field_map), skipped
+            kept, count = _collect(_parse(fmt, "\n".join(lines), name, field_map), keep)
+            return ParsedFile(kept, skipped, count)
         except InputError as next_error:
             error = next_error
+
+
+def _collect(
+    records: Iterable[Paper], keep: Callable[[Paper], bool] | None
+) -> tuple[list[Paper], int]:
+    """Stamp each record's source with the record's digest; hold those `keep` accepts."""
+    import hashlib
+
+    kept: list[Paper] = []
+    count = 0
+    for paper in records:
+        count += 1
+        digest = hashlib.blake2b(paper.model_dump_json().encode(), digest_size=12).hexdigest()
+        for source in paper.sources:
+            source.digest = digest
+        if keep is None or keep(paper):
+            kept.append(paper)
+    return kept, count
 
 
 def import_fingerprint(path: Path, fmt: str | None, field_map: dict[str, str] | None) -> str:

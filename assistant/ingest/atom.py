@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
@@ -19,7 +20,7 @@ def _entry_lines(text: str) -> list[int]:
     return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<(?:\w+:)?entry[\s>]", text)]
 
 
-def parse_atom(text: str, file: str) -> list[Paper]:
+def iter_atom(text: str, file: str) -> Iterator[Paper]:
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise InputError(file, "XML with a DOCTYPE or entities is not accepted")
     try:
@@ -31,7 +32,7 @@ def parse_atom(text: str, file: str) -> list[Paper]:
     if root.tag != f"{{{_NS['atom']}}}feed":
         raise InputError(file, "not an Atom feed (the root element is not <feed>)", 1)
     lines = _entry_lines(text)
-    papers: list[Paper] = []
+    count = 0
     for position, entry in enumerate(root.findall("atom:entry", _NS), 1):
         line = lines[position - 1] if position <= len(lines) else None
         title = clean_text(entry.findtext("atom:title", "", _NS))
@@ -58,26 +59,29 @@ def parse_atom(text: str, file: str) -> list[Paper]:
             term = category.get("term")
             if term and term not in categories:
                 categories.append(term)
-        papers.append(
-            Paper(
-                title=title or derive_title(abstract),
-                title_derived=not title,
-                authors=[
-                    clean_text(a.findtext("atom:name", "", _NS))
-                    for a in entry.findall("atom:author", _NS)
-                    if clean_text(a.findtext("atom:name", "", _NS))
-                ],
-                year=int(date[:4]) if date else None,
-                date=date,
-                venue=clean_text(entry.findtext("arxiv:journal_ref", "", _NS)) or None,
-                doi=clean_text(entry.findtext("arxiv:doi", "", _NS)) or None,
-                url=url,
-                arxiv_id=match.group(1) if match else None,
-                categories=categories,
-                abstract=abstract,
-                sources=[Source(file=file, position=position, line=line, format="atom")],
-            )
+        count += 1
+        yield Paper(
+            title=title or derive_title(abstract),
+            title_derived=not title,
+            authors=[
+                clean_text(a.findtext("atom:name", "", _NS))
+                for a in entry.findall("atom:author", _NS)
+                if clean_text(a.findtext("atom:name", "", _NS))
+            ],
+            year=int(date[:4]) if date else None,
+            date=date,
+            venue=clean_text(entry.findtext("arxiv:journal_ref", "", _NS)) or None,
+            doi=clean_text(entry.findtext("arxiv:doi", "", _NS)) or None,
+            url=url,
+            arxiv_id=match.group(1) if match else None,
+            categories=categories,
+            abstract=abstract,
+            sources=[Source(file=file, position=position, line=line, format="atom")],
         )
-    if not papers:
+    if not count:
         raise InputError(file, "no <entry> elements in the feed")
-    return papers
+
+
+def parse_atom(text: str, file: str) -> list[Paper]:
+    """Every record of the text (see `iter_atom`, which yields them as they are parsed)."""
+    return list(iter_atom(text, file))

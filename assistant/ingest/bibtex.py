@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
@@ -26,7 +27,7 @@ def _authors(value: str) -> list[str]:
     return names
 
 
-def parse_bibtex(text: str, file: str) -> list[Paper]:
+def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
     import bibtexparser
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
@@ -38,7 +39,8 @@ def parse_bibtex(text: str, file: str) -> list[Paper]:
         message = "duplicate key" if "Duplicate" in what else "malformed entry"
         key = getattr(block, "key", None)
         raise InputError(file, f"{message}" + (f" {key!r}" if key else ""), line)
-    papers = []
+    if not library.entries:
+        raise InputError(file, "no BibTeX entries in the file")
     for position, entry in enumerate(library.entries, 1):
         fields = {name.lower(): f.value for name, f in entry.fields_dict.items()}
         title = " ".join(str(fields.get("title", "")).split())
@@ -50,25 +52,25 @@ def parse_bibtex(text: str, file: str) -> list[Paper]:
         year = int(year_text) if year_text.isdigit() else None
         date = fields.get("date")
         keywords = [k.strip() for k in str(fields.get("keywords", "")).split(",") if k.strip()]
-        papers.append(
-            Paper(
-                key=entry.key,
-                own_key=True,
-                title=title or derive_title(abstract),
-                title_derived=not title,
-                authors=_authors(str(fields.get("author", ""))),
-                year=year,
-                date=str(date) if date else None,
-                venue=fields.get("journal") or fields.get("booktitle") or None,
-                doi=fields.get("doi") or None,
-                url=fields.get("url") or None,
-                arxiv_id=fields.get("eprint") or None,
-                categories=keywords,
-                abstract=abstract,
-                extra={k: str(v) for k, v in fields.items() if k not in _KNOWN},
-                sources=[Source(file=file, position=position, line=line, format="bibtex")],
-            )
+        yield Paper(
+            key=entry.key,
+            own_key=True,
+            title=title or derive_title(abstract),
+            title_derived=not title,
+            authors=_authors(str(fields.get("author", ""))),
+            year=year,
+            date=str(date) if date else None,
+            venue=fields.get("journal") or fields.get("booktitle") or None,
+            doi=fields.get("doi") or None,
+            url=fields.get("url") or None,
+            arxiv_id=fields.get("eprint") or None,
+            categories=keywords,
+            abstract=abstract,
+            extra={k: str(v) for k, v in fields.items() if k not in _KNOWN},
+            sources=[Source(file=file, position=position, line=line, format="bibtex")],
         )
-    if not papers:
-        raise InputError(file, "no BibTeX entries in the file")
-    return papers
+
+
+def parse_bibtex(text: str, file: str) -> list[Paper]:
+    """Every record of the text (see `iter_bibtex`, which yields them as they are parsed)."""
+    return list(iter_bibtex(text, file))

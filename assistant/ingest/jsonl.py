@@ -23,8 +23,8 @@ def _lines(text: str) -> Iterator[str]:
         start = end + 1
 
 
-def parse_jsonl(text: str, file: str) -> list[Paper]:
-    papers: list[Paper] = []
+def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
+    count = 0
     for number, raw in enumerate(_lines(text), 1):
         if not raw.strip():
             continue
@@ -42,22 +42,25 @@ def parse_jsonl(text: str, file: str) -> list[Paper]:
         if not abstract and not title:
             raise InputError(file, "record has neither an abstract nor a title", number)
         categories = split_keywords(item.get("categories", item.get("keywords")) or [])
-        papers.append(
-            Paper(
-                key=str(key).strip() if key not in (None, "") else "",
-                own_key=key not in (None, ""),
-                title=title or derive_title(abstract),
-                title_derived=not title,
-                authors=split_authors(item.get("authors", item.get("author"))),
-                year=parse_year(item.get("year"), file, number),
-                venue=clean_text(item.get("venue", item.get("journal"))) or None,
-                doi=clean_text(item.get("doi")) or None,
-                url=clean_text(item.get("url")) or None,
-                categories=[str(c) for c in categories],
-                abstract=abstract,
-                sources=[Source(file=file, position=len(papers) + 1, line=number, format="jsonl")],
-            )
+        count += 1
+        yield Paper(
+            key=str(key).strip() if key not in (None, "") else "",
+            own_key=key not in (None, ""),
+            title=title or derive_title(abstract),
+            title_derived=not title,
+            authors=split_authors(item.get("authors", item.get("author"))),
+            year=parse_year(item.get("year"), file, number),
+            venue=clean_text(item.get("venue", item.get("journal"))) or None,
+            doi=clean_text(item.get("doi")) or None,
+            url=clean_text(item.get("url")) or None,
+            categories=[str(c) for c in categories],
+            abstract=abstract,
+            sources=[Source(file=file, position=count, line=number, format="jsonl")],
         )
-    if not papers:
+    if not count:
         raise InputError(file, "no records in the file")
-    return papers
+
+
+def parse_jsonl(text: str, file: str) -> list[Paper]:
+    """Every record of the text (see `iter_jsonl`, which yields them as they are parsed)."""
+    return list(iter_jsonl(text, file))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
+from typing import NamedTuple
 
 from assistant.models import Paper, Source
 
@@ -160,9 +162,12 @@ def _suffix(n: int) -> str:
     return letters
 
 
-def assign_keys(papers: list[Paper]) -> None:
-    """Give every record without its own key a unique, content-determined key (in place)."""
-    taken = {p.key for p in papers if p.own_key and p.key}
+def assign_keys(papers: list[Paper], taken: Collection[str] = ()) -> None:
+    """Give every record without its own key a unique, content-determined key (in place).
+
+    `taken`: keys held by papers outside `papers` that no record here may get.
+    """
+    taken = set(taken) | {p.key for p in papers if p.own_key and p.key}
     by_base: dict[str, list[Paper]] = defaultdict(list)
     for paper in papers:
         if not (paper.own_key and paper.key):
@@ -179,12 +184,113 @@ def assign_keys(papers: list[Paper]) -> None:
             n += 1
 
 
-def merge_library(papers: list[Paper], copy: bool = True) -> list[Paper]:
+def merge_library(
+    papers: list[Paper], copy: bool = True, taken: Collection[str] = ()
+) -> list[Paper]:
     """Merge duplicates and assign keys; the result is sorted by key.
 
     copy=False merges into the given records themselves, for callers done with them: 100,000
     records are then held once, not twice.
     """
     merged = [merge_group(group, copy) for group in group_duplicates(papers)]
-    assign_keys(merged)
+    assign_keys(merged, taken)
     return sorted(merged, key=lambda p: p.key)
+
+
+class Summary(NamedTuple):
+    """What merging needs to know of a library paper without holding the paper."""
+
+    key: str
+    own_key: bool
+    base: str
+    identities: tuple[str, ...]
+    records: tuple[str, ...]  # `record_marks`: the parsed records merged into it
+
+    @classmethod
+    def of(cls, paper: Paper) -> Summary:
+        return cls(
+            paper.key,
+            bool(paper.own_key and paper.key),
+            base_key(paper),
+            tuple(_identities(paper)),
+            record_marks(paper),
+        )
+
+
+def record_marks(paper: Paper) -> tuple[str, ...]:
+    """One mark per source: file, position and the digest of the record parsed there."""
+    return tuple(f"{s.file}#{s.position}#{s.digest}" for s in paper.sources if s.digest)
+
+
+class RepeatFilter:
+    """Tells which parsed records the library already holds exactly as parsed now.
+
+    Merging a record into a paper it was merged into before changes nothing, so a re-import of
+    an edited file needs only its new and changed records. Called on each parsed record: True
+    to keep it. `holders` collects the keys of the papers holding the records declined. Its
+    decisions depend on the record only, so a file parsed twice (skip-invalid) is told the same.
+    """
+
+    def __init__(self, library: Sequence[Summary]) -> None:
+        self._holder = {mark: summary.key for summary in library for mark in summary.records}
+        self.holders: set[str] = set()
+        self.sources: set[tuple[str, int]] = set()  # (file, position) of the records declined
+
+    def __call__(self, paper: Paper) -> bool:
+        marks = record_marks(paper)
+        keys = {self._holder.get(mark) for mark in marks}
+        if not marks or None in keys:
+            return True
+        self.holders |= keys
+        self.sources.update((s.file, s.position) for s in paper.sources)
+        return False
+
+
+class Revisit(NamedTuple):
+    """The outcome of merging incoming records into a library."""
+
+    before: dict[
+        str, tuple[str, str]
+    ]  # key -> (content hash, text hash) of each library paper read
+    merged: list[Paper]  # what replaces those papers, plus the incoming records, sorted by key
+
+
+def merge_into(
+    library: Sequence[Summary],
+    load: Callable[[list[int]], list[Paper]],
+    incoming: list[Paper],
+) -> Revisit:
+    """Merge incoming records into a library, reading only the library papers that can change.
+
+    Those are the papers sharing an identity with an incoming record (they merge with it), and
+    the papers sharing a base key with any paper merged here or holding a key an incoming record
+    brings as its own (keys of one base are handed out together). The rest keep their records
+    and keys, as a full `merge_library` would leave them: two library papers never share an
+    identity, or they would have been merged already.
+    `load(positions)` reads library papers; `incoming` is consumed.
+    """
+    wanted = {identity for paper in incoming for identity in _identities(paper)}
+    hit = [i for i, s in enumerate(library) if not wanted.isdisjoint(s.identities)]
+    del wanted
+    revisited = load(hit)
+    before = {p.key: (p.content_hash(), p.embedding_text_hash()) for p in revisited}
+    candidates = revisited + incoming
+    incoming.clear()
+    merged = [merge_group(group, copy=False) for group in group_duplicates(candidates)]
+    del candidates, revisited
+    hit_set = set(hit)
+    bases = {base_key(p) for p in merged if not (p.own_key and p.key)}
+    bases |= {library[i].base for i in hit if not library[i].own_key}
+    claimed = {p.key for p in merged if p.own_key and p.key}  # a record's own key outranks ours
+    bases |= {s.base for s in library if not s.own_key and s.key in claimed}
+    rekeyed = [
+        i for i, s in enumerate(library) if i not in hit_set and not s.own_key and s.base in bases
+    ]
+    neighbours = load(rekeyed)
+    for paper in neighbours:
+        before[paper.key] = (paper.content_hash(), paper.embedding_text_hash())
+    revisited_positions = hit_set.union(rekeyed)
+    taken = {s.key for i, s in enumerate(library) if i not in revisited_positions}
+    merged += neighbours
+    assign_keys(merged, taken)
+    return Revisit(before, sorted(merged, key=lambda p: p.key))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
@@ -43,10 +44,10 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
     return records
 
 
-def parse_ris(text: str, file: str) -> list[Paper]:
+def iter_ris(text: str, file: str) -> Iterator[Paper]:
     import rispy
 
-    papers: list[Paper] = []
+    count = 0
     for position, (line, lines) in enumerate(_records(text, file), 1):
         try:
             (entry,) = rispy.loads("\n".join(lines) + "\n")
@@ -60,28 +61,31 @@ def parse_ris(text: str, file: str) -> list[Paper]:
         year_value = entry.get("year") or entry.get("publication_year") or entry.get("date")
         urls = entry.get("urls") or []
         key = clean_text(entry.get("id"))
-        papers.append(
-            Paper(
-                key=key,
-                own_key=bool(key),
-                title=title or derive_title(abstract),
-                title_derived=not title,
-                authors=[person_name(a) for a in authors if a.strip()],
-                year=parse_year(year_value, file, line),
-                date=parse_date(entry.get("date") or entry.get("year")),
-                venue=clean_text(
-                    entry.get("journal_name")
-                    or entry.get("secondary_title")
-                    or entry.get("alternate_title3")
-                )
-                or None,
-                doi=clean_text(entry.get("doi")) or None,
-                url=clean_text(urls[0]) if urls else None,
-                categories=split_keywords(entry.get("keywords") or []),
-                abstract=abstract,
-                sources=[Source(file=file, position=position, line=line, format="ris")],
+        count += 1
+        yield Paper(
+            key=key,
+            own_key=bool(key),
+            title=title or derive_title(abstract),
+            title_derived=not title,
+            authors=[person_name(a) for a in authors if a.strip()],
+            year=parse_year(year_value, file, line),
+            date=parse_date(entry.get("date") or entry.get("year")),
+            venue=clean_text(
+                entry.get("journal_name")
+                or entry.get("secondary_title")
+                or entry.get("alternate_title3")
             )
+            or None,
+            doi=clean_text(entry.get("doi")) or None,
+            url=clean_text(urls[0]) if urls else None,
+            categories=split_keywords(entry.get("keywords") or []),
+            abstract=abstract,
+            sources=[Source(file=file, position=position, line=line, format="ris")],
         )
-    if not papers:
+    if not count:
         raise InputError(file, "no RIS records in the file")
-    return papers
+
+
+def parse_ris(text: str, file: str) -> list[Paper]:
+    """Every record of the text (see `iter_ris`, which yields them as they are parsed)."""
+    return list(iter_ris(text, file))

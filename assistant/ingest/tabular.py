@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
@@ -72,7 +73,7 @@ def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
         return csv.excel
 
 
-def parse_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> list[Paper]:
+def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> Iterator[Paper]:
     reader = csv.reader(io.StringIO(text), _dialect(text))
     try:
         header = [h.strip() for h in next(reader)]
@@ -80,7 +81,7 @@ def parse_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> 
         raise InputError(file, "no header line") from None
     columns = _columns(header, field_map, file)
     index = {field: header.index(column) for field, column in columns.items()}
-    papers: list[Paper] = []
+    count = 0
     line = reader.line_num + 1
     try:
         for row in reader:
@@ -98,26 +99,29 @@ def parse_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> 
             if not title and not abstract:
                 raise InputError(file, "row has neither a title nor an abstract", line)
             key = cell("key")
-            papers.append(
-                Paper(
-                    key=key,
-                    own_key=bool(key),
-                    title=title or derive_title(abstract),
-                    title_derived=not title,
-                    authors=split_authors(cell("authors")),
-                    year=parse_year(cell("year") or cell("date"), file, line),
-                    date=parse_date(cell("date")),
-                    venue=cell("venue") or None,
-                    doi=cell("doi") or None,
-                    url=cell("url") or None,
-                    categories=split_keywords(cell("categories")),
-                    abstract=abstract,
-                    sources=[Source(file=file, position=len(papers) + 1, line=line, format="csv")],
-                )
+            count += 1
+            yield Paper(
+                key=key,
+                own_key=bool(key),
+                title=title or derive_title(abstract),
+                title_derived=not title,
+                authors=split_authors(cell("authors")),
+                year=parse_year(cell("year") or cell("date"), file, line),
+                date=parse_date(cell("date")),
+                venue=cell("venue") or None,
+                doi=cell("doi") or None,
+                url=cell("url") or None,
+                categories=split_keywords(cell("categories")),
+                abstract=abstract,
+                sources=[Source(file=file, position=count, line=line, format="csv")],
             )
             line = reader.line_num + 1
     except csv.Error as exc:
         raise InputError(file, f"malformed CSV: {exc}", reader.line_num) from None
-    if not papers:
+    if not count:
         raise InputError(file, "no rows in the file")
-    return papers
+
+
+def parse_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> list[Paper]:
+    """Every record of the text (see `iter_csv`, which yields them as they are parsed)."""
+    return list(iter_csv(text, file, field_map))
