@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import chunk_texts, sample_records, write_jsonl  # noqa: E402
 
-from assistant.embeddings import DIMENSIONS, Embedder  # noqa: E402
+from assistant.embeddings import Embedder  # noqa: E402
 
 
 @dataclass
@@ -38,7 +37,7 @@ class Setting:
     batch: int = 8
     threads: int = 2
     max_tokens: int = 256
-    workers: int = 1  # >1: that many single-session runs in flight at once (threads share nothing)
+    workers: int = 1  # runs in flight at once on the one session (Embedder's `threads`)
     options: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -91,35 +90,11 @@ def make_session(threads: int, options: dict[str, Any]) -> Any:
 
 
 def make_embedder(setting: Setting) -> Embedder:
-    """An Embedder with the setting's session and truncation swapped in."""
-    embedder = Embedder(threads=setting.threads, batch_size=setting.batch)
+    """An Embedder running `workers` texts at once on a session with the setting's options."""
+    embedder = Embedder(threads=setting.workers, batch_size=setting.batch)
     embedder.__dict__["_session"] = make_session(setting.threads, setting.options)
     embedder._tokenizer.enable_truncation(max_length=setting.max_tokens)
     return embedder
-
-
-class ParallelEmbedder:
-    """`workers` single-threaded embedders taking length-sorted batches in turn."""
-
-    def __init__(self, setting: Setting) -> None:
-        one = Setting(setting.batch, 1, setting.max_tokens, 1, setting.options)
-        self.embedders = [make_embedder(one) for _ in range(setting.workers)]
-        self.batch_size = setting.batch
-        self.pool = ThreadPoolExecutor(setting.workers)
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        batches = [order[s : s + self.batch_size] for s in range(0, len(order), self.batch_size)]
-        jobs = [
-            self.pool.submit(
-                self.embedders[n % len(self.embedders)]._embed_batch, [texts[i] for i in batch]
-            )
-            for n, batch in enumerate(batches)
-        ]
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for batch, job in zip(batches, jobs):
-            out[batch] = job.result()
-        return out
 
 
 def embed_like_ingest(embedder: Any, texts: Sequence[str], batch: int) -> np.ndarray:
@@ -131,7 +106,7 @@ def embed_like_ingest(embedder: Any, texts: Sequence[str], batch: int) -> np.nda
 
 def time_setting(setting: Setting, texts: Sequence[str], repeat: int) -> dict[str, Any]:
     """Best-of-`repeat` throughput of one setting, after a warm-up batch."""
-    embedder = ParallelEmbedder(setting) if setting.workers > 1 else make_embedder(setting)
+    embedder = make_embedder(setting)
     embedder.embed(texts[: setting.batch])  # warm-up: session init, arena growth
     runs = []
     for _ in range(repeat):
@@ -145,10 +120,10 @@ def time_setting(setting: Setting, texts: Sequence[str], repeat: int) -> dict[st
 DEFAULT_SETTINGS = [
     Setting(8, 2, 256, options={"source": 1}),  # the packaged graph as shipped (the old default)
     Setting(1, 2, 256, options={"source": 1}),
-    Setting(1, 2, 256),  # the default: the derived int8 graph, one text per run
+    Setting(1, 2, 256),  # the derived int8 graph, one text per run on two threads
     *[Setting(b, 2, 256) for b in (2, 4, 8, 16)],
     Setting(1, 1, 256),
-    Setting(1, 1, 256, workers=2),
+    Setting(1, 1, 256, workers=2),  # the default: two one-thread runs at once
     Setting(4, 1, 256, workers=2),
     *[Setting(1, 2, 256, options=options) for options in ({"spin": 0}, {"arena": 0})],
     *[Setting(b, 2, 128) for b in (1, 4)],

@@ -503,7 +503,8 @@ def render_markdown(results: dict[str, Any], out_dir: Path) -> str:
         f"- {machine['os']}; Python {machine['python']}; onnxruntime {machine['onnxruntime']}; "
         f"chromadb {machine['chromadb']}; bm25s {machine['bm25s']}",
         f"- embedder: `{machine['embedding_model']}`, max {machine['max_tokens']} tokens, "
-        f"batch {machine['embed_batch_size']}, {machine['embed_threads']} threads",
+        f"batch {machine['embed_batch_size']}, {machine['embed_threads']} runs at once "
+        "(one thread each)",
         f"- commit {machine['commit']}",
         "",
         "## Corpora",
@@ -595,7 +596,7 @@ def _extra_sections(out_dir: Path) -> list[str]:
             f"{profile['chunks']} chunk texts of the {profile['papers']} sample papers, fed as "
             f"ingest feeds them; best of {profile.get('repeat', 2)} runs, each setting in a "
             "fresh process. bN = batch size, tN = intra-op threads, tokN = max tokens, "
-            "x2 = two single-threaded sessions in parallel; options are onnxruntime "
+            "x2 = two runs at once on one session; options are onnxruntime "
             "SessionOptions, and source=1 runs the packaged graph as shipped instead of the "
             "derived int8 one. Repeated sweeps on this shared VM differ by up to ~15%, so "
             "only larger gaps mean anything.",

@@ -68,6 +68,15 @@ def test_default_vectors_depend_on_the_text_alone() -> None:
         assert np.array_equal(embedder.embed([text])[0], vector)
 
 
+def test_parallel_runs_give_each_text_its_own_vector_in_input_order() -> None:
+    texts = TEXTS * 3  # more texts than runs in flight
+    parallel = Embedder(threads=2)
+    done: list[int] = []
+    vectors = parallel.embed(texts, progress=done.append)
+    assert sum(done) == len(texts)
+    assert np.array_equal(vectors, Embedder(threads=1).embed(texts))
+
+
 def test_fusions_match_every_block_of_the_packaged_graph(tmp_path: Path) -> None:
     import onnx
     import onnxruntime as ort
