@@ -122,6 +122,14 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
+    def release(self) -> None:
+        """Let the model go (~130 MB) until the next embedding loads it again (~0.3 s).
+
+        A run already under way keeps its own reference and finishes.
+        """
+        self.__dict__.pop("_session", None)
+        self.__dict__.pop("_input_names", None)
+
 
 def model_cache_dir() -> Path:
     """`$LITREVIEW_CACHE_DIR`, else the platform's user cache dir (e.g. ~/.cache/litreview)."""

@@ -531,6 +531,9 @@ class Library:
         from assistant.memory import release_freed_memory
         from assistant.retrieval import read_index, save_index
 
+        release = getattr(self._embedder, "release", None)
+        if release is not None:
+            release()  # indexing needs no model: its memory is better spent on the index build
         release_freed_memory()
         progress.stage("Indexing", None)
         places = (self.store, cache_dir(self.settings.data_dir))

@@ -77,6 +77,14 @@ def test_parallel_runs_give_each_text_its_own_vector_in_input_order() -> None:
     assert np.array_equal(vectors, Embedder(threads=1).embed(texts))
 
 
+def test_a_released_model_loads_again_on_the_next_embedding() -> None:
+    embedder = Embedder()
+    before = embedder.embed(TEXTS[:2])
+    embedder.release()
+    assert "_session" not in embedder.__dict__
+    assert np.array_equal(embedder.embed(TEXTS[:2]), before)
+
+
 def test_fusions_match_every_block_of_the_packaged_graph(tmp_path: Path) -> None:
     import onnx
     import onnxruntime as ort
