@@ -12,7 +12,7 @@ import re
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -144,12 +144,6 @@ class KeywordIndex:
             self._bm25.index(corpus, show_progress=False)
             del self._bm25._np_csc
 
-    @classmethod
-    def from_documents(
-        cls, documents: Sequence[Sequence[int]], vocab: dict[str, int]
-    ) -> KeywordIndex:
-        return cls(*_flatten(documents), vocab)
-
     def document(self, i: int) -> np.ndarray:
         """Document i's token ids (a view)."""
         return self._tokens[self._offsets[i] : self._offsets[i + 1]]
@@ -269,13 +263,28 @@ class KeywordTokens:
             self.docs.append(array("I", [vocab.setdefault(token, len(vocab)) for token in tokens]))
         self._pending = []
 
-    def index(self, order: Sequence[int] | None = None) -> KeywordIndex:
-        """The BM25 index of the documents, in `order` (positions as added) if given."""
+    def add_tokenized(self, token_ids: Sequence[int]) -> None:
+        """A document tokenized before, against this vocabulary."""
+        self.flush()
+        self.docs.append(token_ids)
+
+    def index(
+        self,
+        order: Sequence[int] | None = None,
+        before_weighting: Callable[[], None] | None = None,
+    ) -> KeywordIndex:
+        """The BM25 index of the documents, in `order` (positions as added) if given.
+
+        `before_weighting` runs once the documents are copied out, before the weights are
+        computed (an update lets the previous index go there).
+        """
         self.flush()
         docs = self.docs if order is None else [self.docs[i] for i in order]
         self.docs = []
         flat = _flatten(docs)
         del docs  # the arrays, before the weights are computed
+        if before_weighting is not None:
+            before_weighting()
         return KeywordIndex(*flat, self.vocab)
 
 
@@ -299,6 +308,21 @@ class Facets(NamedTuple):
         )
 
 
+def _add_papers(
+    papers: Iterable[Paper],
+    keys: list[str],
+    records: list[bytes],
+    facets: list[Facets],
+    tokens: KeywordTokens,
+) -> None:
+    """Append each paper's key, compressed record, facets and keyword text to the columns."""
+    for paper in papers:
+        keys.append(paper.key)
+        records.append(zlib.compress(paper.model_dump_json(exclude_defaults=True).encode()))
+        facets.append(Facets.of(paper))
+        tokens.add(keyword_text(paper))
+
+
 @dataclass
 class LibraryIndex:
     """The records of one store revision, compact, with their keyword index.
@@ -320,11 +344,7 @@ class LibraryIndex:
         records: list[bytes] = []
         facets: list[Facets] = []
         tokens = KeywordTokens()
-        for paper in papers:
-            keys.append(paper.key)
-            records.append(zlib.compress(paper.model_dump_json(exclude_defaults=True).encode()))
-            facets.append(Facets.of(paper))
-            tokens.add(keyword_text(paper))
+        _add_papers(papers, keys, records, facets, tokens)
         return cls._sorted(keys, records, facets, tokens)
 
     def updated(
@@ -341,38 +361,25 @@ class LibraryIndex:
         records: list[bytes] = []
         facets: list[Facets] = []
         tokens = KeywordTokens(self.keywords.vocab)
-        for paper in papers:
-            keys.append(paper.key)
-            records.append(zlib.compress(paper.model_dump_json(exclude_defaults=True).encode()))
-            facets.append(Facets.of(paper))
-            tokens.add(keyword_text(paper))
-        tokens.flush()
+        _add_papers(papers, keys, records, facets, tokens)
         dropped = set(removed).union(keys)
-        documents = tokens.docs
         for i, key in enumerate(self.keys):
             if key not in dropped:
                 keys.append(key)
                 records.append(self.records[i])
                 facets.append(self.facets[i])
-                documents.append(self.keywords.document(i))
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        flat = _flatten([documents[i] for i in order])
-        del documents
-        tokens.docs = []
-        if consume:
-            self.keywords.release()
-        keys = [keys[i] for i in order]
-        return LibraryIndex(
-            keys,
-            [records[i] for i in order],
-            [facets[i] for i in order],
-            KeywordIndex(*flat, tokens.vocab),
-            {key: i for i, key in enumerate(keys)},
-        )
+                tokens.add_tokenized(self.keywords.document(i))
+        release = self.keywords.release if consume else None
+        return self._sorted(keys, records, facets, tokens, release)
 
     @classmethod
     def _sorted(
-        cls, keys: list[str], records: list[bytes], facets: list[Facets], tokens: KeywordTokens
+        cls,
+        keys: list[str],
+        records: list[bytes],
+        facets: list[Facets],
+        tokens: KeywordTokens,
+        before_weighting: Callable[[], None] | None = None,
     ) -> LibraryIndex:
         order = sorted(range(len(keys)), key=keys.__getitem__)
         keys = [keys[i] for i in order]
@@ -380,7 +387,7 @@ class LibraryIndex:
             keys,
             [records[i] for i in order],
             [facets[i] for i in order],
-            tokens.index(order),
+            tokens.index(order, before_weighting),
             {key: i for i, key in enumerate(keys)},
         )
 

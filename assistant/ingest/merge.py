@@ -249,9 +249,8 @@ class RepeatFilter:
 class Revisit(NamedTuple):
     """The outcome of merging incoming records into a library."""
 
-    before: dict[
-        str, tuple[str, str]
-    ]  # key -> (content hash, text hash) of each library paper read
+    # key -> (content hash, text hash) of each library paper read
+    before: dict[str, tuple[str, str]]
     merged: list[Paper]  # what replaces those papers, plus the incoming records, sorted by key
 
 
