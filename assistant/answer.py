@@ -12,10 +12,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.citations import SupportScorer, parse_sentences, render, split_sentences, verify
+from assistant.citations import (
+    EvidenceSpan,
+    SupportScorer,
+    parse_claims,
+    render,
+    split_sentences,
+    verify,
+)
 from assistant.models import (
     Answer,
     CitationOut,
+    EvidenceOut,
     Hit,
     Paper,
     RejectedCitation,
@@ -81,6 +89,7 @@ class GroundedWriter:
         prompts: PromptSet | None = None,
         gateway: LLMGateway | None = None,
         verify_citations: bool = True,
+        verify_mode: str | None = None,
     ) -> None:
         from assistant.prompts import PromptSet
 
@@ -88,7 +97,70 @@ class GroundedWriter:
         self.prompts = prompts or PromptSet(library.settings.data_dir)
         self.gateway = gateway  # None: offline, extractive
         self.verify_citations = verify_citations
+        # "model": a batched judge call after the local checks (the default with an endpoint)
+        chosen = verify_mode or library.settings.verify
+        self.verify_mode = chosen or ("model" if gateway is not None else "local")
+        if self.verify_mode not in ("local", "model"):
+            from assistant.errors import UsageError
+
+            raise UsageError(f"--verify must be local or model, not {self.verify_mode!r}")
         self.scorer = SupportScorer(library.embedder)
+
+    def judge_answer(self, answer: Answer, papers: Sequence[Paper]) -> None:
+        """The model verification pass over every citation the local checks kept: it can reject
+        one, never rescue one. A failed pass leaves the local verdicts and says so."""
+        from assistant.citations import CitedSentence
+        from assistant.judge import CitationJudge, JudgeItem
+
+        if self.gateway is None or self.verify_mode != "model" or not self.verify_citations:
+            return
+        by_key = {p.key: p for p in papers}
+        items: list[JudgeItem] = []
+        places: list[tuple[int, int]] = []
+        for s_index, sentence in enumerate(answer.sentences):
+            for e_index, evidence in enumerate(sentence.evidence):
+                if evidence.verdict in ("supported", "partial") and evidence.key in by_key:
+                    items.append(
+                        JudgeItem(sentence.text, evidence.key, by_key[evidence.key].abstract)
+                    )
+                    places.append((s_index, e_index))
+        if not items:
+            return
+        result = CitationJudge(self.gateway, self.prompts).judge(items)
+        for name, count in result.usage.items():
+            answer.usage[name] = answer.usage.get(name, 0) + count
+        if not result.ran:
+            answer.verification = "model-failed"
+            note = (
+                f"Model verification did not run ({result.problem}); "
+                "citations were checked locally."
+            )
+            answer.note = f"{answer.note} {note}" if answer.note else note
+            return
+        answer.verification = "model"
+        for index, judgement in result.judgements.items():
+            s_index, e_index = places[index]
+            sentence = answer.sentences[s_index]
+            evidence = sentence.evidence[e_index]
+            evidence.judge = judgement.verdict
+            if judgement.verdict in ("unsupported", "contradicted"):
+                evidence.verdict, evidence.reason = judgement.verdict, "judge"
+                sentence.citations = [k for k in sentence.citations if k != evidence.key]
+                sentence.supported = bool(sentence.citations)
+                answer.rejected_citations.append(
+                    RejectedCitation(
+                        key=evidence.key,
+                        sentence=sentence.text,
+                        reason="judge",
+                        verdict=judgement.verdict,
+                    )
+                )
+        still_cited = {k for s in answer.sentences for k in s.citations}
+        answer.citations = [c for c in answer.citations if c.key in still_cited]
+        answer.answer = render(
+            [CitedSentence(s.text, s.citations, s.supported) for s in answer.sentences],
+            UNSUPPORTED_MARK,
+        )
 
 
 class Asker(GroundedWriter):
@@ -178,8 +250,9 @@ class Asker(GroundedWriter):
             answer.model, answer.usage, answer.prompt_hash = base.values()
             answer.first_token_latency = result.first_token_latency
             return answer
-        answer = self._verified(question, "llm", text, {p.key for p in papers})
+        answer = self._verified(question, "llm", text, papers)
         answer.model, answer.usage, answer.prompt_hash = base.values()
+        self.judge_answer(answer, papers)
         answer.first_token_latency = result.first_token_latency
         if not result.complete:
             answer.incomplete = True
@@ -193,6 +266,8 @@ class Asker(GroundedWriter):
             fallback.mode = "llm"
             fallback.model, fallback.usage, fallback.prompt_hash = base.values()
             fallback.rejected_citations = answer.rejected_citations
+            fallback.usage = answer.usage
+            fallback.verification = answer.verification
             fallback.note = (
                 "The model's reply had no verifiable citations; showing sentences quoted from "
                 "the most relevant abstracts instead."
@@ -200,14 +275,22 @@ class Asker(GroundedWriter):
             return fallback
         return answer
 
-    def _verified(self, question: str, mode: str, text: str, evidence_keys: set[str]) -> Answer:
-        parsed = parse_sentences(text)
+    def _verified(self, question: str, mode: str, text: str, papers: Sequence[Paper]) -> Answer:
+        parsed = parse_claims(text)
         scorer = self.scorer if self.verify_citations else None
-        check = verify(parsed, self._lookup, evidence_keys, scorer)
+        evidence_keys = {p.key for p in papers}
+        check = verify(parsed, self._lookup, evidence_keys, scorer, shown_papers=papers)
         if not self.verify_citations:  # teeth test: pretend every citation is fine
-            check = _unverified(parsed)
-        sentences = [SentenceOut(text=s.text, citations=s.citations, supported=s.supported)
-                     for s in check.sentences]  # fmt: skip
+            check = _unverified([(p.text, p.keys) for p in parsed])
+        sentences = [
+            SentenceOut(
+                text=s.text,
+                citations=s.citations,
+                supported=s.supported,
+                evidence=[evidence_out(e) for e in s.evidence],
+            )
+            for s in check.sentences
+        ]
         return Answer(
             question=question,
             mode=mode,
@@ -215,9 +298,10 @@ class Asker(GroundedWriter):
             sentences=sentences,
             citations=[self._citation(k) for k in check.cited_keys],
             rejected_citations=[
-                RejectedCitation(key=r.key, sentence=r.sentence, reason=r.reason)
+                RejectedCitation(key=r.key, sentence=r.sentence, reason=r.reason, verdict=r.verdict)
                 for r in check.rejected
             ],
+            verification="local" if self.verify_citations else "off",
         )
 
     def _extractive(self, question: str, hits: Sequence[Hit]) -> Answer:
@@ -249,7 +333,7 @@ class Asker(GroundedWriter):
             answer.note = "Extractive mode (no language model)."
             return answer
         text = " ".join(f"{sentence.rstrip()} [@{paper.key}]" for _, _, sentence, paper in chosen)
-        answer = self._verified(question, "extractive", text, {h.paper.key for h in hits})
+        answer = self._verified(question, "extractive", text, [h.paper for h in hits])
         answer.note = (
             "Extractive answer (no language model): sentences quoted from the most relevant "
             "abstracts."
@@ -264,6 +348,19 @@ class Asker(GroundedWriter):
         if paper is None:  # only reachable with verification off
             return CitationOut(key=key, title="(not in the library)")
         return CitationOut(key=key, title=paper.title, year=paper.year)
+
+
+def evidence_out(span: EvidenceSpan) -> EvidenceOut:
+    return EvidenceOut(
+        key=span.key,
+        quote=span.quote,
+        start=span.start,
+        end=span.end,
+        verdict=span.verdict,
+        reason=span.reason,
+        score=span.score,
+        model_quote=span.model_quote,
+    )
 
 
 def _unverified(parsed: Sequence[tuple[str, list[str]]]):  # noqa: ANN202

@@ -485,18 +485,33 @@ def reindex() -> None:
     )
 
 
-def _print_answer_tail(answer: Any, streamed: bool) -> None:
+def _print_answer_tail(answer: Any, streamed: bool, show_evidence: bool = False) -> None:
     """After the answer: the verified text (if it changed), sources, rejections, notes."""
     from rich.console import Console
     from rich.markup import escape
 
     console = Console()
+    changed = (
+        answer.rejected_citations
+        or any(not s.supported for s in answer.sentences)
+        or any(e.model_quote for s in answer.sentences for e in s.evidence)
+    )
     if streamed:
         sys.stdout.write("\n")
-        if answer.rejected_citations or any(not s.supported for s in answer.sentences):
+        if changed or show_evidence:
             console.print("\n[bold]Verified answer[/bold]")
-            console.print(escape(answer.answer), highlight=False)
-    else:
+    if show_evidence:
+        for sentence in answer.sentences:
+            console.print(escape(sentence.text), highlight=False)
+            for item in sentence.evidence:
+                style = "green" if item.verdict in ("supported", "partial") else "red"
+                why = f", {item.reason}" if item.reason else ""
+                quote = f' "{escape(item.quote)}"' if item.quote else ""
+                console.print(
+                    f"  [{style}]@{escape(item.key)} {item.verdict}{why}[/{style}]{quote}",
+                    highlight=False,
+                )
+    elif not streamed or changed:
         console.print(escape(answer.answer), highlight=False)
     if answer.note:
         console.print(f"[dim]{escape(answer.note)}[/dim]")
@@ -512,12 +527,22 @@ def _print_answer_tail(answer: Any, streamed: bool) -> None:
         console.print("\n[bold yellow]Rejected citations[/bold yellow]")
         for rejected in answer.rejected_citations:
             console.print(
-                f"  @{escape(rejected.key)}: {rejected.reason} "
+                f"  @{escape(rejected.key)}: {rejected.verdict}, {rejected.reason} "
                 f"[dim]({escape(rejected.sentence[:80])})[/dim]",
                 highlight=False,
             )
+    partial = [(s, e) for s in answer.sentences for e in s.evidence if e.verdict == "partial"]
+    if partial:
+        console.print("\n[bold]Partly supported citations[/bold] (the paper backs its part)")
+        for sentence, item in partial:
+            console.print(
+                f"  @{escape(item.key)}: partial [dim]({escape(sentence.text[:80])})[/dim]",
+                highlight=False,
+            )
     mode = f"model {answer.model}" if answer.mode == "llm" else "extractive, offline"
-    console.print(f"[dim]{mode} · {answer.latency:.1f} s[/dim]")
+    console.print(
+        f"[dim]{mode} · citations checked: {answer.verification} · {answer.latency:.1f} s[/dim]"
+    )
 
 
 @app.command()
@@ -536,6 +561,17 @@ def ask(
     author: AuthorOpt = None,
     category: CategoryOpt = None,
     source: SourceOpt = None,
+    verify: Annotated[
+        str | None,
+        typer.Option(
+            "--verify",
+            help="local: rule and embedding checks; model: also one judge call to the model "
+            "(the default with an endpoint).",
+        ),
+    ] = None,
+    show_evidence: Annotated[
+        bool, typer.Option("--evidence", help="Print the supporting quote under each sentence.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the library, citing papers; every citation is verified."""
@@ -548,7 +584,7 @@ def ask(
     settings = load_settings(model=model)
     library = _library_from(settings)
     gateway = None if offline or not endpoint_configured(settings) else LLMGateway(settings)
-    asker = Asker(library, gateway=gateway)
+    asker = Asker(library, gateway=gateway, verify_mode=verify)
     history = History(settings.data_dir)
     turns = []
     if session:
@@ -575,7 +611,7 @@ def ask(
     if as_json:
         _print_json(answer.public_dict())
     else:
-        _print_answer_tail(answer, streamed)
+        _print_answer_tail(answer, streamed, show_evidence)
     if answer.incomplete:
         _err(f"the answer is incomplete: {answer.problem}")
         raise typer.Exit(6)
@@ -661,7 +697,8 @@ def _print_coverage(result: Any) -> None:
     for item in coverage["left_out"]:
         lines.append(f"  left out {item['key']}: {item['reason']}")
     for item in coverage["rejected_citations"]:
-        lines.append(f"  rejected @{item['key']}: {item['reason']}")
+        verdict = item.get("verdict", "unsupported")
+        lines.append(f"  rejected @{item['key']}: {verdict}, {item['reason']}")
     if coverage["unsupported_sentences"]:
         lines.append(f"  {len(coverage['unsupported_sentences'])} sentence(s) without support")
     if result.note:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import RELEVANCE_MIN, GroundedWriter, format_evidence
-from assistant.citations import parse_sentences, render, split_sentences, verify
+from assistant.answer import RELEVANCE_MIN, GroundedWriter, evidence_out, format_evidence
+from assistant.citations import parse_claims, render, split_sentences, verify
 from assistant.errors import LLMError, UsageError
 from assistant.models import Hit, Paper
 
@@ -349,16 +349,23 @@ class Drafter(GroundedWriter):
             text = result.text.strip()
         else:
             text = self._extractive_paragraph(theme, papers)
-        parsed = parse_sentences(text)
+        parsed = parse_claims(text)
         scorer = self.scorer if self.verify_citations else None
-        check = verify(parsed, self._lookup(by_key), set(theme.keys), scorer)
+        shown = [by_key[k] for k in theme.keys if k in by_key]
+        check = verify(parsed, self._lookup(by_key), set(theme.keys), scorer, shown_papers=shown)
         theme.paragraph = render(check.sentences)
         theme.sentences = [
-            {"text": s.text, "citations": s.citations, "supported": s.supported}
+            {
+                "text": s.text,
+                "citations": s.citations,
+                "supported": s.supported,
+                "evidence": [evidence_out(e).model_dump(mode="json") for e in s.evidence],
+            }
             for s in check.sentences
         ]
         draft.rejected_citations += [
-            {"key": r.key, "sentence": r.sentence, "reason": r.reason} for r in check.rejected
+            {"key": r.key, "sentence": r.sentence, "reason": r.reason, "verdict": r.verdict}
+            for r in check.rejected
         ]
         draft.unsupported_sentences += [s.text for s in check.sentences if not s.supported]
 

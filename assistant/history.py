@@ -147,9 +147,20 @@ class History:
                 lines.append("Sources:")
                 lines += [f"- [@{c.key}] {c.title} ({c.year or 'n.d.'})" for c in answer.citations]
                 lines.append("")
+            verdicts = [
+                f"- {s.text} @{e.key}: {e.verdict}"
+                + (f" ({e.reason})" if e.reason else "")
+                + (f' "{e.quote}"' if e.quote else "")
+                for s in answer.sentences
+                for e in s.evidence
+            ]
+            if verdicts:
+                lines.append(f"Citation checks ({answer.verification}):")
+                lines += verdicts
+                lines.append("")
             if answer.rejected_citations:
                 lines.append("Rejected citations:")
-                lines += [f"- @{r.key}: {r.reason}" for r in answer.rejected_citations]
+                lines += [f"- @{r.key}: {r.verdict}, {r.reason}" for r in answer.rejected_citations]
                 lines.append("")
         sidecar = out.with_suffix(".json")
         try:

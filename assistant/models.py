@@ -75,10 +75,29 @@ class Hit(BaseModel):
         return data
 
 
+class EvidenceOut(BaseModel):
+    """The span of a cited abstract behind one (sentence, key) citation, and the verdict on it."""
+
+    key: str
+    quote: str = Field(description="the supporting span, verbatim from the abstract (or title)")
+    start: int | None = Field(default=None, description="offset of the span in the abstract")
+    end: int | None = None
+    verdict: str = Field(description="supported | partial | unsupported | contradicted")
+    reason: str | None = Field(
+        default=None,
+        description="why it is not supported: figure_context, polarity, quantifier, entity, "
+        "low_similarity, quote_mismatch, judge, unknown_key, not_in_evidence",
+    )
+    score: float = 0.0
+    model_quote: str | None = Field(default=None, description="the quote the model gave")
+    judge: str | None = Field(default=None, description="the model judge's verdict, if it ran")
+
+
 class SentenceOut(BaseModel):
     text: str
     citations: list[str] = Field(default_factory=list)
     supported: bool = False
+    evidence: list[EvidenceOut] = Field(default_factory=list)
 
 
 class CitationOut(BaseModel):
@@ -91,6 +110,7 @@ class RejectedCitation(BaseModel):
     key: str
     sentence: str
     reason: str
+    verdict: str = "unsupported"
 
 
 class Answer(BaseModel):
@@ -113,6 +133,9 @@ class Answer(BaseModel):
     latency: float = 0.0
     first_token_latency: float | None = None
     session: str | None = None
+    verification: str = Field(
+        default="local", description="local | model | model-failed (fell back to local) | off"
+    )
 
     def public_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

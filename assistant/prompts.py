@@ -21,6 +21,7 @@ REQUIRED: dict[str, set[str]] = {
     "evidence_item": {"key", "title", "year", "abstract"},
     "draft_themes": {"topic", "groups"},
     "draft_paragraph": {"topic", "theme", "words", "evidence"},
+    "verify": {"items"},
 }
 
 

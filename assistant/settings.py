@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, description="retries on 429/5xx/connection errors")
     llm_stream_retries: int = Field(default=1, description="retries of a stream cut midway")
     answer_k: int = 8
+    verify: str | None = Field(
+        default=None,
+        description="citation checks: local, or model (a judge call; the default with an endpoint)",
+    )
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
 
     @classmethod

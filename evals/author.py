@@ -57,7 +57,11 @@ def standin_reply(embedder: Any, body: dict[str, Any]) -> str:
     if not quotes or max(q[0] for q in quotes) < ANSWERS_FROM:
         return "The library does not answer this question."
     kept = [q for q in quotes if q[0] >= QUOTES_FROM][:3]
-    return " ".join(f"{sentence.rstrip('.')} [@{key}]." for _, key, sentence in kept)
+    # as the prompt asks: each citation carries a few words copied from the abstract
+    return " ".join(
+        f'{sentence.rstrip(".")} [@{key}, "{" ".join(sentence.split()[:10]).rstrip(".,;")}"].'
+        for _, key, sentence in kept
+    )
 
 
 def adversarial_reply(case: Any, library: Any, asker: Any) -> Recording:
@@ -96,7 +100,7 @@ def adversarial_reply(case: Any, library: Any, asker: Any) -> Recording:
         prompt_hash=prompt_hash(messages),
         reply=" ".join(parts),
         cut_after=cut_after,
-        authored=True,
+        origin="authored",
     )
 
 
@@ -123,7 +127,9 @@ def main() -> None:
         settings = library.settings.model_copy(update={"openai_base_url": standin.base_url})
         suite = load_suite(args.evals)
         runner = EvalRunner(library, suite)
-        report = runner.run(record_with=LLMGateway(settings, model="stand-in"))
+        report = runner.run(
+            record_with=LLMGateway(settings, model="stand-in"), record_origin="stand-in"
+        )
     print(f"recorded {len(report.recorded)} cases, authored {len(suite.adversarial)} adversarial")
 
 

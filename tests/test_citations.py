@@ -65,7 +65,7 @@ def test_verify_reasons_and_render() -> None:
     result = verify(parsed, library.get, {"li2024nimbus"}, scorer)
     assert [s.supported for s in result.sentences] == [True, False, False, False]
     assert [(r.key, r.reason) for r in result.rejected] == [
-        ("li2024nimbus", "unsupported"),
+        ("li2024nimbus", "low_similarity"),
         ("ghost2020", "unknown_key"),
         ("other2021", "not_in_evidence"),
     ]

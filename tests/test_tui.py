@@ -88,8 +88,8 @@ def test_unsupported_sentences_and_rejected_citations_are_visible(
             await _until(pilot, lambda: app.current_view is not None and not app.busy)
             rendered = str(app.current_view.render())
             assert "⚠ unsupported" in rendered
-            assert "nobody2030fake (unknown_key)" in rendered
-            assert f"{key} (unsupported)" in rendered
+            assert "nobody2030fake (unsupported: unknown_key)" in rendered
+            assert f"{key} (unsupported: low_similarity)" in rendered
 
         _drive(app, script)
 

@@ -70,6 +70,48 @@ class SupportLabel(BaseModel):
     kind: str = ""
 
 
+CORRECT_KINDS = ("paraphrase", "summary", "figure", "synthesis")
+WRONG_KINDS = ("figure_context", "polarity", "quantifier", "entity", "unsupported")
+
+
+class ClaimLabel(BaseModel):
+    """A gold judgement of one (sentence, key) citation against the cited abstract."""
+
+    key: str
+    correct: bool
+    kind: Literal[
+        "paraphrase", "summary", "figure", "synthesis",
+        "figure_context", "polarity", "quantifier", "entity", "unsupported",
+    ]  # fmt: skip
+    why: str = Field(min_length=1)
+
+
+class ClaimSentence(BaseModel):
+    text: str
+    labels: list[ClaimLabel] = Field(default_factory=list)
+
+
+Origin = Literal["stand-in", "authored", "recorded"]
+
+
+class ClaimsCase(BaseModel):
+    """A whole answer as a chat model writes it, with every citation labelled.
+
+    `split`: "tune" cases are the only ones thresholds and rules may be chosen on; "heldout"
+    cases measure them."""
+
+    id: str
+    split: Literal["tune", "heldout"]
+    origin: Origin
+    question: str
+    sentences: list[ClaimSentence] = Field(min_length=1)
+    model: str | None = Field(default=None, description="the model a recorded answer came from")
+
+    @property
+    def answer(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
 class Recording(BaseModel):
     """One model reply, replayed when the project sends the prompt with this hash."""
 
@@ -77,7 +119,10 @@ class Recording(BaseModel):
     prompt_hash: str
     reply: str
     cut_after: int | None = Field(default=None, description="stream this many pieces, then cut")
-    authored: bool = Field(default=False, description="written by hand, not by a model")
+    origin: Origin = Field(
+        description="stand-in: the quoting script in evals/author.py; authored: written by hand "
+        "(or by a rule that plants a fault); recorded: a real model's reply via `eval --record`"
+    )
 
 
 def prompt_hash(messages: Sequence[dict[str, Any]]) -> str:
@@ -128,6 +173,7 @@ class EvalSuite(BaseModel):
     drafts: list[DraftCase]
     adversarial: list[AdversarialCase]
     support_labels: list[SupportLabel]
+    claims: list[ClaimsCase] = Field(default_factory=list)
     recordings: list[Recording]
     thresholds: dict[str, dict[str, float]]
 
@@ -139,6 +185,7 @@ class EvalSuite(BaseModel):
             + len(self.drafts)
             + len(self.adversarial)
             + len(self.support_labels)
+            + len(self.claims)
         )
 
     @property
@@ -173,6 +220,11 @@ def load_suite(root: Path | None = None) -> EvalSuite:
         drafts=load_jsonl(cases / "drafts.jsonl", DraftCase),
         adversarial=load_jsonl(cases / "adversarial.jsonl", AdversarialCase),
         support_labels=load_jsonl(root / "support_labels.jsonl", SupportLabel),
+        claims=[
+            case
+            for path in sorted(cases.glob("claims_*.jsonl"))
+            for case in load_jsonl(path, ClaimsCase)
+        ],
         recordings=recordings,
         thresholds=thresholds,
     )

@@ -109,12 +109,18 @@ class _Recorder:
         self.model = gateway.model
         self.captured: list[Recording] = []
         self.case = ""
+        self.origin = "recorded"  # evals/author.py sets "stand-in" for its scripted model
 
     def chat(self, messages: Sequence[dict[str, str]], **kwargs: Any) -> ChatResult:
         result = self.gateway.chat(messages, **kwargs)
         if result.complete:
             self.captured.append(
-                Recording(case=self.case, prompt_hash=prompt_hash(messages), reply=result.text)
+                Recording(
+                    case=self.case,
+                    prompt_hash=prompt_hash(messages),
+                    reply=result.text,
+                    origin=self.origin,
+                )
             )
         return result
 
@@ -176,8 +182,11 @@ class EvalRunner:
             return None
 
     # -- the suite ------------------------------------------------------------------------------
-    def run(self, record_with: LLMGateway | None = None) -> EvalReport:
-        """Replay the recorded replies, or (record_with) record fresh ones from a real model."""
+    def run(
+        self, record_with: LLMGateway | None = None, record_origin: str = "recorded"
+    ) -> EvalReport:
+        """Replay the recorded replies, or (record_with) record fresh ones from a real model
+        (`record_origin` says where they came from: "recorded", or "stand-in" for the script)."""
         from assistant.answer import Asker
         from assistant.evaluation.replay import ReplayServer
 
@@ -189,24 +198,34 @@ class EvalRunner:
         with ReplayServer(self.suite.recordings) as server:
             replay = self._gateway(server.base_url)
             recorder = _Recorder(record_with) if record_with is not None else None
+            if recorder is not None:
+                recorder.origin = record_origin
+            # replayed fixtures hold answers, not judge replies: the eval measures the local checks
             model_asker = Asker(
-                self.library, gateway=recorder or replay, verify_citations=self.verify_citations
+                self.library,
+                gateway=recorder or replay,
+                verify_citations=self.verify_citations,
+                verify_mode="local",
             )
             verify = self.verify_citations
-            replay_asker = Asker(self.library, gateway=replay, verify_citations=verify)
+            replay_asker = Asker(
+                self.library, gateway=replay, verify_citations=verify, verify_mode="local"
+            )
             metrics.update(self._questions(model_asker, None if recorder else server, recorder))
             # hand-written adversarial replies are always replayed, even when recording
             metrics.update(self._adversarial(replay_asker, server))
             if recorder is not None:
                 recorded = self._save(recorder.captured)
         metrics.update(self._drafts())
+        metrics.update(self._claims())
         report = EvalReport(
             cases=len(self.suite.questions)
             + len(self.suite.refusals)
             + len(self.suite.drafts)
-            + len(self.suite.adversarial),
+            + len(self.suite.adversarial)
+            + len(self.suite.claims),
             passed=self.passed,
-            metrics={name: round(metrics[name], 4) for name in METRIC_ORDER if name in metrics},
+            metrics={name: round(metrics[name], 4) for name in _ordered(metrics)},
             failures=self.failures,
             below_threshold=[],
             stale=self.stale,
@@ -327,6 +346,11 @@ class EvalRunner:
         for bad in case.planted:
             if bad.reason == "uncited":
                 ok = uncited_flagged > 0
+            elif bad.reason == "unsupported":  # any claim-level reason will do
+                ok = any(
+                    r.key == bad.key and r.reason not in ("unknown_key", "not_in_evidence")
+                    for r in answer.rejected_citations
+                )
             else:
                 ok = (bad.key, bad.reason) in rejected
             caught += ok
@@ -364,6 +388,45 @@ class EvalRunner:
             )
         return {"draft_coverage": _mean(coverages)}
 
+    def _claims(self) -> dict[str, float]:
+        """Realistic answers, every citation labelled: kept-correct and caught-wrong rates per
+        split and per kind, with local verification (what a user without a judge model gets)."""
+        from assistant.answer import Asker
+        from assistant.evaluation.claims import ClaimsScore, quote_checks
+        from assistant.evaluation.openai_protocol import ScriptedOpenAI, Step
+
+        if not self.suite.claims:
+            return {}
+        self.say("labelled answers")
+        by_question = {case.question: case for case in self.suite.claims}
+
+        def respond(body: dict[str, Any]) -> Step:
+            content = body["messages"][-1]["content"]
+            for question, case in by_question.items():
+                if f"Question: {question}\n" in content:
+                    return Step(reply=case.answer)
+            return Step(status=400, error_message="no labelled answer for this question")
+
+        scores = {"tune": ClaimsScore(), "heldout": ClaimsScore()}
+        with ScriptedOpenAI(responder=respond) as server:
+            asker = Asker(
+                self.library,
+                gateway=self._gateway(server.base_url),
+                verify_citations=self.verify_citations,
+                verify_mode="local",
+            )
+            for case in self.suite.claims:
+                answer = self._ask(asker, case.id, case.question, None)
+                if answer is None:
+                    continue
+                problem = scores[case.split].add(case, answer)
+                self._result(case.id, problem is None, problem or "")
+        metrics: dict[str, float] = {}
+        for split, score in scores.items():
+            metrics.update(score.metrics(f"claims_{split}_"))
+        metrics.update(quote_checks(self.library, self.suite.claims, self.verify_citations))
+        return metrics
+
     def _save(self, captured: Sequence[Recording]) -> list[str]:
         by_case: dict[str, list[Recording]] = {}
         for recording in captured:
@@ -371,6 +434,11 @@ class EvalRunner:
         for case, recordings in by_case.items():
             save_recordings(self.suite.responses_dir, case, recordings)
         return sorted(by_case)
+
+
+def _ordered(metrics: dict[str, float]) -> list[str]:
+    fixed = [name for name in METRIC_ORDER if name in metrics]
+    return fixed + sorted(name for name in metrics if name not in METRIC_ORDER)
 
 
 def check_thresholds(

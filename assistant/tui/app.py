@@ -168,7 +168,9 @@ class AnswerView(Static):
         if answer.rejected_citations:
             body.append("\n\nRejected citations:", style="bold red")
             for rejected in answer.rejected_citations:
-                body.append(f"\n  ✗ @{rejected.key} ({rejected.reason})", style="red")
+                body.append(
+                    f"\n  ✗ @{rejected.key} ({rejected.verdict}: {rejected.reason})", style="red"
+                )
         if answer.note:
             body.append(f"\n\n{answer.note}", style="dim")
         self._show(body)

@@ -1,0 +1,680 @@
+"""Claim checks that embeddings miss: figures in their setting, polarity, quantifiers, entities.
+
+Embedding similarity and word overlap see what a sentence is about, not what it asserts: "needs
+retraining" scores like "training-free", a decode-stage speedup reported for prefill scores like
+the real claim, "always" like "often". These checks compare a claim with the span of the cited
+abstract that supports it, with no model. Each returns a reason when it finds a conflict.
+
+Every rule and word list here was chosen on the tuning half of the labelled answers
+(`evals/cases/claims_*.jsonl`, split "tune"); the held-out half only measures them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+REASON_FIGURE = "figure_context"
+REASON_POLARITY = "polarity"
+REASON_QUANTIFIER = "quantifier"
+REASON_ENTITY = "entity"
+
+# -- normalising text ----------------------------------------------------------------------------
+
+_LATEX_COMMANDS = (
+    (re.compile(r"\\(?:times|texttimes)\b\s*"), "x "),
+    (re.compile(r"\\(?:sim|approx|thicksim)\b\s*"), "~ "),
+    (re.compile(r"\\(?:mathrm|mathsf|mathbf|mathit|text|textbf|textit|emph|mathcal)\s*\{([^{}]*)\}"),
+     r"\1"),
+    (re.compile(r"\\%"), "%"),
+    (re.compile(r"\\[a-zA-Z]+\{\}"), ""),  # \bert{}: a macro the abstract's source defined
+    (re.compile(r"\\([a-zA-Z]+)"), r"\1"),
+    (re.compile(r"[{}$]"), ""),
+)  # fmt: skip
+
+
+def plain(text: str) -> str:
+    """Text as a reader sees it: LaTeX markup dropped, × as x, dashes and quotes plain."""
+    for pattern, replacement in _LATEX_COMMANDS:
+        text = pattern.sub(replacement, text)
+    text = (
+        text.replace("×", "x ")
+        .replace("–", "-")
+        .replace("—", " - ")
+        .replace("−", "-")
+        .replace("“", '"')
+        .replace("”", '"')
+        .replace("’", "'")
+        .replace("‘", "'")
+        .replace("\u00a0", " ")
+    )
+    return " ".join(text.split())
+
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-']*|\d+(?:\.\d+)?")
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower().strip("'") for t in _TOKEN.findall(text)]
+
+
+def stem(word: str) -> str:
+    """A light stem: enough to meet "reduces" with "reduction" and "retraining" with "training"."""
+    word = word.lower()
+    if word.startswith("re") and word[2:] in ("training", "train", "trained", "trains"):
+        word = word[2:]
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly", "ion"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+# -- figures ------------------------------------------------------------------------------------
+
+_FIGURE = re.compile(r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)")
+
+
+def figures(text: str) -> list[tuple[str, int]]:
+    """(figure, character offset) of the figures a text states; years left out."""
+    found = []
+    for match in _FIGURE.finditer(text):
+        value = match.group(1).replace(",", "")
+        if len(value) == 4 and value[:2] in ("19", "20") and "." not in value:
+            continue
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        found.append((value, match.start()))
+    return found
+
+
+# Words that say which setting a figure belongs to. Within one group, a claim word and an abstract
+# word near the same figure must agree: "latency" next to a figure the abstract gives for
+# "communication" is a figure taken from the wrong setting.
+_SETTING_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "metric": {
+        "time": ("latency", "speedup", "speed", "faster", "time", "runtime", "slower",
+                 "accelerat", "throughput", "tokens/s", "performance"),
+        "communication": ("communicat", "bandwidth", "traffic", "round"),
+        "energy": ("energy", "power", "joule"),
+        "memory": ("memory", "storage", "footprint", "cache", "capacity"),
+        "accuracy": ("accuracy", "perplexity", "error", "score", "pass", "f1", "bleu"),
+        "area": ("area",),
+        "cost": ("cost", "dollar", "price", "$"),
+    },
+    "stage": {
+        "prefill": ("prefill", "prompt processing"),
+        "decode": ("decod", "generation"),
+        "training": ("training",),
+    },
+    "aggregate": {
+        "peak": ("up to", "peak", "maximum", "at most", "as much as", "best"),
+        "average": ("average", "on average", "mean", "avg", "typical"),
+    },
+    "level": {
+        "operator": ("operator level", "operator-level", "kernel", "layer-level", "per layer"),
+        "network": ("network level", "network-level", "end-to-end", "end to end", "overall"),
+    },
+}  # fmt: skip
+
+
+def _settings_in(text: str) -> dict[str, set[str]]:
+    lowered = f" {text.lower()} "
+    found: dict[str, set[str]] = {}
+    for group, values in _SETTING_GROUPS.items():
+        for value, cues in values.items():
+            if any(_has_cue(lowered, cue) for cue in cues):
+                found.setdefault(group, set()).add(value)
+    return found
+
+
+def _has_cue(lowered: str, cue: str) -> bool:
+    if cue in ("$",):
+        return cue in lowered
+    return re.search(r"(?<![a-z])" + re.escape(cue), lowered) is not None
+
+
+def _window(text: str, offset: int, figures_at: Sequence[int]) -> str:  # noqa: C901
+    """The words that belong with the figure at `offset`: from the figure before it (or the
+    clause start) to the figure after it (or the clause end)."""
+    before = [o for o in figures_at if o < offset]
+    after = [o for o in figures_at if o > offset]
+    start = before[-1] if before else 0
+    end = after[0] if after else len(text)
+    clause_start = max(text.rfind(c, start, offset) for c in (";", ". ", ", while", ", whereas"))
+    start = max(start, clause_start + 1)
+    clause_ends = [i for c in (";", ", while", ", whereas") if (i := text.find(c, offset, end)) > 0]
+    if clause_ends:
+        end = min(clause_ends)
+    # a few words either side: the metric, the baseline, the setting, not the whole sentence
+    head = text[start:offset].split()[-_WINDOW_BEFORE:]
+    tail = text[offset:end].split()[: _WINDOW_AFTER + 1]
+    return " ".join(head + tail)
+
+
+_WINDOW_BEFORE = 6
+_WINDOW_AFTER = 8
+
+
+@dataclass
+class FigureCheck:
+    reason: str | None  # None: every figure found in a compatible setting
+    missing: list[str]  # figures the abstract never states
+    conflicting: list[str]  # figures the abstract states for another setting
+
+
+_RUN_GLUE = re.compile(r"^(?:\s|,|x|%|~|-|and|to|times|fold|\$|\\times|\\sim|\\%)*$")
+_RANGE_GLUE = re.compile(r"^\s*(?:x|%|times)?\s*(?:~|-|to|\\sim)\s*$")
+_LIST_CHUNK = re.compile(
+    r"\b(?:on|over|to|with|than|for|against|across|in|of|compared)\b|respec\w*ly|[;:]"
+)
+_PEAK_CUES = ("up to", "as much as", "as high as", "peak", "maximum", "at most", "best", "top")
+
+
+def _runs(text: str, found: Sequence[tuple[str, int]]) -> list[list[list[int]]]:
+    """Figures stated as one list ("11x, 2.5x and 2.8x"): items (a range is one item) of
+    indices into `found`."""
+    runs: list[list[list[int]]] = []
+    for index, (_value, offset) in enumerate(found):
+        if index and runs:
+            previous = found[index - 1]
+            between = text[previous[1] + len(previous[0]) : offset]
+            if _RANGE_GLUE.match(between):
+                runs[-1][-1].append(index)
+                continue
+            if _RUN_GLUE.match(between):
+                runs[-1].append([index])
+                continue
+        runs.append([[index]])
+    return runs
+
+
+def _list_items(text: str, start: int, count: int) -> list[str] | None:
+    """The first list of `count` items after `start` (the things a figure list maps onto)."""
+    end = len(text)
+    sentence_end = text.find(". ", start)
+    if sentence_end > 0:
+        end = sentence_end
+    tail = text[start:end]
+    for chunk in _LIST_CHUNK.split(tail):
+        if re.search(r"(?<![\w.\-])\d+(?:\.\d+)?\s*(?:x|%|times)", chunk):
+            continue  # another list of figures, not the things they map onto
+        items = [i.strip() for i in re.split(r",\s*(?:and\s+)?|\s+and\s+", chunk) if i.strip()]
+        if len(items) == count:
+            return items
+    return None
+
+
+@dataclass
+class _Stated:
+    value: str
+    offset: int
+    window: str
+    identifier: bool = False  # part of a name or a setting (RTX 5090, 0.5B, 4-bit, 2:8)
+    item: str | None = None  # the list item it maps onto ("respectively")
+    others: tuple[str, ...] = ()  # the other items of that list
+    range_end: str | None = None  # "high" or "low" when it ends a range
+    range_other: str | None = None
+
+
+def _stated_figures(text: str) -> list[_Stated]:
+    found = figures(text)
+    offsets = [o for _, o in found]
+    stated = [
+        _Stated(v, o, _window(text, o, offsets), _is_identifier(text, o, v)) for v, o in found
+    ]
+    for run in _runs(text, found):
+        # words after a list of figures ("11x, 2.5x and 2.8x lower latency") belong to all of it
+        members = [i for item in run for i in item]
+        if len(members) > 1:
+            joint = " ".join(dict.fromkeys(stated[i].window for i in members))
+            for i in members:
+                stated[i].window = joint
+        for item in run:
+            if len(item) == 2:
+                low, high = stated[item[0]], stated[item[1]]
+                low.range_end, low.range_other = "low", high.value
+                high.range_end, high.range_other = "high", low.value
+        # a list maps onto another list when the abstract says "respectively", or it is long
+        if len(run) < 2 or (len(run) < 3 and not re.search(r"respec\w*ly", text)):
+            continue
+        last = found[run[-1][-1]]
+        items = _list_items(text, last[1] + len(last[0]), len(run))
+        if items is None:
+            continue
+        for position, item in enumerate(run):
+            for index in item:
+                stated[index].item = items[position]
+                stated[index].others = tuple(i for n, i in enumerate(items) if n != position)
+    return stated
+
+
+_IDENTIFIER_AFTER = re.compile(r"(?:[A-Za-wyzA-WYZ]|-bit|\s?bits?\b|-way|:\d|-layer|-node)")
+_IDENTIFIER_BEFORE = re.compile(r"(?:[A-Za-z][A-Za-z0-9.]*[- ]|:)$")
+
+
+def _is_identifier(text: str, offset: int, value: str) -> bool:
+    """A number that names something (a model size, a GPU, a bit width) rather than a result."""
+    after = text[offset + len(value) : offset + len(value) + 6]
+    if re.match(r"(?:x|X|times|fold|-fold)(?![A-Za-wyz])", after):
+        return False  # 2.7x, 1.69times: a ratio
+    if _IDENTIFIER_AFTER.match(after):
+        return True
+    before = text[max(0, offset - 12) : offset]
+    return bool(
+        re.search(r"(?:RTX|A|H|V|Qwen|GPT|Llama|LLaMA|Pythia)[- ]?\d*\.?$", before)
+        or re.search(r"[A-Za-z]\d*\.?\d*-$", before)
+    )
+
+
+def _words(text: str) -> set[str]:
+    return {stem(t) for t in tokens(text) if len(t) > 2 and t not in _FUNCTION_WORDS}
+
+
+def _cue_words(text: str, groups: Sequence[str]) -> set[str]:
+    lowered = f" {text.lower()} "
+    return {
+        cue
+        for group in groups
+        for cues in _SETTING_GROUPS[group].values()
+        for cue in cues
+        if len(cue) > 3 and _has_cue(lowered, cue)
+    }
+
+
+def check_figures(claim: str, abstract: str, exempt: Iterable[str] = ()) -> FigureCheck:
+    """Every figure of the claim must occur in the abstract in a compatible setting.
+
+    `exempt` figures belong to another paper cited by the same sentence."""
+    claim_text = plain(claim)
+    source_text = plain(abstract)
+    claimed = _stated_figures(claim_text)
+    sources = _stated_figures(source_text)
+    skip = set(exempt)
+    missing: list[str] = []
+    conflicting: list[str] = []
+    claim_words = _words(claim_text)
+    for mine in claimed:
+        if mine.value in skip:
+            continue
+        places = [s for s in sources if s.value == mine.value]
+        if not places:
+            missing.append(mine.value)
+            continue
+        if not any(_fits(mine, place, claim_words, sources) for place in places):
+            conflicting.append(mine.value)
+    reason = REASON_FIGURE if missing or conflicting else None
+    return FigureCheck(reason, missing, conflicting)
+
+
+def _fits(mine: _Stated, place: _Stated, claim_words: set[str], sources: list[_Stated]) -> bool:
+    """Whether the claim's figure can be the abstract's figure at `place`."""
+    if mine.identifier or place.identifier:
+        return True  # names and settings only have to be there
+    wanted = _settings_in(mine.window)
+    if wanted and not _compatible(wanted, _settings_in(place.window)):
+        return False
+    # a list the abstract maps figures onto: the claim must name this item, not another
+    if place.item is not None:
+        context = _words(mine.item) if mine.item else claim_words
+        own = _words(place.item) - set().union(*(_words(o) for o in place.others))
+        rivals = set().union(*(_words(o) for o in place.others)) - _words(place.item)
+        if context & rivals and not context & own:
+            return False
+    # the end of a range stated alone, as if it were the typical result
+    if (
+        place.range_end == "high"
+        and mine.range_other is None
+        and not any(_has_cue(f" {mine.window.lower()} ", c) for c in _PEAK_CUES)
+        and re.search(
+            r"\b(consistent|consistently|average|on average|typical|always|"
+            r"all|every|each|across)\b",
+            mine.window.lower(),
+        )
+    ):
+        return False
+    # a stage or level next to the claim's figure that the abstract ties to other figures only
+    near_here = _cue_words(place.window, ("stage", "level"))
+    for cue in _cue_words(mine.window, ("stage", "level")) - near_here:
+        elsewhere = [
+            s
+            for s in sources
+            if s.value != place.value and cue in _cue_words(s.window, ("stage", "level"))
+        ]
+        if elsewhere:
+            return False
+    return True
+
+
+def _compatible(wanted: dict[str, set[str]], given: dict[str, set[str]]) -> bool:
+    for group, values in wanted.items():
+        if group == "aggregate" and "average" in values and "peak" in given.get(group, set()):
+            return False  # a peak ("up to") reported as an average
+        if group == "aggregate":
+            continue  # an average restated as "up to" is cautious, not wrong
+        there = given.get(group)
+        if there and not values & there:
+            return False
+    return True
+
+
+# -- polarity -----------------------------------------------------------------------------------
+
+_NEGATIONS = {"not", "no", "never", "without", "cannot", "can't", "don't", "doesn't", "isn't",
+              "aren't", "won't", "neither", "nor", "lacks", "lack", "fails", "fail", "unable",
+              "none", "free"}  # fmt: skip
+
+# Pairs of opposite properties: a claim that asserts one side where the supporting span asserts
+# the other (and never the claim's side) contradicts it.
+_OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("training-free", "without training", "without retraining", "no retraining",
+      "without fine-tuning", "no training", "post-training", "zero-shot", "plug-and-play",
+      "no additional training"),
+     (r"re:\b(?:requir|need)\w*\s+(?:(?!no\b|not\b|any\b)\w+\s+){0,2}(?:re-?)?(?:training|fine-?tuning)",
+      "retraining is required", "must be retrained", "with retraining")),
+    (("open-source", "open source", "publicly available", "open-sourced", "released"),
+     ("closed-source", "closed source", "proprietary", "not publicly available", "unreleased")),
+    (("lossless", "without accuracy loss", "no accuracy loss", "negligible accuracy loss",
+      "without loss", "without compromising", "without sacrificing", "maintaining accuracy",
+      "same level of", "same accuracy", "matches the accuracy"),
+     ("lossy", "significant accuracy loss", "accuracy drop", "accuracy degradation",
+      "degrades accuracy", "sacrific", "at the cost of accuracy", "weaker", "lower level of",
+      "reduced privacy", "weaker guarantee", "compromis")),
+    (("deterministic", "reproducible"), ("non-deterministic", "nondeterministic")),
+    (("static",), ("dynamic", "adaptive", "runtime")),
+    (("offline",), ("online",)),
+    (("robust", "secure"), ("not as robust", "insecure", "not robust", "vulnerable")),
+    (("outperform", "better", "higher accuracy", "more accurate", "surpass"),
+     ("underperform", "worse", "lower accuracy", "less accurate", "falls short")),
+    (("increase", "increases", "increased", "grows", "growing", "keeps improving",
+      "keep improving", "continues to improve", "continue to improve", "scales up"),
+     ("decrease", "decreases", "reduces", "reduced", "saturat", "plateau", "levels off",
+      "diminish", "shrinks")),
+    (("sparse",), ("dense",)),
+    (("integer", "int"), ("floating-point", "floating point")),
+    (("cpu",), ("gpu",)),
+)  # fmt: skip
+
+_NEGATION_WINDOW = 2  # a negation flips the next content words of its clause
+
+
+def negated_stems(text: str) -> tuple[set[str], set[str]]:
+    """(content stems asserted, content stems negated) in a text."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|\d+(?:\.\d+)?|[,;:]", plain(text).lower())
+    asserted: set[str] = set()
+    negated: set[str] = set()
+    scope = 0
+    for word in words:
+        if word in _NEGATIONS or word.endswith("n't"):
+            scope = _NEGATION_WINDOW
+            continue
+        if word.endswith("-free") and len(word) > 6:  # "training-free": training is negated
+            negated.add(stem(word[:-5]))
+            continue
+        if word in (",", ";", ":", "and") or word in _CLAUSE_BREAKS:
+            scope = 0
+            continue
+        if len(word) <= 3 or word in _FUNCTION_WORDS:
+            continue
+        (negated if scope else asserted).add(stem(word))
+        scope = max(0, scope - 1)
+    return asserted, negated
+
+
+_CLAUSE_BREAKS = {"which", "but", "while", "whereas", "although", "though", "however"}
+
+
+_FUNCTION_WORDS = {"that", "this", "with", "from", "into", "than", "their", "they", "which",
+                   "also", "only", "such", "these", "those", "have", "been", "being", "while",
+                   "both", "each", "more", "most", "over", "under", "when", "where", "does",
+                   "require", "requires", "need", "needs"}  # fmt: skip
+
+
+def _side(text: str, cues: tuple[str, ...]) -> bool:
+    lowered = f" {text.lower()} "
+    return any(
+        re.search(cue[3:] if cue.startswith("re:") else r"(?<![a-z\-])" + re.escape(cue), lowered)
+        for cue in cues
+    )
+
+
+# Metrics where less is better, and where more is better: "higher latency" contradicts "improves
+# latency", "grows with the block size" contradicts "reduces ... in proportion to the block size".
+_LOWER_IS_BETTER = ("latency", "memory", "cost", "energy", "overhead", "communication",
+                    "footprint", "power", "area", "traffic", "error", "runtime", "delay",
+                    "storage", "perplexity", "loss")  # fmt: skip
+_HIGHER_IS_BETTER = ("throughput", "accuracy", "speedup", "efficiency", "performance",
+                     "quality", "utilization", "robustness")  # fmt: skip
+_UP = ("higher", "increase", "increases", "increased", "increasing", "more", "larger", "grow",
+       "grows", "growing", "rise", "rises", "raises", "extra", "additional", "greater")  # fmt: skip
+_DOWN = ("lower", "reduce", "reduces", "reduced", "reducing", "reduction", "reductions",
+         "decrease", "decreases", "decreased", "less", "fewer", "smaller", "cut", "cuts",
+         "save", "saves", "saving", "savings", "drop", "drops", "shrink", "shrinks")  # fmt: skip
+_GOOD = ("improve", "improves", "improved", "improvement", "improving", "better", "boost",
+         "boosts", "enhance", "enhances")  # fmt: skip
+_BAD = ("degrade", "degrades", "degradation", "worse", "hurts", "penalty", "sacrifice",
+        "sacrifices", "compromise", "compromises")  # fmt: skip
+
+
+def metric_directions(text: str) -> dict[str, set[bool]]:
+    """metric -> whether the text says it gets better (True) or worse (False)."""
+    words = re.findall(r"[a-z][a-z0-9\-']*|[,;:.]", plain(text).lower())
+    found: dict[str, set[bool]] = {}
+    for i, word in enumerate(words):
+        metric = next(
+            (m for m in (*_LOWER_IS_BETTER, *_HIGHER_IS_BETTER) if word.startswith(m)), None
+        )
+        if metric is None or (i + 1 < len(words) and words[i + 1] in ("loss", "degradation")):
+            continue
+        lower_better = metric in _LOWER_IS_BETTER
+        verdicts: set[bool] = set()
+        near = words[max(0, i - 3) : i] + words[i + 1 : i + 3]
+        if any(p in near for p in (",", ";", ":", ".")):  # stay inside the phrase
+            left = words[max(0, i - 3) : i]
+            cut = max((n for n, w in enumerate(left) if w in ",;:."), default=-1)
+            right = words[i + 1 : i + 3]
+            stop = next((n for n, w in enumerate(right) if w in ",;:."), len(right))
+            near = left[cut + 1 :] + right[:stop]
+        if any(w in _NEGATIONS for w in near):
+            continue  # "no higher latency": leave negations to the negation check
+        for w in near:
+            if w in _GOOD:
+                verdicts.add(True)
+            elif w in _BAD:
+                verdicts.add(False)
+            elif w in _UP:
+                verdicts.add(not lower_better)
+            elif w in _DOWN:
+                verdicts.add(lower_better)
+        if len(verdicts) == 1:
+            found.setdefault(metric, set()).update(verdicts)
+    return found
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9$\\])", text) if s.strip()]
+
+
+def _closest_sentence(claim: str, abstract: str) -> tuple[str, float]:
+    """The abstract sentence sharing most content words with the claim, and that share."""
+    wanted = _words(claim)
+    if not wanted:
+        return "", 0.0
+    best, share = "", 0.0
+    for sentence in _sentences(abstract):
+        overlap = len(wanted & _words(sentence)) / len(wanted)
+        if overlap > share:
+            best, share = sentence, overlap
+    return best, share
+
+
+_CLOSE_ENOUGH = 0.35  # a sentence sharing this much of the claim's words is what it restates
+
+
+def check_polarity(claim: str, span: str, abstract: str) -> str | None:
+    """A claim that negates what the span asserts, or asserts the opposite property."""
+    claim_text, source_text = plain(claim), plain(abstract)
+    closest, share = _closest_sentence(claim_text, source_text)
+    spans = [plain(span)] + ([closest] if share >= _CLOSE_ENOUGH else [])
+    for first, second in _OPPOSITES:
+        for mine, theirs in ((first, second), (second, first)):
+            if (
+                _side(claim_text, mine)
+                and any(_side(s, theirs) for s in spans)
+                and not _side(source_text, mine)
+            ):
+                return REASON_POLARITY
+    claim_asserted, claim_negated = negated_stems(claim_text)
+    source_asserted, source_negated = negated_stems(source_text)
+    for span_text in spans:
+        span_asserted, span_negated = negated_stems(span_text)
+        # a word the claim negates that the span only asserts, or the other way round
+        flipped = (claim_negated & span_asserted) - span_negated - claim_asserted - source_negated
+        flipped |= (claim_asserted & span_negated) - span_asserted - claim_negated
+        if flipped:
+            return REASON_POLARITY
+    claim_directions = metric_directions(claim_text)
+    source_directions = metric_directions(source_text)
+    for metric, said in claim_directions.items():
+        there = source_directions.get(metric, set())
+        if there and not said & there:
+            return REASON_POLARITY
+    return None
+
+
+# -- quantifiers --------------------------------------------------------------------------------
+
+# Absolute words a claim may only use where the abstract does; "all", "every" and "each" only
+# count where the sentence the claim restates hedges ("various", "often", "up to").
+_ABSOLUTE = ("always", "never", "guarantee", "guarantees", "guaranteed", "eliminate",
+             "eliminates", "eliminating", "eliminated", "entirely", "completely", "perfectly",
+             "universally", "regardless", "invariably", "consistently", "any",
+             "whatever")  # fmt: skip
+_UNIVERSAL = ("all", "every", "each")
+_HEDGES = ("often", "some", "can", "may", "might", "up to", "most", "many", "several",
+           "typically", "usually", "largely", "partially", "partly", "nearly", "almost",
+           "certain", "various", "a few", "selected", "some of", "in part")  # fmt: skip
+
+
+def check_quantifier(claim: str, abstract: str) -> str | None:
+    """An absolute or universal word in the claim that the abstract does not back."""
+    claim_words = f" {' '.join(tokens(plain(claim)))} "
+    source_words = f" {' '.join(tokens(plain(abstract)))} "
+    for word in _ABSOLUTE:
+        if f" {word} " in claim_words and f" {word} " not in source_words:
+            if word == "any" and re.search(r" (not|without|nor|no|than) (\w+ )?any ", claim_words):
+                continue  # "without any retraining" is a negation, not a universal
+            return REASON_QUANTIFIER
+    closest, share = _closest_sentence(plain(claim), plain(abstract))
+    if share < _CLOSE_ENOUGH:
+        return None
+    closest_words = f" {' '.join(tokens(closest))} "
+    for word in _UNIVERSAL:
+        if (
+            f" {word} " in claim_words
+            and not any(f" {w} " in closest_words for w in _UNIVERSAL)
+            and any(f" {hedge} " in closest_words for hedge in _HEDGES)
+        ):
+            return REASON_QUANTIFIER
+    return None
+
+
+# -- entities -----------------------------------------------------------------------------------
+
+_NAME = re.compile(r"\b([A-Za-z][A-Za-z0-9]*(?:[-+][A-Za-z0-9]+)*)\b")
+_GENERIC = {"LLM", "LLMs", "GPU", "GPUs", "CPU", "CPUs", "NPU", "FPGA", "FPGAs", "ASIC", "ASICs",
+            "KV", "MoE", "MoEs", "HE", "MPC", "2PC", "DNN", "DNNs", "CNN", "CNNs", "GNN", "GNNs",
+            "ML", "AI", "NAS", "RTL", "EDA", "IR", "SRAM", "DRAM", "HBM", "LUT", "LUTs", "GEMV",
+            "GEMM", "MAC", "MACs", "FLOPs", "SOTA", "ViT", "ViTs", "API", "APIs", "SoC", "IP",
+            "TOPS", "INT", "FP", "MX", "II", "III", "IV", "PPA", "HDL", "VLSI", "OS", "QoS",
+            "I/O", "NLP", "RL", "PTQ", "QAT", "SLO", "SLOs", "TTFT", "TPOT", "DiT", "DiTs",
+            "vDiT", "vDiTs", "LLaMA", "Llama", "GPT", "BERT", "Transformer", "Transformers",
+            "NVLink", "PCIe", "CUDA", "RISC-V", "Verilog", "VHDL", "MLP", "MLPs", "FFN", "SNN",
+            "LoRA", "x86", "ARM", "Arm", "MCU", "MCUs", "ReLU", "GeLU", "GELU", "Softmax", "HW",
+            "SW", "NN", "NNs", "OOD", "SRAMs", "QKV", "RoPE", "FP16", "FP8", "FP4", "INT8", "INT4",
+            "BF16", "TFLOPS", "GB", "MB", "KB", "TB", "GHz", "MHz", "ms", "us", "PPL", "ROI",
+            "IoT", "HPC", "SpMM", "SpMV", "SIMD", "SIMT", "TPU", "TPUs"}  # fmt: skip
+
+
+def name_like(word: str) -> bool:
+    """A system, model or dataset name: inner capitals or letters with digits (HEQuant, T-MAC,
+    A100, CrypTFlow2), not a sentence-initial capital or a generic acronym."""
+    if word in _GENERIC or word.rstrip("s") in _GENERIC or len(word) < 2:
+        return False
+    parts = [p for p in re.split(r"[-+]", word) if p]
+    if len(parts) > 1 and all(
+        p in _GENERIC or p.rstrip("s") in _GENERIC or p.islower() or p.isdigit() for p in parts
+    ):
+        return False  # "INT-versus-FP", "LLM-based"
+    letters = [c for c in word if c.isalpha()]
+    if not letters:
+        return False
+    inner_caps = sum(c.isupper() for c in word[1:])
+    has_digit = any(c.isdigit() for c in word)
+    return inner_caps >= 1 or (has_digit and word[0].isupper())
+
+
+def names_in(text: str) -> set[str]:
+    return {m.group(1) for m in _NAME.finditer(plain(text)) if name_like(m.group(1))}
+
+
+def system_name(title: str) -> str | None:
+    """The name a title gives its system: "Nimbus: Secure ..." -> Nimbus."""
+    head = plain(title).split(":", 1)
+    if len(head) == 2 and 0 < len(head[0].split()) <= 2:
+        return head[0].strip()
+    return None
+
+
+_INTRODUCED = re.compile(
+    r"\b(?:propose|proposes|present|presents|introduce|introduces|dubbed|named|called|develop|"
+    r"design)\s+(?:\w+\s+){0,2}?([A-Z][A-Za-z0-9]*(?:[-+][A-Za-z0-9]+)*)"
+)
+
+
+def introduced_names(abstract: str) -> list[str]:
+    """Names an abstract gives its own work: "we propose Nimbus", "dubbed MPCViT", or a name
+    it repeats."""
+    text = plain(abstract)
+    names = [m.group(1) for m in _INTRODUCED.finditer(text) if name_like(m.group(1))]
+    counts: dict[str, int] = {}
+    for match in _NAME.finditer(text):
+        word = match.group(1)
+        if name_like(word):
+            counts[word] = counts.get(word, 0) + 1
+    names += [n for n, c in counts.items() if c >= 2 and n not in names]
+    return names
+
+
+def _fold(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def check_entity(
+    claim: str,
+    title: str,
+    abstract: str,
+    own_names: Iterable[str],
+    other_names: dict[str, str],
+) -> str | None:
+    """A name in the claim that belongs to another paper, or that the cited paper never mentions.
+
+    `own_names`: names this claim may use for other papers cited in the same sentence;
+    `other_names`: system name -> key, for the other papers the model was shown."""
+    source = _fold(f"{title} {plain(abstract)}")
+    allowed = {_fold(n) for n in own_names}
+    for name in names_in(claim):
+        folded = _fold(name)
+        if not folded or folded in allowed or folded in source:
+            continue
+        return REASON_ENTITY
+    for name in other_names:
+        folded = _fold(name)
+        if (
+            len(folded) >= 3
+            and folded not in allowed
+            and folded not in source
+            and re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", plain(claim))
+        ):
+            return REASON_ENTITY
+    return None

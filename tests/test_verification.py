@@ -1,0 +1,229 @@
+"""Claim-level citation checks, model quotes, and the model judge over real HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import claims
+from assistant.citations import (
+    ParsedSentence,
+    SupportScorer,
+    locate_quote,
+    parse_claims,
+    render,
+    verify,
+)
+from assistant.cli import app
+from assistant.embeddings import get_embedder
+from assistant.judge import parse_judgements
+from assistant.library import Library
+from tests.openai_server import ScriptedOpenAI, Step
+
+runner = CliRunner()
+QUESTION = "How can two-party secure inference for transformers be made efficient?"
+NIMBUS_KEY = "li2024nimbus"
+# Nimbus's abstract: 2.9x~4.0x is over the SOTA polynomial approximation, 2.7x~4.7x end-to-end
+NIMBUS_RIGHT = (
+    "Nimbus improves end-to-end BERT inference by 2.7x to 4.7x over prior two-party work."
+)
+NIMBUS_WRONG_SETTING = "Nimbus speeds up end-to-end BERT inference by 2.9x to 4.0x."
+
+FALCON = (
+    "Meanwhile, at network level, Falcon allows for 1.4% and 4.2% accuracy improvement over "
+    "Cheetah on CIFAR-100 and TinyImagenet datasets with iso-communication, respecitvely."
+)
+
+
+def test_figure_mapped_onto_the_wrong_item_of_a_respectively_list() -> None:
+    assert claims.check_figures("Falcon gains 4.2% accuracy on CIFAR-100", FALCON).conflicting
+    assert claims.check_figures("Falcon gains 4.2% accuracy on TinyImagenet", FALCON).reason is None
+    assert claims.check_figures("Falcon gains 9.9% accuracy", FALCON).missing == ["9.9"]
+
+
+def test_range_end_reported_as_typical_and_names_are_not_figures() -> None:
+    abstract = r"Experiments demonstrate a $2.1\times \sim 6.0\times$ speedup on RTX 5090."
+    assert claims.check_figures("It gives a consistent 6.0x speedup", abstract).reason
+    assert claims.check_figures("It gives up to 6.0x speedup", abstract).reason is None
+    assert claims.check_figures("It is 2.1-6.0x faster on an RTX 5090", abstract).reason is None
+
+
+def test_polarity_quantifier_and_entity_checks() -> None:
+    span = "We propose WeightedKV, a novel, training-free approach that merges values."
+    assert claims.check_polarity("WeightedKV requires a brief fine-tuning stage", span, span)
+    assert claims.check_polarity("WeightedKV needs no retraining", span, span) is None
+    latency = "PrivCirNet reduces the computation latency in proportion to the block size."
+    assert claims.check_polarity("Its latency grows with the block size", latency, latency)
+    hedged = "The attack can often recover weights of various models."
+    assert claims.check_quantifier("The attack always recovers the weights", hedged)
+    assert claims.check_quantifier("The attack often recovers the weights", hedged) is None
+    assert claims.check_entity(
+        "HEQuant packs zeros greedily", "Falcon: packing", "Falcon packs.", [], {"HEQuant": "x"}
+    )
+
+
+def test_quotes_are_parsed_stripped_and_located() -> None:
+    parsed = parse_claims(
+        'Nimbus is fast [@li2024nimbus, "improves the end-to-end performance. Of BERT"; @b].'
+    )
+    assert parsed == [
+        ParsedSentence(
+            "Nimbus is fast.",
+            ["li2024nimbus", "b"],
+            {"li2024nimbus": "improves the end-to-end performance. Of BERT"},
+        )
+    ]
+    abstract = r"Nimbus improves the end-to-end performance of \bert{} inference by $2.7\times$."
+    start, end = locate_quote("the END-TO-END performance of BERT inference by 2.7x", abstract)
+    assert abstract[start:end].startswith("the end-to-end") and abstract[end - 1] == "s"
+    assert locate_quote("improves ... BERT inference", abstract) is not None
+    assert locate_quote("the end-to-end performance of GPT inference", abstract) is None
+
+
+def test_invented_quote_rejects_a_citation_the_checks_would_keep(
+    shared_sample_library: Library,
+) -> None:
+    paper = shared_sample_library.get(NIMBUS_KEY)
+    scorer = SupportScorer(get_embedder())
+    good = ParsedSentence(
+        NIMBUS_RIGHT, [NIMBUS_KEY], {NIMBUS_KEY: "across different network settings"}
+    )
+    bad = ParsedSentence(NIMBUS_RIGHT, [NIMBUS_KEY], {NIMBUS_KEY: "across all network settings"})
+    plain = ParsedSentence(NIMBUS_RIGHT, [NIMBUS_KEY])
+    lookup = {NIMBUS_KEY: paper}.get
+    kept, altered, unquoted = (
+        verify([p], lookup, {NIMBUS_KEY}, scorer).sentences[0] for p in (good, bad, plain)
+    )
+    assert kept.citations == [NIMBUS_KEY]
+    span = kept.evidence[0]
+    assert paper.abstract[span.start : span.end] == "across different network settings"
+    assert altered.citations == [] and altered.evidence[0].reason == "quote_mismatch"
+    assert unquoted.citations == [NIMBUS_KEY] and unquoted.evidence[0].quote
+    assert "across" not in render([kept])
+
+
+def test_figure_from_another_setting_is_contradicted(shared_sample_library: Library) -> None:
+    paper = shared_sample_library.get(NIMBUS_KEY)
+    scorer = SupportScorer(get_embedder())
+    check = verify(
+        [(NIMBUS_WRONG_SETTING, [NIMBUS_KEY]), (NIMBUS_RIGHT, [NIMBUS_KEY])],
+        {NIMBUS_KEY: paper}.get,
+        {NIMBUS_KEY},
+        scorer,
+    )
+    wrong, right = check.sentences
+    assert (wrong.evidence[0].verdict, wrong.evidence[0].reason) == (
+        "contradicted",
+        "figure_context",
+    )
+    assert right.citations == [NIMBUS_KEY] and right.evidence[0].verdict == "supported"
+
+
+def test_judge_reply_parsing_tolerates_chat_formatting() -> None:
+    text = 'Sure!\n1: SUPPORTED "outer-product"\n**2.** contradicted - "2.9x"\n7: SUPPORTED\nnoise'
+    parsed = parse_judgements(text, 3)
+    assert {i: j.verdict for i, j in parsed.items()} == {0: "supported", 1: "contradicted"}
+    assert parse_judgements("I think they are all fine.", 2) == {}
+
+
+# -- the judge over real HTTP --------------------------------------------------------------------
+
+
+def _endpoint(monkeypatch: pytest.MonkeyPatch, server: ScriptedOpenAI) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("LITREVIEW_MODEL", "scripted-model")
+    monkeypatch.setenv("LITREVIEW_LLM_TIMEOUT", "5")
+    monkeypatch.setenv("LITREVIEW_LLM_MAX_RETRIES", "1")
+
+
+def _reply(library: Library) -> str:
+    paper = library.get("xu2024hequant")
+    first = "HEQuant combines low-precision quantization with HE-based protocols"
+    assert "HEQuant" in paper.abstract
+    return (
+        f'{NIMBUS_RIGHT} [@{NIMBUS_KEY}, "improves the end-to-end performance"]. '
+        f"{first} to cut communication [@xu2024hequant]."
+    )
+
+
+def _ask(steps: list[Step], monkeypatch: pytest.MonkeyPatch, *flags: str) -> tuple[dict, list]:
+    with ScriptedOpenAI(steps=steps) as server:
+        _endpoint(monkeypatch, server)
+        result = runner.invoke(app, ["ask", QUESTION, "--json", *flags])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout), server.requests
+
+
+def test_judge_that_agrees_keeps_both_and_counts_its_tokens(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judge = '1: SUPPORTED "2.7x~4.7x"\n2: SUPPORTED "communication reduction"'
+    data, requests = _ask(
+        [Step(reply=_reply(shared_sample_library)), Step(reply=judge)], monkeypatch
+    )
+    assert data["verification"] == "model"
+    assert [c["key"] for c in data["citations"]] == [NIMBUS_KEY, "xu2024hequant"]
+    assert [e["judge"] for s in data["sentences"] for e in s["evidence"]] == ["supported"] * 2
+    assert data["usage"]["total_tokens"] > 200  # the answer's and the judge's
+    judged = requests[1]["body"]["messages"][0]["content"]
+    assert "1. CLAIM: " + NIMBUS_RIGHT in judged and "PAPER @xu2024hequant" in judged
+    assert '"improves the end-to-end performance"' not in data["answer"]
+
+
+def test_judge_rejects_a_citation_the_local_checks_kept(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judge = '1: SUPPORTED "2.7x"\n2: CONTRADICTED "HEQuant reduces latency, not only communication"'
+    data, _ = _ask([Step(reply=_reply(shared_sample_library)), Step(reply=judge)], monkeypatch)
+    assert data["verification"] == "model"
+    assert [c["key"] for c in data["citations"]] == [NIMBUS_KEY]
+    assert data["rejected_citations"][-1] | {"sentence": ""} == {
+        "key": "xu2024hequant",
+        "sentence": "",
+        "reason": "judge",
+        "verdict": "contradicted",
+    }
+    assert data["sentences"][1]["supported"] is False
+    assert "[unsupported]" in data["answer"]
+
+
+def test_judge_cannot_rescue_a_citation_the_local_checks_rejected(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reply = f"{NIMBUS_WRONG_SETTING} [@{NIMBUS_KEY}]. {_reply(shared_sample_library)}"
+    judge = '1: SUPPORTED "x"\n2: SUPPORTED "y"\n3: SUPPORTED "z"'
+    data, requests = _ask([Step(reply=reply), Step(reply=judge)], monkeypatch)
+    assert data["sentences"][0]["citations"] == []
+    assert data["sentences"][0]["evidence"][0]["reason"] == "figure_context"
+    assert NIMBUS_WRONG_SETTING not in requests[1]["body"]["messages"][0]["content"]
+
+
+@pytest.mark.parametrize(
+    "judge_steps",
+    [
+        [Step(reply="<|im_start|> all good!! {{{")],
+        [Step(status=500), Step(status=500)],
+    ],
+    ids=["garbage", "http-500"],
+)
+def test_failing_judge_falls_back_to_local_checks_and_says_so(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch, judge_steps: list[Step]
+) -> None:
+    steps = [Step(reply=_reply(shared_sample_library)), *judge_steps]
+    data, _ = _ask(steps, monkeypatch)
+    assert data["verification"] == "model-failed"
+    assert "Model verification did not run" in data["note"]
+    assert [c["key"] for c in data["citations"]] == [NIMBUS_KEY, "xu2024hequant"]
+    assert not data["abstained"]
+
+
+def test_verify_local_makes_no_judge_call(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, requests = _ask(
+        [Step(reply=_reply(shared_sample_library))], monkeypatch, "--verify", "local"
+    )
+    assert data["verification"] == "local" and len(requests) == 1
