@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.citations import (
+    KEPT_VERDICTS,
+    REASON_JUDGE,
     EvidenceSpan,
     SupportScorer,
     parse_claims,
@@ -119,7 +121,7 @@ class GroundedWriter:
         places: list[tuple[int, int]] = []
         for s_index, sentence in enumerate(answer.sentences):
             for e_index, evidence in enumerate(sentence.evidence):
-                if evidence.verdict in ("supported", "partial") and evidence.key in by_key:
+                if evidence.verdict in KEPT_VERDICTS and evidence.key in by_key:
                     items.append(
                         JudgeItem(sentence.text, evidence.key, by_key[evidence.key].abstract)
                     )
@@ -143,15 +145,15 @@ class GroundedWriter:
             sentence = answer.sentences[s_index]
             evidence = sentence.evidence[e_index]
             evidence.judge = judgement.verdict
-            if judgement.verdict in ("unsupported", "contradicted"):
-                evidence.verdict, evidence.reason = judgement.verdict, "judge"
+            if judgement.verdict not in KEPT_VERDICTS:
+                evidence.verdict, evidence.reason = judgement.verdict, REASON_JUDGE
                 sentence.citations = [k for k in sentence.citations if k != evidence.key]
                 sentence.supported = bool(sentence.citations)
                 answer.rejected_citations.append(
                     RejectedCitation(
                         key=evidence.key,
                         sentence=sentence.text,
-                        reason="judge",
+                        reason=REASON_JUDGE,
                         verdict=judgement.verdict,
                     )
                 )

@@ -38,7 +38,6 @@ SUPPORT_THRESHOLD = 0.62
 PART_THRESHOLD = 0.55
 DENSE_WEIGHT = 0.65
 
-_BRACKET = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
 _KEY = re.compile(r"@([A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/\-]*[A-Za-z0-9_])|@([A-Za-z0-9_])")
 # split after . ! ? (and a closing citation) when the next sentence starts; not after e.g., et al.
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Fig.", "Eq.", "cf.", "approx.")
@@ -67,15 +66,6 @@ _INSTRUCTION = re.compile(
 )
 
 
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)")
-
-
-def numbers(text: str) -> set[str]:
-    """The figures a sentence states ("2.8x", "4-bit", "70B"), years left out."""
-    found = set(_NUMBER.findall(text.replace(",", "")))
-    return {n for n in found if not (len(n) == 4 and n[:2] in ("19", "20"))}
-
-
 def is_instruction_like(sentence: str) -> bool:
     return bool(_INSTRUCTION.search(sentence))
 
@@ -85,7 +75,6 @@ REASON_NOT_IN_EVIDENCE = "not_in_evidence"
 REASON_LOW_SIMILARITY = "low_similarity"
 REASON_QUOTE = "quote_mismatch"
 REASON_JUDGE = "judge"
-REASON_UNSUPPORTED = REASON_LOW_SIMILARITY  # the name before claim checks existed
 
 SUPPORTED = "supported"
 PARTIAL = "partial"
@@ -242,8 +231,8 @@ def content_words(text: str) -> list[str]:
     return [w for w in words if w not in _STOP and len(w) > 2 or any(c.isdigit() for c in w)]
 
 
-def _stem(word: str) -> str:
-    return claims.stem(word)
+def _stems(text: str) -> set[str]:
+    return {claims.stem(w) for w in content_words(claims.plain(text))}
 
 
 # -- quotes ---------------------------------------------------------------------------------------
@@ -304,6 +293,7 @@ class _AbstractIndex:
     sentences: list[str]
     spans: list[tuple[int | None, int | None]]
     vectors: object
+    stems: set[str]  # content-word stems of the title and abstract, for the lexical score
 
 
 class SupportScorer:
@@ -328,7 +318,8 @@ class SupportScorer:
             if (not paper.title_derived and paper.title) or not sentences:
                 sentences.insert(0, paper.title)
                 spans.insert(0, (None, None))
-            cached = _AbstractIndex(sentences, spans, self.embedder.embed(sentences))
+            stems = _stems(" ".join([paper.title, *sentences]))
+            cached = _AbstractIndex(sentences, spans, self.embedder.embed(sentences), stems)
             self._abstract_cache[paper.key] = cached
         return cached
 
@@ -340,14 +331,10 @@ class SupportScorer:
         return vector
 
     def lexical(self, sentence: str, paper: Paper) -> float:
-        words = {_stem(w) for w in content_words(claims.plain(sentence))}
+        words = _stems(sentence)
         if not words:
             return 0.0
-        index = self._index(paper)
-        source = {
-            _stem(w) for w in content_words(claims.plain(" ".join([paper.title, *index.sentences])))
-        }
-        return len(words & source) / len(words)
+        return len(words & self._index(paper).stems) / len(words)
 
     def best_span(self, sentence: str, paper: Paper) -> tuple[float, int]:
         """(score, index of the abstract sentence that supports it best)."""
@@ -403,45 +390,31 @@ class SupportScorer:
                 return _rejected(evidence, UNSUPPORTED, REASON_QUOTE)
             evidence.start, evidence.end = where
             evidence.quote = paper.abstract[where[0] : where[1]]
-        reason = self._claim_conflict(claim, span, paper, exempt_figures, cited_names, other_names)
-        if reason is not None:
-            verdict = CONTRADICTED if reason in _CONTRADICTING else UNSUPPORTED
-            if reason == claims.REASON_FIGURE and not self._figures_missing(
-                claim, paper, exempt_figures
-            ):
-                verdict = CONTRADICTED  # the figure is there, for another setting
-            return _rejected(evidence, verdict, reason)
-        threshold = self.threshold if claim == sentence else min(self.threshold, PART_THRESHOLD)
-        if score < threshold:
-            return _rejected(evidence, UNSUPPORTED, REASON_LOW_SIMILARITY)
-        if claim != sentence:
-            evidence.verdict = PARTIAL
-        return evidence
-
-    @staticmethod
-    def _figures_missing(claim: str, paper: Paper, exempt: Sequence[str]) -> bool:
-        return bool(claims.check_figures(claim, f"{paper.title} {paper.abstract}", exempt).missing)
-
-    def _claim_conflict(
-        self,
-        claim: str,
-        span: str,
-        paper: Paper,
-        exempt_figures: Sequence[str],
-        cited_names: Sequence[str],
-        other_names: dict[str, str] | None,
-    ) -> str | None:
         source = f"{paper.title}. {paper.abstract}"
         figure = claims.check_figures(claim, source, exempt_figures)
         if figure.reason:
-            return figure.reason
-        return (
+            # a figure the abstract gives for another setting contradicts it; one it never
+            # gives is unsupported
+            return _rejected(
+                evidence, UNSUPPORTED if figure.missing else CONTRADICTED, figure.reason
+            )
+        reason = (
             claims.check_polarity(claim, span, source)
             or claims.check_quantifier(claim, source)
             or claims.check_entity(
                 claim, paper.title, paper.abstract, cited_names, other_names or {}
             )
         )
+        if reason is not None:
+            return _rejected(
+                evidence, CONTRADICTED if reason in _CONTRADICTING else UNSUPPORTED, reason
+            )
+        threshold = self.threshold if claim == sentence else min(self.threshold, PART_THRESHOLD)
+        if score < threshold:
+            return _rejected(evidence, UNSUPPORTED, REASON_LOW_SIMILARITY)
+        if claim != sentence:
+            evidence.verdict = PARTIAL
+        return evidence
 
 
 def _rejected(evidence: EvidenceSpan, verdict: str, reason: str) -> EvidenceSpan:
@@ -469,9 +442,7 @@ def paper_names(paper: Paper) -> list[str]:
 
 
 def _mentions(text: str, names: Sequence[str]) -> bool:
-    return any(
-        re.search(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])", text) for n in names if n
-    )
+    return any(claims.mentions(text, n) for n in names if n)
 
 
 def claim_parts(sentence: str, papers: Sequence[Paper], scorer: SupportScorer) -> dict[str, str]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 REASON_FIGURE = "figure_context"
 REASON_POLARITY = "polarity"
@@ -34,6 +35,7 @@ _LATEX_COMMANDS = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=4096)  # every check of a citation reads the same abstract again
 def plain(text: str) -> str:
     """Text as a reader sees it: LaTeX markup dropped, × as x, dashes and quotes plain."""
     for pattern, replacement in _LATEX_COMMANDS:
@@ -134,7 +136,7 @@ def _has_cue(lowered: str, cue: str) -> bool:
     return re.search(r"(?<![a-z])" + re.escape(cue), lowered) is not None
 
 
-def _window(text: str, offset: int, figures_at: Sequence[int]) -> str:  # noqa: C901
+def _window(text: str, offset: int, figures_at: Sequence[int]) -> str:
     """The words that belong with the figure at `offset`: from the figure before it (or the
     clause start) to the figure after it (or the clause end)."""
     before = [o for o in figures_at if o < offset]
@@ -211,6 +213,8 @@ class _Stated:
     offset: int
     window: str
     identifier: bool = False  # part of a name or a setting (RTX 5090, 0.5B, 4-bit, 2:8)
+    settings: dict[str, set[str]] = field(default_factory=dict)  # of its window
+    stage_cues: set[str] = field(default_factory=set)  # stage and level words of its window
     item: str | None = None  # the list item it maps onto ("respectively")
     others: tuple[str, ...] = ()  # the other items of that list
     range_end: str | None = None  # "high" or "low" when it ends a range
@@ -246,11 +250,13 @@ def _stated_figures(text: str) -> list[_Stated]:
             for index in item:
                 stated[index].item = items[position]
                 stated[index].others = tuple(i for n, i in enumerate(items) if n != position)
+    for figure in stated:
+        figure.settings = _settings_in(figure.window)
+        figure.stage_cues = _cue_words(figure.window, ("stage", "level"))
     return stated
 
 
 _IDENTIFIER_AFTER = re.compile(r"(?:[A-Za-wyzA-WYZ]|-bit|\s?bits?\b|-way|:\d|-layer|-node)")
-_IDENTIFIER_BEFORE = re.compile(r"(?:[A-Za-z][A-Za-z0-9.]*[- ]|:)$")
 
 
 def _is_identifier(text: str, offset: int, value: str) -> bool:
@@ -311,8 +317,7 @@ def _fits(mine: _Stated, place: _Stated, claim_words: set[str], sources: list[_S
     """Whether the claim's figure can be the abstract's figure at `place`."""
     if mine.identifier or place.identifier:
         return True  # names and settings only have to be there
-    wanted = _settings_in(mine.window)
-    if wanted and not _compatible(wanted, _settings_in(place.window)):
+    if mine.settings and not _compatible(mine.settings, place.settings):
         return False
     # a list the abstract maps figures onto: the claim must name this item, not another
     if place.item is not None:
@@ -334,14 +339,8 @@ def _fits(mine: _Stated, place: _Stated, claim_words: set[str], sources: list[_S
     ):
         return False
     # a stage or level next to the claim's figure that the abstract ties to other figures only
-    near_here = _cue_words(place.window, ("stage", "level"))
-    for cue in _cue_words(mine.window, ("stage", "level")) - near_here:
-        elsewhere = [
-            s
-            for s in sources
-            if s.value != place.value and cue in _cue_words(s.window, ("stage", "level"))
-        ]
-        if elsewhere:
+    for cue in mine.stage_cues - place.stage_cues:
+        if any(s.value != place.value and cue in s.stage_cues for s in sources):
             return False
     return True
 
@@ -495,6 +494,7 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9$\\])", text) if s.strip()]
 
 
+@lru_cache(maxsize=1024)  # the polarity and quantifier checks both ask for it
 def _closest_sentence(claim: str, abstract: str) -> tuple[str, float]:
     """The abstract sentence sharing most content words with the claim, and that share."""
     wanted = _words(claim)
@@ -674,7 +674,12 @@ def check_entity(
             len(folded) >= 3
             and folded not in allowed
             and folded not in source
-            and re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", plain(claim))
+            and mentions(plain(claim), name)
         ):
             return REASON_ENTITY
     return None
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether `name` stands in `text` as a whole word ("MoE" not inside "MoE-Hub"'s "Hub")."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", text) is not None

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from assistant.llm import LLMGateway
     from assistant.prompts import PromptSet
 
-JUDGE_VERDICTS = ("supported", "partial", "unsupported", "contradicted")
 _LINE = re.compile(
     r"^\s*\**\s*(?:item\s*)?\[?(\d+)\]?\s*[:.)\-]\s*\**\s*(SUPPORTED|PARTIAL|UNSUPPORTED|CONTRADICTED)\b"
     r"\**\s*[:\-–—]?\s*(?:[\"“](.*?)[\"”])?",

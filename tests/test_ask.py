@@ -13,19 +13,15 @@ from assistant.cli import app
 from assistant.library import Library
 from assistant.llm import LLMGateway
 from assistant.settings import load_settings
-from tests.openai_server import ScriptedOpenAI, Step
+from tests.openai_server import ScriptedOpenAI, Step, use_server
 
 runner = CliRunner()
 QUESTION = "How can transformer inference be made secure with two-party computation?"
 
 
 def _endpoint(monkeypatch: pytest.MonkeyPatch, server: ScriptedOpenAI) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret-123")
-    monkeypatch.setenv("LITREVIEW_MODEL", "scripted-model")
-    monkeypatch.setenv("LITREVIEW_LLM_TIMEOUT", "5")
     # these tests script one model reply each; the judge pass has its own (test_verification.py)
-    monkeypatch.setenv("LITREVIEW_VERIFY", "local")
+    use_server(monkeypatch, server, LITREVIEW_VERIFY="local")
 
 
 def _top_key(library: Library, question: str = QUESTION) -> str:

@@ -20,7 +20,7 @@ from assistant.cli import app
 from assistant.embeddings import get_embedder
 from assistant.judge import parse_judgements
 from assistant.library import Library
-from tests.openai_server import ScriptedOpenAI, Step
+from tests.openai_server import ScriptedOpenAI, Step, use_server
 
 runner = CliRunner()
 QUESTION = "How can two-party secure inference for transformers be made efficient?"
@@ -131,14 +131,6 @@ def test_judge_reply_parsing_tolerates_chat_formatting() -> None:
 # -- the judge over real HTTP --------------------------------------------------------------------
 
 
-def _endpoint(monkeypatch: pytest.MonkeyPatch, server: ScriptedOpenAI) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("LITREVIEW_MODEL", "scripted-model")
-    monkeypatch.setenv("LITREVIEW_LLM_TIMEOUT", "5")
-    monkeypatch.setenv("LITREVIEW_LLM_MAX_RETRIES", "1")
-
-
 def _reply(library: Library) -> str:
     paper = library.get("xu2024hequant")
     first = "HEQuant combines low-precision quantization with HE-based protocols"
@@ -151,7 +143,7 @@ def _reply(library: Library) -> str:
 
 def _ask(steps: list[Step], monkeypatch: pytest.MonkeyPatch, *flags: str) -> tuple[dict, list]:
     with ScriptedOpenAI(steps=steps) as server:
-        _endpoint(monkeypatch, server)
+        use_server(monkeypatch, server, LITREVIEW_LLM_MAX_RETRIES="1")
         result = runner.invoke(app, ["ask", QUESTION, "--json", *flags])
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout), server.requests

@@ -104,12 +104,12 @@ def _mean(values: Sequence[float]) -> float:
 class _Recorder:
     """Wraps a real gateway in record mode: every prompt and reply becomes a Recording."""
 
-    def __init__(self, gateway: LLMGateway) -> None:
+    def __init__(self, gateway: LLMGateway, origin: str) -> None:
         self.gateway = gateway
         self.model = gateway.model
         self.captured: list[Recording] = []
         self.case = ""
-        self.origin = "recorded"  # evals/author.py sets "stand-in" for its scripted model
+        self.origin = origin  # "recorded", or "stand-in" for evals/author.py's scripted model
 
     def chat(self, messages: Sequence[dict[str, str]], **kwargs: Any) -> ChatResult:
         result = self.gateway.chat(messages, **kwargs)
@@ -197,9 +197,7 @@ class EvalRunner:
         recorded: list[str] = []
         with ReplayServer(self.suite.recordings) as server:
             replay = self._gateway(server.base_url)
-            recorder = _Recorder(record_with) if record_with is not None else None
-            if recorder is not None:
-                recorder.origin = record_origin
+            recorder = _Recorder(record_with, record_origin) if record_with is not None else None
             # replayed fixtures hold answers, not judge replies: the eval measures the local checks
             model_asker = Asker(
                 self.library,
