@@ -81,9 +81,10 @@ def figures(text: str) -> list[tuple[str, int]]:
     """(figure, character offset) of the figures a text states; years left out."""
     found = []
     for match in _FIGURE.finditer(text):
-        value = match.group(1).replace(",", "")
-        if len(value) == 4 and value[:2] in ("19", "20") and "." not in value:
-            continue
+        written = match.group(1)
+        value = written.replace(",", "")
+        if len(written) == 4 and value[:2] in ("19", "20") and "." not in value:
+            continue  # a year (a count written "1,942" is not one)
         if "." in value:
             value = value.rstrip("0").rstrip(".")
         found.append((value, match.start()))
@@ -173,6 +174,12 @@ _LIST_CHUNK = re.compile(
 _PEAK_CUES = ("up to", "as much as", "as high as", "peak", "maximum", "at most", "best", "top")
 
 
+def _end(text: str, offset: int) -> int:
+    """Where the figure written at `offset` ends in the text ("6.30", "1,942": not its value)."""
+    match = _FIGURE.match(text, offset)
+    return match.end() if match else offset
+
+
 def _runs(text: str, found: Sequence[tuple[str, int]]) -> list[list[list[int]]]:
     """Figures stated as one list ("11x, 2.5x and 2.8x"): items (a range is one item) of
     indices into `found`."""
@@ -180,7 +187,7 @@ def _runs(text: str, found: Sequence[tuple[str, int]]) -> list[list[list[int]]]:
     for index, (_value, offset) in enumerate(found):
         if index and runs:
             previous = found[index - 1]
-            between = text[previous[1] + len(previous[0]) : offset]
+            between = text[_end(text, previous[1]) : offset]
             if _RANGE_GLUE.match(between):
                 runs[-1][-1].append(index)
                 continue
@@ -224,9 +231,7 @@ class _Stated:
 def _stated_figures(text: str) -> list[_Stated]:
     found = figures(text)
     offsets = [o for _, o in found]
-    stated = [
-        _Stated(v, o, _window(text, o, offsets), _is_identifier(text, o, v)) for v, o in found
-    ]
+    stated = [_Stated(v, o, _window(text, o, offsets), _is_identifier(text, o)) for v, o in found]
     for run in _runs(text, found):
         # words after a list of figures ("11x, 2.5x and 2.8x lower latency") belong to all of it
         members = [i for item in run for i in item]
@@ -243,7 +248,7 @@ def _stated_figures(text: str) -> list[_Stated]:
         if len(run) < 2 or (len(run) < 3 and not re.search(r"respec\w*ly", text)):
             continue
         last = found[run[-1][-1]]
-        items = _list_items(text, last[1] + len(last[0]), len(run))
+        items = _list_items(text, _end(text, last[1]), len(run))
         if items is None:
             continue
         for position, item in enumerate(run):
@@ -259,9 +264,10 @@ def _stated_figures(text: str) -> list[_Stated]:
 _IDENTIFIER_AFTER = re.compile(r"(?:[A-Za-wyzA-WYZ]|-bit|\s?bits?\b|-way|:\d|-layer|-node)")
 
 
-def _is_identifier(text: str, offset: int, value: str) -> bool:
+def _is_identifier(text: str, offset: int) -> bool:
     """A number that names something (a model size, a GPU, a bit width) rather than a result."""
-    after = text[offset + len(value) : offset + len(value) + 6]
+    end = _end(text, offset)
+    after = text[end : end + 6]
     if re.match(r"(?:x|X|times|fold|-fold)(?![A-Za-wyz])", after):
         return False  # 2.7x, 1.69times: a ratio
     if _IDENTIFIER_AFTER.match(after):

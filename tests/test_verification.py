@@ -219,3 +219,11 @@ def test_verify_local_makes_no_judge_call(
         [Step(reply=_reply(shared_sample_library))], monkeypatch, "--verify", "local"
     )
     assert data["verification"] == "local" and len(requests) == 1
+
+
+def test_figures_written_with_trailing_zeros_or_thousands_separators_still_form_lists() -> None:
+    abstract = "It achieves 1.50x and 2.30x speedups over ANT and OliVe, respectively."
+    assert claims.check_figures("It is 2.3x faster than ANT", abstract).conflicting == ["2.3"]
+    assert claims.check_figures("It is 2.3x faster than OliVe", abstract).reason is None
+    counted = "We evaluate 1,942, 310 and 12 designs on Orin, Xavier and Nano, respectively."
+    assert claims.check_figures("It evaluates 1,942 designs on Nano", counted).conflicting
