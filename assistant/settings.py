@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, description="retries on 429/5xx/connection errors")
     llm_stream_retries: int = Field(default=1, description="retries of a stream cut midway")
     answer_k: int = 8
-    verify: str | None = Field(
+    verify: Literal["local", "model"] | None = Field(
         default=None,
         description="citation checks: local, or model (a judge call; the default with an endpoint)",
     )

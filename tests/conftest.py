@@ -39,7 +39,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("LITREVIEW_DATA_DIR", str(data))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LITREVIEW_CHROMA_URL", "LITREVIEW_MODEL",
-                 "LITREVIEW_CONFIG"):  # fmt: skip
+                 "LITREVIEW_CONFIG", "LITREVIEW_VERIFY"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     return data
 

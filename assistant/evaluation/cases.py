@@ -120,7 +120,7 @@ class Recording(BaseModel):
     reply: str
     cut_after: int | None = Field(default=None, description="stream this many pieces, then cut")
     origin: Origin = Field(
-        description="stand-in: the quoting script in evals/author.py; authored: written by hand "
+        description="stand-in: the quoting script in evals/author.py; authored: written on purpose "
         "(or by a rule that plants a fault); recorded: a real model's reply via `eval --record`"
     )
 
