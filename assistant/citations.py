@@ -184,10 +184,9 @@ def split_sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
 
 
-# a citation bracket; a quote inside it may hold anything but brackets and its closing mark
-_CITED_BRACKET = re.compile(
-    r"\[((?:[^\[\]\"“”]|\"[^\"]*\"|“[^”]*”)*@(?:[^\[\]\"“”]|\"[^\"]*\"|“[^”]*”)*)\]"
-)
+# a citation bracket: anything but brackets around an @key; a quote inside it may be left open
+# (small models drop the closing mark), so quotes are not parsed here
+_CITED_BRACKET = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
 
 
 def parse_claims(answer: str) -> list[ParsedSentence]:

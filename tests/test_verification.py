@@ -82,6 +82,21 @@ def test_quotes_are_parsed_stripped_and_located() -> None:
     assert locate_quote("the end-to-end performance of GPT inference", abstract) is None
 
 
+def test_a_quote_left_open_still_leaves_a_citation_not_raw_text() -> None:
+    # SmolLM2-135M, asked through evals/tools/smollm2.py, wrote this (the closing mark is missing)
+    reply = (
+        'The proof that [@key, "a verbatim quote from that abstract] is based on '
+        '[@evidence1, "an example from that paper"] can be found here.'
+    )
+    assert parse_claims(reply) == [
+        ParsedSentence(
+            "The proof that is based on can be found here.",
+            ["key", "evidence1"],
+            {"evidence1": "an example from that paper"},
+        )
+    ]
+
+
 def test_invented_quote_rejects_a_citation_the_checks_would_keep(
     shared_sample_library: Library,
 ) -> None:
