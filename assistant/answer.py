@@ -33,6 +33,7 @@ from assistant.models import (
 )
 
 if TYPE_CHECKING:
+    from assistant.judge import JudgeResult
     from assistant.library import Library
     from assistant.llm import LLMGateway
     from assistant.prompts import PromptSet
@@ -108,18 +109,21 @@ class GroundedWriter:
             raise UsageError(f"--verify must be local or model, not {self.verify_mode!r}")
         self.scorer = SupportScorer(library.embedder)
 
-    def judge_answer(self, answer: Answer, papers: Sequence[Paper]) -> None:
-        """The model verification pass over every citation the local checks kept: it can reject
-        one, never rescue one. A failed pass leaves the local verdicts and says so."""
-        from assistant.citations import CitedSentence
+    def judge_sentences(
+        self, sentences: Sequence[SentenceOut], papers: Sequence[Paper]
+    ) -> tuple[JudgeResult | None, list[RejectedCitation]]:
+        """The model verification pass over every citation the local checks kept, in one call:
+        it can reject one, never rescue one. Sentences are updated in place; the result is None
+        when the pass is off or has nothing to judge, and says why when it failed (the local
+        verdicts then stand)."""
         from assistant.judge import CitationJudge, JudgeItem
 
         if self.gateway is None or self.verify_mode != "model" or not self.verify_citations:
-            return
+            return None, []
         by_key = {p.key: p for p in papers}
         items: list[JudgeItem] = []
         places: list[tuple[int, int]] = []
-        for s_index, sentence in enumerate(answer.sentences):
+        for s_index, sentence in enumerate(sentences):
             for e_index, evidence in enumerate(sentence.evidence):
                 if evidence.verdict in KEPT_VERDICTS and evidence.key in by_key:
                     items.append(
@@ -127,29 +131,19 @@ class GroundedWriter:
                     )
                     places.append((s_index, e_index))
         if not items:
-            return
+            return None, []
         result = CitationJudge(self.gateway, self.prompts).judge(items)
-        for name, count in result.usage.items():
-            answer.usage[name] = answer.usage.get(name, 0) + count
-        if not result.ran:
-            answer.verification = "model-failed"
-            note = (
-                f"Model verification did not run ({result.problem}); "
-                "citations were checked locally."
-            )
-            answer.note = f"{answer.note} {note}" if answer.note else note
-            return
-        answer.verification = "model"
+        rejected: list[RejectedCitation] = []
         for index, judgement in result.judgements.items():
             s_index, e_index = places[index]
-            sentence = answer.sentences[s_index]
+            sentence = sentences[s_index]
             evidence = sentence.evidence[e_index]
             evidence.judge = judgement.verdict
             if judgement.verdict not in KEPT_VERDICTS:
                 evidence.verdict, evidence.reason = judgement.verdict, REASON_JUDGE
                 sentence.citations = [k for k in sentence.citations if k != evidence.key]
                 sentence.supported = bool(sentence.citations)
-                answer.rejected_citations.append(
+                rejected.append(
                     RejectedCitation(
                         key=evidence.key,
                         sentence=sentence.text,
@@ -157,12 +151,42 @@ class GroundedWriter:
                         verdict=judgement.verdict,
                     )
                 )
+        return result, rejected
+
+    def judge_answer(self, answer: Answer, papers: Sequence[Paper]) -> None:
+        """Run the judge over an answer: its verdicts, tokens and a note when it failed."""
+        from assistant.citations import CitedSentence
+
+        result, rejected = self.judge_sentences(answer.sentences, papers)
+        if result is None:
+            return
+        add_usage(answer.usage, result.usage)
+        if not result.ran:
+            answer.verification = "model-failed"
+            answer.note = _joined(answer.note, judge_failed_note(result.problem))
+            return
+        answer.verification = "model"
+        answer.rejected_citations.extend(rejected)
         still_cited = {k for s in answer.sentences for k in s.citations}
         answer.citations = [c for c in answer.citations if c.key in still_cited]
         answer.answer = render(
             [CitedSentence(s.text, s.citations, s.supported) for s in answer.sentences],
             UNSUPPORTED_MARK,
         )
+
+
+def add_usage(total: dict[str, int], more: dict[str, int]) -> None:
+    """Token counts of one more model call added to a running total."""
+    for name, count in more.items():
+        total[name] = total.get(name, 0) + count
+
+
+def judge_failed_note(problem: str | None) -> str:
+    return f"Model verification did not run ({problem}); citations were checked locally."
+
+
+def _joined(note: str | None, more: str) -> str:
+    return f"{note} {more}" if note else more
 
 
 class Asker(GroundedWriter):

@@ -35,11 +35,15 @@ _LATEX_COMMANDS = (
 )  # fmt: skip
 
 
+_EMPHASIS = re.compile(r"\*{1,2}([^*\s](?:[^*]*[^*\s])?)\*{1,2}")
+
+
 @lru_cache(maxsize=4096)  # every check of a citation reads the same abstract again
 def plain(text: str) -> str:
     """Text as a reader sees it: LaTeX markup dropped, × as x, dashes and quotes plain."""
     for pattern, replacement in _LATEX_COMMANDS:
         text = pattern.sub(replacement, text)
+    text = _EMPHASIS.sub(r"\1", text)  # Markdown **bold** and *italics* in an abstract
     text = (
         text.replace("×", "x ")
         .replace("–", "-")
@@ -104,6 +108,9 @@ _SETTING_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "accuracy": ("accuracy", "perplexity", "error", "score", "pass", "f1", "bleu"),
         "area": ("area",),
         "cost": ("cost", "dollar", "price", "$"),
+        "batch": ("batch",),
+        "model size": ("parameter size", "model size", "parameter count", "number of parameters"),
+        "computation": ("computation", "flops", "macs"),
     },
     "stage": {
         "prefill": ("prefill", "prompt processing"),
@@ -155,7 +162,7 @@ def _window(text: str, offset: int, figures_at: Sequence[int]) -> str:
     return " ".join(head + tail)
 
 
-_WINDOW_BEFORE = 6
+_WINDOW_BEFORE = 8
 _WINDOW_AFTER = 8
 
 
@@ -306,20 +313,32 @@ def check_figures(claim: str, abstract: str, exempt: Iterable[str] = ()) -> Figu
     missing: list[str] = []
     conflicting: list[str] = []
     claim_words = _words(claim_text)
+    claim_offsets = [c.offset for c in claimed]
     for mine in claimed:
         if mine.value in skip:
             continue
         places = [s for s in sources if s.value == mine.value]
+        if not places and _approximate(claim_text, mine.offset):
+            places = [s for s in sources if _rounds_to(s.value, mine.value)]
         if not places:
             missing.append(mine.value)
             continue
-        if not any(_fits(mine, place, claim_words, sources) for place in places):
+        if not any(
+            _fits(mine, place, claim_words, sources, claim_text, claim_offsets) for place in places
+        ):
             conflicting.append(mine.value)
     reason = REASON_FIGURE if missing or conflicting else None
     return FigureCheck(reason, missing, conflicting)
 
 
-def _fits(mine: _Stated, place: _Stated, claim_words: set[str], sources: list[_Stated]) -> bool:
+def _fits(
+    mine: _Stated,
+    place: _Stated,
+    claim_words: set[str],
+    sources: list[_Stated],
+    claim_text: str = "",
+    claim_offsets: Sequence[int] = (),
+) -> bool:
     """Whether the claim's figure can be the abstract's figure at `place`."""
     if mine.identifier or place.identifier:
         return True  # names and settings only have to be there
@@ -327,11 +346,16 @@ def _fits(mine: _Stated, place: _Stated, claim_words: set[str], sources: list[_S
         return False
     # a list the abstract maps figures onto: the claim must name this item, not another
     if place.item is not None:
-        context = _words(mine.item) if mine.item else claim_words
-        own = _words(place.item) - set().union(*(_words(o) for o in place.others))
-        rivals = set().union(*(_words(o) for o in place.others)) - _words(place.item)
-        if context & rivals and not context & own:
-            return False
+        paired = _paired_item(claim_text, mine.offset, claim_offsets, (place.item, *place.others))
+        if paired is not None and not mine.item:
+            if paired != place.item:
+                return False
+        else:
+            context = _words(mine.item) if mine.item else claim_words
+            own = _words(place.item) - set().union(*(_words(o) for o in place.others))
+            rivals = set().union(*(_words(o) for o in place.others)) - _words(place.item)
+            if context & rivals and not context & own:
+                return False
     # the end of a range stated alone, as if it were the typical result
     if (
         place.range_end == "high"
@@ -346,9 +370,86 @@ def _fits(mine: _Stated, place: _Stated, claim_words: set[str], sources: list[_S
         return False
     # a stage or level next to the claim's figure that the abstract ties to other figures only
     for cue in mine.stage_cues - place.stage_cues:
+        if claim_text and not _nearest_figure(claim_text, cue, mine.offset, claim_offsets):
+            continue  # the cue belongs to a figure beside it ("2.7x end-to-end ..., 20-30%")
         if any(s.value != place.value and cue in s.stage_cues for s in sources):
             return False
     return True
+
+
+def _nearest_figure(text: str, cue: str, offset: int, offsets: Sequence[int]) -> bool:
+    """Whether some mention of `cue` stands closer to the figure at `offset` than to any other."""
+    lowered = text.lower()
+    for match in re.finditer(r"(?<![a-z])" + re.escape(cue), lowered):
+        start, end = match.span()
+
+        def distance(figure: int, start: int = start, end: int = end) -> int:
+            return start - _end(text, figure) if start >= figure else figure - end
+
+        if min(offsets, key=distance) == offset:
+            return True
+    return False
+
+
+_APPROXIMATELY = re.compile(
+    r"(?:\babout|\broughly|\bapproximately|\baround|\bnearly|\balmost|~)\s*$", re.IGNORECASE
+)
+
+
+def _approximate(text: str, offset: int) -> bool:
+    """Whether the figure at `offset` is written as a rounded one ("about 71%")."""
+    return _APPROXIMATELY.search(text[max(0, offset - 16) : offset]) is not None
+
+
+def _rounds_to(exact: str, rounded: str) -> bool:
+    """Whether `rounded` is `exact` rounded to as many decimals as it is written with."""
+    decimals = len(rounded.partition(".")[2])
+    try:
+        return round(float(exact), decimals) == float(rounded) and exact != rounded
+    except ValueError:
+        return False
+
+
+def _paired_item(
+    text: str, offset: int, offsets: Sequence[int], items: Sequence[str]
+) -> str | None:
+    """The item of an abstract's list that the claim writes next to its figure at `offset`.
+
+    A claim pairs figures and metrics one way throughout: "2.5x lower latency, 3x less energy"
+    (the item after each figure) or "latency by 2.5x and energy by 3x" (the item before it); the
+    reading that pairs more of its figures is the one it uses."""
+    if not text or len(items) < 2:
+        return None
+    own_words = [
+        _words(item) - set().union(*(_words(o) for o in items if o != item)) for item in items
+    ]
+    mentions: list[tuple[int, int]] = []  # (offset, index of the item) in the claim
+    for match in re.finditer(r"[A-Za-z][A-Za-z0-9\-']*", text):
+        word = stem(match.group().lower())
+        for index, words in enumerate(own_words):
+            if word in words:
+                mentions.append((match.start(), index))
+    if not mentions:
+        return None
+    bounds = sorted(offsets)
+
+    def pair(figure: int, after: bool) -> int | None:
+        position = bounds.index(figure)
+        if after:
+            stop = bounds[position + 1] if position + 1 < len(bounds) else len(text)
+            found = [i for o, i in mentions if figure < o < stop]
+            return found[0] if found else None
+        start = bounds[position - 1] if position else 0
+        found = [i for o, i in mentions if start < o < figure]
+        return found[-1] if found else None
+
+    readings = []
+    for after in (True, False):
+        pairs = {figure: pair(figure, after) for figure in bounds}
+        readings.append((sum(v is not None for v in pairs.values()), after, pairs))
+    best = max(readings, key=lambda r: (r[0], r[1]))
+    index = best[2].get(offset)
+    return items[index] if index is not None else None
 
 
 def _compatible(wanted: dict[str, set[str]], given: dict[str, set[str]]) -> bool:
@@ -435,12 +536,19 @@ _FUNCTION_WORDS = {"that", "this", "with", "from", "into", "than", "their", "the
                    "require", "requires", "need", "needs"}  # fmt: skip
 
 
+_NEGATED_CUE = re.compile(r"\b(?:without|no|not|never|nor)\s+(?:\w+\s+)?$")
+
+
 def _side(text: str, cues: tuple[str, ...]) -> bool:
+    """Whether the text asserts one of the cues: "without accuracy degradation" asserts no loss."""
     lowered = f" {text.lower()} "
-    return any(
-        re.search(cue[3:] if cue.startswith("re:") else r"(?<![a-z\-])" + re.escape(cue), lowered)
-        for cue in cues
-    )
+    for cue in cues:
+        pattern = cue[3:] if cue.startswith("re:") else r"(?<![a-z\-])" + re.escape(cue)
+        for match in re.finditer(pattern, lowered):
+            negated = _NEGATED_CUE.search(lowered, 0, match.start())
+            if not negated or any(n in cue for n in ("without", "no ", "not ")):
+                return True
+    return False
 
 
 # Metrics where less is better, and where more is better: "higher latency" contradicts "improves

@@ -41,6 +41,14 @@ CategoryOpt = Annotated[
 SourceOpt = Annotated[
     list[str] | None, typer.Option("--source", help="Source file name substring (repeatable).")
 ]
+VerifyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--verify",
+        help="local: rule and embedding checks; model: also one judge call to the model "
+        "(the default with an endpoint).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -561,14 +569,7 @@ def ask(
     author: AuthorOpt = None,
     category: CategoryOpt = None,
     source: SourceOpt = None,
-    verify: Annotated[
-        str | None,
-        typer.Option(
-            "--verify",
-            help="local: rule and embedding checks; model: also one judge call to the model "
-            "(the default with an endpoint).",
-        ),
-    ] = None,
+    verify: VerifyOpt = None,
     show_evidence: Annotated[
         bool, typer.Option("--evidence", help="Print the supporting quote under each sentence.")
     ] = False,
@@ -641,6 +642,7 @@ def draft(
     author: AuthorOpt = None,
     category: CategoryOpt = None,
     source: SourceOpt = None,
+    verify: VerifyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft a related-work section: themed paragraphs, verified citations, a matching .bib."""
@@ -662,7 +664,7 @@ def draft(
     settings = load_settings(model=model)
     library = _library_from(settings)
     gateway = None if offline or not endpoint_configured(settings) else LLMGateway(settings)
-    drafter = Drafter(library, gateway=gateway)
+    drafter = Drafter(library, gateway=gateway, verify_mode=verify)
 
     def say(message: str) -> None:
         if not as_json:
@@ -692,7 +694,8 @@ def _print_coverage(result: Any) -> None:
     coverage = result.coverage()
     lines = [
         f"Coverage: {coverage['cited']}/{coverage['candidates']} candidate papers cited "
-        f"({result.mode}{', ' + result.model if result.model else ''}; {result.seconds:.1f} s)"
+        f"({result.mode}{', ' + result.model if result.model else ''}; "
+        f"citations checked: {result.verification}; {result.seconds:.1f} s)"
     ]
     for item in coverage["left_out"]:
         lines.append(f"  left out {item['key']}: {item['reason']}")

@@ -15,10 +15,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import RELEVANCE_MIN, GroundedWriter, evidence_out, format_evidence
-from assistant.citations import parse_claims, render, split_sentences, verify
+from assistant.answer import (
+    RELEVANCE_MIN,
+    GroundedWriter,
+    add_usage,
+    evidence_out,
+    format_evidence,
+    judge_failed_note,
+)
+from assistant.citations import CitedSentence, parse_claims, render, split_sentences, verify
 from assistant.errors import LLMError, UsageError
-from assistant.models import Hit, Paper
+from assistant.models import Hit, Paper, SentenceOut
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,6 +72,8 @@ class Draft:
     problem: str | None = None
     seconds: float = 0.0
     note: str | None = None
+    verification: str = "local"  # local | model | model-failed | off
+    usage: dict[str, int] = field(default_factory=dict)  # tokens of every model call
 
     def coverage(self) -> dict[str, Any]:
         return {
@@ -90,6 +99,8 @@ class Draft:
             "incomplete": self.incomplete,
             "problem": self.problem,
             "note": self.note,
+            "verification": self.verification,
+            "usage": self.usage,
             "seconds": round(self.seconds, 2),
         }
 
@@ -267,9 +278,11 @@ class Drafter(GroundedWriter):
         say("grouping into themes")
         groups = cluster(keys, np.array([vectors[key] for key in keys]))
         mode = "llm" if self.gateway else "extractive"
-        themes = self._name_themes(topic, groups, by_key)
-        draft = Draft(topic, mode, themes, list(by_key), [], [], [], [])
+        usage: dict[str, int] = {}
+        themes = self._name_themes(topic, groups, by_key, usage)
+        draft = Draft(topic, mode, themes, list(by_key), [], [], [], [], usage=usage)
         draft.model = self.gateway.model if self.gateway else None
+        draft.verification = "local" if self.verify_citations else "off"
         for n, theme in enumerate(themes, 1):
             say(f"writing paragraph {n}/{len(themes)}: {theme.name}")
             try:
@@ -279,7 +292,8 @@ class Drafter(GroundedWriter):
                 draft.problem = f"paragraph {n} ({theme.name}) failed: {error}"
                 draft.themes = [t for t in themes if t.paragraph]
                 break
-        draft.cited = [k for k in by_key if any(k in t.paragraph for t in draft.themes)]
+        if draft.themes:
+            self._judge(draft, candidates)
         draft.cited = [k for k in by_key if any(k in s["citations"] for t in draft.themes
                                                 for s in t.sentences)]  # fmt: skip
         rejected_keys = {r["key"] for r in draft.rejected_citations}
@@ -302,9 +316,38 @@ class Drafter(GroundedWriter):
         draft.seconds = time.perf_counter() - started
         return draft
 
+    def _judge(self, draft: Draft, papers: Sequence[Paper]) -> None:
+        """One model verification call over every citation of the draft (see `ask`)."""
+        sentences = [
+            (theme, SentenceOut.model_validate(sentence))
+            for theme in draft.themes
+            for sentence in theme.sentences
+        ]
+        result, rejected = self.judge_sentences([s for _, s in sentences], papers)
+        if result is None:
+            return
+        add_usage(draft.usage, result.usage)
+        if not result.ran:
+            draft.verification = "model-failed"
+            failed = judge_failed_note(result.problem)
+            draft.note = f"{draft.note} {failed}" if draft.note else failed
+            return
+        draft.verification = "model"
+        for theme in draft.themes:
+            mine = [s for t, s in sentences if t is theme]
+            theme.sentences = [s.model_dump(mode="json") for s in mine]
+            theme.paragraph = render(
+                [CitedSentence(s.text, s.citations, s.supported) for s in mine]
+            )
+        draft.rejected_citations += [r.model_dump(mode="json") for r in rejected]
+        newly = [r.sentence for r in rejected]
+        draft.unsupported_sentences += [
+            s.text for _, s in sentences if not s.supported and s.text in newly
+        ]
+
     # -- themes ---------------------------------------------------------------------------------
     def _name_themes(
-        self, topic: str, groups: list[list[str]], by_key: dict[str, Paper]
+        self, topic: str, groups: list[list[str]], by_key: dict[str, Paper], usage: dict[str, int]
     ) -> list[Theme]:
         themes = []
         for group in groups:
@@ -318,6 +361,7 @@ class Drafter(GroundedWriter):
         )
         prompt = self.prompts["draft_themes"].render(topic=topic, groups=listing)
         result = self.gateway.chat([{"role": "user", "content": prompt}])
+        add_usage(usage, result.usage)
         ordered: list[Theme] = []
         for line in result.text.splitlines():
             match = re.match(r"\W*group\s+(\d+)\s*[:.\-–]\s*(.+)", line.strip(), re.IGNORECASE)
@@ -344,6 +388,7 @@ class Drafter(GroundedWriter):
                 {"role": "user", "content": prompt},
             ]
             result = self.gateway.chat(messages)
+            add_usage(draft.usage, result.usage)
             if not result.complete:
                 raise LLMError(result.problem or "the stream was cut")
             text = result.text.strip()

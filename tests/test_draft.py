@@ -61,11 +61,15 @@ def test_offline_draft_json_reports_coverage(shared_sample_library: Library) -> 
     assert coverage["candidates"] == coverage["cited"] + len(coverage["left_out"])
 
 
-def _responder(fail_after: int | None = None) -> Any:
+def _responder(fail_after: int | None = None, judge: str | None = None) -> Any:
     calls = {"paragraphs": 0}
 
     def respond(body: dict[str, Any]) -> Step:
         prompt = body["messages"][-1]["content"]
+        if "CLAIM:" in prompt:  # the verification pass
+            if judge is None:
+                return Step(status=500)
+            return Step(reply=judge.format(count=len(re.findall(r"^\d+\. CLAIM:", prompt, re.M))))
         if "Group 1:" in prompt:
             groups = re.findall(r"^Group (\d+):", prompt, re.MULTILINE)
             lines = [f"Group {g}: Theme number {g}" for g in reversed(groups)]
@@ -99,6 +103,47 @@ def test_model_draft_verifies_citations_and_orders_themes(
     assert "ghost2099nothing" not in text
     bib = bibtexparser.parse_string((tmp_path / "d.bib").read_text())
     assert {e.key for e in bib.entries} == _cited_keys(text)
+
+
+def test_model_judge_checks_the_whole_draft_in_one_call(
+    shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judge = '1: CONTRADICTED "the abstract says otherwise"\n2: SUPPORTED'
+    with ScriptedOpenAI(responder=_responder(judge=judge)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        result = runner.invoke(app, ["draft", TOPIC, "--json", "--out", str(tmp_path / "d.md")])
+        judge_calls = [
+            r for r in server.requests if "CLAIM:" in r["body"]["messages"][-1]["content"]
+        ]
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["verification"] == "model" and len(judge_calls) == 1
+    assert data["usage"]["total_tokens"] > 0
+    first = judge_calls[0]["body"]["messages"][-1]["content"]
+    rejected_key = re.search(r"^1\. CLAIM: .*\n\s*PAPER @(\S+)", first, re.M).group(1)
+    judged = [r for r in data["coverage"]["rejected_citations"] if r["reason"] == "judge"]
+    assert [(r["key"], r["verdict"]) for r in judged] == [(rejected_key, "contradicted")]
+    evidence = [e for t in data["themes"] for s in t["sentences"] for e in s["evidence"]]
+    assert [e["judge"] for e in evidence if e["judge"]][:2] == ["contradicted", "supported"]
+    # the rejected citation is gone from the written draft, its sentence marked unsupported
+    assert judged[0]["sentence"] in data["coverage"]["unsupported_sentences"]
+    text = " ".join((tmp_path / "d.md").read_text().split())
+    sentence = judged[0]["sentence"].rstrip(".")
+    assert sentence in text and f"{sentence} [@{rejected_key}" not in text
+
+
+def test_a_failing_judge_leaves_the_local_verdicts_and_says_so(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ScriptedOpenAI(responder=_responder(judge=None)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("LITREVIEW_LLM_MAX_RETRIES", "0")
+        result = runner.invoke(app, ["draft", TOPIC, "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["verification"] == "model-failed"
+    assert "Model verification did not run" in data["note"]
+    assert data["coverage"]["cited"] >= 2
 
 
 def test_failure_mid_draft_keeps_written_paragraphs(

@@ -17,7 +17,7 @@ from textual.widgets import Input
 
 from assistant.library import Library
 from assistant.tui.app import HelpScreen, LitreviewApp
-from tests.openai_server import ScriptedOpenAI, Step
+from tests.openai_server import ScriptedOpenAI, Step, use_server
 
 SIZE = (140, 45)
 
@@ -90,6 +90,36 @@ def test_unsupported_sentences_and_rejected_citations_are_visible(
             assert "⚠ unsupported" in rendered
             assert "nobody2030fake (unsupported: unknown_key)" in rendered
             assert f"{key} (unsupported: low_similarity)" in rendered
+
+        _drive(app, script)
+
+
+def test_sources_pane_highlights_the_verified_quote(
+    sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.text import Text
+
+    from assistant.tui.app import EVIDENCE_STYLE
+
+    key = sample_library.search("secure two-party transformer inference", 1)[0].paper.key
+    first = sample_library.get(key).abstract.split(". ")[0]
+    quote = " ".join(first.split()[2:9])  # a few words of the sentence, not all of it
+    reply = f'{first} [@{key}, "{quote}"].'
+    with ScriptedOpenAI(default=Step(reply=reply)) as server:
+        use_server(monkeypatch, server)
+        monkeypatch.setenv("LITREVIEW_VERIFY", "local")
+        app = LitreviewApp()
+
+        async def script(pilot) -> None:  # noqa: ANN001
+            await pilot.press(*"secure two-party transformer inference", "enter")
+            await _until(pilot, lambda: app.current_view is not None and not app.busy)
+            assert app.current_view.answer.citations
+            content = app.query(".source").first().content
+            assert isinstance(content, Text)
+            marked = [
+                content.plain[s.start : s.end] for s in content.spans if s.style == EVIDENCE_STYLE
+            ]
+            assert marked == [" ".join(quote.split())]
 
         _drive(app, script)
 

@@ -43,6 +43,53 @@ def test_figure_mapped_onto_the_wrong_item_of_a_respectively_list() -> None:
     assert claims.check_figures("Falcon gains 9.9% accuracy", FALCON).missing == ["9.9"]
 
 
+def test_a_figure_list_is_read_item_by_item_in_the_claim_too() -> None:
+    # figures first, metrics after: 17.77% goes with latency, 2.49x with energy, 2.32x with area
+    listed = (
+        "NASAIC meets the specs with 17.77%, 2.49x, and 2.32x reductions on latency, energy, "
+        "and area."
+    )
+    shifted = "NASAIC reaches a 2.49x latency reduction, 2.32x lower energy and 17.77% less area."
+    assert set(claims.check_figures(shifted, listed).conflicting) == {"2.49", "2.32", "17.77"}
+    right = "NASAIC reaches a 17.77% latency reduction, 2.49x lower energy and 2.32x less area."
+    assert claims.check_figures(right, listed).reason is None
+    before = "It cuts latency by 17.77%, energy by 2.49x and area by 2.32x."
+    assert claims.check_figures(before, listed).reason is None
+    respectively = (
+        "MCUBERT reduces the parameter size of BERT-tiny and BERT-mini by 5.7x and 3.0x and the "
+        "execution memory by 3.5x and 4.3x, respectively."
+    )
+    swapped = "It shrinks the parameter size of BERT-tiny and BERT-mini by 3.5x and 4.3x."
+    assert claims.check_figures(swapped, respectively).conflicting
+    kept = "It cuts the execution memory of BERT-tiny and BERT-mini by 3.5x and 4.3x."
+    assert claims.check_figures(kept, respectively).reason is None
+
+
+def test_figure_settings_read_the_way_an_abstract_writes_them() -> None:
+    # a throughput figure is not a batch-size one
+    ellm = "eLLM reaches 2.32x higher decoding throughput, and supports 3x larger batch sizes."
+    assert claims.check_figures("eLLM supports 2.32x larger batch sizes", ellm).conflicting
+    # "about 71%" restates 71.25%; a bare 71% does not
+    vtensor = "It frees approximately 71.25% (57GB) of memory on the A100 compared to vLLM."
+    assert claims.check_figures("vTensor frees about 71% of A100 memory", vtensor).reason is None
+    assert claims.check_figures("vTensor frees 71% of A100 memory", vtensor).missing == ["71"]
+    # Markdown emphasis is not part of a figure, and a setting word belongs to its own figure
+    paro = (
+        "It operates at notably lower density (~20%-30%) and bitwidth (**INT8/INT4**), "
+        "achieving a **1.9x** to **2.7x** end-to-end latency speedup."
+    )
+    claim = "It achieves a 1.9x-2.7x end-to-end latency speedup at roughly 20-30% density."
+    assert claims.check_figures(claim, paro).reason is None
+
+
+def test_a_negated_opposite_is_not_the_opposite() -> None:
+    abstract = "AdapMoE achieves a 1.35x speedup without accuracy degradation."
+    claim = "AdapMoE gives a 1.35x speedup without accuracy loss."
+    assert claims.check_polarity(claim, abstract, abstract) is None
+    lossy = "AdapMoE achieves a 1.35x speedup with some accuracy degradation."
+    assert claims.check_polarity(claim, lossy, lossy) == claims.REASON_POLARITY
+
+
 def test_range_end_reported_as_typical_and_names_are_not_figures() -> None:
     abstract = r"Experiments demonstrate a $2.1\times \sim 6.0\times$ speedup on RTX 5090."
     assert claims.check_figures("It gives a consistent 6.0x speedup", abstract).reason

@@ -204,6 +204,25 @@ class ChatPane(Vertical):
 
 
 # -- the app ----------------------------------------------------------------------------------
+EVIDENCE_STYLE = "black on yellow"
+
+
+def _evidence_span(
+    answer: Answer, claim: str | None, key: str, abstract: str
+) -> tuple[int, int] | None:
+    """Where the evidence behind (claim, key) stands in the abstract: the quote the checks
+    verified (the model's, or the span they found)."""
+    for sentence in answer.sentences:
+        if claim is not None and sentence.text != claim:
+            continue
+        for evidence in sentence.evidence:
+            if evidence.key != key or evidence.start is None or evidence.end is None:
+                continue
+            if 0 <= evidence.start < evidence.end <= len(abstract):
+                return evidence.start, evidence.end
+    return None
+
+
 class LitreviewApp(App[None]):
     TITLE = "litreview"
     CSS_PATH = "app.tcss"
@@ -393,15 +412,23 @@ class LitreviewApp(App[None]):
                 claim = next(
                     (s.text for s in answer.sentences if citation.key in s.citations), None
                 )
-            support = self.workspace.supporting_sentence(claim, citation.key) if claim else None
-            abstract = " ".join(paper.abstract.split())
-            if support and support in abstract:
-                before, _, after = abstract.partition(support)
-                text.append(before)
-                text.append(support, style="black on yellow")
-                text.append(after)
+            span = _evidence_span(answer, claim, citation.key, paper.abstract)
+            if span is None and claim:
+                support = self.workspace.supporting_sentence(claim, citation.key)
+                found = paper.abstract.find(support)
+                span = (found, found + len(support)) if support and found >= 0 else None
+            if span is not None:
+                start, end = span
+                before, quote, after = (
+                    " ".join(part.split())
+                    for part in (paper.abstract[:start], paper.abstract[start:end],
+                                 paper.abstract[end:])
+                )  # fmt: skip
+                text.append(f"{before} " if before else "")
+                text.append(quote, style=EVIDENCE_STYLE)
+                text.append(f" {after}" if after else "")
             else:
-                text.append(abstract)
+                text.append(" ".join(paper.abstract.split()))
             classes = "source selected" if selected and selected[1] == citation.key else "source"
             widget = Static(text, classes=classes)
             sources.mount(widget)
