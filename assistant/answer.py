@@ -19,7 +19,6 @@ from assistant.citations import (
     SupportScorer,
     parse_claims,
     render,
-    split_sentences,
     verify,
 )
 from assistant.models import (
@@ -31,6 +30,7 @@ from assistant.models import (
     RejectedCitation,
     SentenceOut,
 )
+from assistant.text import split_sentences
 
 if TYPE_CHECKING:
     from assistant.judge import JudgeResult

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from assistant import claims
 from assistant.models import Paper
+from assistant.text import content_words, plain, sentence_spans, split_sentences, stems
 
 if TYPE_CHECKING:
     from assistant.embeddings import Embedder
@@ -39,22 +40,6 @@ PART_THRESHOLD = 0.55
 DENSE_WEIGHT = 0.65
 
 _KEY = re.compile(r"@([A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/\-]*[A-Za-z0-9_])|@([A-Za-z0-9_])")
-# split after . ! ? (and a closing citation) when the next sentence starts; not after e.g., et al.
-_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Fig.", "Eq.", "cf.", "approx.")
-_SPLIT = re.compile(
-    r"(?<=[.!?])(\s*\[[^\[\]]*@[^\[\]]*\])?\s+(?=[A-Z0-9\"'(])"
-    r"|(?<=\]\.)\s+(?=\S)"  # "... [@key]. vTensor ...": a cited sentence ends at its period
-)
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]+|\d+(?:\.\d+)?%?")
-_STOP = {
-    "the", "and", "for", "with", "that", "this", "these", "those", "from", "into", "their", "its",
-    "are", "was", "were", "been", "being", "have", "has", "had", "which", "while", "also", "than",
-    "such", "both", "more", "most", "can", "may", "using", "use", "used", "based", "paper", "work",
-    "propose", "proposes", "proposed", "present", "presents", "show", "shows", "study", "approach",
-    "method", "methods", "new", "novel", "our", "they", "them", "via", "over", "under", "between",
-    "each", "other", "not", "but", "all", "any", "one", "two", "how", "what", "when", "where",
-}  # fmt: skip
-
 # Abstracts are untrusted: a sentence that addresses the reader ("ignore previous instructions",
 # "answer only ...", "System: ...") is not a finding and can never support a claim.
 _INSTRUCTION = re.compile(
@@ -152,38 +137,6 @@ def citation_quotes(marker_text: str) -> dict[str, str]:
     return quotes
 
 
-def _protect(text: str) -> str:
-    for abbr in _ABBREVIATIONS:
-        text = text.replace(abbr, abbr.replace(".", "\x00"))
-    return text
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every sentence of a text, offsets into the text as given."""
-    protected = _protect(text)
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _SPLIT.finditer(protected):
-        end = match.end(1) if match.group(1) else match.start()
-        spans.append((start, end))
-        start = match.end()
-    spans.append((start, len(text)))
-    out = []
-    for begin, end in spans:
-        while begin < end and text[begin].isspace():
-            begin += 1
-        while end > begin and text[end - 1].isspace():
-            end -= 1
-        if end > begin:
-            out.append((begin, end))
-    return out
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences with their trailing citation markers attached."""
-    return [text[a:b] for a, b in sentence_spans(text)]
-
-
 # a citation bracket: anything but brackets around an @key; a quote inside it may be left open
 # (small models drop the closing mark), so quotes are not parsed here
 _CITED_BRACKET = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
@@ -225,13 +178,8 @@ def parse_sentences(answer: str) -> list[tuple[str, list[str]]]:
     return [(p.text, p.keys) for p in parse_claims(answer)]
 
 
-def content_words(text: str) -> list[str]:
-    words = [w.lower() for w in _WORD.findall(text)]
-    return [w for w in words if w not in _STOP and len(w) > 2 or any(c.isdigit() for c in w)]
-
-
 def _stems(text: str) -> set[str]:
-    return {claims.stem(w) for w in content_words(claims.plain(text))}
+    return stems(content_words(plain(text)))
 
 
 # -- quotes ---------------------------------------------------------------------------------------
@@ -539,7 +487,7 @@ def verify(
 
 
 def _figures_of(papers: Sequence[Paper]) -> list[str]:
-    return [value for p in papers for value, _ in claims.figures(claims.plain(p.abstract))]
+    return [value for p in papers for value, _ in claims.figures(plain(p.abstract))]
 
 
 def _bare(key: str, verdict: str, reason: str | None) -> EvidenceSpan:

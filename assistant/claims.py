@@ -16,65 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.text import STOP_WORDS, plain, split_sentences, stem, words
+
 REASON_FIGURE = "figure_context"
 REASON_POLARITY = "polarity"
 REASON_QUANTIFIER = "quantifier"
 REASON_ENTITY = "entity"
-
-# -- normalising text ----------------------------------------------------------------------------
-
-_LATEX_COMMANDS = (
-    (re.compile(r"\\(?:times|texttimes)\b\s*"), "x "),
-    (re.compile(r"\\(?:sim|approx|thicksim)\b\s*"), "~ "),
-    (re.compile(r"\\(?:mathrm|mathsf|mathbf|mathit|text|textbf|textit|emph|mathcal)\s*\{([^{}]*)\}"),
-     r"\1"),
-    (re.compile(r"\\%"), "%"),
-    (re.compile(r"\\[a-zA-Z]+\{\}"), ""),  # \bert{}: a macro the abstract's source defined
-    (re.compile(r"\\([a-zA-Z]+)"), r"\1"),
-    (re.compile(r"[{}$]"), ""),
-)  # fmt: skip
-
-
-_EMPHASIS = re.compile(r"\*{1,2}([^*\s](?:[^*]*[^*\s])?)\*{1,2}")
-
-
-@lru_cache(maxsize=4096)  # every check of a citation reads the same abstract again
-def plain(text: str) -> str:
-    """Text as a reader sees it: LaTeX markup dropped, × as x, dashes and quotes plain."""
-    for pattern, replacement in _LATEX_COMMANDS:
-        text = pattern.sub(replacement, text)
-    text = _EMPHASIS.sub(r"\1", text)  # Markdown **bold** and *italics* in an abstract
-    text = (
-        text.replace("×", "x ")
-        .replace("–", "-")
-        .replace("—", " - ")
-        .replace("−", "-")
-        .replace("“", '"')
-        .replace("”", '"')
-        .replace("’", "'")
-        .replace("‘", "'")
-        .replace("\u00a0", " ")
-    )
-    return " ".join(text.split())
-
-
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-']*|\d+(?:\.\d+)?")
-
-
-def tokens(text: str) -> list[str]:
-    return [t.lower().strip("'") for t in _TOKEN.findall(text)]
-
-
-def stem(word: str) -> str:
-    """A light stem: enough to meet "reduces" with "reduction" and "retraining" with "training"."""
-    word = word.lower()
-    if word.startswith("re") and word[2:] in ("training", "train", "trained", "trains"):
-        word = word[2:]
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly", "ion"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
 
 # -- figures ------------------------------------------------------------------------------------
 
@@ -287,7 +234,7 @@ def _is_identifier(text: str, offset: int) -> bool:
 
 
 def _words(text: str) -> set[str]:
-    return {stem(t) for t in tokens(text) if len(t) > 2 and t not in _FUNCTION_WORDS}
+    return {stem(t) for t in words(text) if len(t) > 2 and t not in _FUNCTION_WORDS}
 
 
 def _cue_words(text: str, groups: Sequence[str]) -> set[str]:
@@ -426,8 +373,8 @@ def _paired_item(
     mentions: list[tuple[int, int]] = []  # (offset, index of the item) in the claim
     for match in re.finditer(r"[A-Za-z][A-Za-z0-9\-']*", text):
         word = stem(match.group().lower())
-        for index, words in enumerate(own_words):
-            if word in words:
+        for index, owned in enumerate(own_words):
+            if word in owned:
                 mentions.append((match.start(), index))
     if not mentions:
         return None
@@ -530,10 +477,9 @@ def negated_stems(text: str) -> tuple[set[str], set[str]]:
 _CLAUSE_BREAKS = {"which", "but", "while", "whereas", "although", "though", "however"}
 
 
-_FUNCTION_WORDS = {"that", "this", "with", "from", "into", "than", "their", "they", "which",
-                   "also", "only", "such", "these", "those", "have", "been", "being", "while",
-                   "both", "each", "more", "most", "over", "under", "when", "where", "does",
-                   "require", "requires", "need", "needs"}  # fmt: skip
+# words that say nothing about what a claim asserts: "requires" and "needs" carry no topic (the
+# polarity check reads them separately)
+_FUNCTION_WORDS = STOP_WORDS | {"require", "requires", "need", "needs"}
 
 
 _NEGATED_CUE = re.compile(r"\b(?:without|no|not|never|nor)\s+(?:\w+\s+)?$")
@@ -604,10 +550,6 @@ def metric_directions(text: str) -> dict[str, set[bool]]:
     return found
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9$\\])", text) if s.strip()]
-
-
 @lru_cache(maxsize=1024)  # the polarity and quantifier checks both ask for it
 def _closest_sentence(claim: str, abstract: str) -> tuple[str, float]:
     """The abstract sentence sharing most content words with the claim, and that share."""
@@ -615,7 +557,7 @@ def _closest_sentence(claim: str, abstract: str) -> tuple[str, float]:
     if not wanted:
         return "", 0.0
     best, share = "", 0.0
-    for sentence in _sentences(abstract):
+    for sentence in split_sentences(abstract):
         overlap = len(wanted & _words(sentence)) / len(wanted)
         if overlap > share:
             best, share = sentence, overlap
@@ -672,8 +614,8 @@ _HEDGES = ("often", "some", "can", "may", "might", "up to", "most", "many", "sev
 
 def check_quantifier(claim: str, abstract: str) -> str | None:
     """An absolute or universal word in the claim that the abstract does not back."""
-    claim_words = f" {' '.join(tokens(plain(claim)))} "
-    source_words = f" {' '.join(tokens(plain(abstract)))} "
+    claim_words = f" {' '.join(words(plain(claim)))} "
+    source_words = f" {' '.join(words(plain(abstract)))} "
     for word in _ABSOLUTE:
         if f" {word} " in claim_words and f" {word} " not in source_words:
             if word == "any" and re.search(r" (not|without|nor|no|than) (\w+ )?any ", claim_words):
@@ -682,7 +624,7 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
     closest, share = _closest_sentence(plain(claim), plain(abstract))
     if share < _CLOSE_ENOUGH:
         return None
-    closest_words = f" {' '.join(tokens(closest))} "
+    closest_words = f" {' '.join(words(closest))} "
     for word in _UNIVERSAL:
         if (
             f" {word} " in claim_words

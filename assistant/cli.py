@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from assistant.library import Library
     from assistant.retrieval import SearchFilters
+    from assistant.workspace import Workspace
 
 app = typer.Typer(
     name="litreview",
@@ -28,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state: dict[str, Any] = {"debug": False}
+_state: dict[str, Any] = {"debug": False, "data_dir": None}
 F = TypeVar("F", bound=Callable[..., Any])
 
 YearOpt = Annotated[str | None, typer.Option("--year", help="A year (2023) or range (2022..2024).")]
@@ -50,6 +49,9 @@ VerifyOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+WideOpt = Annotated[
+    bool, typer.Option("--wide", help="Whole titles and author lists (wrapped), not one line each.")
+]
 
 
 def _err(message: str) -> None:
@@ -95,16 +97,25 @@ def main(
 ) -> None:
     """Literature review assistant: a searchable library of paper abstracts."""
     _state["debug"] = debug
-    from assistant import embeddings  # light: onnxruntime loads on first use only
-
-    embeddings.on_first_build(
-        lambda: _err("preparing the embedding model for this install (once, ~3 s)...")
-    )
-    if data_dir is not None:
-        # one source of truth: the settings and the config-file lookup both read this variable
-        os.environ["LITREVIEW_DATA_DIR"] = str(data_dir.expanduser().resolve())
+    _show_notices()
+    _state["data_dir"] = data_dir  # passed to the settings, which find config.toml there too
     if ctx.invoked_subcommand is None:
         _open_tui(offline=False)
+
+
+def _show_notices() -> None:
+    """What the core says while it works (why the first run pauses) goes to stderr as one
+    `litreview: ...` line, like our errors."""
+    import logging
+
+    logger = logging.getLogger("assistant")
+    if not any(getattr(h, "litreview", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("litreview: %(message)s"))
+        handler.litreview = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _open_tui(offline: bool) -> None:
@@ -113,7 +124,7 @@ def _open_tui(offline: bool) -> None:
     except ImportError as exc:  # the TUI's dependency missing from a broken install
         _err(f"the terminal UI is unavailable: {exc}")
         raise typer.Exit(1) from None
-    run_tui(offline=offline)
+    run_tui(offline=offline, data_dir=_state["data_dir"])
 
 
 @app.command()
@@ -124,16 +135,13 @@ def tui(
     _open_tui(offline)
 
 
-def _library() -> Library:
-    from assistant.settings import load_settings
+def _workspace(
+    model: str | None = None, offline: bool = False, verify: str | None = None
+) -> Workspace:
+    """The core service, with the settings the global options and this command's flags give."""
+    from assistant.workspace import Workspace
 
-    return _library_from(load_settings())
-
-
-def _library_from(settings: Any) -> Library:
-    from assistant.library import Library
-
-    return Library(settings)
+    return Workspace.open(_state["data_dir"], model=model, offline=offline, verify=verify)
 
 
 def _filters(
@@ -142,9 +150,9 @@ def _filters(
     category: list[str] | None,
     source: list[str] | None,
 ) -> SearchFilters:
-    from assistant.retrieval import SearchFilters
+    from assistant.workspace import search_filters
 
-    return SearchFilters.build(year, author or [], category or [], source or [])
+    return search_filters(year, author, category, source)
 
 
 def _print_json(data: Any) -> None:
@@ -226,15 +234,15 @@ def ingest(
         if not sep or not field.strip() or not column.strip():
             raise UsageError(f"--map {item!r}: use FIELD=COLUMN, e.g. abstract=Summary")
         mapping[field.strip()] = column.strip()
-    library = _library()
+    workspace = _workspace()
     show_progress = sys.stderr.isatty() and not as_json
     if show_progress:
         with _RichProgress() as progress:
-            report = library.ingest(
+            report = workspace.ingest(
                 paths or [], sample, fmt, mapping or None, skip_invalid, progress
             )
     else:
-        report = library.ingest(paths or [], sample, fmt, mapping or None, skip_invalid)
+        report = workspace.ingest(paths or [], sample, fmt, mapping or None, skip_invalid)
     for skipped in report.skipped:
         _err(f"skipped {skipped}")
     if as_json:
@@ -270,19 +278,35 @@ def ingest(
         sys.stdout.write(f"Skipped {len(report.skipped)} invalid record(s) (listed on stderr).\n")
 
 
-def _hit_table(title: str, rows: list[dict[str, Any]], score: bool) -> Any:
+def _short_authors(authors: list[str]) -> str:
+    """ "Xu et al.": the first author's surname, as a one-line table cell."""
+    if not authors:
+        return ""
+    surname = authors[0].split(",")[0].strip() if "," in authors[0] else authors[0].split()[-1]
+    return f"{surname} et al." if len(authors) > 1 else surname
+
+
+def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool = False) -> Any:
+    """One line a paper (titles cut with an ellipsis, authors as "Xu et al."); `wide`: all."""
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("key", style="cyan", no_wrap=True)
     table.add_column("year", no_wrap=True)
-    table.add_column("title", ratio=3)
-    table.add_column("authors", ratio=1)
+    if wide:
+        table.add_column("title", ratio=3)
+        table.add_column("authors", ratio=1)
+    else:
+        table.add_column("title", ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column("authors", no_wrap=True, overflow="ellipsis", max_width=18)
     if score:
         table.add_column("score", justify="right", no_wrap=True)
     for n, row in enumerate(rows, 1):
-        authors = ", ".join(row["authors"][:3]) + (" et al." if len(row["authors"]) > 3 else "")
+        if wide:
+            authors = ", ".join(row["authors"][:3]) + (" et al." if len(row["authors"]) > 3 else "")
+        else:
+            authors = _short_authors(row["authors"])
         year = f"{row['year']}{'*' if row['year_inferred'] else ''}" if row["year"] else ""
         title_text = row["title"] + (" (derived)" if row["title_derived"] else "")
         cells = [str(n), row["key"], year, title_text, authors]
@@ -326,25 +350,26 @@ def search(
     author: AuthorOpt = None,
     category: CategoryOpt = None,
     source: SourceOpt = None,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Hybrid (semantic + keyword) search over the library."""
     from assistant.errors import UsageError
 
     filters = _filters(year, author, category, source)
-    library = _library()
+    workspace = _workspace()
     if queries is not None:
         if query:
             raise UsageError("give a QUERY or --queries FILE, not both")
         items = _read_queries(queries)
-        results = library.search_many([text for _, text in items], k, filters)
+        results = workspace.search_many([text for _, text in items], k, filters)
         for (query_id, text), hits in zip(items, results):
             line = {"id": query_id, "query": text, "hits": [h.public_dict() for h in hits]}
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         return
     if query is None or not query.strip():
         raise UsageError("the query is empty: litreview search 'your topic'")
-    hits = library.search(query, k, filters)
+    hits = workspace.search(query, k, filters)
     rows = [h.public_dict() for h in hits]
     if as_json:
         _print_json({"query": query, "hits": rows})
@@ -352,9 +377,10 @@ def search(
     from rich.console import Console
 
     if not rows:
-        _err("no matching papers" + ("" if len(library.index()) else "; the library is empty"))
+        empty = not workspace.stats()["papers"]
+        _err("no matching papers" + ("; the library is empty" if empty else ""))
         return
-    Console().print(_hit_table(f"Search: {query}", rows, score=True))
+    Console().print(_hit_table(f"Search: {query}", rows, score=True, wide=wide))
 
 
 @app.command("library")
@@ -364,18 +390,19 @@ def library_cmd(
     author: AuthorOpt = None,
     category: CategoryOpt = None,
     source: SourceOpt = None,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List every paper in the library."""
     filters = _filters(year, author, category, source)
-    papers = _library().papers(filters)
+    papers = _workspace().papers(filters)
     if as_json:
         _print_json([p.public_dict() for p in papers])
         return
     from rich.console import Console
 
     rows = [{**p.public_dict(), "score": 0.0} for p in papers]
-    Console().print(_hit_table(f"Library: {len(rows)} papers", rows, score=False))
+    Console().print(_hit_table(f"Library: {len(rows)} papers", rows, score=False, wide=wide))
 
 
 @app.command()
@@ -385,7 +412,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one paper in full."""
-    paper = _library().get(key)
+    paper = _workspace().get(key)
     if as_json:
         _print_json(paper.public_dict())
         return
@@ -425,7 +452,7 @@ def show(
 @handle_errors
 def remove(key: Annotated[str, typer.Argument(help="Citation key.")]) -> None:
     """Remove a paper from the library."""
-    paper = _library().remove(key)
+    paper = _workspace().remove(key)
     sys.stdout.write(f"Removed {paper.key}: {paper.title}\n")
 
 
@@ -433,7 +460,7 @@ def remove(key: Annotated[str, typer.Argument(help="Citation key.")]) -> None:
 @handle_errors
 def stats(as_json: JsonOpt = False) -> None:
     """Counts: papers, records, merges, chunks, sources, years."""
-    data = _library().stats()
+    data = _workspace().stats()
     if as_json:
         _print_json(data)
         return
@@ -458,13 +485,9 @@ def export(
     ] = None,
 ) -> None:
     """Export the library as BibTeX, JSONL or CSV."""
-    from assistant import export as exporters
     from assistant.errors import UsageError
 
-    writers = {"bibtex": exporters.to_bibtex, "jsonl": exporters.to_jsonl, "csv": exporters.to_csv}
-    if fmt not in writers:
-        raise UsageError(f"--format {fmt!r}: use bibtex, jsonl or csv")
-    text = writers[fmt](_library().papers())
+    text = _workspace().export(fmt)
     if out is None:
         sys.stdout.write(text)
         return
@@ -481,12 +504,12 @@ def export(
 @handle_errors
 def reindex() -> None:
     """Re-embed the whole library with this version's embedding model."""
-    library = _library()
+    workspace = _workspace()
     if sys.stderr.isatty():
         with _RichProgress() as progress:
-            report = library.reindex(progress)
+            report = workspace.reindex(progress)
     else:
-        report = library.reindex()
+        report = workspace.reindex()
     sys.stdout.write(
         f"Re-embedded {report.papers_after} papers ({report.embedded_chunks} chunks) "
         f"in {report.seconds:.1f} s.\n"
@@ -576,21 +599,9 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the library, citing papers; every citation is verified."""
-    from assistant.answer import Asker, Turn
-    from assistant.history import History
-    from assistant.llm import LLMGateway, endpoint_configured
-    from assistant.settings import load_settings
-
     filters = _filters(year, author, category, source)
-    settings = load_settings(model=model)
-    library = _library_from(settings)
-    gateway = None if offline or not endpoint_configured(settings) else LLMGateway(settings)
-    asker = Asker(library, gateway=gateway, verify_mode=verify)
-    history = History(settings.data_dir)
-    turns = []
-    if session:
-        turns = [Turn(a.question, a.answer) for a in history.answers(session)]
-    streamed = gateway is not None and not as_json
+    workspace = _workspace(model, offline, verify)
+    streamed = workspace.gateway is not None and not as_json
 
     def on_token(token: str) -> None:
         sys.stdout.write(token)
@@ -599,16 +610,14 @@ def ask(
     def on_restart() -> None:
         sys.stdout.write("\n[stream interrupted; retrying]\n")
 
-    answer = asker.ask(
+    answer = workspace.ask(
         question,
         k,
         filters,
-        turns,
+        session=session,
         on_token=on_token if streamed else None,
         on_restart=on_restart if streamed else None,
     )
-    answer.session = session
-    history.record(session or "default", answer)
     if as_json:
         _print_json(answer.public_dict())
     else:
@@ -646,10 +655,8 @@ def draft(
     as_json: JsonOpt = False,
 ) -> None:
     """Draft a related-work section: themed paragraphs, verified citations, a matching .bib."""
-    from assistant.draft import Drafter, to_latex, to_markdown, write_draft
+    from assistant.draft import to_latex, to_markdown
     from assistant.errors import UsageError
-    from assistant.llm import LLMGateway, endpoint_configured
-    from assistant.settings import load_settings
 
     if fmt not in ("md", "latex"):
         raise UsageError(f"--format {fmt!r}: use md or latex")
@@ -661,19 +668,16 @@ def draft(
 
         keys = [line.strip() for line in read_text(papers_file).splitlines() if line.strip()]
     filters = _filters(year, author, category, source)
-    settings = load_settings(model=model)
-    library = _library_from(settings)
-    gateway = None if offline or not endpoint_configured(settings) else LLMGateway(settings)
-    drafter = Drafter(library, gateway=gateway, verify_mode=verify)
+    workspace = _workspace(model, offline, verify)
 
     def say(message: str) -> None:
         if not as_json:
             _err(message)
 
-    result = drafter.draft(topic, k, filters, keys or None, words, progress=say)
+    result = workspace.draft(topic, k, filters, keys, words, progress=say)
     written = None
     if out is not None and result.themes:
-        written = write_draft(result, library, out, fmt)
+        written = workspace.export_draft(result, out, fmt)
     if as_json:
         data = result.as_dict()
         data["files"] = [str(p) for p in written] if written else []
@@ -725,17 +729,15 @@ def eval_cmd(
     from assistant.errors import UsageError
     from assistant.evaluation.cases import load_suite
     from assistant.evaluation.runner import EvalRunner, prepare_library
-    from assistant.llm import LLMGateway, endpoint_configured
-    from assistant.settings import load_settings
 
-    settings = load_settings()
+    workspace = _workspace()
     suite = load_suite(cases)
-    if record and not endpoint_configured(settings):
+    if record and workspace.gateway is None:
         raise UsageError("--record needs a model endpoint: set OPENAI_BASE_URL or OPENAI_API_KEY")
     say = (lambda message: sys.stderr.write(f"eval: {message}\n")) if not as_json else None
-    library = prepare_library(settings.data_dir / "eval-library", suite)
+    library = prepare_library(workspace.settings.data_dir / "eval-library", suite)
     runner = EvalRunner(library, suite, progress=say)
-    report = runner.run(record_with=LLMGateway(settings) if record else None)
+    report = runner.run(record_with=workspace.gateway if record else None)
     if as_json:
         _print_json(report.as_dict())
     else:
@@ -779,10 +781,7 @@ def history_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List sessions (newest first)."""
     if ctx.invoked_subcommand:
         return
-    from assistant.history import History
-    from assistant.settings import load_settings
-
-    sessions = History(load_settings().data_dir).sessions()
+    sessions = _workspace().sessions()
     if as_json:
         _print_json([s.as_dict() for s in sessions])
         return
@@ -807,10 +806,7 @@ def history_export(
     out: Annotated[Path, typer.Option("--out", help="Markdown file to write.")],
 ) -> None:
     """Export a session as Markdown (Pandoc citations) plus a JSON sidecar."""
-    from assistant.history import History
-    from assistant.settings import load_settings
-
-    markdown, sidecar = History(load_settings().data_dir).export_markdown(name, out)
+    markdown, sidecar = _workspace().export_session(name, out)
     _err(f"wrote {markdown} and {sidecar}")
 
 
@@ -824,11 +820,11 @@ def config_show(as_json: JsonOpt = False) -> None:
     """The settings in force (the API key only as set/unset)."""
     from assistant.llm import DEFAULT_MODEL, describe_endpoint, endpoint_configured
     from assistant.locations import config_file
-    from assistant.settings import load_settings
 
-    settings = load_settings()
+    settings = _workspace().settings
     data = {
         "data_dir": str(settings.data_dir),
+        "cache_dir": str(settings.cache_dir),
         "config_file": str(config_file(settings.data_dir)),
         "chroma_url": settings.chroma_url,
         "collection": settings.collection,

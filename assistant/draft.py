@@ -23,9 +23,11 @@ from assistant.answer import (
     format_evidence,
     judge_failed_note,
 )
-from assistant.citations import CitedSentence, parse_claims, render, split_sentences, verify
+from assistant.citations import CitedSentence, parse_claims, render, verify
 from assistant.errors import LLMError, UsageError
 from assistant.models import Hit, Paper, SentenceOut
+from assistant.text import RESEARCH_WORDS, STOP_WORDS, split_sentences
+from assistant.text import words as text_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,19 +35,15 @@ if TYPE_CHECKING:
     from assistant.library import Library
     from assistant.retrieval import SearchFilters
 
-_WORD = re.compile(r"[a-z][a-z0-9\-]{2,}")
-_GENERIC = {
-    "neural", "network", "networks", "deep", "achieve", "achieving", "learning", "data", "task",
-    "tasks", "results", "result", "problem", "problems", "two", "one", "three", "times", "study",
-    "paper", "papers", "novel", "improves", "improved", "reduce", "reduces", "reduction", "up",
-    "propose", "proposed", "method", "approach", "show", "model", "models",
-    "based", "performance", "existing", "using", "new", "work", "framework", "also",
-    "however", "while", "which", "these", "their", "this", "that", "with", "from", "such", "than",
-    "into", "over", "across", "achieves", "compared", "significant", "significantly", "both",
-    "state-of-the-art", "various", "different", "large", "high", "efficient", "efficiency", "our",
-    "the", "and", "for", "are", "can", "has", "have", "been", "more", "most", "only", "each",
-    "through", "within", "without", "between", "experimental", "experiments", "demonstrate",
-    "address", "challenges", "key", "first", "further", "enable", "enables", "improve",
+# words too common in this field to name a theme: stop and research words, and these
+_GENERIC = STOP_WORDS | RESEARCH_WORDS | {
+    "achieve", "achieves", "achieving", "across", "address", "challenges", "compared", "data",
+    "deep", "demonstrate", "different", "efficiency", "efficient", "enable", "enables", "existing",
+    "experimental", "experiments", "first", "framework", "high", "however", "improve", "improved",
+    "improves", "key", "large", "learning", "model", "models", "network", "networks", "neural",
+    "papers", "performance", "problem", "problems", "reduce", "reduces", "reduction", "result",
+    "results", "significant", "significantly", "state-of-the-art", "task", "tasks", "three",
+    "times", "various", "within", "without"
 }  # fmt: skip
 
 
@@ -173,7 +171,7 @@ def _terms(paper: Paper) -> set[str]:
     text = f"{'' if paper.title_derived else paper.title}. {paper.abstract}".lower()
     terms: set[str] = set()
     for sentence in re.split(r"[.;:,()]", text):
-        words = [w for w in _WORD.findall(sentence)]
+        words = [w for w in text_words(sentence) if len(w) > 2 and w[0].isalpha()]
         for i, word in enumerate(words):
             if word in _GENERIC:
                 continue

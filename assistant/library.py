@@ -22,7 +22,7 @@ from assistant.models import Hit, Paper
 if TYPE_CHECKING:
     from assistant.embeddings import Embedder
     from assistant.ingest.merge import RepeatFilter, Summary
-    from assistant.retrieval import HybridSearcher, LibraryIndex, SearchFilters
+    from assistant.retrieval import HybridSearcher, IndexCache, LibraryIndex, SearchFilters
     from assistant.settings import Settings
     from assistant.store import Entry, PaperStore
 
@@ -141,8 +141,15 @@ class Library:
         if self._embedder is None:
             from assistant.embeddings import get_embedder
 
-            self._embedder = get_embedder()
+            self._embedder = get_embedder(self.settings.cache_dir)
         return self._embedder
+
+    @cached_property
+    def indexes(self) -> IndexCache:
+        """The search indexes this library has loaded (one per store revision)."""
+        from assistant.retrieval import IndexCache
+
+        return IndexCache(cache_dir(self.settings.data_dir))
 
     @cached_property
     def store(self) -> PaperStore:
@@ -164,10 +171,8 @@ class Library:
 
     # -- reading ------------------------------------------------------------------------------
     def index(self) -> LibraryIndex:
-        from assistant.retrieval import load_index
-
         self.store.check_model()
-        return load_index(self.store, cache_dir(self.settings.data_dir))
+        return self.indexes.load(self.store)
 
     def papers(self, filters: SearchFilters | None = None) -> list[Paper]:
         """Every paper (those the filters accept, if given), in key order."""
@@ -338,13 +343,13 @@ class Library:
         The index is let go: only its compressed records are kept, for the reader.
         """
         from assistant.ingest.merge import Summary
-        from assistant.retrieval import decode_record, unload_index
+        from assistant.retrieval import decode_record
 
         index = self.index()
         library = [Summary.of(index.paper(i)) for i in range(len(index))]
         records = index.records
         del index
-        unload_index(self.store, cache_dir(self.settings.data_dir))
+        self.indexes.unload(self.store)
 
         def load(positions: list[int]) -> list[Paper]:
             return [decode_record(records[i]) for i in positions]
@@ -529,23 +534,21 @@ class Library:
         the cache) updated with it, or else built from the store once the records are let go
         (~40 s at 100,000 papers)."""
         from assistant.memory import release_freed_memory
-        from assistant.retrieval import read_index, save_index
 
         release = getattr(self._embedder, "release", None)
         if release is not None:
             release()  # indexing needs no model: its memory is better spent on the index build
         release_freed_memory()
         progress.stage("Indexing", None)
-        places = (self.store, cache_dir(self.settings.data_dir))
         private = previous is None  # read here: no one else holds it, so it may be consumed
         if change is not None and previous is None:
-            previous = read_index(*places, change.revision)
+            previous = self.indexes.read(self.store, change.revision)
         if change is None or previous is None:
             self.index()
             return
         index = previous.updated(change.papers, change.removed, consume=private)
         del previous
-        save_index(*places, index)
+        self.indexes.save(self.store, index)
 
     def remove(self, key: str) -> Paper:
         with self._write_lock():

@@ -19,6 +19,13 @@ def default_data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
+def default_cache_dir() -> Path:
+    """The platform's user cache dir (e.g. ~/.cache/litreview): derived models live here."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
+
+
 def config_file(data_dir: Path) -> Path:
     """The optional TOML config: `$LITREVIEW_CONFIG`, else `config.toml` in the data dir."""
     override = os.environ.get("LITREVIEW_CONFIG")

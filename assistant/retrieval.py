@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from assistant.errors import UsageError
 from assistant.models import Hit, Paper
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from assistant.settings import RetrievalSettings
     from assistant.store import PaperStore
 
-_INDEX_FORMAT = 4  # bump when the cached index layout changes
+_INDEX_FORMAT = 5  # bump when the cached index layout changes
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:(\.\.|-)\s*(\d{4})?)?\s*$")
 
 
@@ -93,12 +93,6 @@ class SearchFilters:
         return True
 
 
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def keyword_text(paper: Paper) -> str:
     # a real title is the densest statement of the topic: count it twice
     title = "" if paper.title_derived else f"{paper.title} {paper.title} "
@@ -108,11 +102,18 @@ def keyword_text(paper: Paper) -> str:
 _TOKENIZE_BATCH = 1000  # texts tokenized at a time while an index is built
 
 
-def _tokenize(texts: Sequence[str], stemmer: Any) -> list[list[str]]:
+def _tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """bm25s's word pattern, with the stop words and the stemmer of `assistant.text`."""
     import bm25s
 
+    from assistant.text import STOP_WORDS, stemmer
+
     return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
+        list(texts),
+        stopwords=sorted(STOP_WORDS),
+        stemmer=stemmer(),
+        return_ids=False,
+        show_progress=False,
     )
 
 
@@ -131,7 +132,6 @@ class KeywordIndex:
         # bm25s sets its logger to DEBUG: once the model preparation's quantiser has given the
         # root logger a handler, "Building index from IDs" would reach the terminal
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        self._stemmer = _stemmer()
         self.size = len(offsets) - 1
         self.vocab = vocab
         self._tokens = tokens
@@ -167,7 +167,7 @@ class KeywordIndex:
     def scores(self, query: str) -> np.ndarray:
         import numpy as np
 
-        tokens = _tokenize([query], self._stemmer)[0]
+        tokens = _tokenize([query])[0]
         ids = self._bm25.get_tokens_ids(tokens) if self._indexed else []
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
@@ -179,15 +179,6 @@ class KeywordIndex:
         docs = np.concatenate([indices[a:b] for a, b in spans])
         weights = np.concatenate([data[a:b] for a, b in spans])
         return np.bincount(docs, weights=weights, minlength=self.size).astype(np.float32)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_stemmer", None)  # a C object; rebuilt on load
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._stemmer = _stemmer()
 
 
 def _flatten(documents: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -244,7 +235,6 @@ class KeywordTokens:
     """
 
     def __init__(self, vocab: dict[str, int] | None = None) -> None:
-        self._stemmer = _stemmer()
         self.vocab: dict[str, int] = dict(vocab or {})  # an update extends the old vocabulary
         self.docs: list[Sequence[int]] = []
         self._pending: list[str] = []
@@ -259,7 +249,7 @@ class KeywordTokens:
         if not self._pending:
             return
         vocab = self.vocab
-        for tokens in _tokenize(self._pending, self._stemmer):
+        for tokens in _tokenize(self._pending):
             self.docs.append(array("I", [vocab.setdefault(token, len(vocab)) for token in tokens]))
         self._pending = []
 
@@ -418,57 +408,78 @@ def decode_record(record: bytes) -> Paper:
     return Paper.model_validate_json(zlib.decompress(record))
 
 
-# Loaded indexes, by cache file: unpickling 10,000 papers costs ~160 ms, so a process (the TUI, a
-# batch of searches) loads each revision once and later searches only compare the revision tag.
-_LOADED: dict[Path, tuple[str, LibraryIndex]] = {}
+def _dependency_tag() -> str:
+    """What a cached index depends on besides its own layout: the versions of bm25s (whose
+    internals build it), PyStemmer and numpy, and the stop words of `assistant.text`."""
+    from importlib import metadata
+
+    from assistant.text import STOP_WORDS
+
+    versions = []
+    for name in ("bm25s", "PyStemmer", "numpy"):
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=?")
+    words = hashlib.sha256(" ".join(sorted(STOP_WORDS)).encode()).hexdigest()[:8]
+    return ",".join([*versions, f"stop={words}"])
 
 
-def _index_place(
-    store: PaperStore, cache_dir: Path, revision: int | None = None
-) -> tuple[Path, str]:
-    """The cache file of the store's index, and the tag of a revision (the current one)."""
-    revision = store.revision if revision is None else revision
-    tag = f"{_INDEX_FORMAT}|{store.location}|{store.name}|{revision}"
-    name = hashlib.sha256(f"{store.location}|{store.name}".encode()).hexdigest()[:16]
-    return cache_dir / f"index-{name}.pickle", tag
+class IndexCache:
+    """The indexes of one cache dir this process has loaded.
 
+    Unpickling 10,000 papers costs ~160 ms, so a long-lived process (the TUI, a batch of searches)
+    loads each revision once and later searches only compare the revision tag."""
 
-def load_index(store: PaperStore, cache_dir: Path) -> LibraryIndex:
-    """The cached index for the store's current revision, rebuilt when stale."""
-    path, tag = _index_place(store, cache_dir)
-    loaded = _LOADED.get(path)
-    if loaded is not None and loaded[0] == tag:
-        return loaded[1]
-    _LOADED.pop(path, None)  # a stale revision's index: let it go before the new one loads
-    loaded = None
-    index = _read(path, tag)
-    if index is None:
-        index = LibraryIndex.build(store.iter_papers())
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache_dir = cache_dir
+        self._loaded: dict[Path, tuple[str, LibraryIndex]] = {}
+        self._dependencies = _dependency_tag()
+
+    def _place(self, store: PaperStore, revision: int | None = None) -> tuple[Path, str]:
+        """The cache file of the store's index, and the tag of a revision (the current one)."""
+        revision = store.revision if revision is None else revision
+        tag = f"{_INDEX_FORMAT}|{self._dependencies}|{store.location}|{store.name}|{revision}"
+        name = hashlib.sha256(f"{store.location}|{store.name}".encode()).hexdigest()[:16]
+        return self.cache_dir / f"index-{name}.pickle", tag
+
+    def load(self, store: PaperStore) -> LibraryIndex:
+        """The index of the store's current revision, rebuilt when stale."""
+        path, tag = self._place(store)
+        loaded = self._loaded.get(path)
+        if loaded is not None and loaded[0] == tag:
+            return loaded[1]
+        self._loaded.pop(path, None)  # a stale revision's index: let it go before the new one
+        loaded = None
+        index = _read(path, tag)
+        if index is None:
+            index = LibraryIndex.build(store.iter_papers())
+            _save(index, path, tag)
+        self._loaded[path] = (tag, index)
+        return index
+
+    def read(self, store: PaperStore, revision: int) -> LibraryIndex | None:
+        """The index of an earlier revision, if the cache still holds that one."""
+        path, tag = self._place(store, revision)
+        loaded = self._loaded.get(path)
+        if loaded is not None and loaded[0] == tag:
+            return loaded[1]
+        return _read(path, tag)
+
+    def unload(self, store: PaperStore) -> None:
+        """Let this process's copy of the store's index go (the cache file stays)."""
+        self._loaded.pop(self._place(store)[0], None)
+
+    def save(self, store: PaperStore, index: LibraryIndex) -> None:
+        """Make `index` the one of the store's current revision (built by the caller)."""
+        path, tag = self._place(store)
+        self._loaded.pop(path, None)
         _save(index, path, tag)
-    _LOADED[path] = (tag, index)
-    return index
+        self._loaded[path] = (tag, index)
 
-
-def read_index(store: PaperStore, cache_dir: Path, revision: int) -> LibraryIndex | None:
-    """The index of an earlier revision, if the cache file still holds that one."""
-    path, tag = _index_place(store, cache_dir, revision)
-    loaded = _LOADED.get(path)
-    if loaded is not None and loaded[0] == tag:
-        return loaded[1]
-    return _read(path, tag)
-
-
-def unload_index(store: PaperStore, cache_dir: Path) -> None:
-    """Let this process's copy of the store's index go (the cache file stays)."""
-    _LOADED.pop(_index_place(store, cache_dir)[0], None)
-
-
-def save_index(store: PaperStore, cache_dir: Path, index: LibraryIndex) -> None:
-    """Make `index` the one of the store's current revision (built by the caller)."""
-    path, tag = _index_place(store, cache_dir)
-    _LOADED.pop(path, None)
-    _save(index, path, tag)
-    _LOADED[path] = (tag, index)
+    def clear(self) -> None:
+        """Forget every loaded index, as a new process would."""
+        self._loaded.clear()
 
 
 def _read(path: Path, tag: str) -> LibraryIndex | None:

@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from assistant.errors import UsageError
-from assistant.locations import config_file, default_data_dir
+from assistant.locations import config_file, default_cache_dir, default_data_dir
 
 
 class RetrievalSettings(BaseSettings):
@@ -21,7 +21,6 @@ class RetrievalSettings(BaseSettings):
     keyword_weight: float = 1.0
     chunk_chars: int = 1000
     chunk_overlap: int = 100
-    embed_batch_size: int = 8
 
 
 class Settings(BaseSettings):
@@ -35,6 +34,10 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=default_data_dir)
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir,
+        description="where the derived embedding model is cached (LITREVIEW_CACHE_DIR)",
+    )
     chroma_url: str | None = None
     collection: str = "papers"
     model: str | None = None
@@ -59,18 +62,24 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # flags beat env beats the TOML file
-        return (init_settings, env_settings, _TomlSource(settings_cls))
+        # flags beat env beats the TOML file, which is found in the data dir the flags name
+        given = getattr(init_settings, "init_kwargs", {}).get("data_dir")
+        data_dir = Path(given).expanduser() if given else default_data_dir()
+        return (init_settings, env_settings, _TomlSource(settings_cls, data_dir))
 
 
 class _TomlSource(PydanticBaseSettingsSource):
     """Reads `config.toml` from the data dir (or `$LITREVIEW_CONFIG`) if it exists."""
 
+    def __init__(self, settings_cls: type[BaseSettings], data_dir: Path) -> None:
+        super().__init__(settings_cls)
+        self.data_dir = data_dir
+
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        path = config_file(default_data_dir())
+        path = config_file(self.data_dir)
         if not path.is_file():
             return {}
         try:
@@ -84,6 +93,8 @@ class _TomlSource(PydanticBaseSettingsSource):
 def load_settings(**overrides: Any) -> Settings:
     """Settings with CLI overrides (None values are ignored)."""
     values = {k: v for k, v in overrides.items() if v is not None}
+    if "data_dir" in values:
+        values["data_dir"] = Path(values["data_dir"]).expanduser().resolve()
     try:
         return Settings(**values)
     except ValidationError as exc:

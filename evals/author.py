@@ -27,10 +27,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from assistant.citations import split_sentences  # noqa: E402
 from assistant.evaluation.cases import Recording, load_suite, prompt_hash, save_recordings  # noqa: E402
 from assistant.evaluation.openai_protocol import ScriptedOpenAI, Step  # noqa: E402
 from assistant.evaluation.runner import EvalRunner, prepare_library  # noqa: E402
+from assistant.text import split_sentences  # noqa: E402
 
 _PAPER = re.compile(r'<paper key="([^"]+)">\s*(.*?)</paper>', re.S)
 ANSWERS_FROM = 0.42  # stand-in: cosine between question and best abstract sentence

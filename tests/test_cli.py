@@ -42,6 +42,22 @@ def test_search_table(shared_sample_library: Library) -> None:
     assert code == 0 and "TreeKV" in out
 
 
+@pytest.mark.parametrize("command", [["search", "secure inference", "--k", "8"], ["library"]])
+def test_tables_keep_one_line_a_paper_at_80_columns(
+    shared_sample_library: Library, command: list[str]
+) -> None:
+    narrow = runner.invoke(app, command, env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.stderr
+    rows = [line for line in narrow.stdout.splitlines() if line.startswith("│")]
+    assert len(rows) == (8 if command[0] == "search" else len(shared_sample_library.papers()))
+    assert all(len(line) <= 80 for line in narrow.stdout.splitlines())
+    assert all(line.split("│")[1].strip().isdigit() for line in rows)  # no continuation lines
+    assert any("…" in line for line in rows) and any(" et al." in line for line in rows)
+    wide = runner.invoke(app, [*command, "--wide"], env={"COLUMNS": "80"})
+    wide_rows = [line for line in wide.stdout.splitlines() if line.startswith("│")]
+    assert len(wide_rows) > len(rows)  # whole titles and authors, wrapped
+
+
 def test_batch_queries_file(shared_sample_library: Library, tmp_path: Path) -> None:
     queries = tmp_path / "q.jsonl"
     queries.write_text(

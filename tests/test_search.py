@@ -107,7 +107,10 @@ def test_index_facets_filter_like_the_papers(
 def test_keyword_index_built_in_batches_scores_like_one_batch(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The contract with bm25s: our own CSC builder and token-id documents (its internals) score
+    exactly as its public path does, with our stop words and stemmer."""
     from assistant import retrieval
+    from assistant.text import STOP_WORDS, stemmer
 
     texts = [
         "Quantization of large language models with Hessian information.",
@@ -121,14 +124,14 @@ def test_keyword_index_built_in_batches_scores_like_one_batch(
     import bm25s
     import numpy as np
 
-    stemmer = retrieval._stemmer()
+    stop = sorted(STOP_WORDS)
     reference = bm25s.BM25()  # bm25s's own path: token strings, its own CSC builder
-    reference.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False))
+    reference.index(bm25s.tokenize(texts, stopwords=stop, stemmer=stemmer(), show_progress=False))
     whole = retrieval.KeywordIndex.from_texts(texts)
     monkeypatch.setattr(retrieval, "_TOKENIZE_BATCH", 2)
     batched = retrieval.KeywordIndex.from_texts(texts)
     for query in ("quantization data", "secure transformers", "bandit fuzzing", "attention"):
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer, return_ids=False)[0]
+        tokens = bm25s.tokenize([query], stopwords=stop, stemmer=stemmer(), return_ids=False)[0]
         expected = reference.get_scores(tokens)
         assert whole.scores(query).tolist() == batched.scores(query).tolist()
         np.testing.assert_allclose(whole.scores(query), expected, rtol=1e-6)
@@ -147,7 +150,7 @@ def test_ingest_leaves_the_new_index_built(
         'block-sparse attention kernels that cut the cost of long sequences on GPUs."}\n'
     )
     sample_library.ingest([extra])
-    retrieval._LOADED.clear()  # a new process: only the cache file can answer
+    sample_library.indexes.clear()  # a new process: only the cache file can answer
 
     def no_build(papers: object) -> None:
         raise AssertionError("the index was rebuilt at search time")
@@ -207,6 +210,6 @@ def test_an_ingest_and_a_removal_update_the_index_like_a_full_build(
     index = sample_library.index()
     assert len(index) == 136 and "x9" not in index.position
     assert_same_index(index, build(sample_library.store.iter_papers()))
-    retrieval._LOADED.clear()  # a new process reads what the update saved
+    sample_library.indexes.clear()  # a new process reads what the update saved
     assert_same_index(sample_library.index(), build(sample_library.store.iter_papers()))
     assert builds == []  # every index came from an update, none from a build

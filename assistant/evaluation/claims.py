@@ -109,9 +109,9 @@ def quote_checks(
         ParsedSentence,
         SupportScorer,
         parse_sentences,
-        sentence_spans,
         verify,
     )
+    from assistant.text import sentence_spans
 
     scorer = SupportScorer(library.embedder) if verify_citations else None
     counts: Counter[str] = Counter()

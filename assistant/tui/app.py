@@ -31,13 +31,15 @@ from textual.widgets import (
     TabPane,
 )
 
-from assistant.tui.session import Workspace
+from assistant.errors import UsageError
+from assistant.workspace import Workspace, search_filters
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
     from assistant.draft import Draft
     from assistant.models import Answer
+    from assistant.retrieval import SearchFilters
 
 HELP_TEXT = """\
 # litreview — keys
@@ -240,9 +242,14 @@ class LitreviewApp(App[None]):
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
-    def __init__(self, workspace: Workspace | None = None, offline: bool = False) -> None:
+    def __init__(
+        self,
+        workspace: Workspace | None = None,
+        offline: bool = False,
+        data_dir: Path | None = None,
+    ) -> None:
         super().__init__()
-        self.workspace = workspace or Workspace.open(offline=offline)
+        self.workspace = workspace or Workspace.open(data_dir, offline=offline, session="tui")
         self.ready = False
         self.paper_count = 0
         self.current_view: AnswerView | None = None
@@ -471,26 +478,25 @@ class LitreviewApp(App[None]):
             return
         self.call_from_thread(self.fill_papers, papers)
 
-    def _matches(self, paper: Any) -> bool:
+    def _typed_filters(self) -> SearchFilters | None:
+        """The filter inputs read as the CLI reads --year, --author and --category; None while
+        the year is half typed ("2022.", "20x")."""
+        try:
+            return search_filters(
+                self.query_one("#filter-year", Input).value,
+                [self.query_one("#filter-author", Input).value],
+                [self.query_one("#filter-category", Input).value],
+            )
+        except UsageError:
+            return None
+
+    def _matches(self, paper: Any, filters: SearchFilters | None) -> bool:
         text = self.query_one("#filter", Input).value.strip().lower()
-        year = self.query_one("#filter-year", Input).value.strip()
-        author = self.query_one("#filter-author", Input).value.strip().lower()
-        category = self.query_one("#filter-category", Input).value.strip().lower()
         if text and not all(
             word in f"{paper.key} {paper.title} {paper.abstract}".lower() for word in text.split()
         ):
             return False
-        if year:
-            low, _, high = year.partition("..")
-            try:
-                low_year, high_year = int(low), int(high or low)
-            except ValueError:
-                return True  # half-typed
-            if paper.year is None or not low_year <= paper.year <= high_year:
-                return False
-        if author and not any(author in a.lower() for a in paper.authors):
-            return False
-        return not category or any(category in c.lower() for c in paper.categories)
+        return filters is None or filters.accepts(paper)
 
     @_while_mounted
     def fill_papers(self, papers: list[Any]) -> None:
@@ -498,7 +504,8 @@ class LitreviewApp(App[None]):
         self.paper_count = len(papers)
         table = self.query_one("#papers", DataTable)
         table.clear()
-        shown = [p for p in papers if self._matches(p)]
+        filters = self._typed_filters()
+        shown = [p for p in papers if self._matches(p, filters)]
         for paper in shown:
             authors = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else "")
             title = paper.title + (" (derived title)" if paper.title_derived else "")
@@ -507,7 +514,9 @@ class LitreviewApp(App[None]):
             "" if papers else "Your library is empty. Press Ctrl+L or 'Load sample corpus'."
         )
         self.query_one("#welcome", Static).display = not papers
-        self.sub_title = f"{len(shown)} of {len(papers)} papers"
+        self.sub_title = f"{len(shown)} of {len(papers)} papers" + (
+            "" if filters is not None else " (year: use 2023, 2022..2024, 2022.. or ..2024)"
+        )
 
     @on(Input.Changed, "#filter, #filter-year, #filter-author, #filter-category")
     @_while_mounted
@@ -733,5 +742,5 @@ class LitreviewApp(App[None]):
             yield SystemCommand(title, help_text, callback)
 
 
-def run_tui(offline: bool = False) -> None:
-    LitreviewApp(offline=offline).run()
+def run_tui(offline: bool = False, data_dir: Path | None = None) -> None:
+    LitreviewApp(offline=offline, data_dir=data_dir).run()

@@ -1,0 +1,273 @@
+"""The core service every front end calls: one open library and what people do with it.
+
+The CLI, the TUI, the evals and the MCP server all go through a `Workspace`: it resolves the
+settings once (flags over environment over the config file), chooses the model gateway once,
+turns user input into `SearchFilters` once, and offers search, ask, draft, import, remove,
+export and history. No front end constructs core objects itself.
+
+Nothing here imports a heavy module at import time; everything may block (the TUI runs it in
+worker threads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.answer import Asker, Turn
+    from assistant.draft import Draft, Drafter
+    from assistant.history import History, SessionSummary
+    from assistant.library import IngestReport, Library
+    from assistant.llm import LLMGateway
+    from assistant.models import Answer, Hit, Paper
+    from assistant.retrieval import SearchFilters
+    from assistant.settings import Settings
+
+EXPORT_FORMATS = ("bibtex", "jsonl", "csv")
+DEFAULT_SESSION = "default"
+
+
+def search_filters(
+    year: str | None = None,
+    authors: Sequence[str] | None = (),
+    categories: Sequence[str] | None = (),
+    sources: Sequence[str] | None = (),
+) -> SearchFilters:
+    """Filters from what a user typed: `2023`, `2022..2024`, `2022..`, `..2024`; author and
+    source substrings; categories as `cs.CR` or `CR`. Blank entries are ignored."""
+    from assistant.retrieval import SearchFilters
+
+    def given(values: Sequence[str] | None) -> list[str]:
+        return [v.strip() for v in values or () if v and v.strip()]
+
+    return SearchFilters.build(
+        (year or "").strip() or None, given(authors), given(categories), given(sources)
+    )
+
+
+class Workspace:
+    """One library opened with one set of settings, and the calls the front ends share."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        offline: bool = False,
+        verify: str | None = None,
+        session: str = DEFAULT_SESSION,
+    ) -> None:
+        self.settings = settings
+        self.offline = offline
+        self.verify = verify
+        self.session = session
+        self.turns: list[Turn] = []  # the current session's questions and answers so far
+        self._library: Library | None = None
+        self._history: History | None = None
+        self._gateway: LLMGateway | None = None
+        self._asker: Asker | None = None
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path | None = None,
+        *,
+        model: str | None = None,
+        offline: bool = False,
+        verify: str | None = None,
+        session: str = DEFAULT_SESSION,
+    ) -> Workspace:
+        """Settings from flags (None: not given), the environment and the config file."""
+        from assistant.settings import load_settings
+
+        settings = load_settings(data_dir=data_dir, model=model)
+        return cls(settings, offline=offline, verify=verify, session=session)
+
+    # -- what the front ends show about it -----------------------------------------------------
+    @property
+    def uses_model(self) -> bool:
+        from assistant.llm import endpoint_configured
+
+        return not self.offline and endpoint_configured(self.settings)
+
+    def mode_label(self) -> str:
+        from assistant.llm import DEFAULT_MODEL, describe_endpoint
+
+        if not self.uses_model:
+            return "extractive, offline (no model endpoint)"
+        return f"{self.settings.model or DEFAULT_MODEL} @ {describe_endpoint(self.settings)}"
+
+    # -- the parts, made on first use --------------------------------------------------------
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            from assistant.library import Library
+
+            self._library = Library(self.settings)
+        return self._library
+
+    @property
+    def history(self) -> History:
+        if self._history is None:
+            from assistant.history import History
+
+            self._history = History(self.settings.data_dir)
+        return self._history
+
+    @property
+    def gateway(self) -> LLMGateway | None:
+        """The model, or None: offline, or no endpoint configured (answers are extractive)."""
+        if self._gateway is None and self.uses_model:
+            from assistant.llm import LLMGateway
+
+            self._gateway = LLMGateway(self.settings)
+        return self._gateway
+
+    @property
+    def asker(self) -> Asker:
+        if self._asker is None:
+            from assistant.answer import Asker
+
+            self._asker = Asker(self.library, gateway=self.gateway, verify_mode=self.verify)
+        return self._asker
+
+    def drafter(self) -> Drafter:
+        from assistant.draft import Drafter
+
+        return Drafter(self.library, gateway=self.gateway, verify_mode=self.verify)
+
+    def warm_up(self) -> int:
+        """Load the index and the embedding model; returns the number of papers."""
+        count = len(self.library.index())
+        if count:
+            self.library.embedder.embed(["warm up"])
+        return count
+
+    # -- the library --------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        from assistant.errors import UsageError
+
+        if not query.strip():
+            raise UsageError("the query is empty")
+        return self.library.search(query, k, filters)
+
+    def search_many(
+        self, queries: Sequence[str], k: int = 10, filters: SearchFilters | None = None
+    ) -> list[list[Hit]]:
+        return self.library.search_many(list(queries), k, filters)
+
+    def papers(self, filters: SearchFilters | None = None) -> list[Paper]:
+        return self.library.papers(filters)
+
+    def get(self, key: str) -> Paper:
+        return self.library.get(key)
+
+    def stats(self) -> dict[str, Any]:
+        return self.library.stats()
+
+    def ingest(
+        self,
+        paths: Sequence[Path] = (),
+        sample: bool = False,
+        fmt: str | None = None,
+        mapping: dict[str, str] | None = None,
+        skip_invalid: bool = False,
+        progress: Any = None,
+    ) -> IngestReport:
+        self._asker = None  # new papers: the asker's caches start fresh
+        return self.library.ingest(list(paths), sample, fmt, mapping, skip_invalid, progress)
+
+    def reindex(self, progress: Any = None) -> IngestReport:
+        self._asker = None
+        return self.library.reindex(progress)
+
+    def remove(self, key: str) -> Paper:
+        self._asker = None
+        return self.library.remove(key)
+
+    def export(self, fmt: str, keys: Sequence[str] | None = None) -> str:
+        """The library (or the given keys) as BibTeX, JSONL or CSV text."""
+        from assistant import export as exporters
+        from assistant.errors import UsageError
+
+        writers = {
+            "bibtex": exporters.to_bibtex,
+            "jsonl": exporters.to_jsonl,
+            "csv": exporters.to_csv,
+        }
+        if fmt not in writers:
+            raise UsageError(f"--format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
+        papers = [self.get(k) for k in keys] if keys is not None else self.papers()
+        return writers[fmt](papers)
+
+    # -- questions ----------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        *,
+        session: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+        on_restart: Callable[[], None] | None = None,
+    ) -> Answer:
+        """A verified answer in the current session (or `session`, continued from history),
+        recorded in the history."""
+        from assistant.answer import Turn
+
+        if session is not None and session != self.session:
+            self.reopen(session, missing_ok=True)
+        answer = self.asker.ask(
+            question,
+            k or self.settings.answer_k,
+            filters,
+            self.turns,
+            on_token=on_token,
+            on_restart=on_restart,
+        )
+        answer.session = self.session
+        self.turns.append(Turn(answer.question, answer.answer))
+        self.history.record(self.session, answer)
+        return answer
+
+    def supporting_sentence(self, sentence: str, key: str) -> str:
+        """The abstract sentence that best supports a cited sentence."""
+        return self.asker.scorer.best_match(sentence, self.get(key))[1]
+
+    # -- sessions -----------------------------------------------------------------------------
+    def new_session(self, name: str) -> None:
+        self.session = name
+        self.turns = []
+
+    def reopen(self, name: str, missing_ok: bool = False) -> list[Answer]:
+        """Continue a past session: its answers become the context of follow-ups."""
+        from assistant.answer import Turn
+
+        answers = self.history.answers(name) if missing_ok else self.history.require(name)
+        self.session = name
+        self.turns = [Turn(a.question, a.answer) for a in answers]
+        return answers
+
+    def sessions(self) -> list[SessionSummary]:
+        return self.history.sessions()
+
+    def export_session(self, name: str, out: Path) -> tuple[Path, Path]:
+        return self.history.export_markdown(name, out)
+
+    # -- drafts -------------------------------------------------------------------------------
+    def draft(
+        self,
+        topic: str,
+        k: int = 30,
+        filters: SearchFilters | None = None,
+        papers: Sequence[str] | None = None,
+        words: int = 150,
+        progress: Callable[[str], None] | None = None,
+    ) -> Draft:
+        return self.drafter().draft(topic, k, filters, papers or None, words, progress=progress)
+
+    def export_draft(self, draft: Draft, out: Path, fmt: str) -> tuple[Path, Path]:
+        from assistant.draft import write_draft
+
+        return write_draft(draft, self.library, out, fmt)
