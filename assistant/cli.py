@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from assistant.retrieval import SearchFilters
     from assistant.workspace import Workspace
 
 app = typer.Typer(
@@ -144,15 +143,32 @@ def _workspace(
     return Workspace.open(_state["data_dir"], model=model, offline=offline, verify=verify)
 
 
-def _filters(
-    year: str | None,
-    author: list[str] | None,
-    category: list[str] | None,
-    source: list[str] | None,
-) -> SearchFilters:
-    from assistant.workspace import search_filters
+def with_filters(command: F) -> F:
+    """Give a command the --year, --author, --category and --source options, read once into the
+    `filters` argument it declares."""
+    import inspect
 
-    return search_filters(year, author, category, source)
+    signature = inspect.signature(command, eval_str=True)
+    options = {"year": YearOpt, "author": AuthorOpt, "category": CategoryOpt, "source": SourceOpt}
+    kept = [p for name, p in signature.parameters.items() if name != "filters"]
+    position = next((i for i, p in enumerate(kept) if p.name in ("wide", "as_json")), len(kept))
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option)
+        for name, option in options.items()
+    ]
+    parameters = kept[:position] + added + kept[position:]
+    kinds = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in parameters]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from assistant.workspace import search_filters
+
+        given = [kwargs.pop(name, None) for name in options]
+        return command(*args, filters=search_filters(*given), **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=kinds)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in kinds}
+    return wrapper  # type: ignore[return-value]
 
 
 def _print_json(data: Any) -> None:
@@ -340,23 +356,20 @@ def _read_queries(path: Path) -> list[tuple[str, str]]:
 
 @app.command()
 @handle_errors
+@with_filters
 def search(
     query: Annotated[str | None, typer.Argument(help="What to look for.")] = None,
     k: Annotated[int, typer.Option("--k", help="How many papers.")] = 10,
     queries: Annotated[
         Path | None, typer.Option("--queries", help='JSONL file of {"id", "text"} lines.')
     ] = None,
-    year: YearOpt = None,
-    author: AuthorOpt = None,
-    category: CategoryOpt = None,
-    source: SourceOpt = None,
     wide: WideOpt = False,
     as_json: JsonOpt = False,
+    filters: Any = None,  # from the options with_filters adds
 ) -> None:
     """Hybrid (semantic + keyword) search over the library."""
     from assistant.errors import UsageError
 
-    filters = _filters(year, author, category, source)
     workspace = _workspace()
     if queries is not None:
         if query:
@@ -385,16 +398,13 @@ def search(
 
 @app.command("library")
 @handle_errors
+@with_filters
 def library_cmd(
-    year: YearOpt = None,
-    author: AuthorOpt = None,
-    category: CategoryOpt = None,
-    source: SourceOpt = None,
     wide: WideOpt = False,
     as_json: JsonOpt = False,
+    filters: Any = None,  # from the options with_filters adds
 ) -> None:
     """List every paper in the library."""
-    filters = _filters(year, author, category, source)
     papers = _workspace().papers(filters)
     if as_json:
         _print_json([p.public_dict() for p in papers])
@@ -578,6 +588,7 @@ def _print_answer_tail(answer: Any, streamed: bool, show_evidence: bool = False)
 
 @app.command()
 @handle_errors
+@with_filters
 def ask(
     question: Annotated[str, typer.Argument(help="Your question about the library.")],
     k: Annotated[int, typer.Option("--k", help="How many papers to use as evidence.")] = 8,
@@ -588,18 +599,14 @@ def ask(
     session: Annotated[
         str | None, typer.Option("--session", help="Continue (or start) a named session.")
     ] = None,
-    year: YearOpt = None,
-    author: AuthorOpt = None,
-    category: CategoryOpt = None,
-    source: SourceOpt = None,
     verify: VerifyOpt = None,
     show_evidence: Annotated[
         bool, typer.Option("--evidence", help="Print the supporting quote under each sentence.")
     ] = False,
     as_json: JsonOpt = False,
+    filters: Any = None,  # from the options with_filters adds
 ) -> None:
     """Answer a question from the library, citing papers; every citation is verified."""
-    filters = _filters(year, author, category, source)
     workspace = _workspace(model, offline, verify)
     streamed = workspace.gateway is not None and not as_json
 
@@ -629,6 +636,7 @@ def ask(
 
 @app.command()
 @handle_errors
+@with_filters
 def draft(
     topic: Annotated[str, typer.Argument(help="What the related-work section is about.")],
     k: Annotated[int, typer.Option("--k", help="How many candidate papers.")] = 30,
@@ -647,12 +655,9 @@ def draft(
         bool, typer.Option("--offline", help="Extractive draft, no language model.")
     ] = False,
     model: Annotated[str | None, typer.Option("--model", help="Model name.")] = None,
-    year: YearOpt = None,
-    author: AuthorOpt = None,
-    category: CategoryOpt = None,
-    source: SourceOpt = None,
     verify: VerifyOpt = None,
     as_json: JsonOpt = False,
+    filters: Any = None,  # from the options with_filters adds
 ) -> None:
     """Draft a related-work section: themed paragraphs, verified citations, a matching .bib."""
     from assistant.draft import to_latex, to_markdown
@@ -667,7 +672,6 @@ def draft(
         from assistant.ingest.detect import read_text
 
         keys = [line.strip() for line in read_text(papers_file).splitlines() if line.strip()]
-    filters = _filters(year, author, category, source)
     workspace = _workspace(model, offline, verify)
 
     def say(message: str) -> None:

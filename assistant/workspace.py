@@ -146,10 +146,6 @@ class Workspace:
 
     # -- the library --------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
-        from assistant.errors import UsageError
-
-        if not query.strip():
-            raise UsageError("the query is empty")
         return self.library.search(query, k, filters)
 
     def search_many(
