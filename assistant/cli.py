@@ -717,6 +717,37 @@ def _print_coverage(result: Any) -> None:
     sys.stderr.write("\n".join(lines) + "\n")
 
 
+@app.command("mcp")
+@handle_errors
+def mcp_cmd(
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Answer extractively; never call a model.")
+    ] = False,
+    model: Annotated[str | None, typer.Option("--model", help="Model name.")] = None,
+    allow_write: Annotated[
+        bool, typer.Option("--allow-write", help="Add the ingest tool (files under --root only).")
+    ] = False,
+    root: Annotated[
+        list[Path] | None,
+        typer.Option("--root", help="A directory ingest may read from (repeatable)."),
+    ] = None,
+) -> None:
+    """Serve the library to AI clients over the Model Context Protocol (stdio)."""
+    from assistant.errors import UsageError
+
+    try:
+        from assistant.mcp_server import serve
+    except ImportError as exc:  # the SDK missing from a broken install
+        raise UsageError(f"the MCP server is unavailable: {exc}") from None
+    roots = list(root or [])
+    for directory in roots:
+        if not directory.expanduser().is_dir():
+            raise UsageError(f"--root {directory}: not a directory")
+    if roots and not allow_write:
+        raise UsageError("--root only matters with --allow-write")
+    serve(_workspace(model, offline), allow_write, roots)
+
+
 @app.command("eval")
 @handle_errors
 def eval_cmd(

@@ -162,6 +162,27 @@ class Workspace:
     def stats(self) -> dict[str, Any]:
         return self.library.stats()
 
+    def summary(self) -> dict[str, Any]:
+        """Counts by year, category and source file."""
+        from collections import Counter
+
+        papers = self.papers()
+        categories = Counter(c for p in papers for c in p.categories)
+        stats = self.stats()
+        return {
+            "papers": stats["papers"],
+            "years": stats["years"],
+            "categories": dict(sorted(categories.items())),
+            "sources": stats["sources"],
+        }
+
+    def bibtex(self, keys: Sequence[str]) -> tuple[str, list[str]]:
+        """BibTeX entries for the keys the library holds, and the keys it does not."""
+        index = self.library.index()
+        known = [k for k in dict.fromkeys(keys) if k in index.position]
+        unknown = [k for k in dict.fromkeys(keys) if k not in index.position]
+        return (self.export("bibtex", known) if known else ""), unknown
+
     def ingest(
         self,
         paths: Sequence[Path] = (),
@@ -207,9 +228,10 @@ class Workspace:
         session: str | None = None,
         on_token: Callable[[str], None] | None = None,
         on_restart: Callable[[], None] | None = None,
+        record: bool = True,
     ) -> Answer:
         """A verified answer in the current session (or `session`, continued from history),
-        recorded in the history."""
+        recorded in the history unless `record` is off."""
         from assistant.answer import Turn
 
         if session is not None and session != self.session:
@@ -224,7 +246,8 @@ class Workspace:
         )
         answer.session = self.session
         self.turns.append(Turn(answer.question, answer.answer))
-        self.history.record(self.session, answer)
+        if record:
+            self.history.record(self.session, answer)
         return answer
 
     def supporting_sentence(self, sentence: str, key: str) -> str:

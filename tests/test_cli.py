@@ -142,7 +142,7 @@ def test_help_does_not_import_heavy_modules() -> None:
         "import sys\n"
         "from assistant.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('chromadb', 'openai', 'onnxruntime', 'textual', 'numpy',"
+        "heavy = [m for m in ('chromadb', 'openai', 'onnxruntime', 'textual', 'numpy', 'mcp',"
         " 'bm25s') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
