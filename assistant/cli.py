@@ -261,6 +261,8 @@ def ingest(
         report = workspace.ingest(paths or [], sample, fmt, mapping or None, skip_invalid)
     for skipped in report.skipped:
         _err(f"skipped {skipped}")
+    for note in report.notes:
+        _err(f"note: {note}")
     if as_json:
         _print_json(report.as_dict())
         return

@@ -13,16 +13,28 @@ _CSV_FIELDS = ["key", "title", "title_derived", "authors", "year", "year_inferre
                "venue", "categories", "doi", "url", "arxiv_id", "abstract", "sources"]  # fmt: skip
 
 
+_BIB_SPECIAL = str.maketrans({"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$",
+                              "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                              "\\": r"\textbackslash{}"})  # fmt: skip
+
+
+def bib_escape(text: str) -> str:
+    """Text as a BibTeX value that prints it: & % # _ $ braces ~ and backslash escaped (Unicode
+    letters stay as they are; biber and bibtex8 read UTF-8)."""
+    return text.translate(_BIB_SPECIAL)
+
+
 def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
-    fields = [("title", paper.title)]
+    """Text fields escaped for BibTeX; identifiers (DOI, URL, eprint) as they are."""
+    fields = [("title", bib_escape(paper.title))]
     if paper.authors:
-        fields.append(("author", " and ".join(paper.authors)))
+        fields.append(("author", " and ".join(_bib_name(a) for a in paper.authors)))
     if paper.year:
         fields.append(("year", str(paper.year)))
     if paper.date and len(paper.date) >= 10:
         fields.append(("date", paper.date))
     if paper.venue:
-        fields.append(("journal", paper.venue))
+        fields.append(("journal", bib_escape(paper.venue)))
     if paper.doi:
         fields.append(("doi", paper.doi))
     if paper.url:
@@ -30,10 +42,16 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
     if paper.arxiv_id:
         fields += [("eprint", paper.arxiv_id), ("archiveprefix", "arXiv")]
     if paper.categories:
-        fields.append(("keywords", ", ".join(paper.categories)))
+        fields.append(("keywords", bib_escape(", ".join(paper.categories))))
     if paper.abstract:
-        fields.append(("abstract", paper.abstract))
+        fields.append(("abstract", bib_escape(paper.abstract)))
     return fields
+
+
+def _bib_name(name: str) -> str:
+    """A name BibTeX splits the way it was meant: "Barnes and Noble" (one organisation) braced."""
+    escaped = bib_escape(name)
+    return f"{{{escaped}}}" if " and " in f" {name} " or "," in name else escaped
 
 
 def to_bibtex(papers: Sequence[Paper]) -> str:

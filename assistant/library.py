@@ -79,6 +79,9 @@ class IngestReport:
     resumed_chunks: int = 0  # kept from an interrupted ingest of the same records
     unchanged_files: list[str] = field(default_factory=list)  # imported before as they are now
     skipped: list[SkippedRecord] = field(default_factory=list)
+    # keys changed because two works shared one; records kept apart though they share an
+    # identifier or title (the user may want to merge them by hand)
+    notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
@@ -384,7 +387,8 @@ class Library:
         incoming_sources = {(s.file, s.position) for p in incoming for s in p.sources}
         if repeats:
             incoming_sources |= repeats.sources
-        hashes, merged = merge_into(library, load, incoming)
+        hashes, merged, notes = merge_into(library, load, incoming)
+        report.notes.extend(notes)
         before = {key: content for key, (content, _) in hashes.items()}
         text_before = {key: text for key, (_, text) in hashes.items()}
         # Duplicates among what came in: not the library meeting its own records again.

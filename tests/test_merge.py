@@ -148,7 +148,7 @@ def test_merging_into_a_library_reads_few_papers_and_equals_a_full_merge() -> No
             return [library[i].model_copy(deep=True) for i in positions]
 
         summaries = [Summary.of(p) for p in library]
-        before, merged = merge_into(summaries, load, [p.model_copy() for p in incoming])
+        before, merged, _ = merge_into(summaries, load, [p.model_copy() for p in incoming])
         assert len(set(read)) == len(read) == len(before)
         kept = [p for i, p in enumerate(library) if i not in set(read)]
         partial = sorted(kept + merged, key=lambda p: p.key)
@@ -181,7 +181,7 @@ def test_merging_one_new_record_reads_only_its_duplicate_and_base_key_neighbours
 
     again = paper(title="Kernels study", authors=["Wei Zhang"], year=2021, abstract="other",
                   sources=[Source(file="b.jsonl", position=1)])  # fmt: skip
-    before, merged = merge_into(summaries, load, [again])
+    before, merged, _ = merge_into(summaries, load, [again])
     assert [library[i].key for i in read] == ["zhang2021kernels"]
     assert [p.key for p in merged] == ["zhang2021kernels"] and len(merged[0].sources) == 2
 

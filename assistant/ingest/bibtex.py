@@ -1,29 +1,81 @@
-"""BibTeX files, parsed with bibtexparser (v2); entries keep their own keys."""
+"""BibTeX files, parsed with bibtexparser (v2); entries keep their own keys.
+
+Text fields are decoded from LaTeX to Unicode with pylatexenc (accents, `\\&`, `~`, `--`, text
+macros such as `\\textquotesingle`, math-mode Greek, braces that protect capitals), so search,
+keys and exports see "Frédéric" and "Analysis & Design", not their escapes. Identifiers (DOI, URL,
+eprint) are kept as written. Two entries under one key are both read: merging decides whether
+they are one work (merged) or two (the later one gets a suffixed key, with a warning).
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Iterator
+from functools import cache
+from typing import Any
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
+from assistant.ingest.fields import parse_year
 from assistant.models import Paper, Source
 
 _KNOWN = {"title", "author", "year", "date", "journal", "booktitle", "doi", "url", "eprint",
           "archiveprefix", "keywords", "abstract", "month"}  # fmt: skip
+_VERBATIM = {"doi", "url", "eprint", "archiveprefix", "file", "isbn", "issn", "pmid"}
+_LATEX_HINT = re.compile(r"[\\{}~$]|--")
+
+
+@cache
+def _decoder() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="text")
+
+
+def decode_latex(value: str) -> str:
+    """LaTeX markup as the Unicode text it prints, whitespace collapsed."""
+    if not _LATEX_HINT.search(value):
+        return " ".join(value.split())
+    # NIME-style `\''{u}` means an umlaut (two apostrophes for a double quote)
+    value = value.replace("\\''", '\\"')
+    try:
+        text = _decoder().latex_to_text(value)
+    except Exception:  # noqa: BLE001 - pylatexenc on malformed markup: keep the text as written
+        text = value
+    return " ".join(text.split())
+
+
+def _top_level_split(value: str, separator: re.Pattern[str]) -> list[str]:
+    """`value` split at `separator` where it is not inside braces ({Barnes and Noble} stays)."""
+    parts, depth, start = [], 0, 0
+    masked = []
+    for char in value:
+        depth += char == "{"
+        masked.append(char if depth == 0 else "\x00")
+        depth -= char == "}" and depth > 0
+    masked_text = "".join(masked)
+    for match in separator.finditer(masked_text):
+        parts.append(value[start : match.start()])
+        start = match.end()
+    parts.append(value[start:])
+    return parts
 
 
 def _authors(value: str) -> list[str]:
     names = []
-    for raw in re.split(r"\s+and\s+", value.strip()):
+    for raw in _top_level_split(value.strip(), re.compile(r"\s+and\s+")):
         raw = " ".join(raw.split())
         if not raw:
             continue
-        if "," in raw:  # "Last, First" -> "First Last"
-            last, _, first = raw.partition(",")
-            raw = f"{first.strip()} {last.strip()}".strip()
-        names.append(raw)
+        pieces = _top_level_split(raw, re.compile(","))
+        if len(pieces) >= 2:  # "Last, First" or "Last, Jr, First" -> "First Last Jr"
+            last, first = pieces[0].strip(), pieces[-1].strip()
+            suffix = " ".join(p.strip() for p in pieces[1:-1])
+            raw = " ".join(part for part in (first, last, suffix) if part)
+        name = decode_latex(raw)
+        if name and name.lower() != "others":
+            names.append(name)
     return names
 
 
@@ -32,41 +84,46 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
     library = bibtexparser.parse_string(text)
-    if library.failed_blocks:
-        block = library.failed_blocks[0]
-        line = (block.start_line or 0) + 1
-        what = type(block).__name__
-        message = "duplicate key" if "Duplicate" in what else "malformed entry"
+    entries = list(library.entries)
+    for block in library.failed_blocks:
+        if type(block).__name__ == "DuplicateBlockKeyBlock":
+            entries.append(block.ignore_error_block)  # a second entry under one key: read it
+            continue
         key = getattr(block, "key", None)
-        raise InputError(file, f"{message}" + (f" {key!r}" if key else ""), line)
-    if not library.entries:
+        line = (block.start_line or 0) + 1
+        raise InputError(file, "malformed entry" + (f" {key!r}" if key else ""), line)
+    if not entries:
         raise InputError(file, "no BibTeX entries in the file")
-    for position, entry in enumerate(library.entries, 1):
-        fields = {name.lower(): f.value for name, f in entry.fields_dict.items()}
-        title = " ".join(str(fields.get("title", "")).split())
-        abstract = " ".join(str(fields.get("abstract", "")).split())
+    entries.sort(key=lambda e: e.start_line or 0)
+    for position, entry in enumerate(entries, 1):
+        raw = {name.lower(): str(f.value) for name, f in entry.fields_dict.items()}
+        fields = {
+            name: (" ".join(value.split()) if name in _VERBATIM else decode_latex(value))
+            for name, value in raw.items()
+            if name != "author"
+        }
+        title, abstract = fields.get("title", ""), fields.get("abstract", "")
         line = (entry.start_line or 0) + 1
         if not title and not abstract:
             raise InputError(file, f"entry {entry.key!r} has neither a title nor an abstract", line)
-        year_text = str(fields.get("year", "") or fields.get("date", ""))[:4]
-        year = int(year_text) if year_text.isdigit() else None
+        year = parse_year(fields.get("year") or fields.get("date"), file, line)
         date = fields.get("date")
-        keywords = [k.strip() for k in str(fields.get("keywords", "")).split(",") if k.strip()]
+        keywords = [k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()]
         yield Paper(
             key=entry.key,
             own_key=True,
             title=title or derive_title(abstract),
             title_derived=not title,
-            authors=_authors(str(fields.get("author", ""))),
+            authors=_authors(raw.get("author", "")),
             year=year,
-            date=str(date) if date else None,
+            date=date or None,
             venue=fields.get("journal") or fields.get("booktitle") or None,
             doi=fields.get("doi") or None,
             url=fields.get("url") or None,
             arxiv_id=fields.get("eprint") or None,
             categories=keywords,
             abstract=abstract,
-            extra={k: str(v) for k, v in fields.items() if k not in _KNOWN},
+            extra={k: v for k, v in fields.items() if k not in _KNOWN},
             sources=[Source(file=file, position=position, line=line, format="bibtex")],
         )
 

@@ -37,9 +37,10 @@ def abstract_fingerprint(abstract: str) -> str:
 
 
 def _identities(paper: Paper) -> list[str]:
+    """What two records of one work may share: candidates for a merge, not proof of one."""
     ids = []
     if paper.own_key and paper.key:
-        ids.append(f"key:{paper.key}")
+        ids.append(f"key:{paper.key.lower()}")  # BibTeX keys are case-insensitive
     if paper.doi:
         ids.append(f"doi:{paper.doi.lower().strip()}")
     if paper.arxiv_id:
@@ -54,8 +55,84 @@ def _identities(paper: Paper) -> list[str]:
     return ids
 
 
-def group_duplicates(papers: list[Paper]) -> list[list[Paper]]:
-    """Union-find over shared identities (key, DOI, arXiv id, title, abstract opening)."""
+def _surname_of(paper: Paper) -> str:
+    return "".join(_WORD.findall(_ascii(_surname(paper.authors[0])))) if paper.authors else ""
+
+
+def _titles_agree(a: str, b: str) -> bool:
+    """Normalised titles of one work: equal, or one the other with a subtitle dropped."""
+    if a == b:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter.split()) >= 4 and longer.startswith(shorter + " ")
+
+
+def same_work(a: Paper, b: Paper) -> str | None:
+    """None when two records sharing an identity are one work; else why they are not.
+
+    The evidence must agree: an identifier (DOI, arXiv id, own key) with a title that does not
+    disagree, or a title (or the same abstract) with year and first author that do not disagree.
+    One field alone never merges: real exports hold two works under one wrong DOI, and book
+    reviews of one title in two journals."""
+    title_a = "" if a.title_derived else normalize_title(a.title)
+    title_b = "" if b.title_derived else normalize_title(b.title)
+    titles = bool(title_a and title_b)
+    if titles and not _titles_agree(title_a, title_b):
+        return "different titles"
+    identifier = (
+        (a.doi and b.doi and a.doi.lower().strip() == b.doi.lower().strip())
+        or (a.arxiv_id and b.arxiv_id and a.arxiv_id.lower().split("v")[0]
+            == b.arxiv_id.lower().split("v")[0])
+        or (a.own_key and b.own_key and a.key and a.key.lower() == b.key.lower())
+    )  # fmt: skip
+    fingerprint = abstract_fingerprint(a.abstract)
+    same_abstract = bool(fingerprint) and fingerprint == abstract_fingerprint(b.abstract)
+    if identifier:
+        text_a = title_a or normalize_title(a.abstract)
+        text_b = title_b or normalize_title(b.abstract)
+        if titles or same_abstract or text_a == text_b or not (text_a and text_b):
+            return None  # the identifier and whatever text both have agree
+    if a.year and b.year and abs(a.year - b.year) > 1:  # a preprint a year before: same work
+        return "different years"
+    surname_a, surname_b = _surname_of(a), _surname_of(b)
+    if surname_a and surname_b and surname_a != surname_b:
+        return "different first authors"
+    if titles or same_abstract:
+        return None
+    return "only an identifier in common"
+
+
+class NearMiss(NamedTuple):
+    """Two records that share an identity but were kept apart, and why."""
+
+    first: Paper
+    second: Paper
+    shared: str  # the identity, e.g. "doi:10.1000/x"
+    reason: str
+
+    def describe(self) -> str:
+        kind, _, value = self.shared.partition(":")
+        return (
+            f"{_place(self.first)} and {_place(self.second)} share a {kind} ({value[:60]}) but "
+            f"were kept apart: {self.reason}"
+        )
+
+
+def _place(paper: Paper) -> str:
+    source = min(paper.sources, key=_source_order, default=None)
+    if source is None:
+        return repr(paper.key)
+    return f"{source.file}:{source.line}" if source.line else f"{source.file}#{source.position}"
+
+
+_MAX_COMPARED = 50  # records of one identity a new record is compared with (an "Editorial" title)
+
+
+def group_duplicates(
+    papers: list[Paper], near_misses: list[NearMiss] | None = None
+) -> list[list[Paper]]:
+    """Union-find over records that share an identity (key, DOI, arXiv id, title, abstract
+    opening) and are one work by `same_work`; the pairs it kept apart go to `near_misses`."""
     parent = list(range(len(papers)))
 
     def find(i: int) -> int:
@@ -64,19 +141,55 @@ def group_duplicates(papers: list[Paper]) -> list[list[Paper]]:
             i = parent[i]
         return i
 
-    seen: dict[str, int] = {}
+    seen: dict[str, list[int]] = defaultdict(list)
+    missed: dict[tuple[int, int], tuple[str, str]] = {}
     for i, paper in enumerate(papers):
         for identity in _identities(paper):
-            if identity in seen:
-                a, b = find(seen[identity]), find(i)
-                if a != b:
+            for j in seen[identity][:_MAX_COMPARED]:
+                a, b = find(j), find(i)
+                if a == b:
+                    continue
+                reason = same_work(papers[j], paper)
+                if reason is None:
                     parent[max(a, b)] = min(a, b)
-            else:
-                seen[identity] = i
+                else:
+                    missed.setdefault((j, i), (identity, reason))
+            seen[identity].append(i)
+    if near_misses is not None:  # a pair kept apart on one identity may have merged on another
+        near_misses.extend(
+            NearMiss(papers[j], papers[i], identity, reason)
+            for (j, i), (identity, reason) in missed.items()
+            if find(j) != find(i)
+        )
     groups: dict[int, list[Paper]] = defaultdict(list)
     for i, paper in enumerate(papers):
         groups[find(i)].append(paper)
     return list(groups.values())
+
+
+def separate_own_keys(papers: list[Paper], taken: Collection[str] = ()) -> list[str]:
+    """Different works that came with one key (any case): the first keeps it, each later one
+    gets a suffixed key (`Pagano2009a`) and keeps the one it came with in `extra`. Returns a
+    warning per renamed record. `papers` are in the order they arrived."""
+    by_key: dict[str, list[Paper]] = defaultdict(list)
+    for paper in papers:
+        if paper.own_key and paper.key:
+            by_key[paper.key.lower()].append(paper)
+    used = {k.lower() for k in taken} | set(by_key)
+    warnings = []
+    for holders in by_key.values():
+        for paper in holders[1:]:
+            n = 0
+            while (candidate := f"{paper.key}{_letters(n)}").lower() in used:
+                n += 1
+            used.add(candidate.lower())
+            warnings.append(
+                f"{_place(paper)}: key {paper.key!r} is also {_place(holders[0])}'s, a different "
+                f"work; imported as {candidate!r}"
+            )
+            paper.extra.setdefault("original_key", paper.key)
+            paper.key = candidate
+    return warnings
 
 
 def _source_order(source: Source) -> tuple[str, int]:
@@ -150,16 +263,19 @@ def base_key(paper: Paper) -> str:
     return f"{surname or 'anon'}{year}{word}"
 
 
-def _suffix(n: int) -> str:
-    """0 -> '', 1 -> 'b', ... 25 -> 'z', 26 -> 'ba'..."""
-    if n == 0:
-        return ""
+def _letters(n: int) -> str:
+    """0 -> 'a', 1 -> 'b', ... 25 -> 'z', 26 -> 'aa'..."""
     letters = ""
     n += 1
     while n:
         n, r = divmod(n - 1, 26)
         letters = chr(ord("a") + r) + letters
     return letters
+
+
+def _suffix(n: int) -> str:
+    """0 -> '', 1 -> 'b', ... 25 -> 'z', 26 -> 'aa'...: a key's first holder has no suffix."""
+    return _letters(n) if n else ""
 
 
 def assign_keys(papers: list[Paper], taken: Collection[str] = ()) -> None:
@@ -185,15 +301,24 @@ def assign_keys(papers: list[Paper], taken: Collection[str] = ()) -> None:
 
 
 def merge_library(
-    papers: list[Paper], copy: bool = True, taken: Collection[str] = ()
+    papers: list[Paper],
+    copy: bool = True,
+    taken: Collection[str] = (),
+    notes: list[str] | None = None,
 ) -> list[Paper]:
     """Merge duplicates and assign keys; the result is sorted by key.
 
     copy=False merges into the given records themselves, for callers done with them: 100,000
-    records are then held once, not twice.
+    records are then held once, not twice. `notes` collects what the user should hear: records
+    kept apart although they share an identity, and keys changed because two works shared one.
     """
-    merged = [merge_group(group, copy) for group in group_duplicates(papers)]
+    misses: list[NearMiss] = []
+    merged = [merge_group(group, copy) for group in group_duplicates(papers, misses)]
+    renamed = separate_own_keys(merged, taken)
     assign_keys(merged, taken)
+    if notes is not None:
+        notes.extend(renamed)
+        notes.extend(m.describe() for m in misses)
     return sorted(merged, key=lambda p: p.key)
 
 
@@ -252,6 +377,7 @@ class Revisit(NamedTuple):
     # key -> (content hash, text hash) of each library paper read
     before: dict[str, tuple[str, str]]
     merged: list[Paper]  # what replaces those papers, plus the incoming records, sorted by key
+    notes: list[str]  # keys changed because two works shared one; records kept apart
 
 
 def merge_into(
@@ -275,7 +401,8 @@ def merge_into(
     before = {p.key: (p.content_hash(), p.embedding_text_hash()) for p in revisited}
     candidates = revisited + incoming
     incoming.clear()
-    merged = [merge_group(group, copy=False) for group in group_duplicates(candidates)]
+    misses: list[NearMiss] = []
+    merged = [merge_group(group, copy=False) for group in group_duplicates(candidates, misses)]
     del candidates, revisited
     hit_set = set(hit)
     bases = {base_key(p) for p in merged if not (p.own_key and p.key)}
@@ -291,5 +418,7 @@ def merge_into(
     revisited_positions = hit_set.union(rekeyed)
     taken = {s.key for i, s in enumerate(library) if i not in revisited_positions}
     merged += neighbours
+    notes = separate_own_keys(merged, taken)  # library papers come first: they keep their keys
     assign_keys(merged, taken)
-    return Revisit(before, sorted(merged, key=lambda p: p.key))
+    notes += [m.describe() for m in misses]
+    return Revisit(before, sorted(merged, key=lambda p: p.key), notes)
