@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 
 from assistant.models import Paper
@@ -18,10 +19,14 @@ _BIB_SPECIAL = str.maketrans({"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$
                               "\\": r"\textbackslash{}"})  # fmt: skip
 
 
+_LIGATURES = re.compile(r"(?<=-)(?=-)|(?<=')(?=')|(?<=`)(?=`)")
+
+
 def bib_escape(text: str) -> str:
-    """Text as a BibTeX value that prints it: & % # _ $ braces ~ and backslash escaped (Unicode
-    letters stay as they are; biber and bibtex8 read UTF-8)."""
-    return text.translate(_BIB_SPECIAL)
+    """Text as a BibTeX value that prints it: & % # _ $ braces ~ and backslash escaped, and the
+    pairs LaTeX would join (-- '' ``) kept apart (Unicode letters stay as they are; biber and
+    bibtex8 read UTF-8)."""
+    return _LIGATURES.sub("{}", text.translate(_BIB_SPECIAL))
 
 
 def _bib_fields(paper: Paper) -> list[tuple[str, str]]:

@@ -194,3 +194,119 @@ def test_merges_need_agreeing_evidence(isolated_env: Path, tmp_path: Path) -> No
     assert any("share a doi (10.1000/j.x.2020)" in n and "different titles" in n for n in notes)
     assert any("share a title" in n and "different first authors" in n for n in notes)
     assert len(report["notes"]) == len(notes) == 2
+
+
+SCOPUS_HEADER = (
+    '\ufeff"Authors","Author full names","Author(s) ID","Title","Year","Source title","DOI",'
+    '"Link","Abstract","Author Keywords","Index Keywords","References","Document Type","EID"'
+)
+
+
+def _scopus_row(n: int, references: str) -> str:
+    cells = [
+        f"Khalid E.; Mansoor B.{n}",
+        f"Khalid, Eman ({57209000 + n}); Mansoor, Bilal ({8883600 + n})",
+        f"{57209000 + n}; {8883600 + n}",
+        f'Bobbin friction stir welding, part {n}: the "hook" defect',
+        "2022",
+        "Materials Science and Engineering: A",
+        f"10.1016/j.msea.2022.{142860 + n}",
+        f"https://www.scopus.com/inward/record.uri?eid=2-s2.0-{85130000000 + n}",
+        f"Bobbin tools weld magnesium sheets, variant {n}.\nA second paragraph, with commas.",
+        "AZ31; Bobbin friction stir welding",
+        "Friction; Magnesium alloys",
+        references,
+        "Article",
+        f"2-s2.0-{85130000000 + n}",
+    ]
+    return ",".join('"' + cell.replace('"', '""') + '"' for cell in cells)
+
+
+def test_scopus_csv_with_quotes_newlines_and_huge_fields(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    references = "; ".join(
+        f'Cao X., Proceedings of the 8th Conference on ""Trends in Welding Research"", ({n})'
+        for n in range(2000)
+    )  # ~150 KB in one field, with doubled quotes inside
+    assert len(references) > 128 * 1024
+    rows = [SCOPUS_HEADER, *(_scopus_row(n, references.replace('""', '"')) for n in range(3))]
+    source = tmp_path / "scopus.csv"
+    source.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    report, _ = _ingest(source)
+    assert report["parsed"] == 3
+    papers = sorted(_library().values(), key=lambda p: p["title"])
+    assert papers[0]["title"] == 'Bobbin friction stir welding, part 0: the "hook" defect'
+    assert papers[0]["authors"] == ["Eman Khalid", "Bilal Mansoor"]
+    assert papers[0]["abstract"] == (
+        "Bobbin tools weld magnesium sheets, variant 0. A second paragraph, with commas."
+    )
+    assert papers[0]["doi"] == "10.1016/j.msea.2022.142860" and papers[0]["year"] == 2022
+    assert papers[0]["venue"] == "Materials Science and Engineering: A"
+    assert papers[0]["key"] == "khalid2022bobbin"
+
+
+LENS_HEADER = [
+    "Lens ID", "Title", "Date Published", "Publication Year", "Publication Type",
+    "Source Title", "ISSNs", "Publisher", "Source Country", "Author/s", "Abstract", "Volume",
+    "Issue Number", "Start Page", "End Page", "Fields of Study", "Keywords", "MeSH Terms",
+    "Chemicals", "Funding", "Source URLs", "External URL", "PMID", "DOI",
+    "Microsoft Academic ID", "PMCID", "Citing Patents Count", "References",
+    "Citing Works Count", "Is Open Access", "Open Access License", "Open Access Colour",
+]  # fmt: skip
+
+
+def test_lens_csv_and_web_of_science_tab_delimited(isolated_env: Path, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(LENS_HEADER)
+    row = dict.fromkeys(LENS_HEADER, "")
+    row.update({
+        "Lens ID": "000-111-222-333-444", "Title": "Homomorphic inference, revisited",
+        "Date Published": "2021-03-04", "Publication Year": "2021",
+        "Source Title": "Journal of Privacy", "Author/s": "Ann Lee; Bo Chen; Cy Diaz",
+        "Abstract": 'We revisit "HE" inference;\nlatency drops 3x, with commas, too.',
+        "Keywords": "homomorphic encryption; inference", "DOI": "10.1000/lens.1",
+        "References": "; ".join(f"ref {n}, with a comma" for n in range(300)),
+    })  # fmt: skip
+    writer.writerow(row.values())
+    (tmp_path / "lens-export.csv").write_text(out.getvalue())
+    report, _ = _ingest(tmp_path / "lens-export.csv")
+    (paper,) = _library().values()
+    assert paper["title"] == "Homomorphic inference, revisited"
+    assert paper["authors"] == ["Ann Lee", "Bo Chen", "Cy Diaz"]
+    assert paper["date"] == "2021-03-04" and paper["venue"] == "Journal of Privacy"
+    assert paper["abstract"].startswith('We revisit "HE" inference; latency drops 3x')
+    # Web of Science tab-delimited: UTF-16 with a byte-order mark, a tab after every row
+    header = ["PT", "AU", "AF", "TI", "SO", "DE", "AB", "PY", "DI", "UT"]
+    record = ["J", "Xu, T; Wu, L", "Xu, Tianshi; Wu, Lemeng", "Circulant private inference",
+              "NEURIPS", "HE; privacy", "Block circulant weights cut HE cost.", "2024",
+              "10.1000/wos.1", "WOS:000123"]  # fmt: skip
+    text = "\t".join(header) + "\t\r\n" + "\t".join(record) + "\t\r\n"
+    (tmp_path / "savedrecs.txt").write_bytes(text.encode("utf-16"))
+    _ingest(tmp_path / "savedrecs.txt")
+    wos = next(p for p in _library().values() if p["doi"] == "10.1000/wos.1")
+    assert wos["title"] == "Circulant private inference"
+    assert wos["authors"] == ["Tianshi Xu", "Lemeng Wu"] and wos["year"] == 2024
+
+
+def test_csv_line_ends_and_broken_quotes(isolated_env: Path, tmp_path: Path) -> None:
+    cr_only = tmp_path / "old-mac.csv"
+    cr_only.write_text("title,abstract\rFirst paper,One.\rSecond paper,Two.\r", newline="")
+    report, _ = _ingest(cr_only)
+    assert report["parsed"] == 2
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text('title,abstract\nGood,Fine.\n"Broken,It never ends.\nThird,Three.\n')
+    result = runner.invoke(app, ["ingest", str(unclosed)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "litreview: unclosed.csv:3: malformed CSV: a quote opened on line 3 is never closed"
+    )
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("title,abstract\nCaf\xe9 study,About caf\xe9s.\n".encode("latin-1"))
+    result = runner.invoke(app, ["ingest", str(latin)])
+    assert result.exit_code == 2 and "latin.csv:2: not UTF-8 text" in result.stderr
+    assert "Latin-1" in result.stderr

@@ -12,6 +12,7 @@ _BY_EXTENSION = {
     ".bibtex": "bibtex",
     ".ris": "ris",
     ".csv": "csv",
+    ".tsv": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".xml": "atom",
@@ -33,6 +34,11 @@ def read_text(path: Path) -> str:
         raise InputError(name, f"cannot read: {exc.strerror}") from None
     if not data.strip():
         raise InputError(name, "the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (Web of Science tab-delimited)
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(name, f"not UTF-16 text as its byte-order mark says: {exc}") from None
     if b"\x00" in data[:8192]:
         raise InputError(name, "binary file (contains NUL bytes), not text")
     try:
@@ -40,7 +46,10 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
+            name,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); if it is "
+            "Latin-1 or Windows-1252, save it as UTF-8 (e.g. iconv -f cp1252 -t utf-8)",
+            line,
         ) from None
 
 
@@ -67,8 +76,8 @@ def detect_format(path: Path, text: str) -> str:
 
     if detect_seed_page(text):
         return "seed"
-    if "," in first_line and not first_line.endswith("."):
-        return "csv"
+    if ("," in first_line and not first_line.endswith(".")) or first_line.count("\t") >= 2:
+        return "csv"  # a comma header, or a tab-delimited one (Web of Science, Lens, Excel)
     raise InputError(
         path.name, "unknown format; use --format seed|bibtex|ris|csv|jsonl|atom to say which"
     )

@@ -112,9 +112,10 @@ class NearMiss(NamedTuple):
 
     def describe(self) -> str:
         kind, _, value = self.shared.partition(":")
+        article = "an" if kind[0] in "aeiou" else "a"
         return (
-            f"{_place(self.first)} and {_place(self.second)} share a {kind} ({value[:60]}) but "
-            f"were kept apart: {self.reason}"
+            f"{_place(self.first)} and {_place(self.second)} share {article} {kind} "
+            f"({value[:60]}) but were kept apart: {self.reason}"
         )
 
 
@@ -159,7 +160,7 @@ def group_duplicates(
         near_misses.extend(
             NearMiss(papers[j], papers[i], identity, reason)
             for (j, i), (identity, reason) in missed.items()
-            if find(j) != find(i)
+            if find(j) != find(i) and not identity.startswith("key:")  # renamed, said there
         )
     groups: dict[int, list[Paper]] = defaultdict(list)
     for i, paper in enumerate(papers):

@@ -1,10 +1,17 @@
-"""CSV (and TSV) files: header names mapped to fields, `--map field=Column` for the others."""
+"""CSV (and TSV) files: header names mapped to fields, `--map field=Column` for the others.
+
+Exports from Scopus, Lens, Web of Science (tab-delimited), Zotero and PubMed are read as the `csv`
+module reads them: quoted fields may hold commas, doubled quotes, newlines and references lists
+of any size. The delimiter (`,` `;` or tab) is the one under which the header and the first rows
+agree on the number of fields, not a guess from the header line alone.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import sys
 from collections.abc import Iterator
 
 from assistant.errors import InputError
@@ -20,18 +27,25 @@ from assistant.models import Paper, Source
 
 # Field -> header spellings seen in exports (Zotero, Web of Science, Scopus, Semantic Scholar),
 # compared after lower-casing and dropping everything but letters and digits.
+# Lens: "Author/s", "Source Title", "Date Published", "Lens ID"; Scopus: "Authors", "Source
+# title", "Author Keywords", "Link"; Web of Science tab-delimited: two-letter tags (TI, AB, AF,
+# AU, PY, SO, DI, DE); Zotero: "Abstract Note", "Publication Title", "Manual Tags"; PubMed:
+# "Journal/Book", "Create Date", "PMID".
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "key": ("key", "id", "citationkey", "bibtexkey", "paperid"),
     "title": ("title", "articletitle", "documenttitle", "papertitle", "ti"),
     "abstract": ("abstract", "abstractnote", "summary", "ab", "text"),
-    "authors": ("authors", "author", "authorfullnames", "creators", "au"),
+    # Scopus "Author full names" ("Khalid, Eman (57209); ...") before its "Authors" ("Khalid E.")
+    "authors": ("authorfullnames", "authors", "author", "af", "au", "creators"),
     "year": ("year", "publicationyear", "py", "pubyear"),
-    "date": ("date", "publicationdate", "published"),
-    "venue": ("venue", "journal", "sourcetitle", "publicationtitle", "booktitle", "so"),
-    "doi": ("doi",),
-    "url": ("url", "link", "pdfurl"),
-    "categories": ("keywords", "categories", "authorkeywords", "manualtags", "de"),
-}
+    "date": ("date", "publicationdate", "datepublished", "published", "pd", "createdate"),
+    "venue": ("venue", "journal", "sourcetitle", "publicationtitle", "booktitle", "so",
+              "journalbook"),
+    "doi": ("doi", "di"),
+    "url": ("url", "link", "pdfurl", "externalurl", "sourceurls"),
+    "categories": ("keywords", "categories", "authorkeywords", "manualtags", "de",
+                   "fieldsofstudy"),
+}  # fmt: skip
 FIELDS = tuple(HEADER_NAMES)
 
 
@@ -65,29 +79,81 @@ def _columns(header: list[str], field_map: dict[str, str] | None, file: str) -> 
     return columns
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    first_line = text.split("\n", 1)[0]
-    try:
-        return csv.Sniffer().sniff(first_line, delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
+class _Dialect(csv.excel):
+    strict = True  # an unclosed quote is an error, not the rest of the file in one field
+
+
+_SAMPLE_ROWS = 20
+_AUTHOR_ID = re.compile(r"\s*\(\d{5,}\)")  # Scopus author ids after each full name
+_MAX_FIELD = 1 << 30  # a references list or an abstract of any size
+
+
+def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line the row starts on, fields) of every row, read with the csv module."""
+    dialect = type("Dialect", (_Dialect,), {"delimiter": delimiter})
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "end of data" in str(exc) or reader.line_num > line + 1000:
+                raise csv.Error(f"a quote opened on line {line} is never closed") from None
+            raise csv.Error(f"line {reader.line_num}: {exc}") from None
+        yield line, row
+        line = reader.line_num + 1
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter under which the header and the first rows agree on their width."""
+    best, best_width = ",", 0
+    for delimiter in (",", "\t", ";"):
+        try:
+            sample = []
+            for _, row in _rows(text, delimiter):
+                sample.append(row)
+                if len(sample) > _SAMPLE_ROWS:
+                    break
+        except csv.Error:
+            continue
+        width = len(sample[0]) if sample else 0
+        if width < 2:
+            continue
+        fits = all(len(_trimmed(row)) <= width for row in sample[1:] if any(row))
+        if fits and width > best_width:
+            best, best_width = delimiter, width
+    return best
+
+
+def _trimmed(row: list[str]) -> list[str]:
+    """A row without the empty fields a trailing delimiter leaves (Web of Science rows)."""
+    while row and not row[-1]:
+        row = row[:-1]
+    return row
 
 
 def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> Iterator[Paper]:
-    reader = csv.reader(io.StringIO(text), _dialect(text))
+    csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, _MAX_FIELD)))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # CR-only files (old Mac exports)
+    rows = _rows(text, _delimiter(text))
     try:
-        header = [h.strip() for h in next(reader)]
+        _, header = next(rows)
     except StopIteration:
         raise InputError(file, "no header line") from None
+    except csv.Error as exc:
+        raise InputError(file, f"malformed CSV: {exc}", 1) from None
+    header = _trimmed([h.strip() for h in header])
     columns = _columns(header, field_map, file)
     index = {field: header.index(column) for field, column in columns.items()}
     count = 0
-    line = reader.line_num + 1
+    line = 2
     try:
-        for row in reader:
+        for line, row in rows:
             if not any(cell.strip() for cell in row):
-                line = reader.line_num + 1
                 continue
+            row = _trimmed(row)
             if len(row) > len(header):
                 raise InputError(file, f"{len(row)} fields but the header has {len(header)}", line)
 
@@ -105,7 +171,7 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
                 own_key=bool(key),
                 title=title or derive_title(abstract),
                 title_derived=not title,
-                authors=split_authors(cell("authors")),
+                authors=split_authors(_AUTHOR_ID.sub("", cell("authors"))),
                 year=parse_year(cell("year") or cell("date"), file, line),
                 date=parse_date(cell("date")),
                 venue=cell("venue") or None,
@@ -115,9 +181,11 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
                 abstract=abstract,
                 sources=[Source(file=file, position=count, line=line, format="csv")],
             )
-            line = reader.line_num + 1
     except csv.Error as exc:
-        raise InputError(file, f"malformed CSV: {exc}", reader.line_num) from None
+        where = re.search(r"line (\d+)", str(exc))
+        raise InputError(
+            file, f"malformed CSV: {exc}", int(where.group(1)) if where else line
+        ) from None
     if not count:
         raise InputError(file, "no rows in the file")
 
