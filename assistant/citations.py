@@ -39,7 +39,11 @@ SUPPORT_THRESHOLD = 0.62
 PART_THRESHOLD = 0.55
 DENSE_WEIGHT = 0.65
 
-_KEY = re.compile(r"@([A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/\-]*[A-Za-z0-9_])|@([A-Za-z0-9_])")
+# a citation token is what follows an @ up to a space, ; , or ]; it is a key when it is written in
+# the key alphabet, and a malformed citation otherwise ([@], [@@key], [@../../etc/passwd])
+_TOKEN = re.compile(r"@([^\s;,\]]*)")
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_:.#$%&+?<>~/\-]*[A-Za-z0-9_])?")
+REASON_MALFORMED = "malformed_key"
 # Abstracts are untrusted: a sentence that addresses the reader ("ignore previous instructions",
 # "answer only ...", "System: ...") is not a finding and can never support a claim.
 _INSTRUCTION = re.compile(
@@ -115,23 +119,38 @@ class ParsedSentence:
     text: str  # without markers or quotes
     keys: list[str] = field(default_factory=list)
     quotes: dict[str, str] = field(default_factory=dict)  # key -> the quote the model gave
+    malformed: list[str] = field(default_factory=list)  # @-tokens that are not keys
+
+
+def _tokens(marker_text: str) -> list[tuple[str, int]]:
+    """(token, where it ends) of every @-citation in a bracket, trailing full stops dropped."""
+    found = []
+    for match in _TOKEN.finditer(marker_text):
+        token = match.group(1).rstrip(".:")
+        found.append((token, match.start(1) + len(token)))
+    return found
 
 
 def citation_keys(marker_text: str) -> list[str]:
     keys = []
-    for match in _KEY.finditer(marker_text):
-        key = match.group(1) or match.group(2)
-        if key not in keys:
-            keys.append(key)
+    for token, _ in _tokens(marker_text):
+        if KEY_PATTERN.fullmatch(token) and token not in keys:
+            keys.append(token)
     return keys
+
+
+def malformed_citations(marker_text: str) -> list[str]:
+    """The tokens after an @ that are not keys: listed as rejected, never silently dropped."""
+    return [token for token, _ in _tokens(marker_text) if not KEY_PATTERN.fullmatch(token)]
 
 
 def citation_quotes(marker_text: str) -> dict[str, str]:
     """Pandoc suffixes that are quotes: `[@key, "verbatim words"; @other]`."""
     quotes: dict[str, str] = {}
-    for match in _KEY.finditer(marker_text):
-        key = match.group(1) or match.group(2)
-        tail = _QUOTE_TAIL.match(marker_text, match.end())
+    for key, end in _tokens(marker_text):
+        if not KEY_PATTERN.fullmatch(key):
+            continue
+        tail = _QUOTE_TAIL.match(marker_text, end)
         if tail and key not in quotes:
             quotes[key] = (tail.group(1) or tail.group(2) or "").strip()
     return quotes
@@ -160,16 +179,19 @@ def parse_claims(answer: str) -> list[ParsedSentence]:
             sentence = re.sub(r"\[@\x01(\d+)\x01\]", unhide, sentence)
             keys: list[str] = []
             quotes: dict[str, str] = {}
+            malformed: list[str] = []
             for marker in _CITED_BRACKET.finditer(sentence):
-                for key in citation_keys(re.sub(r"\"[^\"]*\"|“[^”]*”", "", marker.group(1))):
+                unquoted = re.sub(r"\"[^\"]*\"?|“[^”]*”?", "", marker.group(1))
+                for key in citation_keys(unquoted):
                     if key not in keys:
                         keys.append(key)
+                malformed += malformed_citations(unquoted)
                 for key, quote in citation_quotes(marker.group(1)).items():
                     quotes.setdefault(key, quote)
             clean = _CITED_BRACKET.sub("", sentence)
             clean = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clean.split())).strip()
-            if clean or keys:
-                out.append(ParsedSentence(clean, keys, quotes))
+            if clean or keys or malformed:
+                out.append(ParsedSentence(clean, keys, quotes, malformed))
     return out
 
 
@@ -443,6 +465,7 @@ def verify(
         kept: list[str] = []
         evidence: list[EvidenceSpan] = []
         known: list[Paper] = []
+        evidence.extend(_bare(token, UNSUPPORTED, REASON_MALFORMED) for token in claim.malformed)
         for key in claim.keys:
             paper = lookup(key)
             if paper is None:

@@ -48,13 +48,28 @@ VerifyOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite output files that exist.")]
 WideOpt = Annotated[
     bool, typer.Option("--wide", help="Whole titles and author lists (wrapped), not one line each.")
 ]
 
 
+def terminal_safe(text: str, keep_newlines: bool = False) -> str:
+    """Untrusted text made safe for the terminal (see assistant.text; imported lazily)."""
+    from assistant.text import terminal_safe as safe
+
+    return safe(text, keep_newlines)
+
+
+def _shown(text: str) -> str:
+    """Untrusted text inside rich markup: terminal-safe, and its brackets not read as markup."""
+    from rich.markup import escape
+
+    return escape(terminal_safe(text))
+
+
 def _err(message: str) -> None:
-    sys.stderr.write(f"litreview: {message}\n")
+    sys.stderr.write(f"litreview: {terminal_safe(message)}\n")
 
 
 def handle_errors(func: F) -> F:
@@ -230,7 +245,11 @@ def ingest(
     sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled corpus.")] = False,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="seed, bibtex, ris, csv, jsonl or atom (default: detect)."),
+        typer.Option(
+            "--format",
+            help="seed, bibtex, ris, csv, jsonl, atom, csljson, pubmed (MEDLINE/.nbib), wos (Web "
+            "of Science plain text) or endnote (EndNote XML) (default: detect).",
+        ),
     ] = None,
     field_map: Annotated[
         list[str] | None,
@@ -239,6 +258,21 @@ def ingest(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Import the good records, list the bad ones.")
     ] = False,
+    zotero: Annotated[
+        Path | None,
+        typer.Option(
+            "--zotero",
+            help="A Zotero library: its data directory or zotero.sqlite (read from a copy, so "
+            "Zotero may stay open).",
+        ),
+    ] = None,
+    collection: Annotated[
+        str | None,
+        typer.Option(
+            "--collection",
+            help="With --zotero: only this collection (NAME or Parent/Child) and the ones in it.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import papers (merging duplicates) and embed them into the library."""
@@ -252,13 +286,16 @@ def ingest(
         mapping[field.strip()] = column.strip()
     workspace = _workspace()
     show_progress = sys.stderr.isatty() and not as_json
+    zotero_options = {"zotero": zotero, "collection": collection}
     if show_progress:
         with _RichProgress() as progress:
             report = workspace.ingest(
-                paths or [], sample, fmt, mapping or None, skip_invalid, progress
+                paths or [], sample, fmt, mapping or None, skip_invalid, progress, **zotero_options
             )
     else:
-        report = workspace.ingest(paths or [], sample, fmt, mapping or None, skip_invalid)
+        report = workspace.ingest(
+            paths or [], sample, fmt, mapping or None, skip_invalid, **zotero_options
+        )
     for skipped in report.skipped:
         _err(f"skipped {skipped}")
     for note in report.notes:
@@ -327,7 +364,7 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
             authors = _short_authors(row["authors"])
         year = f"{row['year']}{'*' if row['year_inferred'] else ''}" if row["year"] else ""
         title_text = row["title"] + (" (derived)" if row["title_derived"] else "")
-        cells = [str(n), row["key"], year, title_text, authors]
+        cells = [terminal_safe(c) for c in (str(n), row["key"], year, title_text, authors)]
         if score:
             cells.append(f"{row['score']:.4f}")
         table.add_row(*cells)
@@ -429,16 +466,15 @@ def show(
         _print_json(paper.public_dict())
         return
     from rich.console import Console
-    from rich.markup import escape
     from rich.panel import Panel
 
     lines = [
-        f"[bold]{escape(paper.title)}[/bold]"
+        f"[bold]{_shown(paper.title)}[/bold]"
         + (" [dim](derived title)[/dim]" if paper.title_derived else "")
     ]
     if paper.authors:
         more = " et al." if paper.authors_truncated else ""
-        lines.append(escape(", ".join(paper.authors)) + more)
+        lines.append(_shown(", ".join(paper.authors)) + more)
     facts = []
     if paper.year:
         facts.append(f"{paper.year}{' (inferred)' if paper.year_inferred else ''}")
@@ -451,13 +487,13 @@ def show(
     if paper.url:
         facts.append(paper.url)
     if facts:
-        lines.append("[dim]" + escape(" · ".join(facts)) + "[/dim]")
+        lines.append("[dim]" + _shown(" · ".join(facts)) + "[/dim]")
     lines.append("")
-    lines.append(escape(paper.abstract or "(no abstract)"))
+    lines.append(_shown(paper.abstract or "(no abstract)"))
     lines.append("")
     sources = "; ".join(f"{s.file} #{s.position}" for s in paper.sources)
-    lines.append(f"[dim]sources: {escape(sources)}[/dim]")
-    Console().print(Panel("\n".join(lines), title=f"[cyan]{paper.key}[/cyan]", expand=True))
+    lines.append(f"[dim]sources: {_shown(sources)}[/dim]")
+    Console().print(Panel("\n".join(lines), title=f"[cyan]{_shown(paper.key)}[/cyan]", expand=True))
 
 
 @app.command()
@@ -483,7 +519,9 @@ def stats(as_json: JsonOpt = False) -> None:
     for name in ("papers", "records", "merged", "derived_titles", "chunks", "store",
                  "embedding_model", "revision"):  # fmt: skip
         table.add_row(name, str(data[name]))
-    table.add_row("sources", "\n".join(f"{f}: {n}" for f, n in data["sources"].items()))
+    table.add_row(
+        "sources", "\n".join(f"{terminal_safe(f)}: {n}" for f, n in data["sources"].items())
+    )
     table.add_row("years", ", ".join(f"{y}: {n}" for y, n in data["years"].items()))
     Console().print(table)
 
@@ -491,14 +529,18 @@ def stats(as_json: JsonOpt = False) -> None:
 @app.command()
 @handle_errors
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="bibtex, jsonl or csv.")] = "bibtex",
+    fmt: Annotated[str, typer.Option("--format", help="bibtex, jsonl, csv or csljson.")] = "bibtex",
     out: Annotated[
         Path | None, typer.Option("--out", help="File to write (default: stdout).")
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
-    """Export the library as BibTeX, JSONL or CSV."""
+    """Export the library as BibTeX, JSONL, CSV or CSL-JSON."""
     from assistant.errors import UsageError
+    from assistant.workspace import check_outputs
 
+    if out is not None:
+        check_outputs([out], force)
     text = _workspace().export(fmt)
     if out is None:
         sys.stdout.write(text)
@@ -528,41 +570,46 @@ def reindex() -> None:
     )
 
 
-def _print_answer_tail(answer: Any, streamed: bool, show_evidence: bool = False) -> None:
-    """After the answer: the verified text (if it changed), sources, rejections, notes."""
+def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = False) -> None:
+    """After the answer: the verified text (if it is not what was streamed), sources,
+    rejections, notes. `streamed`: the text shown while the model wrote, if it was."""
+    import re
+
     from rich.console import Console
-    from rich.markup import escape
 
     console = Console()
+    shown = " ".join(re.sub(r"\[[^\[\]]*@[^\[\]]*\]", "", streamed or "").split())
+    shown = re.sub(r"\s+([.,;:!?])", r"\1", shown)
     changed = (
         answer.rejected_citations
         or any(not s.supported for s in answer.sentences)
         or any(e.model_quote for s in answer.sentences for e in s.evidence)
+        or any(s.text not in shown for s in answer.sentences)  # a fallback, or an empty reply
     )
-    if streamed:
+    if streamed is not None:
         sys.stdout.write("\n")
         if changed or show_evidence:
             console.print("\n[bold]Verified answer[/bold]")
     if show_evidence:
         for sentence in answer.sentences:
-            console.print(escape(sentence.text), highlight=False)
+            console.print(_shown(sentence.text), highlight=False)
             for item in sentence.evidence:
                 style = "green" if item.verdict in ("supported", "partial") else "red"
                 why = f", {item.reason}" if item.reason else ""
-                quote = f' "{escape(item.quote)}"' if item.quote else ""
+                quote = f' "{_shown(item.quote)}"' if item.quote else ""
                 console.print(
-                    f"  [{style}]@{escape(item.key)} {item.verdict}{why}[/{style}]{quote}",
+                    f"  [{style}]@{_shown(item.key)} {item.verdict}{why}[/{style}]{quote}",
                     highlight=False,
                 )
     elif not streamed or changed:
-        console.print(escape(answer.answer), highlight=False)
+        console.print(_shown(answer.answer), highlight=False)
     if answer.note:
-        console.print(f"[dim]{escape(answer.note)}[/dim]")
+        console.print(f"[dim]{_shown(answer.note)}[/dim]")
     if answer.citations:
         console.print("\n[bold]Sources[/bold]")
         for citation in answer.citations:
             console.print(
-                f"  [cyan]@{escape(citation.key)}[/cyan]  {escape(citation.title)} "
+                f"  [cyan]@{_shown(citation.key)}[/cyan]  {_shown(citation.title)} "
                 f"({citation.year or 'n.d.'})",
                 highlight=False,
             )
@@ -570,8 +617,8 @@ def _print_answer_tail(answer: Any, streamed: bool, show_evidence: bool = False)
         console.print("\n[bold yellow]Rejected citations[/bold yellow]")
         for rejected in answer.rejected_citations:
             console.print(
-                f"  @{escape(rejected.key)}: {rejected.verdict}, {rejected.reason} "
-                f"[dim]({escape(rejected.sentence[:80])})[/dim]",
+                f"  @{_shown(rejected.key)}: {rejected.verdict}, {rejected.reason} "
+                f"[dim]({_shown(rejected.sentence[:80])})[/dim]",
                 highlight=False,
             )
     partial = [(s, e) for s in answer.sentences for e in s.evidence if e.verdict == "partial"]
@@ -579,7 +626,7 @@ def _print_answer_tail(answer: Any, streamed: bool, show_evidence: bool = False)
         console.print("\n[bold]Partly supported citations[/bold] (the paper backs its part)")
         for sentence, item in partial:
             console.print(
-                f"  @{escape(item.key)}: partial [dim]({escape(sentence.text[:80])})[/dim]",
+                f"  @{_shown(item.key)}: partial [dim]({_shown(sentence.text[:80])})[/dim]",
                 highlight=False,
             )
     mode = f"model {answer.model}" if answer.mode == "llm" else "extractive, offline"
@@ -611,12 +658,15 @@ def ask(
     """Answer a question from the library, citing papers; every citation is verified."""
     workspace = _workspace(model, offline, verify)
     streamed = workspace.gateway is not None and not as_json
+    written: list[str] = []
 
     def on_token(token: str) -> None:
-        sys.stdout.write(token)
+        written.append(token)
+        sys.stdout.write(terminal_safe(token, keep_newlines=True))
         sys.stdout.flush()
 
     def on_restart() -> None:
+        written.clear()  # the reply starts over
         sys.stdout.write("\n[stream interrupted; retrying]\n")
 
     answer = workspace.ask(
@@ -630,7 +680,7 @@ def ask(
     if as_json:
         _print_json(answer.public_dict())
     else:
-        _print_answer_tail(answer, streamed, show_evidence)
+        _print_answer_tail(answer, "".join(written) if streamed else None, show_evidence)
     if answer.incomplete:
         _err(f"the answer is incomplete: {answer.problem}")
         raise typer.Exit(6)
@@ -658,6 +708,7 @@ def draft(
     ] = False,
     model: Annotated[str | None, typer.Option("--model", help="Model name.")] = None,
     verify: VerifyOpt = None,
+    force: ForceOpt = False,
     as_json: JsonOpt = False,
     filters: Any = None,  # from the options with_filters adds
 ) -> None:
@@ -674,13 +725,17 @@ def draft(
         from assistant.ingest.detect import read_text
 
         keys = [line.strip() for line in read_text(papers_file).splitlines() if line.strip()]
+    if out is not None:  # before any model call
+        from assistant.workspace import check_outputs
+
+        check_outputs([out, out.with_suffix(".bib")], force)
     workspace = _workspace(model, offline, verify)
 
     def say(message: str) -> None:
         if not as_json:
             _err(message)
 
-    result = workspace.draft(topic, k, filters, keys, words, progress=say)
+    result = workspace.draft(topic, k=k, filters=filters, papers=keys, words=words, progress=say)
     written = None
     if out is not None and result.themes:
         written = workspace.export_draft(result, out, fmt)
@@ -691,7 +746,8 @@ def draft(
     else:
         if written is None:
             render_text = to_markdown if fmt == "md" else to_latex
-            sys.stdout.write(render_text(result, "references.bib") + "\n")
+            markdown = render_text(result, "references.bib")
+            sys.stdout.write(terminal_safe(markdown, keep_newlines=True) + "\n")
         else:
             _err(f"wrote {written[0]} and {written[1]}")
         _print_coverage(result)
@@ -716,7 +772,7 @@ def _print_coverage(result: Any) -> None:
         lines.append(f"  {len(coverage['unsupported_sentences'])} sentence(s) without support")
     if result.note:
         lines.append(result.note)
-    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.write(terminal_safe("\n".join(lines), keep_newlines=True) + "\n")
 
 
 @app.command("mcp")
@@ -832,7 +888,9 @@ def history_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         table.add_column(column)
     for s in sessions:
         when = datetime.fromtimestamp(s.updated).strftime("%Y-%m-%d %H:%M")
-        table.add_row(s.name, str(s.turns), when, s.last_question[:70])
+        table.add_row(
+            terminal_safe(s.name), str(s.turns), when, terminal_safe(s.last_question[:70])
+        )
     Console().print(table)
 
 
@@ -841,9 +899,15 @@ def history_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def history_export(
     name: Annotated[str, typer.Argument(help="Session name.")],
     out: Annotated[Path, typer.Option("--out", help="Markdown file to write.")],
+    force: ForceOpt = False,
 ) -> None:
     """Export a session as Markdown (Pandoc citations) plus a JSON sidecar."""
-    markdown, sidecar = _workspace().export_session(name, out)
+    from assistant.workspace import check_outputs
+
+    workspace = _workspace()
+    workspace.history.require(name)  # an unknown session says so before anything else
+    check_outputs([out, out.with_suffix(".json")], force)
+    markdown, sidecar = workspace.export_session(name, out)
     _err(f"wrote {markdown} and {sidecar}")
 
 

@@ -1,4 +1,4 @@
-"""Writing the library out: BibTeX (bibtexparser), JSONL and CSV."""
+"""Writing the library out: BibTeX (bibtexparser), JSONL, CSV and CSL-JSON."""
 
 from __future__ import annotations
 
@@ -90,3 +90,56 @@ def to_csv(papers: Sequence[Paper]) -> str:
             }
         )
     return out.getvalue()
+
+
+_PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "la", "le", "ter"}
+
+
+def _csl_name(name: str) -> dict[str, str]:
+    """A CSL name from "Given Family": the last word the family name, lower-case particles
+    before it (von, van der) its particle; one word, or a name with a comma, kept literal."""
+    words = name.split()
+    if len(words) < 2 or "," in name:
+        return {"literal": name}
+    particles = []
+    given = words[:-1]
+    while len(given) > 1 and given[-1] in _PARTICLES:
+        particles.insert(0, given.pop())
+    csl = {"family": words[-1], "given": " ".join(given)}
+    if particles:
+        csl["non-dropping-particle"] = " ".join(particles)
+    return csl
+
+
+def to_csljson(papers: Sequence[Paper]) -> str:
+    """A CSL-JSON array (Zotero, Pandoc, citeproc): `id` and `citation-key` are the paper's key,
+    so the file imports again under the same keys."""
+    items = []
+    for paper in papers:
+        item: dict = {
+            "id": paper.key,
+            "citation-key": paper.key,
+            "type": "article-journal" if paper.venue else "article",
+            "title": paper.title,
+        }
+        if paper.authors:
+            item["author"] = [_csl_name(a) for a in paper.authors]
+        if paper.year:
+            parts = [paper.year]
+            if paper.date and paper.date[:4] == str(paper.year):
+                parts += [int(p) for p in paper.date[5:].split("-") if p.isdigit()]
+            item["issued"] = {"date-parts": [parts]}
+        if paper.venue:
+            item["container-title"] = paper.venue
+        if paper.doi:
+            item["DOI"] = paper.doi
+        if paper.url:
+            item["URL"] = paper.url
+        if paper.arxiv_id:
+            item["number"] = f"arXiv:{paper.arxiv_id}"
+        if paper.categories:
+            item["keyword"] = "; ".join(paper.categories)
+        if paper.abstract:
+            item["abstract"] = paper.abstract
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"

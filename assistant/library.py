@@ -8,7 +8,7 @@ from __future__ import annotations
 import fcntl
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,6 +21,7 @@ from assistant.models import Hit, Paper
 
 if TYPE_CHECKING:
     from assistant.embeddings import Embedder
+    from assistant.ingest import ParsedFile
     from assistant.ingest.merge import RepeatFilter, Summary
     from assistant.retrieval import HybridSearcher, IndexCache, LibraryIndex, SearchFilters
     from assistant.settings import Settings
@@ -127,6 +128,9 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
             if not inside:
                 raise InputError(str(path), "the directory holds no files")
             files.extend(inside)
+        elif path.exists() and not path.is_file():
+            # a FIFO or a device (/dev/zero) would block or never end: refused before it is opened
+            raise InputError(str(path), "not a regular file (a pipe, device or socket)")
         else:
             files.append(path)
     return files
@@ -229,7 +233,7 @@ class Library:
             "records": sum(len(f.files) for f in facets),
             "merged": sum(1 for f in facets if len(f.files) > 1),
             "derived_titles": sum(1 for f in facets if f.title_derived),
-            "chunks": self.store.count(),
+            "chunks": self.store.live_count(),
             "sources": dict(sorted(by_file.items())),
             "years": {str(y): n for y, n in sorted(years.items())},
             "store": self.store.location,
@@ -277,22 +281,27 @@ class Library:
         field_map: dict[str, str] | None = None,
         skip_invalid: bool = False,
         progress: Progress | None = None,
+        readers: Mapping[str, Callable[[Callable[[Paper], bool] | None], ParsedFile]] | None = None,
     ) -> IngestReport:
         """Parse, merge with the library, embed what is new, and commit in one revision.
 
         A file whose content, options and parser are those of its last import is not parsed
-        again: its records are in the library as they would be parsed now.
+        again: its records are in the library as they would be parsed now. `readers` are sources
+        that are not text files (a Zotero database), by the name the report lists: each is
+        called under the write lock with the filter of records the library holds unchanged, and
+        its records go through the same merge and commit as the files'.
         """
         from assistant.ingest import import_fingerprint
         from assistant.ingest.merge import RepeatFilter
 
         started = time.perf_counter()
         paths = list(paths) + ([sample_corpus_dir()] if sample else [])
-        if not paths:
+        readers = dict(readers or {})
+        if not paths and not readers:
             raise UsageError("nothing to ingest: give files or directories, or --sample")
         progress = progress or _Silent()
         files = expand_paths(paths)
-        report = IngestReport(files=[str(f) for f in files])
+        report = IngestReport(files=[str(f) for f in files] + list(readers))
         names = Counter(f.name for f in files)
         fingerprints = {f: import_fingerprint(f, fmt, field_map) for f in files}  # before the store
         with self._write_lock():
@@ -306,7 +315,7 @@ class Library:
                     report.parsed += entry["records"]
                 else:
                     to_parse.append(path)
-            if not to_parse:
+            if not to_parse and not readers:
                 self.store.recover(keep_next=True)
                 report.papers_before = report.papers_after = self.store.paper_count()
                 report.unchanged = report.papers_after
@@ -320,6 +329,13 @@ class Library:
             parsed, report.skipped, counts = self.parse_files(
                 to_parse, fmt, field_map, skip_invalid, progress, keep
             )
+            for name, read in readers.items():
+                result = read(keep)
+                parsed.extend(result.records)
+                report.skipped.extend(
+                    SkippedRecord(e.file, e.line, e.detail) for e in result.skipped
+                )
+                counts[name] += result.count
             report.parsed += sum(counts.values())
             unclean = {s.file for s in report.skipped}
             imports: dict[str, dict | None] = {

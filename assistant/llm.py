@@ -9,6 +9,7 @@ is never printed, logged or stored.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,83 @@ class ChatResult:
     latency: float = 0.0
     first_token_latency: float | None = None
     problem: str | None = None
+
+
+_OPEN_REASONING = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
+_CLOSE_REASONING = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
+_TAG_TAIL = 13  # longer than "</reasoning>": a tag split across stream chunks is held back
+
+
+def strip_reasoning(text: str) -> str:
+    """A reply without the reasoning blocks that reasoning models write before answering
+    (<think>...</think>, <reasoning>...</reasoning>; an unclosed one runs to the end; a
+    closing tag with no opening one ends reasoning that started the reply)."""
+    out, position, inside = [], 0, False
+    lone_close = _CLOSE_REASONING.search(text)
+    if lone_close and not _OPEN_REASONING.search(text, 0, lone_close.start()):
+        position = lone_close.end()
+    while position < len(text):
+        pattern = _CLOSE_REASONING if inside else _OPEN_REASONING
+        match = pattern.search(text, position)
+        if match is None:
+            if not inside:
+                out.append(text[position:])
+            break
+        if not inside:
+            out.append(text[position : match.start()])
+        position, inside = match.end(), not inside
+    return "".join(out).strip()
+
+
+class ReasoningFilter:
+    """The visible part of a streamed reply, chunk by chunk: reasoning blocks are held back,
+    and so is a trailing "<" that may open one."""
+
+    def __init__(self) -> None:
+        self._buffer = ""
+        self._inside = False
+
+    def feed(self, delta: str) -> str:
+        self._buffer += delta
+        shown: list[str] = []
+        while True:
+            if self._inside:
+                match = _CLOSE_REASONING.search(self._buffer)
+                if match is None:
+                    self._buffer = self._buffer[-_TAG_TAIL:]
+                    return "".join(shown)
+                self._buffer, self._inside = self._buffer[match.end() :], False
+                continue
+            match = _OPEN_REASONING.search(self._buffer)
+            if match is not None:
+                shown.append(self._buffer[: match.start()])
+                self._buffer, self._inside = self._buffer[match.end() :], True
+                continue
+            cut = self._buffer.rfind("<")
+            if cut != -1 and len(self._buffer) - cut < _TAG_TAIL and ">" not in self._buffer[cut:]:
+                shown.append(self._buffer[:cut])
+                self._buffer = self._buffer[cut:]
+            else:
+                shown.append(self._buffer)
+                self._buffer = ""
+            return "".join(shown)
+
+    def flush(self) -> str:
+        rest, self._buffer = ("" if self._inside else self._buffer), ""
+        return rest
+
+
+def _shown_tokens(
+    visible: ReasoningFilter, on_token: Callable[[str], None]
+) -> Callable[[str], None]:
+    """on_token for what the reader may see of each chunk (nothing while the model reasons)."""
+
+    def shown(delta: str) -> None:
+        text = visible.feed(delta)
+        if text:
+            on_token(text)
+
+    return shown
 
 
 def endpoint_configured(settings: Settings) -> bool:
@@ -79,7 +157,12 @@ class LLMGateway:
             attempts += 1
             if attempts > 1 and on_restart:
                 on_restart()
-            result = self._stream_once(client, messages, on_token, temperature, started)
+            visible = ReasoningFilter()
+            shown = _shown_tokens(visible, on_token) if on_token else None
+            result = self._stream_once(client, messages, shown, temperature, started)
+            if on_token and (rest := visible.flush()):
+                on_token(rest)
+            result.text = strip_reasoning(result.text)  # never verified, shown or written
             result.attempts = attempts
             if result.complete:
                 result.latency = time.perf_counter() - started

@@ -86,7 +86,7 @@ class EvidenceOut(BaseModel):
     reason: str | None = Field(
         default=None,
         description="why it is not supported: figure_context, polarity, quantifier, entity, "
-        "low_similarity, quote_mismatch, judge, unknown_key, not_in_evidence",
+        "low_similarity, quote_mismatch, judge, unknown_key, not_in_evidence, malformed_key",
     )
     score: float = 0.0
     model_quote: str | None = Field(default=None, description="the quote the model gave")

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, NamedTuple
 
-from assistant.errors import UsageError
+from assistant.errors import StoreError, UsageError
 from assistant.models import Hit, Paper
 
 if TYPE_CHECKING:
@@ -425,6 +425,9 @@ def _dependency_tag() -> str:
     return ",".join([*versions, f"stop={words}"])
 
 
+_BUILD_ATTEMPTS = 5
+
+
 class IndexCache:
     """The indexes of one cache dir this process has loaded.
 
@@ -452,9 +455,20 @@ class IndexCache:
         self._loaded.pop(path, None)  # a stale revision's index: let it go before the new one
         loaded = None
         index = _read(path, tag)
+        for _attempt in range(_BUILD_ATTEMPTS):
+            if index is not None:
+                break
+            built = LibraryIndex.build(store.iter_papers())
+            store.refresh()  # the collection's metadata is read once: read it again
+            if store.revision == int(tag.rsplit("|", 1)[1]):
+                index = built
+                _save(index, path, tag)
+                break
+            # a writer committed while we read: what we read may mix two revisions
+            path, tag = self._place(store)
+            index = _read(path, tag)
         if index is None:
-            index = LibraryIndex.build(store.iter_papers())
-            _save(index, path, tag)
+            raise StoreError("the library kept changing while its index was read; try again")
         self._loaded[path] = (tag, index)
         return index
 
@@ -495,13 +509,21 @@ def _read(path: Path, tag: str) -> LibraryIndex | None:
 
 
 def _save(index: LibraryIndex, path: Path, tag: str) -> None:
+    import os
+    import tempfile
+
     from assistant.memory import release_freed_memory
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump((tag, index), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)  # atomic: a concurrent reader sees the old or the new file
+    # a temp name of its own: two processes saving at once must not share (or delete) one
+    descriptor, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            pickle.dump((tag, index), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)  # atomic: a concurrent reader sees the old or the new file
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
     release_freed_memory()  # the build's buffers, so a long session does not carry them
 
 

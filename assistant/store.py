@@ -190,6 +190,11 @@ class PaperStore:
             if row["id"] not in hidden:
                 yield Paper.model_validate_json(row["metadatas"]["record"])
 
+    def live_count(self) -> int:
+        """Committed, live entries: not those an unfinished ingest staged, nor superseded ones."""
+        hidden = self.superseded()
+        return sum(1 for row in self._get_all(self._live_where(), []) if row["id"] not in hidden)
+
     def paper_count(self) -> int:
         """Live records, counted from chunk-0 ids without reading the records."""
         hidden = self.superseded()
@@ -261,7 +266,8 @@ class PaperStore:
                 [
                     ChunkMatch(meta["key"], int(meta["chunk"]), float(dist), doc or "")
                     for entry_id, meta, dist, doc in zip(ids, metas, dists, docs)
-                    if entry_id not in hidden and int(meta["rev"]) <= revision
+                    # meta is None for a row a writer deleted while the query ran
+                    if meta is not None and entry_id not in hidden and int(meta["rev"]) <= revision
                 ]
             )
         return out

@@ -169,3 +169,22 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[str]:
     """Sentences, each with the citation marker that closes it."""
     return [text[a:b] for a, b in sentence_spans(text)]
+
+
+# -- the terminal --------------------------------------------------------------------------------
+
+# escape sequences (CSI "ESC [", OSC "ESC ]" up to BEL or ST, two-character ESC forms) and the C1
+# controls, which some terminals act on alone (0x9b is a CSI)
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -~]?|[\x80-\x9f]"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def terminal_safe(text: str, keep_newlines: bool = False) -> str:
+    """Untrusted text (titles, abstracts, keys, model output) as it may reach a terminal: escape
+    sequences and control characters removed, tabs as spaces (newlines kept if asked)."""
+    text = _ESCAPES.sub("", text).replace("\t", " ")
+    if keep_newlines:
+        return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROLS.sub("", text.replace("\n", " ").replace("\r", " "))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from assistant.retrieval import SearchFilters
     from assistant.settings import Settings
 
-EXPORT_FORMATS = ("bibtex", "jsonl", "csv")
+EXPORT_FORMATS = ("bibtex", "jsonl", "csv", "csljson")
 DEFAULT_SESSION = "default"
 
 
@@ -45,6 +45,23 @@ def search_filters(
     return SearchFilters.build(
         (year or "").strip() or None, given(authors), given(categories), given(sources)
     )
+
+
+def check_outputs(paths: Sequence[Path], force: bool = False) -> None:
+    """Before any work (or model call) is spent: each output's directory exists and is
+    writable, and no file is overwritten unless `force`."""
+    import os
+
+    from assistant.errors import UsageError
+
+    for path in paths:
+        parent = path.expanduser().parent
+        if not parent.is_dir():
+            raise UsageError(f"{path}: the directory {parent} does not exist")
+        if not os.access(parent, os.W_OK):
+            raise UsageError(f"{path}: the directory {parent} is not writable")
+        if path.exists() and not force:
+            raise UsageError(f"{path} exists; use --force to overwrite it")
 
 
 class Workspace:
@@ -191,9 +208,26 @@ class Workspace:
         mapping: dict[str, str] | None = None,
         skip_invalid: bool = False,
         progress: Any = None,
+        zotero: Path | None = None,
+        collection: str | None = None,
     ) -> IngestReport:
+        """Files, the sample corpus, and (`zotero`: its data directory or zotero.sqlite) a Zotero
+        library or one of its collections, in one atomic import."""
+        from functools import partial
+
+        from assistant.errors import UsageError
+
         self._asker = None  # new papers: the asker's caches start fresh
-        return self.library.ingest(list(paths), sample, fmt, mapping, skip_invalid, progress)
+        readers = {}
+        if zotero is not None:
+            from assistant.ingest.zotero import read_zotero
+
+            readers[str(zotero)] = partial(read_zotero, zotero, collection)
+        elif collection:
+            raise UsageError("--collection picks a collection of the Zotero library: add --zotero")
+        return self.library.ingest(
+            list(paths), sample, fmt, mapping, skip_invalid, progress, readers=readers
+        )
 
     def reindex(self, progress: Any = None) -> IngestReport:
         self._asker = None
@@ -204,7 +238,7 @@ class Workspace:
         return self.library.remove(key)
 
     def export(self, fmt: str, keys: Sequence[str] | None = None) -> str:
-        """The library (or the given keys) as BibTeX, JSONL or CSV text."""
+        """The library (or the given keys) as BibTeX, JSONL, CSV or CSL-JSON text."""
         from assistant import export as exporters
         from assistant.errors import UsageError
 
@@ -212,6 +246,7 @@ class Workspace:
             "bibtex": exporters.to_bibtex,
             "jsonl": exporters.to_jsonl,
             "csv": exporters.to_csv,
+            "csljson": exporters.to_csljson,
         }
         if fmt not in writers:
             raise UsageError(f"--format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
@@ -275,16 +310,12 @@ class Workspace:
         return self.history.export_markdown(name, out)
 
     # -- drafts -------------------------------------------------------------------------------
-    def draft(
-        self,
-        topic: str,
-        k: int = 30,
-        filters: SearchFilters | None = None,
-        papers: Sequence[str] | None = None,
-        words: int = 150,
-        progress: Callable[[str], None] | None = None,
-    ) -> Draft:
-        return self.drafter().draft(topic, k, filters, papers or None, words, progress=progress)
+    def draft(self, topic: str, **options: Any) -> Draft:
+        """A related-work draft on `topic`; `options` as `Drafter.draft` takes them (k, filters,
+        papers, words, progress)."""
+        if not options.get("papers"):
+            options["papers"] = None  # no keys given: candidates come from the library
+        return self.drafter().draft(topic, **options)
 
     def export_draft(self, draft: Draft, out: Path, fmt: str) -> tuple[Path, Path]:
         from assistant.draft import write_draft

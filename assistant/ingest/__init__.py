@@ -10,7 +10,7 @@ from typing import NamedTuple
 from assistant.errors import InputError
 from assistant.models import Paper
 
-FORMATS = ("seed", "bibtex", "ris", "csv", "jsonl", "atom")
+FORMATS = ("seed", "bibtex", "ris", "csv", "jsonl", "atom", "csljson", "pubmed", "wos", "endnote")
 _MAX_SKIPS = 10_000
 
 
@@ -21,6 +21,17 @@ class ParsedFile(NamedTuple):
     records: list[Paper]
     skipped: list[InputError]
     count: int
+
+
+class RecordError(InputError):
+    """A bad record whose extent in the text is known: `span` is its (start, end) character
+    offsets. --skip-invalid blanks exactly those characters (line breaks kept, so later lines
+    keep their numbers) and parses the rest again: a JSON array item or an XML record on a
+    one-line file is left out alone."""
+
+    def __init__(self, file: str, message: str, line: int | None, span: tuple[int, int]) -> None:
+        super().__init__(file, message, line)
+        self.span = span
 
 
 def _parse(fmt: str, text: str, name: str, field_map: dict[str, str] | None) -> Iterable[Paper]:
@@ -48,6 +59,22 @@ def _parse(fmt: str, text: str, name: str, field_map: dict[str, str] | None) -> 
         from assistant.ingest.atom import iter_atom
 
         return iter_atom(text, name)
+    if fmt == "csljson":
+        from assistant.ingest.csljson import iter_csljson
+
+        return iter_csljson(text, name)
+    if fmt == "pubmed":
+        from assistant.ingest.pubmed import iter_pubmed
+
+        return iter_pubmed(text, name)
+    if fmt == "wos":
+        from assistant.ingest.wos import iter_wos
+
+        return iter_wos(text, name)
+    if fmt == "endnote":
+        from assistant.ingest.endnote import iter_endnote
+
+        return iter_endnote(text, name)
     raise InputError(name, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
@@ -57,7 +84,23 @@ _RECORD_STARTS = {
     "csv": lambda line: True,
     "bibtex": lambda line: line.lstrip().startswith("@"),
     "ris": lambda line: line.startswith("TY  -"),
+    "pubmed": lambda line: line.startswith("PMID-"),
+    "wos": lambda line: line.startswith("PT "),
 }
+
+
+def _blank_span(lines: list[str], span: tuple[int, int]) -> bool:
+    """Blank the characters of a record (a RecordError's span), keeping line breaks; False when
+    there was nothing left to blank (the same error again)."""
+    import re
+
+    text = "\n".join(lines)
+    start, end = span
+    blanked = re.sub(r"[^\n]", " ", text[start:end])
+    if blanked == text[start:end]:
+        return False
+    lines[:] = (text[:start] + blanked + text[end:]).split("\n")
+    return True
 
 
 def _blank_record(lines: list[str], fmt: str, line_no: int) -> None:
@@ -105,12 +148,18 @@ def parse_file(
     skipped: list[InputError] = []
     error = first_error
     while True:
-        recoverable = fmt in _RECORD_STARTS and error.line and error.line <= len(lines)
+        span = getattr(error, "span", None)
+        recoverable = span is not None or (
+            fmt in _RECORD_STARTS and error.line and error.line <= len(lines)
+        )
+        if recoverable and span is not None:
+            recoverable = _blank_span(lines, span)
         if not recoverable or len(skipped) >= _MAX_SKIPS:
             skipped.append(error)  # the whole file is left out
             return ParsedFile([], skipped, 0)
         skipped.append(error)
-        _blank_record(lines, fmt, error.line)
+        if span is None:
+            _blank_record(lines, fmt, error.line)
         try:
             kept, count = _collect(_parse(fmt, "\n".join(lines), name, field_map), keep)
             return ParsedFile(kept, skipped, count)

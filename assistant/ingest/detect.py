@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from assistant.errors import InputError
@@ -15,9 +16,20 @@ _BY_EXTENSION = {
     ".tsv": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
-    ".xml": "atom",
+    ".xml": "atom",  # unless the root is EndNote's <xml> (see detect_format)
     ".atom": "atom",
+    ".nbib": "pubmed",
+    ".ciw": "wos",
+    ".isi": "wos",
 }
+# EndNote XML: <xml><records> after the declaration; Web of Science plain text: the FN/VR header
+# or a first record's "PT J" (the tab-delimited export starts "PT<tab>AU": that is a CSV);
+# CSL-JSON: an array, or objects with keys only CSL has.
+_ENDNOTE = re.compile(r"\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<xml>\s*<records[\s>/]", re.S)
+_WOS = re.compile(r"(?:FN .*\n(?:VR .*\n)?\s*)?PT [A-Z]\s*\n")
+_CSL = re.compile(
+    r'"(?:issued|container-title|citation-key|date-parts)"\s*:|"author"\s*:\s*\[\s*\{'
+)
 
 
 def read_text(path: Path) -> str:
@@ -28,6 +40,8 @@ def read_text(path: Path) -> str:
         raise InputError(name, "no such file")
     if path.is_dir():
         raise InputError(name, "is a directory, not a file")
+    if not path.is_file():
+        raise InputError(name, "not a regular file (a pipe, device or socket)")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -54,7 +68,10 @@ def read_text(path: Path) -> str:
 
 
 def detect_format(path: Path, text: str) -> str:
-    """bibtex, ris, csv, jsonl, atom or seed: by extension first, then by content."""
+    """bibtex, ris, csv, jsonl, atom, csljson, pubmed, wos, endnote or seed: by extension first,
+    then by content."""
+    if path.suffix.lower() == ".xml" and _ENDNOTE.match(text):
+        return "endnote"
     by_extension = _BY_EXTENSION.get(path.suffix.lower())
     if by_extension:
         return by_extension
@@ -64,8 +81,16 @@ def detect_format(path: Path, text: str) -> str:
         return "bibtex"
     if head.startswith("TY  -"):
         return "ris"
+    if re.match(r"PMID- ?\d", head):
+        return "pubmed"
+    if _WOS.match(head):
+        return "wos"
+    if _ENDNOTE.match(head):
+        return "endnote"
     if head.startswith("<?xml") or head.startswith("<feed"):
         return "atom"
+    if head.startswith("[") or (head.startswith("{") and _CSL.search(head)):
+        return "csljson"
     if first_line.startswith("{"):
         try:
             json.loads(first_line)
@@ -79,5 +104,7 @@ def detect_format(path: Path, text: str) -> str:
     if ("," in first_line and not first_line.endswith(".")) or first_line.count("\t") >= 2:
         return "csv"  # a comma header, or a tab-delimited one (Web of Science, Lens, Excel)
     raise InputError(
-        path.name, "unknown format; use --format seed|bibtex|ris|csv|jsonl|atom to say which"
+        path.name,
+        "unknown format; use --format seed|bibtex|ris|csv|jsonl|atom|csljson|pubmed|wos|endnote "
+        "to say which",
     )

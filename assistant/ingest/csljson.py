@@ -1,0 +1,184 @@
+"""CSL-JSON (Zotero, Mendeley, Pandoc, Better BibTeX, Manubot): a JSON array of items, one
+item alone, or items one after another. Items are decoded one at a time as the array is walked.
+
+The key is the item's `citation-key` (CSL 1.0.2, Better BibTeX) or else its `id`, unless that id
+is an item URI (Zotero's own export writes `http://zotero.org/users/1/items/ABCD2345`): such
+items get a key from the library like any record without one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from assistant.errors import InputError
+from assistant.ingest import RecordError
+from assistant.ingest.derive import derive_title
+from assistant.ingest.fields import (
+    clean_text,
+    parse_year,
+    person_name,
+    split_authors,
+    split_keywords,
+)
+from assistant.ingest.values import arxiv_in, doi_in
+from assistant.models import Paper, Source
+
+_SPACE = re.compile(r"\s*")
+# Markup CSL allows in text fields, and the JATS tags Crossref abstracts carry.
+_MARKUP = re.compile(r"</?(?:jats:[\w-]+|i|b|sup|sub|sc|span|p|em|strong)\b[^>]*>")
+_KEY_UNFIT = re.compile(r"://|\s")
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _items(text: str, file: str) -> Iterator[tuple[int, int, Any]]:
+    """(start, end, value) of each top-level item: the array's elements, or each object of a
+    text holding objects alone. A blanked item (--skip-invalid) leaves a stray comma: allowed."""
+    decoder = json.JSONDecoder()
+    position = _SPACE.match(text, 0).end()
+    in_array = text.startswith("[", position)
+    if in_array:
+        position += 1
+    expect_item = True
+    while True:
+        position = _SPACE.match(text, position).end()
+        if position >= len(text):
+            if in_array:
+                raise InputError(
+                    file, "the JSON array is not closed with ']'", _line(text, position)
+                )
+            return
+        char = text[position]
+        if in_array and char == "]":
+            rest = _SPACE.match(text, position + 1).end()
+            if rest < len(text):
+                raise InputError(file, "text after the end of the JSON array", _line(text, rest))
+            return
+        if in_array and char == ",":
+            position += 1
+            expect_item = True
+            continue
+        if not expect_item:
+            raise InputError(file, "expected ',' or ']' between items", _line(text, position))
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                file, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno
+            ) from None
+        yield position, end, value
+        position = end
+        expect_item = not in_array
+
+
+def _strip_markup(value: Any) -> str:
+    return clean_text(_MARKUP.sub("", clean_text(value)))
+
+
+def _name(person: Any) -> str:
+    """ "Given family" from a CSL name object; `literal` names (organisations) as they are."""
+    if isinstance(person, str):
+        return person_name(person)
+    if not isinstance(person, dict):
+        return ""
+    if person.get("literal"):
+        return clean_text(person["literal"])
+    family = " ".join(
+        clean_text(person.get(part))
+        for part in ("non-dropping-particle", "family")
+        if clean_text(person.get(part))
+    )
+    given = " ".join(
+        clean_text(person.get(part))
+        for part in ("given", "dropping-particle")
+        if clean_text(person.get(part))
+    )
+    name = f"{given} {family}".strip()
+    suffix = clean_text(person.get("suffix"))
+    return f"{name}, {suffix}" if name and suffix else name
+
+
+def _issued(value: Any) -> tuple[Any, str | None]:
+    """(year as written, ISO date or None) from `issued`: date-parts, raw or literal."""
+    if isinstance(value, dict):
+        parts = value.get("date-parts")
+        if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+            first = [clean_text(p) for p in parts[0]]
+            date = None
+            if len(first) >= 2 and first[1].isdigit() and 1 <= int(first[1]) <= 12:
+                date = f"{first[0]}-{int(first[1]):02d}"
+                if len(first) >= 3 and first[2].isdigit() and 1 <= int(first[2]) <= 31:
+                    date += f"-{int(first[2]):02d}"
+            return first[0], date if re.fullmatch(r"\d{4}-\d\d(-\d\d)?", date or "") else None
+        value = value.get("raw") or value.get("literal") or value.get("season")
+    text = clean_text(value)
+    match = re.search(r"\b\d{4}\b", text)
+    if not match:
+        return text or None, None
+    iso = re.match(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
+    date = None
+    if iso and 1 <= int(iso.group(2)) <= 12:
+        date = iso.group(0)
+    return match.group(), date
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
+def iter_csljson(text: str, file: str) -> Iterator[Paper]:
+    count = 0
+    line, counted = 1, 0  # lines counted up to an offset as the items go, not from the start
+    for start, end, item in _items(text, file):
+        line += text.count("\n", counted, start)
+        counted = start
+        span = (start, end)
+        if not isinstance(item, dict):
+            raise RecordError(file, "each CSL item must be a JSON object", line, span)
+        title = _strip_markup(_first(item.get("title")))
+        abstract = _strip_markup(item.get("abstract"))
+        if not title and not abstract:
+            raise RecordError(file, "item has neither a title nor an abstract", line, span)
+        key = clean_text(item.get("citation-key") or item.get("id"))
+        if _KEY_UNFIT.search(key):
+            key = ""
+        year_value, date = _issued(item.get("issued") or item.get("year"))
+        try:
+            year = parse_year(year_value, file, line)
+        except InputError as error:
+            raise RecordError(file, error.detail, line, span) from None
+        authors = item.get("author") or split_authors(item.get("authors"))  # a plain JSON array
+        if not isinstance(authors, list):
+            authors = [authors]
+        keywords = item.get("keyword") or item.get("keywords") or []
+        doi = doi_in(clean_text(_first(item.get("DOI"))))
+        url = clean_text(_first(item.get("URL"))) or None
+        count += 1
+        yield Paper(
+            key=key,
+            own_key=bool(key),
+            title=title or derive_title(abstract),
+            title_derived=not title,
+            authors=[name for name in (_name(a) for a in authors) if name],
+            year=year,
+            date=date,
+            venue=_strip_markup(_first(item.get("container-title"))) or None,
+            doi=doi,
+            url=url,
+            arxiv_id=arxiv_in(url, doi, clean_text(item.get("number"))),
+            categories=split_keywords(keywords),
+            abstract=abstract,
+            sources=[Source(file=file, position=count, line=line, format="csljson")],
+        )
+    if not count:
+        raise InputError(file, "no CSL items in the file")
+
+
+def parse_csljson(text: str, file: str) -> list[Paper]:
+    """Every item of the text (see `iter_csljson`, which yields them as they are decoded)."""
+    return list(iter_csljson(text, file))

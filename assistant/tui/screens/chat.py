@@ -1,0 +1,144 @@
+"""The Chat tab: questions and answers on the left, the cited papers on the right."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input
+
+from assistant.tui.helpers import AppPart, error_text, while_mounted
+from assistant.tui.widgets.answer_view import AnswerView
+from assistant.tui.widgets.sources_pane import SourcesPane
+
+if TYPE_CHECKING:
+    from assistant.models import Answer
+
+
+class ChatTab(AppPart):
+    DEFAULT_CSS = """
+    ChatTab {
+        #chat-body {
+            height: 1fr;
+        }
+        #transcript {
+            width: 3fr;
+            padding: 0 1;
+        }
+        #question {
+            dock: bottom;
+        }
+    }
+    """
+
+    class AnswerRecorded(Message):
+        """An answer was shown and saved as a turn of the session."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current_view: AnswerView | None = None  # the latest answer; markers move in it
+        self.busy = False  # a question is being answered; the next one waits
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="chat-body"):
+            yield VerticalScroll(id="transcript")
+            yield SourcesPane(id="sources")
+        yield Input(placeholder="Ask a question about your library…", id="question")
+
+    def activated(self) -> None:
+        self.query_one("#question", Input).focus()
+
+    # -- asking ---------------------------------------------------------------------------------
+    @on(Input.Submitted, "#question")
+    def submit_question(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            return
+        if self.busy:
+            self.notify("Still answering the previous question…", severity="warning")
+            return
+        event.input.value = ""
+        view = AnswerView(question)
+        self.current_view = view
+        self.query_one("#transcript", VerticalScroll).mount(view)
+        view.scroll_visible()
+        self.busy = True
+        self.litreview.set_status("answering…")
+        self.ask(question, view)
+
+    @work(thread=True, group="ask")
+    def ask(self, question: str, view: AnswerView) -> None:
+        def on_token(token: str) -> None:
+            self.call_from_thread(view.add_token, token)
+
+        def on_restart() -> None:
+            self.call_from_thread(view.restart)
+
+        try:
+            answer = self.workspace.ask(question, on_token=on_token, on_restart=on_restart)
+        except Exception as exc:  # noqa: BLE001 - model, network and store errors alike
+            self.call_from_thread(self.answer_failed, question, view, exc)
+            return
+        self.call_from_thread(self.show_answer, view, answer)
+
+    def answer_failed(self, question: str, view: AnswerView, exc: BaseException) -> None:
+        view.update(Text(f"Q: {question}\n✗ {error_text(exc)}", "red"))
+        self.busy = False
+        self.litreview.fail("could not answer", exc)
+
+    @while_mounted
+    def show_answer(self, view: AnswerView, answer: Answer) -> None:
+        self.busy = False
+        view.set_answer(answer)
+        view.scroll_visible()
+        state = "abstained" if answer.abstained else f"{len(answer.citations)} papers cited"
+        if answer.incomplete:
+            state = "incomplete answer"
+            self.notify(answer.note or "The answer is incomplete.", severity="warning")
+        self.litreview.set_status(state)
+        self.show_sources(answer)
+        self.post_message(self.AnswerRecorded())
+
+    @while_mounted
+    def show_sources(self, answer: Answer) -> None:
+        selected = self.current_view.selected() if self.current_view else None
+        self.query_one("#sources", SourcesPane).show(answer, selected, self.workspace)
+
+    # -- what the app's keys and commands do here --------------------------------------------
+    def move_citation(self, step: int) -> None:
+        """Select the previous/next citation marker of the latest answer; sources follow."""
+        if self.current_view is None or self.current_view.answer is None:
+            return
+        if self.current_view.move(step):
+            self.show_sources(self.current_view.answer)
+
+    def copy_answer(self) -> None:
+        if self.current_view is None or self.current_view.answer is None:
+            self.notify("No answer to copy yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(self.current_view.answer.answer)
+        self.notify("Answer copied to the clipboard.")
+
+    def new_session(self) -> None:
+        import time
+
+        self.workspace.new_session(time.strftime("tui-%Y%m%d-%H%M%S"))
+        self.query_one("#transcript", VerticalScroll).remove_children()
+        self.current_view = None
+        self.litreview.set_status("new session")
+
+    def show_session(self, answers: list[Answer]) -> None:
+        """Replace the transcript with a reopened session's answers; the last one is current."""
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.remove_children()
+        for answer in answers:
+            view = AnswerView(answer.question)
+            transcript.mount(view)
+            view.set_answer(answer)
+            self.current_view = view
+        if self.current_view and self.current_view.answer:
+            self.show_sources(self.current_view.answer)

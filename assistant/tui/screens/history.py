@@ -1,0 +1,102 @@
+"""The History tab: past chat sessions, to reopen in the Chat tab or export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Button, DataTable, Input
+
+from assistant.tui.helpers import AppPart, while_mounted
+
+if TYPE_CHECKING:
+    from assistant.models import Answer
+
+
+class HistoryTab(AppPart):
+    DEFAULT_CSS = """
+    HistoryTab {
+        #sessions {
+            height: 1fr;
+        }
+        #history-actions {
+            height: 3;
+        }
+        #history-path {
+            width: 1fr;
+        }
+    }
+    """
+
+    class SessionReopened(Message):
+        """Session `name` is current again; `answers` are its turns, oldest first."""
+
+        def __init__(self, name: str, answers: list[Answer]) -> None:
+            super().__init__()
+            self.name = name
+            self.answers = answers
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="sessions", cursor_type="row")
+        with Horizontal(id="history-actions"):
+            yield Button("Reopen", id="reopen", variant="primary")
+            yield Input(placeholder="export to FILE.md", id="history-path")
+            yield Button("Export", id="history-export")
+
+    def on_mount(self) -> None:
+        self.query_one("#sessions", DataTable).add_columns("session", "turns", "last question")
+
+    def activated(self) -> None:
+        self.refresh_sessions()
+        self.query_one("#sessions", DataTable).focus()
+
+    @while_mounted
+    def refresh_sessions(self) -> None:
+        try:
+            sessions = self.workspace.history.sessions()
+        except Exception as exc:  # noqa: BLE001
+            self.litreview.fail("cannot read the history", exc)
+            return
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        for summary in sessions:
+            table.add_row(
+                summary.name, str(summary.turns), summary.last_question[:80], key=summary.name
+            )
+
+    def _selected_session(self) -> str | None:
+        table = self.query_one("#sessions", DataTable)
+        if not table.row_count:
+            self.notify("No sessions yet.", severity="warning")
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    @on(Button.Pressed, "#reopen")
+    @on(DataTable.RowSelected, "#sessions")
+    def reopen_session(self) -> None:
+        name = self._selected_session()
+        if name is None:
+            return
+        try:
+            answers = self.workspace.reopen(name)
+        except Exception as exc:  # noqa: BLE001
+            self.litreview.fail("cannot reopen the session", exc)
+            return
+        self.post_message(self.SessionReopened(name, answers))
+
+    @on(Button.Pressed, "#history-export")
+    def export_session(self) -> None:
+        name = self._selected_session()
+        if name is None:
+            return
+        raw = self.query_one("#history-path", Input).value.strip() or f"{name}.md"
+        try:
+            markdown, sidecar = self.workspace.export_session(name, Path(raw).expanduser())
+        except Exception as exc:  # noqa: BLE001
+            self.litreview.fail("export failed", exc)
+            return
+        self.notify(f"Wrote {markdown} and {sidecar}.")

@@ -1,0 +1,192 @@
+"""The Library tab: browse and filter the papers, read an abstract, import and remove."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Button, DataTable, Input, Static
+
+from assistant.tui.helpers import AppPart, while_mounted
+from assistant.tui.screens.confirm import ConfirmScreen
+from assistant.tui.widgets.paper_table import PaperFilter, PaperTable
+
+if TYPE_CHECKING:
+    from assistant.models import Paper
+
+
+class LibraryTab(AppPart):
+    DEFAULT_CSS = """
+    LibraryTab {
+        #filters {
+            height: 3;
+        }
+        #filter {
+            width: 3fr;
+        }
+        #filter-year, #filter-author, #filter-category {
+            width: 1fr;
+        }
+        #welcome {
+            color: $warning;
+            padding: 0 1;
+        }
+        #abstract {
+            height: 10;
+            overflow-y: auto;
+            border-top: solid $primary;
+            padding: 0 1;
+        }
+        #library-actions {
+            height: 3;
+        }
+        #import-path {
+            width: 1fr;
+        }
+    }
+    """
+
+    class PapersImported(Message):
+        """An import changed the library; `count` papers are in it now."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="filters"):
+            yield Input(placeholder="filter: title, key, abstract…", id="filter")
+            yield Input(placeholder="year or 2022..2024", id="filter-year")
+            yield Input(placeholder="author", id="filter-author")
+            yield Input(placeholder="category", id="filter-category")
+        yield Static("", id="welcome")
+        yield PaperTable(id="papers")
+        yield Static("", id="abstract")
+        with Horizontal(id="library-actions"):
+            yield Input(placeholder="import: path to a .bib/.ris/.csv/.jsonl/.xml file",
+                        id="import-path")  # fmt: skip
+            yield Button("Import", id="import")
+            yield Button("Load sample corpus", id="load-sample")
+            yield Button("Remove selected", id="remove", variant="error")
+
+    def activated(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    @property
+    def table(self) -> PaperTable:
+        return self.query_one("#papers", PaperTable)
+
+    # -- reading the library ------------------------------------------------------------------
+    def library_opened(self, count: int) -> None:
+        """The library is open (or changed) with `count` papers: (re)read them."""
+        self.load_papers()
+        if not count:
+            self.query_one("#welcome", Static).update(
+                "Your library is empty. Press Ctrl+L or 'Load sample corpus' to load the bundled "
+                "sample (136 papers), or import a file below."
+            )
+
+    @work(thread=True, exclusive=True, group="papers")
+    def load_papers(self) -> None:
+        try:
+            papers = self.workspace.papers()
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(self.litreview.fail, "cannot read the library", exc)
+            return
+        self.call_from_thread(self.fill_papers, papers)
+
+    def paper_filter(self) -> PaperFilter:
+        return PaperFilter(
+            text=self.query_one("#filter", Input).value,
+            year=self.query_one("#filter-year", Input).value,
+            author=self.query_one("#filter-author", Input).value,
+            category=self.query_one("#filter-category", Input).value,
+        )
+
+    @while_mounted
+    def fill_papers(self, papers: list[Paper]) -> None:
+        self.litreview.paper_count = len(papers)
+        self.app.sub_title = self.table.show(papers, self.paper_filter())
+        welcome = self.query_one("#welcome", Static)
+        welcome.update(
+            "" if papers else "Your library is empty. Press Ctrl+L or 'Load sample corpus'."
+        )
+        welcome.display = not papers
+
+    @on(Input.Changed, "#filter, #filter-year, #filter-author, #filter-category")
+    @while_mounted
+    def filter_changed(self) -> None:
+        if self.table.papers is not None:
+            self.fill_papers(self.table.papers)
+
+    @on(DataTable.RowHighlighted, "#papers")
+    @while_mounted
+    def paper_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        paper = self.table.paper(event.row_key.value if event.row_key else None)
+        if paper is None:
+            return
+        sources = ", ".join(f"{s.file}#{s.position}" for s in paper.sources)
+        self.query_one("#abstract", Static).update(
+            Text.assemble(
+                (paper.title, "bold"),
+                f"\n{', '.join(paper.authors) or 'authors unknown'} · {paper.year or 'n.d.'}"
+                f" · {', '.join(paper.categories)}\nsources: {sources}\n\n",
+                paper.abstract,
+            )
+        )
+
+    # -- changing the library -----------------------------------------------------------------
+    @on(Button.Pressed, "#load-sample")
+    def load_sample(self) -> None:
+        self.import_files([], sample=True)
+
+    @on(Button.Pressed, "#import")
+    @on(Input.Submitted, "#import-path")
+    def import_pressed(self) -> None:
+        raw = self.query_one("#import-path", Input).value.strip()
+        if not raw:
+            self.notify("Type the path of a file to import.", severity="warning")
+            return
+        self.import_files([Path(raw).expanduser()], sample=False)
+
+    @work(thread=True, exclusive=True, group="ingest")
+    def import_files(self, paths: list[Path], sample: bool) -> None:
+        self.call_from_thread(self.litreview.set_status, "importing… (embedding new abstracts)")
+        try:
+            report = self.workspace.ingest(paths, sample=sample)
+        except Exception as exc:  # noqa: BLE001 - a bad file is a notification
+            self.call_from_thread(self.litreview.fail, "import failed", exc)
+            return
+        message = (
+            f"Imported {report.parsed} records: {report.added} added, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.merged_duplicates} merged."
+        )
+        self.call_from_thread(self.notify, message)
+        self.call_from_thread(self.post_message, self.PapersImported(report.papers_after))
+
+    @on(Button.Pressed, "#remove")
+    def remove_pressed(self) -> None:
+        key = self.table.cursor_key()
+        if key is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.remove_paper(key)
+
+        self.app.push_screen(ConfirmScreen(f"Remove {key} from the library?"), confirmed)
+
+    @work(thread=True, group="ingest")
+    def remove_paper(self, key: str) -> None:
+        try:
+            self.workspace.remove(key)
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(self.litreview.fail, "remove failed", exc)
+            return
+        self.call_from_thread(self.notify, f"Removed {key}.")
+        self.call_from_thread(self.load_papers)

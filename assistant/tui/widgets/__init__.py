@@ -1,0 +1,1 @@
+"""Widgets the parts of the terminal UI are built from."""

@@ -1,0 +1,228 @@
+"""One Pilot flow per part of the terminal UI (chat, library, draft, history, help), on what
+tests/test_tui.py does not already drive: keys and focus, warnings, the year hint, restoring a
+reopened session, and the help modal. Also the paper table's filter logic on its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Markdown, Static, TabbedContent
+
+from assistant.library import Library
+from assistant.tui.app import HelpScreen, LitreviewApp
+from assistant.tui.widgets.paper_table import YEAR_HINT, PaperFilter
+from tests.test_tui import _drive, _until
+
+
+def _messages(app: LitreviewApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def _ask(pilot, app: LitreviewApp, question: str) -> None:  # noqa: ANN001
+    """Type `question` in the Chat tab and wait for its answer."""
+    answers = len(app.query(".answer"))
+    app.chat_tab.activated()
+    await pilot.press(*question, "enter")
+    await _until(pilot, lambda: not app.busy and len(app.query(".answer")) == answers + 1)
+
+
+# -- chat -------------------------------------------------------------------------------------
+def test_chat_keys_copy_move_between_markers_and_start_a_new_session(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("ctrl+y")
+        assert "No answer to copy yet." in _messages(app)
+        await _ask(pilot, app, "secure two-party inference for transformers")
+        answer = app.current_view.answer
+        assert answer is not None and len(app.current_view.markers) > 1
+        await pilot.press("ctrl+y")
+        assert app.clipboard == answer.answer
+        assert "Answer copied to the clipboard." in _messages(app)
+        # `]` moves to the next marker once the focus is out of the question input
+        app.set_focus(None)
+        first = app.current_view.selected()
+        await pilot.press("right_square_bracket")
+        second = app.current_view.selected()
+        assert second is not None and second != first
+        selected = app.query(".source.selected")
+        assert len(selected) == 1 and f"@{second[1]}" in str(selected.first().render())
+        await pilot.press("left_square_bracket")
+        assert app.current_view.selected() == first
+        # F3 then F2 comes back to the question input with the answer still there
+        await pilot.press("f3", "f2")
+        assert app.focused is app.query_one("#question")
+        assert len(app.query(".answer")) == 1
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.1)
+        assert app.current_view is None and not app.query(".answer")
+        assert app.workspace.session.startswith("tui-")
+        assert "new session" in str(app.query_one("#status").render())
+
+    _drive(app, script)
+
+
+# -- library ------------------------------------------------------------------------------------
+def test_library_filters_narrow_the_table_and_the_detail_follows_the_cursor(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        table = app.query_one("#papers", DataTable)
+        await pilot.press("f3")
+        assert app.focused is app.query_one("#filter")
+        await _until(pilot, lambda: table.row_count == 136)
+        assert app.sub_title == "136 of 136 papers"
+        year = app.query_one("#filter-year", Input)
+        year.value = "2022."  # half typed: not read yet, and the subtitle says how to write it
+        await pilot.pause(0.2)
+        assert table.row_count == 136 and app.sub_title == "136 of 136 papers" + YEAR_HINT
+        year.value = "2022.."
+        await pilot.pause(0.2)
+        after_2022 = table.row_count
+        assert 0 < after_2022 < 136 and app.sub_title == f"{after_2022} of 136 papers"
+        shown = {str(row.value) for row in table.rows}
+        assert all(p.year and p.year >= 2022 for p in app.all_papers if p.key in shown)
+        app.query_one("#filter-category", Input).value = "CR"
+        await pilot.pause(0.2)
+        assert 0 < table.row_count < after_2022
+        # the detail pane shows the paper under the cursor
+        table.focus()
+        await pilot.press("down", "down")
+        await pilot.pause(0.2)
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        paper = sample_library.get(key)
+        detail = str(app.query_one("#abstract", Static).render())
+        assert paper.title in detail and paper.abstract[:60] in detail
+        app.query_one("#filter", Input).value = "no paper has this word xyzzy"
+        await pilot.pause(0.2)
+        assert table.row_count == 0 and app.sub_title == "0 of 136 papers"
+
+    _drive(app, script)
+
+
+def test_paper_filter_reads_the_inputs_as_the_cli_does(shared_sample_library: Library) -> None:
+    papers = shared_sample_library.papers()
+    paper = next(p for p in papers if p.year and p.authors and p.categories)
+    assert PaperFilter(year=f"{paper.year}.").search_filters() is None
+    assert PaperFilter(year="20x").search_filters() is None
+    exact = PaperFilter(
+        text=f"{paper.key.upper()}  {paper.title.split()[0]}",
+        year=str(paper.year),
+        author=paper.authors[0].split()[-1],
+        category=paper.categories[0],
+    )
+    assert exact.accepts(paper, exact.search_filters())
+    assert not PaperFilter(year=f"..{paper.year - 1}").accepts(
+        paper, PaperFilter(year=f"..{paper.year - 1}").search_filters()
+    )
+    assert not PaperFilter(text=f"{paper.key} xyzzy").accepts(paper, None)
+
+
+# -- draft --------------------------------------------------------------------------------------
+def test_draft_shows_the_paragraphs_and_exports_markdown_with_its_bibliography(
+    sample_library: Library, tmp_path: Path
+) -> None:
+    app = LitreviewApp()
+    out = tmp_path / "out" / "related.md"
+    out.parent.mkdir()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f4")
+        assert app.focused is app.query_one("#topic")
+        await pilot.press("enter")
+        assert "Type a topic first." in _messages(app)
+        await pilot.click("#export-md")
+        assert "Write a draft first." in _messages(app)
+        await pilot.click("#topic")
+        await pilot.press(*"privacy-preserving neural network inference", "enter")
+        await _until(pilot, lambda: app.draft_result is not None, seconds=60)
+        draft = app.draft_result
+        assert draft.mode == "extractive" and len(draft.themes) >= 2 and draft.cited
+        shown = app.query_one("#draft-text", Markdown).source
+        for theme in draft.themes:
+            assert f"### {theme.name}" in shown and theme.paragraph in shown
+            assert "[@" in theme.paragraph
+        assert f"{len(draft.cited)} papers cited" in str(app.query_one("#draft-status").render())
+        assert "**Coverage**" in shown
+        app.query_one("#export-path", Input).value = str(out)
+        await pilot.click("#export-md")
+        await pilot.pause(0.2)
+        assert f"Wrote {out} and {out.with_suffix('.bib')}." in _messages(app)
+        written = out.read_text()
+        assert all(theme.paragraph in written for theme in draft.themes)
+        bib = out.with_suffix(".bib").read_text()
+        assert bib.count("\n@") + bib.startswith("@") == len(draft.cited)
+        assert all(f"{{{key}," in bib for key in draft.cited)
+
+    _drive(app, script)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["related.bib", "related.md"]
+
+
+# -- history --------------------------------------------------------------------------------------
+def test_history_lists_the_sessions_and_reopening_restores_the_answers(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "sparse attention accelerators")
+        await _ask(pilot, app, "what speedups do they report")
+        before = [view.answer.answer for view in app.query(".answer")]
+        await pilot.press("ctrl+n")
+        await _ask(pilot, app, "secure inference")
+        await pilot.press("f5")
+        table = app.query_one("#sessions", DataTable)
+        assert app.focused is table and table.row_count == 2
+        rows = {str(row.value): table.get_row(row) for row in table.rows}
+        assert rows["tui"][1:] == ["2", "what speedups do they report"]
+        table.move_cursor(row=table.get_row_index("tui"))
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.query_one(TabbedContent).active == "chat")
+        assert app.workspace.session == "tui"
+        assert [view.answer.answer for view in app.query(".answer")] == before
+        assert app.current_view is app.query(".answer").last()
+        assert len(app.query(".source")) == len(app.current_view.answer.citations)
+        assert "reopened tui (2 turns)" in str(app.query_one("#status").render())
+        assert app.focused is app.query_one("#question")
+
+    _drive(app, script)
+
+
+# -- help -----------------------------------------------------------------------------------------
+def test_help_opens_with_f1_and_closes_with_escape_f1_q_or_its_button(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        question = app.query_one("#question")
+        for close in ("escape", "f1", "q", "#help-close"):
+            await pilot.press("f1")
+            assert isinstance(app.screen, HelpScreen)
+            text = app.screen.query_one(Markdown).source
+            assert "Ctrl+Y" in text and "⚠ unsupported" in text
+            if close.startswith("#"):
+                app.screen.query_one(close).scroll_visible(animate=False)
+                await pilot.pause(0.1)
+                await pilot.click(close)
+            else:
+                await pilot.press(close)
+            await pilot.pause(0.1)
+            assert not isinstance(app.screen, HelpScreen), close
+            assert app.focused is question
+        # the command palette offers every part and action
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for title in ("Chat", "Library", "Draft", "History", "Copy answer", "New session",
+                      "Load sample corpus", "Help"):  # fmt: skip
+            assert title in titles
+        library = next(c for c in app.get_system_commands(app.screen) if c.title == "Library")
+        library.callback()
+        await pilot.pause(0.1)
+        assert app.query_one(TabbedContent).active == "library"
+        assert app.focused is app.query_one("#filter")
+
+    _drive(app, script)

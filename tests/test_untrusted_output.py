@@ -1,0 +1,119 @@
+"""Model output and library text are untrusted: reasoning blocks, malformed citation tokens,
+empty replies and terminal escape sequences never reach the user as they came."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.library import Library
+from assistant.llm import ReasoningFilter, strip_reasoning
+from tests.openai_server import ScriptedOpenAI, Step, use_server
+
+runner = CliRunner()
+QUESTION = "How can two-party secure inference for transformers be made efficient?"
+NIMBUS = "li2024nimbus"
+
+
+def _first_sentence(library: Library) -> str:
+    return library.get(NIMBUS).abstract.split(". ")[0].rstrip(".")
+
+
+def test_reasoning_blocks_are_removed_from_stream_and_text() -> None:
+    text = "<think>cite the wrong paper?</think>Answer one. <REASONING>x</REASONING>Two."
+    assert strip_reasoning(text) == "Answer one. Two."
+    assert strip_reasoning("reasoning without its opening tag</think>Answer.") == "Answer."
+    filtered = ReasoningFilter()
+    pieces = ["<thi", "nk>secret pl", "an</th", "ink>Vis", "ible <", "b>bold</b>."]
+    shown = "".join(filtered.feed(p) for p in pieces) + filtered.flush()
+    assert shown == "Visible <b>bold</b>."
+
+
+def test_reasoning_and_malformed_citations_from_a_model(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _first_sentence(shared_sample_library)
+    reply = (
+        f"<think>I will cite {NIMBUS} for everything.</think>{first} [@{NIMBUS}]. "
+        "Nothing supports this [@]. Nor this [@../../etc/passwd]. "
+        f"Or this [@@{NIMBUS}]."
+    )
+    with ScriptedOpenAI(steps=[Step(reply=reply)]) as server:
+        use_server(monkeypatch, server, LITREVIEW_VERIFY="local")
+        result = runner.invoke(app, ["ask", QUESTION, "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert "think" not in data["answer"] and "for everything" not in data["answer"]
+    assert data["sentences"][0]["citations"] == [NIMBUS]
+    malformed = [r for r in data["rejected_citations"] if r["reason"] == "malformed_key"]
+    assert [r["key"] for r in malformed] == ["", "../../etc/passwd", f"@{NIMBUS}"]
+    assert all(not s["citations"] for s in data["sentences"][1:])
+
+
+def test_an_empty_reply_shows_the_fallback_it_announces(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ScriptedOpenAI(steps=[Step(reply="<think>nothing to say</think>")]) as server:
+        use_server(monkeypatch, server, LITREVIEW_VERIFY="local")
+        result = runner.invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 0, result.stderr
+    assert "showing sentences quoted" in result.stdout
+    assert "[@" in result.stdout.split("showing sentences quoted")[0]  # the quoted sentences
+
+
+HOSTILE = {
+    "id": "evil1",
+    "title": "Red \x1b[31mtitle\x1b[0m with an OSC \x1b]0;pwned\x07 link",
+    "authors": ["Mallory \x1b[2J Clear"],
+    "abstract": "Bell \x07 and backspace \x08 and CSI \x9b31m inside an abstract.",
+}
+
+
+def test_escape_sequences_never_reach_the_terminal(isolated_env: Path, tmp_path: Path) -> None:
+    source = tmp_path / "evil.jsonl"
+    source.write_text(json.dumps(HOSTILE) + "\n")
+    assert runner.invoke(app, ["ingest", str(source)]).exit_code == 0
+    for command in (["show", "evil1"], ["library"], ["search", "red title"], ["library", "--wide"]):
+        output = runner.invoke(app, command, env={"COLUMNS": "200"}).stdout
+        assert "\x1b" not in output and "\x07" not in output and "\x9b" not in output, command
+        assert "\x08" not in output
+    shown = runner.invoke(app, ["show", "evil1"]).stdout
+    assert "Red title with an OSC link" in " ".join(shown.split())
+    # JSON keeps the data as it is (escaped by JSON), for programs
+    data = json.loads(runner.invoke(app, ["show", "evil1", "--json"]).stdout)
+    assert data["title"] == HOSTILE["title"]
+
+
+def test_output_files_are_not_overwritten_without_force(
+    shared_sample_library: Library, tmp_path: Path
+) -> None:
+    out = tmp_path / "refs.bib"
+    out.write_text("precious")
+    result = runner.invoke(app, ["export", "--format", "bibtex", "--out", str(out)])
+    assert result.exit_code == 2 and "exists" in result.stderr and "--force" in result.stderr
+    assert out.read_text() == "precious"
+    result = runner.invoke(app, ["export", "--format", "bibtex", "--out", str(out), "--force"])
+    assert result.exit_code == 0 and out.read_text().startswith("@")
+    draft = tmp_path / "rw.md"
+    (tmp_path / "rw.bib").write_text("precious too")
+    result = runner.invoke(app, ["draft", "secure inference", "--out", str(draft)])
+    assert result.exit_code == 2 and "rw.bib" in result.stderr
+    assert not draft.exists() and (tmp_path / "rw.bib").read_text() == "precious too"
+    missing = tmp_path / "no-such-dir" / "rw.md"
+    result = runner.invoke(app, ["draft", "secure inference", "--out", str(missing)])
+    assert result.exit_code == 2 and "no-such-dir" in result.stderr
+
+
+def test_only_regular_files_are_read(isolated_env: Path, tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.bib"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["ingest", str(fifo)])  # would block forever if opened
+    assert result.exit_code == 2 and "not a regular file" in result.stderr
+    result = runner.invoke(app, ["ingest", "/dev/zero", "--format", "csv"])
+    assert result.exit_code == 2 and "not a regular file" in result.stderr
