@@ -117,3 +117,28 @@ def test_only_regular_files_are_read(isolated_env: Path, tmp_path: Path) -> None
     assert result.exit_code == 2 and "not a regular file" in result.stderr
     result = runner.invoke(app, ["ingest", "/dev/zero", "--format", "csv"])
     assert result.exit_code == 2 and "not a regular file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"title": "Lone \\ud800 surrogate", "abstract": "x"}', "lone surrogate"),
+        ('{"title": "Big", "abstract": "x", "year": ' + "9" * 5000 + "}", "too long"),
+        ('{"id": {"a": 1}, "title": "Key as object", "abstract": "x"}', "id must be"),
+        ('{"title": ["a", "list"], "abstract": "x"}', "title must be text"),
+    ],
+    ids=["deep", "surrogate", "huge-int", "object-key", "list-title"],
+)
+def test_hostile_jsonl_lines_are_refused_with_their_line(
+    isolated_env: Path, tmp_path: Path, line: str, message: str
+) -> None:
+    source = tmp_path / "hostile.jsonl"
+    good = json.dumps({"id": "ok1", "title": "A fine record", "abstract": "Fine."})
+    source.write_text(good + "\n" + line + "\n")
+    result = runner.invoke(app, ["ingest", str(source)])
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("litreview: hostile.jsonl:2: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    skipped = runner.invoke(app, ["ingest", str(source), "--skip-invalid", "--json"])
+    assert skipped.exit_code == 0 and json.loads(skipped.stdout)["papers_after"] == 1

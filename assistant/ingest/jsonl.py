@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
@@ -23,19 +24,44 @@ def _lines(text: str) -> Iterator[str]:
         start = end + 1
 
 
+_TEXT_FIELDS = ("title", "abstract", "text", "venue", "journal", "doi", "url")
+
+
+def _load(raw: str, file: str, number: int) -> dict[str, Any]:
+    """One line as a JSON object, or a one-line refusal naming the line: malformed JSON, nesting
+    too deep for the parser, integers too long to read, lone surrogates (which no file or
+    terminal can take), fields of the wrong type."""
+    try:
+        item = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(file, f"invalid JSON: {exc.msg} (column {exc.colno})", number) from None
+    except RecursionError:
+        raise InputError(file, "invalid JSON: nested too deeply", number) from None
+    except ValueError as exc:  # Python's limit on the digits of an integer
+        raise InputError(file, f"invalid JSON: a number too long to read ({exc})", number) from None
+    if not isinstance(item, dict):
+        raise InputError(file, "each line must be a JSON object", number)
+    try:
+        json.dumps(item, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(file, "invalid text: a lone surrogate (\\ud800-\\udfff)", number) from None
+    except (RecursionError, ValueError) as exc:
+        raise InputError(file, f"invalid JSON: {exc}", number) from None
+    for name in _TEXT_FIELDS:
+        if item.get(name) is not None and not isinstance(item[name], str):
+            raise InputError(file, f"{name} must be text, not {type(item[name]).__name__}", number)
+    key = item.get("id", item.get("key", item.get("_id")))
+    if key is not None and (isinstance(key, bool) or not isinstance(key, (str, int))):
+        raise InputError(file, f"id must be a string or a number, not {type(key).__name__}", number)
+    return item
+
+
 def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
     count = 0
     for number, raw in enumerate(_lines(text), 1):
         if not raw.strip():
             continue
-        try:
-            item = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                file, f"invalid JSON: {exc.msg} (column {exc.colno})", number
-            ) from None
-        if not isinstance(item, dict):
-            raise InputError(file, "each line must be a JSON object", number)
+        item = _load(raw, file, number)
         key = item.get("id", item.get("key", item.get("_id")))
         abstract = clean_text(item.get("abstract", item.get("text")))
         title = clean_text(item.get("title"))
