@@ -573,13 +573,12 @@ def reindex() -> None:
 def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = False) -> None:
     """After the answer: the verified text (if it is not what was streamed), sources,
     rejections, notes. `streamed`: the text shown while the model wrote, if it was."""
-    import re
-
     from rich.console import Console
 
+    from assistant.citations import parse_claims
+
     console = Console()
-    shown = " ".join(re.sub(r"\[[^\[\]]*@[^\[\]]*\]", "", streamed or "").split())
-    shown = re.sub(r"\s+([.,;:!?])", r"\1", shown)
+    shown = {claim.text for claim in parse_claims(streamed or "")}  # read as the answer was
     changed = (
         answer.rejected_citations
         or any(not s.supported for s in answer.sentences)

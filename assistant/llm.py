@@ -46,21 +46,11 @@ def strip_reasoning(text: str) -> str:
     """A reply without the reasoning blocks that reasoning models write before answering
     (<think>...</think>, <reasoning>...</reasoning>; an unclosed one runs to the end; a
     closing tag with no opening one ends reasoning that started the reply)."""
-    out, position, inside = [], 0, False
     lone_close = _CLOSE_REASONING.search(text)
     if lone_close and not _OPEN_REASONING.search(text, 0, lone_close.start()):
-        position = lone_close.end()
-    while position < len(text):
-        pattern = _CLOSE_REASONING if inside else _OPEN_REASONING
-        match = pattern.search(text, position)
-        if match is None:
-            if not inside:
-                out.append(text[position:])
-            break
-        if not inside:
-            out.append(text[position : match.start()])
-        position, inside = match.end(), not inside
-    return "".join(out).strip()
+        text = text[lone_close.end() :]
+    visible = ReasoningFilter()
+    return (visible.feed(text) + visible.flush()).strip()
 
 
 class ReasoningFilter:

@@ -455,17 +455,19 @@ class IndexCache:
         self._loaded.pop(path, None)  # a stale revision's index: let it go before the new one
         loaded = None
         index = _read(path, tag)
+        revision = store.revision
         for _attempt in range(_BUILD_ATTEMPTS):
             if index is not None:
                 break
             built = LibraryIndex.build(store.iter_papers())
             store.refresh()  # the collection's metadata is read once: read it again
-            if store.revision == int(tag.rsplit("|", 1)[1]):
+            if store.revision == revision:
                 index = built
                 _save(index, path, tag)
                 break
             # a writer committed while we read: what we read may mix two revisions
-            path, tag = self._place(store)
+            revision = store.revision
+            path, tag = self._place(store, revision)
             index = _read(path, tag)
         if index is None:
             raise StoreError("the library kept changing while its index was read; try again")
