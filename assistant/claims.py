@@ -609,7 +609,8 @@ _ABSOLUTE = ("always", "never", "guarantee", "guarantees", "guaranteed", "elimin
 _UNIVERSAL = ("all", "every", "each")
 _HEDGES = ("often", "some", "can", "may", "might", "up to", "most", "many", "several",
            "typically", "usually", "largely", "partially", "partly", "nearly", "almost",
-           "certain", "various", "a few", "selected", "some of", "in part")  # fmt: skip
+           "certain", "various", "a few", "selected", "some of", "in part", "varies", "vary",
+           "depends", "depend", "ratio", "rate")  # fmt: skip
 
 
 def check_quantifier(claim: str, abstract: str) -> str | None:
@@ -621,18 +622,30 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
             if word == "any" and re.search(r" (not|without|nor|no|than) (\w+ )?any ", claim_words):
                 continue  # "without any retraining" is a negation, not a universal
             return REASON_QUANTIFIER
-    closest, share = _closest_sentence(plain(claim), plain(abstract))
-    if share < _CLOSE_ENOUGH:
-        return None
-    closest_words = f" {' '.join(words(closest))} "
-    for word in _UNIVERSAL:
-        if (
-            f" {word} " in claim_words
-            and not any(f" {w} " in closest_words for w in _UNIVERSAL)
-            and any(f" {hedge} " in closest_words for hedge in _HEDGES)
+    # a universal word speaks for its own phrase: the abstract sentence that phrase restates must
+    # not hedge it ("improve every model" where the abstract says results "vary with the model")
+    for phrase in _PHRASE.split(plain(claim)):
+        phrase_words = words(phrase)
+        at = next((i for i, w in enumerate(phrase_words) if w in _UNIVERSAL), None)
+        if at is None:
+            continue
+        scope = " ".join(phrase_words[max(0, at - _SCOPE_BEFORE) : at + _SCOPE_AFTER + 1])
+        closest, share = _closest_sentence(scope, plain(abstract))
+        if share < _CLOSE_ENOUGH:
+            continue
+        closest_words = f" {' '.join(words(closest))} "
+        if not any(f" {w} " in closest_words for w in _UNIVERSAL) and any(
+            f" {hedge} " in closest_words for hedge in _HEDGES
         ):
             return REASON_QUANTIFIER
     return None
+
+
+# What a universal quantifies: its noun phrase and predicate, not the rest of the sentence
+# (tuning half: reading the whole sentence rejected 2 correct citations for a hedge about another
+# noun, "every device" against "a few samples").
+_PHRASE = re.compile(r"[,;:]\s+|\s+(?:while|whereas)\s+")
+_SCOPE_BEFORE, _SCOPE_AFTER = 4, 8
 
 
 # -- entities -----------------------------------------------------------------------------------

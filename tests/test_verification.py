@@ -289,3 +289,98 @@ def test_figures_written_with_trailing_zeros_or_thousands_separators_still_form_
     assert claims.check_figures("It is 2.3x faster than OliVe", abstract).reason is None
     counted = "We evaluate 1,942, 310 and 12 designs on Orin, Xavier and Nano, respectively."
     assert claims.check_figures("It evaluates 1,942 designs on Nano", counted).conflicting
+
+
+def test_a_universal_is_read_in_its_own_phrase() -> None:
+    # HELP's abstract hedges the number of samples ("a few"), not the devices: "every device" in
+    # the problem statement is not an inflated claim; "each group of 128 weights" restates "a
+    # group of (e.g., 128) weights", whatever "can" says elsewhere in the sentence
+    help_abstract = (
+        "Collecting samples from such a large number of devices will require prohibitive "
+        "computational and monetary cost. We estimate the latency of a model on an unseen device "
+        "with a few samples."
+    )
+    assert (
+        claims.check_quantifier(
+            "Since collecting many latency samples on every device is prohibitively costly, "
+            "HELP estimates latency on an unseen device from a few samples",
+            help_abstract,
+        )
+        is None
+    )
+    bitmod = (
+        "BitMoD can quantize LLM weights to 4-bit with 0.5% accuracy loss on average, using a "
+        "different data type for each group of (e.g., 128) weights."
+    )
+    assert (
+        claims.check_quantifier(
+            "BitMoD assigns a different data type to each group of 128 weights, keeping 4-bit "
+            "accuracy loss under 0.5% on average",
+            bitmod,
+        )
+        is None
+    )
+
+
+def test_a_universal_where_the_abstract_says_it_depends_or_varies() -> None:
+    abstract = (
+        "The efficiency of our approach depends on the acceptance ratio of tokens proposed by "
+        "the public model, which we improve with a private sampling protocol."
+    )
+    assert (
+        claims.check_quantifier(
+            "Thanks to its sampling protocol, every token proposed by the public model is accepted",
+            abstract,
+        )
+        == claims.REASON_QUANTIFIER
+    )
+    assert (
+        claims.check_quantifier(
+            "Most tokens proposed by the public model are accepted thanks to its sampling protocol",
+            abstract,
+        )
+        is None
+    )
+
+
+def test_a_clause_naming_one_paper_states_that_papers_figures(
+    shared_sample_library: Library,
+) -> None:
+    # 11 tokens/s on a Raspberry Pi 5 is T-MAC's figure; ELUTQ's own clause cannot borrow it
+    tmac, elutq = (shared_sample_library.get(k) for k in ("anon2024t", "anon2025elutq"))
+    assert tmac and elutq and "11 tokens/s" in " ".join(tmac.abstract.split())
+    sentence = (
+        "On commodity CPUs, T-MAC avoids dequantization by computing mixed-precision GEMM with "
+        "bit-wise table lookups, and ELUTQ reaches 11 tokens/s on a Raspberry Pi 5 with its "
+        "LUT-aware hierarchical linear quantization."
+    )
+    check = verify(
+        [(sentence, [tmac.key, elutq.key])],
+        {tmac.key: tmac, elutq.key: elutq}.get,
+        {tmac.key, elutq.key},
+        SupportScorer(get_embedder()),
+    )
+    verdicts = {e.key: (e.verdict, e.reason) for e in check.sentences[0].evidence}
+    assert verdicts[tmac.key][0] in ("supported", "partial")
+    assert verdicts[elutq.key][0] != "supported" and verdicts[elutq.key][1] is not None
+
+
+def test_a_sentence_citing_several_papers_is_held_to_the_part_threshold(
+    shared_sample_library: Library,
+) -> None:
+    # a property said of two designs ("both ...") cannot be split by clause; each paper backs it
+    # only in part, so the whole sentence is held to the part threshold, not one paper's
+    keys = ("guo2020accelerating", "wang2021dual")
+    papers = {k: shared_sample_library.get(k) for k in keys}
+    sentence = (
+        "Both designs preserve accuracy by allowing arbitrary pruning globally while staying "
+        "regular at the granularity the hardware computes on."
+    )
+    check = verify([(sentence, list(keys))], papers.get, set(keys), SupportScorer(get_embedder()))
+    # the tile-regular/globally-arbitrary pattern is guo2020's; the dual-side design is not it
+    assert check.sentences[0].citations == ["guo2020accelerating"]
+    verdicts = {e.key: (e.verdict, e.reason) for e in check.sentences[0].evidence}
+    assert verdicts == {
+        "guo2020accelerating": ("partial", None),
+        "wang2021dual": ("unsupported", "low_similarity"),
+    }
