@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from assistant.text import STOP_WORDS, plain, split_sentences, stem, words
 
@@ -60,19 +61,29 @@ _SETTING_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "computation": ("computation", "flops", "macs"),
     },
     "stage": {
-        "prefill": ("prefill", "prompt processing"),
+        "prefill": ("prefill", "prompt processing", "time-to-first-token", "time to first token",
+                    "ttft", "first-token latency", "processes prompts", "processing prompts"),
         "decode": ("decod", "generation"),
         "training": ("training",),
     },
     "aggregate": {
         "peak": ("up to", "peak", "maximum", "at most", "as much as", "best"),
         "average": ("average", "on average", "mean", "avg", "typical"),
+        "minimum": ("at least", "minimum", "no less than", "worst"),
     },
     "level": {
         "operator": ("operator level", "operator-level", "kernel", "layer-level", "per layer"),
         "network": ("network level", "network-level", "end-to-end", "end to end", "overall"),
     },
 }  # fmt: skip
+
+
+_STAGE_VALUE = {
+    cue: value
+    for group in ("stage", "level")
+    for value, cues in _SETTING_GROUPS[group].items()
+    for cue in cues
+}
 
 
 def _settings_in(text: str) -> dict[str, set[str]]:
@@ -97,6 +108,15 @@ def _window(text: str, offset: int, figures_at: Sequence[int]) -> str:
     before = [o for o in figures_at if o < offset]
     after = [o for o in figures_at if o > offset]
     start = before[-1] if before else 0
+    if before:
+        # "25 tokens/s decoding throughput and 0.45 s time-to-first-token": the words after the
+        # figure before this one are its unit and setting, up to the "and" or comma that ends them
+        joint = max(
+            text.rfind(" and ", _end(text, start), offset),
+            text.rfind(", ", _end(text, start), offset),
+        )
+        if joint > 0:
+            start = joint + 1
     end = after[0] if after else len(text)
     clause_start = max(text.rfind(c, start, offset) for c in (";", ". ", ", while", ", whereas"))
     start = max(start, clause_start + 1)
@@ -316,7 +336,10 @@ def _fits(
     ):
         return False
     # a stage or level next to the claim's figure that the abstract ties to other figures only
+    place_values = place.settings.get("stage", set()) | place.settings.get("level", set())
     for cue in mine.stage_cues - place.stage_cues:
+        if _STAGE_VALUE.get(cue) in place_values:
+            continue  # another word for the same stage ("time-to-first-token" for prefill)
         if claim_text and not _nearest_figure(claim_text, cue, mine.offset, claim_offsets):
             continue  # the cue belongs to a figure beside it ("2.7x end-to-end ..., 20-30%")
         if any(s.value != place.value and cue in s.stage_cues for s in sources):
@@ -403,6 +426,12 @@ def _compatible(wanted: dict[str, set[str]], given: dict[str, set[str]]) -> bool
     for group, values in wanted.items():
         if group == "aggregate" and "average" in values and "peak" in given.get(group, set()):
             return False  # a peak ("up to") reported as an average
+        if (
+            group == "aggregate"
+            and "minimum" in values
+            and "minimum" not in given.get(group, set())
+        ):
+            return False  # an average or a peak reported as a floor ("at least")
         if group == "aggregate":
             continue  # an average restated as "up to" is cautious, not wrong
         there = given.get(group)
@@ -444,37 +473,77 @@ _OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
      ("decrease", "decreases", "reduces", "reduced", "saturat", "plateau", "levels off",
       "diminish", "shrinks")),
     (("sparse",), ("dense",)),
-    (("integer", "int"), ("floating-point", "floating point")),
+    (("integer", r"re:(?<![a-z\-])int(?![a-z])"), ("floating-point", "floating point")),
     (("cpu",), ("gpu",)),
 )  # fmt: skip
 
 _NEGATION_WINDOW = 2  # a negation flips the next content words of its clause
 
 
-def negated_stems(text: str) -> tuple[set[str], set[str]]:
-    """(content stems asserted, content stems negated) in a text."""
+class Negations(NamedTuple):
+    asserted: set[str]  # content stems the text asserts
+    negated: set[str]  # ... and negates
+    phrases: list[set[str]]  # the stems of each negated phrase ("without floating point ops")
+
+
+def negated_stems(text: str) -> Negations:
+    """The content stems a text asserts and those it negates, phrase by phrase."""
     words = re.findall(r"[A-Za-z][A-Za-z0-9\-']*|\d+(?:\.\d+)?|[,;:]", plain(text).lower())
     asserted: set[str] = set()
     negated: set[str] = set()
+    phrases: list[set[str]] = []
     scope = 0
-    for word in words:
+    listing = False  # inside "no A, B or C": the negation runs through the list
+    for i, word in enumerate(words):
         if word in _NEGATIONS or word.endswith("n't"):
             scope = _NEGATION_WINDOW
+            listing = True
+            phrases.append(set())
             continue
         if word.endswith("-free") and len(word) > 6:  # "training-free": training is negated
             negated.add(stem(word[:-5]))
+            phrases.append({stem(word[:-5])})
+            continue
+        if listing and (word in ("or", "nor") or (word == "," and _list_goes_on(words, i))):
+            scope = _NEGATION_WINDOW
             continue
         if word in (",", ";", ":", "and") or word in _CLAUSE_BREAKS:
             scope = 0
+            listing = False
             continue
         if len(word) <= 3 or word in _FUNCTION_WORDS:
             continue
-        (negated if scope else asserted).add(stem(word))
+        # "floating-point" and "floating point" are the same words; a compound is one word of
+        # the negation's reach
+        pieces = [p for p in word.split("-") if len(p) > 3 and p not in _FUNCTION_WORDS]
+        found = {stem(p) for p in pieces or [word]}
+        if scope:
+            negated.update(found)
+            phrases[-1].update(found)
+        else:
+            asserted.update(found)
         scope = max(0, scope - 1)
-    return asserted, negated
+    return Negations(asserted, negated, phrases)
+
+
+def _agreeing(phrases: Sequence[set[str]], negated: set[str]) -> set[str]:
+    """The words of the negated phrases that the other text negates too: "without floating
+    point operations" against "without any floating point operations" agree, whatever the reach
+    of each negation."""
+    return set().union(*(p for p in phrases if p & negated))
 
 
 _CLAUSE_BREAKS = {"which", "but", "while", "whereas", "although", "though", "however"}
+
+
+def _list_goes_on(words: Sequence[str], comma: int) -> bool:
+    """Whether the comma at `comma` separates items of a list that ends with "or"/"nor"."""
+    for word in words[comma + 1 : comma + 6]:
+        if word in ("or", "nor"):
+            return True
+        if word in (",", ";", ":") or word in _CLAUSE_BREAKS:
+            return False
+    return False
 
 
 # words that say nothing about what a claim asserts: "requires" and "needs" carry no topic (the
@@ -580,13 +649,15 @@ def check_polarity(claim: str, span: str, abstract: str) -> str | None:
                 and not _side(source_text, mine)
             ):
                 return REASON_POLARITY
-    claim_asserted, claim_negated = negated_stems(claim_text)
-    source_asserted, source_negated = negated_stems(source_text)
+    claim = negated_stems(claim_text)
+    source_negated = negated_stems(source_text).negated
     for span_text in spans:
-        span_asserted, span_negated = negated_stems(span_text)
+        span = negated_stems(span_text)
         # a word the claim negates that the span only asserts, or the other way round
-        flipped = (claim_negated & span_asserted) - span_negated - claim_asserted - source_negated
-        flipped |= (claim_asserted & span_negated) - span_asserted - claim_negated
+        claim_negated = claim.negated - _agreeing(claim.phrases, span.negated)
+        span_negated = span.negated - _agreeing(span.phrases, claim.negated)
+        flipped = (claim_negated & span.asserted) - span.negated - claim.asserted - source_negated
+        flipped |= (claim.asserted & span_negated) - span.asserted - claim.negated
         if flipped:
             return REASON_POLARITY
     claim_directions = metric_directions(claim_text)

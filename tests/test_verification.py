@@ -384,3 +384,68 @@ def test_a_sentence_citing_several_papers_is_held_to_the_part_threshold(
         "guo2020accelerating": ("partial", None),
         "wang2021dual": ("unsupported", "low_similarity"),
     }
+
+
+def test_a_short_quote_is_checked_like_a_long_one(shared_sample_library: Library) -> None:
+    # a two-word quote the abstract never has is as invented as a long one; an empty one is no
+    # quote at all
+    paper = shared_sample_library.get(NIMBUS_KEY)
+    scorer = SupportScorer(get_embedder())
+    lookup = {NIMBUS_KEY: paper}.get
+    results = {
+        quote: verify(
+            [ParsedSentence(NIMBUS_RIGHT, [NIMBUS_KEY], {NIMBUS_KEY: quote})],
+            lookup,
+            {NIMBUS_KEY},
+            scorer,
+        ).sentences[0]
+        for quote in ("Code: substantially", "network settings", "")
+    }
+    assert results["Code: substantially"].evidence[0].reason == "quote_mismatch"
+    assert results["network settings"].citations == [NIMBUS_KEY]
+    assert results[""].citations == [NIMBUS_KEY]
+
+
+TELLME = (
+    "Under a 5 W power budget, TeLLMe delivers up to 25 tokens/s decoding throughput and "
+    "0.45-0.96 s time-to-first-token (TTFT) for 64-128 token prompts, with a reversed-reordered "
+    "prefill attention that is 2.1x faster."
+)
+
+
+def test_time_to_first_token_is_the_prefill_stage_and_a_unit_stays_with_its_figure() -> None:
+    # the words after "25 tokens/s" (decoding throughput) are its own, not the TTFT's
+    assert (
+        claims.check_figures(
+            "With its prefill attention, TeLLMe reaches a time-to-first-token of 0.45-0.96 s "
+            "for 64-128-token prompts",
+            TELLME,
+        ).reason
+        is None
+    )
+    assert claims.check_figures("TeLLMe processes prompts at up to 25 tokens/s", TELLME).reason
+
+
+def test_an_average_is_not_a_floor() -> None:
+    vtensor = "vTensor achieves an average speedup of 1.86x across different models."
+    assert claims.check_figures("vTensor speeds up models by at least 1.86x", vtensor).reason
+    assert (
+        claims.check_figures("vTensor speeds up models by 1.86x on average", vtensor).reason is None
+    )
+
+
+def test_negations_agree_phrase_by_phrase_and_run_through_a_list() -> None:
+    hawq = (
+        "The entire computational graph is performed only with integer multiplication, addition, "
+        "and bit shifting, without any floating point operations or even integer division."
+    )
+    claim = (
+        "HAWQV3 runs the entire computational graph with integer multiplication, addition and "
+        "bit shifting, without floating-point operations or even integer division"
+    )
+    assert claims.check_polarity(claim, hawq, hawq) is None
+    squant = "Finally, without fine-tuning and synthetic datasets, SQuant quantizes in a second."
+    listed = "SQuant quantizes in a second, with no fine-tuning, synthetic data or back-propagation"
+    assert claims.check_polarity(listed, squant, squant) is None
+    assert claims.check_polarity("SQuant quantizes into a second", squant, squant) is None
+    assert claims.check_polarity("SQuant needs fine-tuning to quantize", squant, squant)
