@@ -198,6 +198,7 @@ class _Stated:
     stage_cues: set[str] = field(default_factory=set)  # stage and level words of its window
     item: str | None = None  # the list item it maps onto ("respectively")
     others: tuple[str, ...] = ()  # the other items of that list
+    baseline: set[str] = field(default_factory=set)  # what it is compared with ("than X")
     range_end: str | None = None  # "high" or "low" when it ends a range
     range_other: str | None = None
 
@@ -230,9 +231,46 @@ def _stated_figures(text: str) -> list[_Stated]:
                 stated[index].item = items[position]
                 stated[index].others = tuple(i for n, i in enumerate(items) if n != position)
     for figure in stated:
+        later = [o for o in offsets if o > figure.offset]
+        figure.baseline = _baseline(text, figure.offset, later[0] if later else None)
         figure.settings = _settings_in(figure.window)
         figure.stage_cues = _cue_words(figure.window, ("stage", "level"))
     return stated
+
+
+# What a figure is measured against: "2.68% higher than prior integer-only work", "a 10.9-fold
+# speedup compared to PEER". Words that name no particular baseline do not count.
+_COMPARED = re.compile(
+    r"\b(?:than|over|compared (?:to|with)|versus|vs\.?|against|relative to|above|below)\s+"
+    r"(?![\d.]+)((?:[\w\-.]+\s*){1,6})",
+    re.IGNORECASE,
+)
+_ANY_BASELINE = {"baseline", "baselines", "prior", "previous", "existing", "work", "works",
+                 "method", "methods", "approach", "approaches", "state", "art", "state-of-the-art",
+                 "sota", "solution", "solutions", "system", "systems", "the", "a", "an", "its",
+                 "their", "other", "others", "current", "conventional", "traditional"}  # fmt: skip
+
+
+def _baseline(text: str, offset: int, next_figure: int | None) -> set[str]:
+    """The words naming what the figure at `offset` is compared with, within its clause and
+    before the next figure ("over 22x" is a figure, not a baseline)."""
+    end = _end(text, offset)
+    stop = min(
+        (i for c in (". ", ";", ", while", ", whereas", ", and") if (i := text.find(c, end)) > 0),
+        default=len(text),
+    )
+    if next_figure is not None:
+        stop = min(stop, next_figure)
+    match = _COMPARED.search(text, end, min(stop, end + 80))
+    if match is None:
+        return set()
+    named = re.split(r"[,()]", match.group(1))[0]
+    return {
+        stem(p)
+        for w in words(named)
+        for p in w.split("-")
+        if p and p not in _ANY_BASELINE and not p.isdigit()
+    }
 
 
 _IDENTIFIER_AFTER = re.compile(r"(?:[A-Za-wyzA-WYZ]|-bit|\s?bits?\b|-way|:\d|-layer|-node)")
@@ -311,6 +349,8 @@ def _fits(
         return True  # names and settings only have to be there
     if mine.settings and not _compatible(mine.settings, place.settings):
         return False
+    if mine.baseline and place.baseline and not mine.baseline & place.baseline:
+        return False  # measured against another baseline
     # a list the abstract maps figures onto: the claim must name this item, not another
     if place.item is not None:
         paired = _paired_item(claim_text, mine.offset, claim_offsets, (place.item, *place.others))

@@ -449,3 +449,34 @@ def test_negations_agree_phrase_by_phrase_and_run_through_a_list() -> None:
     assert claims.check_polarity(listed, squant, squant) is None
     assert claims.check_polarity("SQuant quantizes into a second", squant, squant) is None
     assert claims.check_polarity("SQuant needs fine-tuning to quantize", squant, squant)
+
+
+def test_a_figure_measured_against_another_baseline_is_taken_from_another_setting() -> None:
+    omnimoe = (
+        "OmniMoE achieves 50.9% zero-shot accuracy, outperforming coarse-grained (e.g., "
+        "DeepSeekMoE) and fine-grained (e.g., PEER) baselines. Crucially, OmniMoE reduces "
+        "inference latency from 73ms to 6.7ms (a 10.9-fold speedup) compared to PEER."
+    )
+    assert claims.check_figures(
+        "OmniMoE is 10.9-fold faster than the coarse-grained DeepSeekMoE", omnimoe
+    ).reason
+    assert claims.check_figures("OmniMoE is 10.9-fold faster than PEER", omnimoe).reason is None
+    # no particular baseline named: nothing to compare
+    assert (
+        claims.check_figures("OmniMoE is 10.9-fold faster than prior work", omnimoe).reason is None
+    )
+    # "over 22X" is a figure, and a baseline a few words on is still the same baseline
+    cambricon = (
+        "Cambricon-LLM runs 7B LLMs at a speed of 36.34 token/s, which is over 22X to 45X faster "
+        "than existing flash-offloading technologies. Our search is 8x faster than the "
+        "state-of-the-art Bayesian optimization WeakNAS approach."
+    )
+    assert (
+        claims.check_figures(
+            "It runs a 7B model at 36.34 tokens/s, 22-45x faster than existing flash-offloading "
+            "techniques",
+            cambricon,
+        ).reason
+        is None
+    )
+    assert claims.check_figures("The search is 8x faster than WeakNAS", cambricon).reason is None
