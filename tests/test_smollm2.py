@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Asker
+from assistant.answer import ABSTAIN_TEXT, Asker
 from assistant.library import Library
 from assistant.llm import LLMGateway
 
@@ -32,7 +32,9 @@ def test_smollm2_answer_is_verified_end_to_end(shared_sample_library: Library) -
         asker = Asker(shared_sample_library, gateway=LLMGateway(settings, model=MODEL_ALIAS))
         answer = asker.ask(question)
     assert answer.mode == "llm" and answer.model == MODEL_ALIAS
-    if answer.verification == "local":  # no model citation survived to be judged: it says so
+    if answer.abstained:  # a refusal is a reply too: it cites nothing
+        assert answer.answer.startswith(ABSTAIN_TEXT) and not answer.citations
+    elif answer.verification == "local":  # no model citation survived to be judged: it says so
         assert answer.note and "no verifiable citations" in answer.note
     evidence = set(answer.evidence_keys)
     for sentence in answer.sentences:
