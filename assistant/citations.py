@@ -162,6 +162,16 @@ def citation_quotes(marker_text: str) -> dict[str, str]:
 # a citation bracket: anything but brackets around an @key; a quote inside it may be left open
 # (small models drop the closing mark), so quotes are not parsed here
 _CITED_BRACKET = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
+# a quote holding brackets (`[@key, "a team from [company]"]`): its brackets are set aside while
+# the citation is parsed, so the citation does not reach the reader as text
+_QUOTE_IN_CITATION = re.compile(r'\[@[^\[\]"]*"[^"]*"(?=\s*[;\]])')
+_SET_ASIDE = str.maketrans({"[": "\x02", "]": "\x03"})
+_PUT_BACK = str.maketrans({"\x02": "[", "\x03": "]"})
+
+
+def _set_aside(match: re.Match[str]) -> str:
+    head, quote = match.group(0).split('"', 1)
+    return f'{head}"{quote.translate(_SET_ASIDE)}'
 
 
 def parse_claims(answer: str) -> list[ParsedSentence]:
@@ -176,6 +186,7 @@ def parse_claims(answer: str) -> list[ParsedSentence]:
     def unhide(match: re.Match[str]) -> str:
         return hidden[int(match.group(1))]
 
+    answer = _QUOTE_IN_CITATION.sub(_set_aside, answer)
     for paragraph in re.split(r"\n\s*\n", answer):
         flat = " ".join(paragraph.split())
         for sentence in split_sentences(_CITED_BRACKET.sub(hide, flat)):
@@ -190,8 +201,8 @@ def parse_claims(answer: str) -> list[ParsedSentence]:
                         keys.append(key)
                 malformed += malformed_citations(unquoted)
                 for key, quote in citation_quotes(marker.group(1)).items():
-                    quotes.setdefault(key, quote)
-            clean = _CITED_BRACKET.sub("", sentence)
+                    quotes.setdefault(key, quote.translate(_PUT_BACK))
+            clean = _CITED_BRACKET.sub("", sentence).translate(_PUT_BACK)
             clean = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clean.split())).strip()
             if clean or keys or malformed:
                 out.append(ParsedSentence(clean, keys, quotes, malformed))

@@ -480,3 +480,18 @@ def test_a_figure_measured_against_another_baseline_is_taken_from_another_settin
         is None
     )
     assert claims.check_figures("The search is 8x faster than WeakNAS", cambricon).reason is None
+
+
+def test_a_bracket_inside_a_quote_does_not_leave_the_citation_as_text() -> None:
+    # SmolLM2-135M wrote this (evals/recorded/): the citation must not reach the reader raw
+    reply = 'The team built it [@author, "a research team from [company_name]"]. It is fast [@b].'
+    assert parse_claims(reply) == [
+        ParsedSentence(
+            "The team built it.", ["author"], {"author": "a research team from [company_name]"}
+        ),
+        ParsedSentence("It is fast.", ["b"]),
+    ]
+    hostile = '[@a, "' + '" [x] "' * 5000 + " no closing bracket"
+    assert parse_claims(hostile)  # and in linear time: this returns at once
+    for attack in ("[" + '@"[a]"' * 5000, '[@a "[b] ' * 3000, '[@"' * 10000):
+        assert parse_claims(attack) is not None
