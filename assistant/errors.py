@@ -23,10 +23,24 @@ class InputError(LitreviewError):
 
     def __init__(self, file: str, message: str, line: int | None = None) -> None:
         where = f"{file}:{line}" if line is not None else file
+        message = _one_short_line(message)
         super().__init__(f"{where}: {message}")
         self.file = file
         self.line = line
         self.detail = message
+
+
+_MAX_MESSAGE = 300
+
+
+def _one_short_line(message: str) -> str:
+    """A message quoting what it refuses stays one readable line: a value of a million
+    characters (or with line breaks in it) is shown by its ends."""
+    if "\n" in message or "\r" in message:
+        message = " ".join(message.split())
+    if len(message) > _MAX_MESSAGE:
+        message = f"{message[:200]} … {message[-80:]}"
+    return message
 
 
 class UsageError(LitreviewError):
@@ -45,6 +59,13 @@ class StoreError(LitreviewError):
     """The vector store cannot be opened or used (wrong model, server down...)."""
 
     exit_code = 4
+
+
+class DataDirError(LitreviewError):
+    """The data dir cannot hold the library: it is a file, read-only, not writable, or its disk
+    is full."""
+
+    exit_code = 7
 
 
 class LLMError(LitreviewError):

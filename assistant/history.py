@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import NotFoundError, UsageError
+from assistant.errors import DataDirError, NotFoundError, UsageError
+from assistant.locations import check_data_dir, storage_problem
 from assistant.models import Answer
 
 
@@ -65,13 +67,28 @@ class SessionSummary:
 
 class History:
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = data_dir
         self.path = data_dir / "history.db"
-        # the TUI reads history on its UI thread and records answers from a worker thread
-        self.db = sqlite3.connect(self.path, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        with self._writing():
+            check_data_dir(data_dir)
+            data_dir.mkdir(parents=True, exist_ok=True)
+            # the TUI reads history on its UI thread and records answers from a worker thread
+            self.db = sqlite3.connect(self.path, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A history that cannot be written (a read-only or full data dir) is one DataDirError
+        line, not a traceback."""
+        try:
+            yield
+        except (OSError, sqlite3.Error) as error:
+            problem = storage_problem(error, self.data_dir)
+            if problem is None:
+                raise
+            raise DataDirError(f"cannot write the history in {self.data_dir}: {problem}") from None
 
     def _migrate(self) -> None:
         self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY)")
@@ -84,7 +101,7 @@ class History:
 
     def record(self, session: str, answer: Answer) -> None:
         now = time.time()
-        with self.db:
+        with self._writing(), self.db:
             self.db.execute(
                 "INSERT INTO sessions VALUES (?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET updated = excluded.updated",

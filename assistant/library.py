@@ -15,12 +15,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.errors import InputError, NotFoundError, UsageError
-from assistant.locations import cache_dir, sample_corpus_dir
+from assistant.errors import InputError, LitreviewError, NotFoundError, UsageError
+from assistant.locations import cache_dir, check_data_dir, sample_corpus_dir, storage_problem
 from assistant.models import Hit, Paper
 
 if TYPE_CHECKING:
-    from assistant.embeddings import Embedder
+    from assistant.embeddings import E5Embedder, Embedder
     from assistant.ingest import ParsedFile
     from assistant.ingest.merge import RepeatFilter, Summary
     from assistant.retrieval import HybridSearcher, IndexCache, LibraryIndex, SearchFilters
@@ -142,6 +142,8 @@ class Library:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
+        self._given_embedder = embedder  # used for the store's vectors too (tests, benchmarks)
+        self._unsaved_index: tuple[int, LibraryIndex] | None = None  # when no cache can be saved
 
     @property
     def embedder(self) -> Embedder:
@@ -153,33 +155,148 @@ class Library:
 
     @cached_property
     def indexes(self) -> IndexCache:
-        """The search indexes this library has loaded (one per store revision)."""
-        from assistant.retrieval import IndexCache
+        """The search indexes this library has loaded (one per store revision), cached in the
+        data dir, or in the user cache dir when the data dir cannot be written (read-only)."""
+        directory = cache_dir(self.settings.data_dir)
+        if not _writable(directory):
+            directory = self.settings.cache_dir / "indexes"
+        return self._index_cache(directory)
 
-        return IndexCache(cache_dir(self.settings.data_dir))
+    def _index_cache(self, directory: Path) -> IndexCache:
+        from assistant.retrieval import IndexCache, KeywordParams
+
+        params = KeywordParams.of(self.settings.retrieval)
+        return IndexCache(directory, params)
 
     @cached_property
     def store(self) -> PaperStore:
-        from assistant.embeddings import MODEL_NAME
+        from assistant.embeddings import EMBEDDERS
         from assistant.store import PaperStore
 
-        return PaperStore(self.settings, MODEL_NAME)
+        check_data_dir(self.settings.data_dir)
+        store = PaperStore(self.settings, EMBEDDERS[self.settings.embedder])
+        stored = store.stored_model
+        if stored != store.embedding_model and stored in EMBEDDERS.values() and store.count():
+            store.embedding_model = stored  # a library keeps the embedder it was embedded with
+        return store
+
+    @property
+    def search_embedder(self) -> Embedder | E5Embedder:
+        """The embedder of the store's vectors and of search queries (`embedder` is MiniLM,
+        which the citation checks are tuned for, unless another was given)."""
+        if self._given_embedder is not None:
+            return self._given_embedder
+        from assistant.embeddings import EMBEDDERS, get_search_embedder
+
+        kind = {name: kind for kind, name in EMBEDDERS.items()}.get(
+            self.store.embedding_model, "minilm"
+        )
+        return get_search_embedder(kind, self.settings.cache_dir)
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
-        """One writer at a time per data dir (a second ingest waits)."""
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with (self.settings.data_dir / ".write.lock").open("w") as handle:
+        """One writer at a time per data dir (a second ingest waits).
+
+        A data dir that cannot take the write (a file, read-only, not writable, its disk full)
+        ends it with one DataDirError line saying whether the library is unchanged."""
+        data_dir = self.settings.data_dir
+        check_data_dir(data_dir)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            handle = (data_dir / ".write.lock").open("w")
+        except OSError as error:
+            raise self._unwritable(error, None) from None
+        with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
+            revision = None
             try:
+                revision = self.store.revision
                 yield
+            except LitreviewError:
+                raise
+            except Exception as error:
+                translated = self._unwritable(error, revision)
+                if translated is error:
+                    raise
+                raise translated from None
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _unwritable(self, error: BaseException, revision: int | None) -> BaseException:
+        """The DataDirError an error from writing the library stands for (or the error itself,
+        when it says nothing about the data dir). `revision`: the one committed before."""
+        from assistant.errors import DataDirError
+
+        problem = storage_problem(error, self.settings.data_dir)
+        if problem is None:
+            return error
+        unchanged = revision is None
+        if revision is not None:
+            try:
+                self.store.refresh()
+                unchanged = self.store.revision == revision
+            except Exception:  # noqa: BLE001 - the store cannot even be read: say nothing of it
+                return DataDirError(
+                    f"cannot write to the library at {self.settings.data_dir}: {problem}"
+                )
+        state = "the library is unchanged" if unchanged else "the change is committed"
+        return DataDirError(
+            f"cannot write to the library at {self.settings.data_dir}: {problem}; {state}"
+        )
 
     # -- reading ------------------------------------------------------------------------------
     def index(self) -> LibraryIndex:
         self.store.check_model()
-        return self.indexes.load(self.store)
+        try:
+            return self.indexes.load(self.store)
+        except OSError as error:
+            if storage_problem(error, self.indexes.cache_dir) is None:
+                raise
+            return self._index_elsewhere(error)
+
+    def _index_elsewhere(self, error: OSError) -> LibraryIndex:
+        """The index when its cache cannot be saved where it is (the data dir's disk is full):
+        cached in the user cache dir, else a temp dir, else built in memory. Reads work on a
+        full disk."""
+        import logging
+        import os
+        import tempfile
+
+        problem = storage_problem(error, self.indexes.cache_dir)
+        if self._unsaved_index is not None and self._unsaved_index[0] == self.store.revision:
+            return self._unsaved_index[1]
+        places = [
+            self.settings.cache_dir / "indexes",
+            Path(tempfile.gettempdir()) / f"litreview-indexes-{os.getuid()}",
+        ]
+        for directory in places:
+            if directory == self.indexes.cache_dir:
+                continue
+            fallback = self._index_cache(directory)
+            try:
+                index = fallback.load(self.store)
+            except OSError:
+                continue
+            logging.getLogger(__name__).warning(
+                "the search index cannot be saved in %s (%s): it is kept in %s",
+                self.indexes.cache_dir,
+                problem,
+                directory,
+            )
+            self.indexes = fallback
+            return index
+        # nowhere to save it: built in memory, for this process only
+        from assistant.retrieval import LibraryIndex
+
+        revision = self.store.revision
+        if self._unsaved_index is None or self._unsaved_index[0] != revision:
+            logging.getLogger(__name__).warning(
+                "the search index cannot be saved (%s): it is built for this run only", problem
+            )
+            params = getattr(self.indexes, "params", None)
+            built = LibraryIndex.build(self.store.iter_papers(), params)
+            self._unsaved_index = (revision, built)
+        return self._unsaved_index[1]
 
     def papers(self, filters: SearchFilters | None = None) -> list[Paper]:
         """Every paper (those the filters accept, if given), in key order."""
@@ -195,7 +312,9 @@ class Library:
     def searcher(self) -> HybridSearcher:
         from assistant.retrieval import HybridSearcher
 
-        return HybridSearcher(self.store, self.index(), self.embedder, self.settings.retrieval)
+        return HybridSearcher(
+            self.store, self.index(), self.search_embedder, self.settings.retrieval
+        )
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
         return self.search_many([query], k, filters)[0]
@@ -214,8 +333,14 @@ class Library:
         """Each paper's mean chunk vector (L2-normalised), read from the store, not recomputed."""
         import numpy as np
 
+        from assistant.embeddings import MODEL_NAME
+
         grouped = self.store.entry_ids(set(keys))
         stored = self.store.embeddings_for([i for ids in grouped.values() for i in ids])
+        if self.store.embedding_model != MODEL_NAME and self._given_embedder is None:
+            # vectors of another embedder (e5-small): callers compare these with `embedder`'s
+            texts = [text for _, text in stored.values()]
+            stored = dict(zip(stored, zip(self.embedder.embed(texts), texts)))
         vectors = {}
         for key, ids in grouped.items():
             rows = [np.asarray(stored[i][0], dtype=np.float32) for i in ids if i in stored]
@@ -527,7 +652,8 @@ class Library:
                 ]
             )
             started = time.perf_counter()
-            vectors = self.embedder.embed([entry.text for entry in chunks]) if chunks else []
+            embedder = self.search_embedder
+            vectors = embedder.embed([entry.text for entry in chunks]) if chunks else []
             report.embed_seconds += time.perf_counter() - started
             for entry, vector in zip(chunks, vectors):
                 entry.embedding = vector
@@ -568,7 +694,12 @@ class Library:
             return
         index = previous.updated(change.papers, change.removed, consume=private)
         del previous
-        self.indexes.save(self.store, index)
+        try:
+            self.indexes.save(self.store, index)
+        except OSError as error:  # the write is committed: the next search builds the index
+            if storage_problem(error, self.indexes.cache_dir) is None:
+                raise
+            self.indexes.unload(self.store)
 
     def remove(self, key: str) -> Paper:
         with self._write_lock():
@@ -583,9 +714,14 @@ class Library:
             self._prepare_index(_Silent(), _IndexChange([], [key], revision), index)
         return paper
 
-    def reindex(self, progress: Progress | None = None) -> IngestReport:
-        """Re-embed every record with this version's model into a side collection, then swap."""
-        from assistant.embeddings import MODEL_NAME
+    def reindex(
+        self, progress: Progress | None = None, embedder: str | None = None
+    ) -> IngestReport:
+        """Re-embed every record with this version's model into a side collection, then swap.
+
+        `embedder` (minilm or e5-small) switches the library to that embedder; by default it
+        keeps the one it has (MiniLM for a library of an older MiniLM model)."""
+        from assistant.embeddings import EMBEDDERS, MODEL_NAME
 
         started = time.perf_counter()
         report = IngestReport()
@@ -593,7 +729,9 @@ class Library:
             self.store.recover()
             papers = self.store.papers()
             report.parsed = len(papers)
-            self.store.start_rebuild(MODEL_NAME)
+            current = self.store.stored_model
+            model = EMBEDDERS[embedder] if embedder else current
+            self.store.start_rebuild(model if model in EMBEDDERS.values() else MODEL_NAME)
             self._apply(
                 [], lambda positions: [], papers, report, progress or _Silent(), force_embed=True
             )
@@ -601,6 +739,16 @@ class Library:
             self._prepare_index(progress or _Silent())
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _writable(directory: Path) -> bool:
+    """Whether files can be made in `directory` (or, if missing, in the nearest existing parent):
+    False on a read-only mount or without permission."""
+    import os
+
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    return directory.is_dir() and os.access(directory, os.W_OK)
 
 
 def _chunk_no(entry_id: str) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import LLMError
+from assistant.text import split_sentences
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -35,6 +36,7 @@ class ChatResult:
     latency: float = 0.0
     first_token_latency: float | None = None
     problem: str | None = None
+    stopped: str | None = None  # why the reply was cut short on our side (a limit the caller set)
 
 
 _OPEN_REASONING = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
@@ -137,8 +139,17 @@ class LLMGateway:
         on_token: Callable[[str], None] | None = None,
         on_restart: Callable[[], None] | None = None,
         temperature: float = 0.0,
+        max_tokens: int | None = None,
+        stop_when: Callable[[str], str | None] | None = None,
+        budget: float | None = None,
     ) -> ChatResult:
-        """Stream one reply. A cut stream is retried from scratch (on_restart tells the UI)."""
+        """Stream one reply. A cut stream is retried from scratch (on_restart tells the UI).
+
+        Limits a caller may set (a draft paragraph sets all three): `max_tokens`, sent to the
+        server and also counted here (about four characters a token), since a small local
+        server may not honour it; `stop_when(text so far)`, which names a reason to stop (the
+        model repeating itself); `budget`, seconds for the whole reply. A reply stopped by one
+        of them comes back with `stopped` saying which, and is not retried here."""
         client = self._client()
         started = time.perf_counter()
         attempts = 0
@@ -149,12 +160,13 @@ class LLMGateway:
                 on_restart()
             visible = ReasoningFilter()
             shown = _shown_tokens(visible, on_token) if on_token else None
-            result = self._stream_once(client, messages, shown, temperature, started)
+            limits = _Limits(max_tokens, stop_when, budget, started)
+            result = self._stream_once(client, messages, shown, temperature, started, limits)
             if on_token and (rest := visible.flush()):
                 on_token(rest)
             result.text = strip_reasoning(result.text)  # never verified, shown or written
             result.attempts = attempts
-            if result.complete:
+            if result.complete or result.stopped:
                 result.latency = time.perf_counter() - started
                 return result
             last_problem = result.problem or "the stream ended early"
@@ -170,11 +182,17 @@ class LLMGateway:
         on_token: Callable[[str], None] | None,
         temperature: float,
         started: float,
+        limits: _Limits | None = None,
     ) -> ChatResult:
         import openai
 
         parts: list[str] = []
         result = ChatResult(text="", model=self.model, complete=False)
+        extra: dict[str, Any] = {}
+        if limits is not None and limits.max_tokens:
+            extra["max_tokens"] = limits.max_tokens
+        if limits is not None and limits.budget:
+            extra["timeout"] = max(limits.remaining(), 0.1)
         try:
             stream = client.chat.completions.create(
                 model=self.model,
@@ -182,8 +200,13 @@ class LLMGateway:
                 temperature=temperature,
                 stream=True,
                 stream_options={"include_usage": True},
+                **extra,
             )
             for chunk in stream:
+                if limits is not None and (reason := limits.exceeded(parts)):
+                    result.stopped = reason
+                    stream.close()  # stop reading: the server may keep going otherwise
+                    break
                 if getattr(chunk, "usage", None):
                     usage = chunk.usage
                     result.usage = {
@@ -206,6 +229,10 @@ class LLMGateway:
         except openai.APIStatusError as exc:
             raise LLMError(self._status_message(exc)) from None
         except openai.APITimeoutError:
+            if limits is not None and limits.budget and limits.remaining() <= 0:
+                result.stopped = f"the time budget ({limits.budget:g} s) ran out"
+                result.text = "".join(parts)
+                return result
             if parts:
                 result.problem = "the stream stalled (timeout)"
                 result.text = "".join(parts)
@@ -223,7 +250,9 @@ class LLMGateway:
         except openai.OpenAIError as exc:
             raise LLMError(f"model call failed: {type(exc).__name__}: {exc}") from None
         result.text = "".join(parts)
-        if result.finish_reason is None:
+        if result.stopped:
+            result.problem = result.stopped
+        elif result.finish_reason is None:
             result.problem = "the stream was cut before the model finished"
         elif result.finish_reason == "length":
             result.problem = "the model hit its output limit"
@@ -254,6 +283,34 @@ class LLMGateway:
         return f"{self.endpoint} answered {status}{detail}"
 
 
+@dataclass
+class _Limits:
+    """What a caller allows one reply: tokens, a stop rule, seconds."""
+
+    max_tokens: int | None
+    stop_when: Callable[[str], str | None] | None
+    budget: float | None
+    started: float
+    _length: int = 0
+    _counted: int = 0  # parts counted into _length
+    _checked: int = 0  # length at the last stop_when call
+
+    def remaining(self) -> float:
+        return (self.budget or 0.0) - (time.perf_counter() - self.started)
+
+    def exceeded(self, parts: list[str]) -> str | None:
+        self._length += sum(len(p) for p in parts[self._counted :])
+        self._counted = len(parts)
+        if self.max_tokens and self._length > 4 * self.max_tokens:
+            return f"the reply passed its cap of {self.max_tokens} tokens"
+        if self.budget and self.remaining() <= 0:
+            return f"the time budget ({self.budget:g} s) ran out"
+        if self.stop_when and self._length - self._checked >= 80:  # not on every token
+            self._checked = self._length
+            return self.stop_when("".join(parts))
+        return None
+
+
 def _error_detail(exc: Any) -> str:
     body = getattr(exc, "body", None)
     message = None
@@ -271,3 +328,21 @@ def _root_cause(exc: BaseException) -> str:
     if "Connection refused" in text or "ConnectError" in type(cause).__name__:
         return "connection refused"
     return text[:200] or type(cause).__name__
+
+
+def repeating(text: str) -> str | None:
+    """Why a reply in progress is repeating itself, or None: a sentence of five or more words
+    written twice, or the same 60 characters three times (small models loop until their context
+    is full). A `stop_when` rule for `LLMGateway.chat`."""
+    seen: set[str] = set()
+    for sentence in split_sentences(" ".join(text.split())):
+        words = re.findall(r"[a-z0-9]+", sentence.lower())
+        if len(words) >= 5:
+            normal = " ".join(words)
+            if normal in seen:
+                return "the model repeated itself"
+            seen.add(normal)
+    tail = " ".join(text.split())[-60:]
+    if len(tail) == 60 and " ".join(text.split()).count(tail) >= 3:
+        return "the model repeated itself"
+    return None

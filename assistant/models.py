@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+# What a `[@key]` citation can name (Pandoc's citation keys): a letter, digit or _ first and last,
+# internal punctuation allowed. Imports convert keys into it; citations are read with it.
+CITATION_KEY = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_:.#$%&+?<>~/\-]*[A-Za-z0-9_])?")
 
 
 class Source(BaseModel):
@@ -68,6 +73,7 @@ class Hit(BaseModel):
     keyword_rank: int | None = None
     best_chunk: str | None = None
     dense_similarity: float | None = Field(default=None, description="cosine of the best chunk")
+    keyword_score: float | None = Field(default=None, description="BM25 score (with feedback)")
 
     def public_dict(self) -> dict[str, Any]:
         data = self.paper.public_dict()

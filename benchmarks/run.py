@@ -587,7 +587,8 @@ def _profile_order(row: dict[str, Any]) -> tuple:
 
 
 def _extra_sections(out_dir: Path) -> list[str]:
-    """Tables from embed_profile.json and quality.json, when present."""
+    """Tables from embed_profile.json and quality.json, and the retrieval benchmark's section
+    (retrieval_beir.md, written by retrieval_beir.py), when present."""
     lines: list[str] = []
     profile_file, quality_file = out_dir / "embed_profile.json", out_dir / "quality.json"
     if profile_file.is_file():
@@ -637,6 +638,9 @@ def _extra_sections(out_dir: Path) -> list[str]:
                     f"{dense['ndcg@10']:.3f} | {dense['mrr@10']:.3f} | "
                     f"{hybrid['ndcg@10']:.3f} | {hybrid['mrr@10']:.3f} |"
                 )
+    retrieval_file = out_dir / "retrieval_beir.md"
+    if retrieval_file.is_file():
+        lines += ["", *retrieval_file.read_text().rstrip("\n").splitlines()]
     return lines
 
 

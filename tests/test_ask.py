@@ -275,3 +275,21 @@ def test_gateway_streams_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
         )
     assert tokens == ["one ", "two ", "three"] and result.complete
     assert result.usage["completion_tokens"] == 3
+
+
+def test_a_rambling_reply_is_capped_and_stopped_where_it_repeats(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SmolLM2-135M, uncapped, wrote 26,000 characters of loops (evals/recorded/README.md)
+    key = _top_key(shared_sample_library)
+    first_sentence = shared_sample_library.get(key).abstract.split(". ")[0].strip().rstrip(".")
+    loop = "The evidence above provides a comprehensive overview of the field. " * 200
+    with ScriptedOpenAI(steps=[Step(reply=f"{first_sentence} [@{key}]. {loop}")]) as server:
+        _endpoint(monkeypatch, server)
+        result = runner.invoke(app, ["ask", QUESTION, "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert server.requests[0]["body"]["max_tokens"] == 1024  # the default answer_max_tokens
+    assert not data["incomplete"] and "repeated itself" in data["note"]
+    assert [c["key"] for c in data["citations"]] == [key]
+    assert len(data["sentences"]) <= 3  # the loop was cut, not verified 200 times

@@ -1,6 +1,8 @@
 """Readers while writers work: rows deleted under a query, an index read while a revision is
 committed, two processes saving the index cache, stats during an unfinished ingest, and real
-processes removing and re-importing while others search."""
+processes removing and re-importing while others search and ask: on the embedded store and on a
+`chroma run` server with two clients. The default suite runs 2 rounds of each; `pytest -m churn`
+runs the full 20."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -98,47 +101,123 @@ def test_stats_count_committed_chunks_only(
     assert library.stats()["chunks"] == before == 264
 
 
-def _cli(*args: str) -> subprocess.Popen[str]:
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ},
+        env={**os.environ, **(env or {})},
     )
 
 
-def test_remove_and_reimport_while_other_processes_search(
-    sample_library: Library, tmp_path: Path
-) -> None:
-    """Writers remove a paper and import it back; readers search for it meanwhile, half of
-    them without the index cache (they must build the index from the store)."""
-    paper = sample_library.get("li2024nimbus")
-    record = tmp_path / "nimbus.jsonl"
-    record.write_text(
-        json.dumps({"id": paper.key, "title": paper.title, "abstract": paper.abstract}) + "\n"
-    )
-    cache = sample_library.settings.data_dir / "cache"
-    failures = []
-    for round_number in range(4):
+QUESTION = "How can two-party secure inference for transformers be made efficient?"
+FULL_ROUNDS = 20  # `pytest -m churn`: the full run; the default suite runs SHORT_ROUNDS
+SHORT_ROUNDS = 2
+
+
+def _churn(
+    key: str, record: Path, rounds: int, writer_env: dict[str, str], reader_env: dict[str, str]
+) -> tuple[list[tuple[int, str, str]], list[float]]:
+    """`rounds` rounds: a writer removes the paper while one reader searches for it and another
+    asks about it, then a writer imports it back while the same two read again. Odd rounds
+    delete the readers' index cache first: they must build the index from the store while it
+    changes. Returns the failures (round, command, stderr) and each round's seconds."""
+    cache = Path(reader_env["LITREVIEW_DATA_DIR"]) / "cache"
+    title = json.loads(record.read_text())["title"]
+    failures, seconds = [], []
+    for round_number in range(rounds):
+        started = time.perf_counter()
         if round_number % 2:
             for cached in cache.glob("index-*.pickle"):
-                cached.unlink()  # this round's readers rebuild the index from the store
-        writer = _cli("remove", paper.key)
-        readers = [_cli("search", paper.title, "--k", "3", "--json") for _ in range(2)]
-        for process in (writer, *readers):
-            out, err = process.communicate(timeout=120)
-            if process.returncode != 0:
-                failures.append((round_number, process.args[3], err.strip()))
-        importer = _cli("ingest", str(record))
-        reader = _cli("search", paper.title, "--k", "3", "--json")
-        for process in (importer, reader):
-            out, err = process.communicate(timeout=120)
-            if process.returncode != 0:
-                failures.append((round_number, process.args[3], err.strip()))
+                cached.unlink()
+        for writer in (["remove", key], ["ingest", str(record)]):
+            processes = [
+                _cli(*writer, env=writer_env),
+                _cli("search", title, "--k", "3", "--json", env=reader_env),
+                _cli("ask", QUESTION, "--offline", "--json", env=reader_env),
+            ]
+            for process in processes:
+                _, err = process.communicate(timeout=300)
+                if process.returncode != 0 or "error" in err.lower():
+                    failures.append((round_number, process.args[3], err.strip()))
+        seconds.append(time.perf_counter() - started)
+    return failures, seconds
+
+
+def _final_state(key: str, title: str, env: dict[str, str]) -> tuple[str, int, int]:
+    """From new processes (an embedded Chroma client caches what it has read): the first hit
+    for the paper's title, and the papers and chunks stats counts."""
+    out, err = _cli("search", title, "--k", "1", "--json", env=env).communicate(timeout=300)
+    first = json.loads(out)["hits"][0]["key"] if out else err
+    out, err = _cli("stats", "--json", env=env).communicate(timeout=300)
+    stats = json.loads(out)
+    return first, stats["papers"], stats["chunks"]
+
+
+def _record(paper: object, path: Path) -> Path:
+    path.write_text(
+        json.dumps({"id": paper.key, "title": paper.title, "abstract": paper.abstract}) + "\n"  # type: ignore[attr-defined]
+    )
+    return path
+
+
+def _report(mode: str, seconds: list[float]) -> None:
+    print(f"\n{mode}: {len(seconds)} rounds in {sum(seconds):.1f} s "
+          f"({', '.join(f'{s:.1f}' for s in seconds)})")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "rounds",
+    [SHORT_ROUNDS, pytest.param(FULL_ROUNDS, marks=pytest.mark.churn)],
+    ids=["short", "full"],
+)
+def test_remove_and_reimport_while_other_processes_search_and_ask(
+    sample_library: Library, tmp_path: Path, rounds: int
+) -> None:
+    """Embedded store: writers remove a paper and import it back while other processes search
+    for it and ask about it; no process fails, and the library ends exactly as it began."""
+    paper = sample_library.get("li2024nimbus")
+    record = _record(paper, tmp_path / "nimbus.jsonl")
+    env = {"LITREVIEW_DATA_DIR": str(sample_library.settings.data_dir)}
+    failures, seconds = _churn(paper.key, record, rounds, env, env)
+    _report("embedded", seconds)
     assert failures == []
-    # checked from a new process: this one's embedded Chroma client caches what it read before
-    out, err = _cli("search", paper.title, "--k", "1", "--json").communicate(timeout=120)
-    assert json.loads(out)["hits"][0]["key"] == paper.key, err
-    out, _ = _cli("stats", "--json").communicate(timeout=120)
-    assert json.loads(out)["papers"] == 136 and json.loads(out)["chunks"] == 264
+    assert _final_state(paper.key, paper.title, env) == (paper.key, 136, 264)
+
+
+@pytest.mark.parametrize(
+    "rounds",
+    [SHORT_ROUNDS, pytest.param(FULL_ROUNDS, marks=pytest.mark.churn)],
+    ids=["short", "full"],
+)
+def test_remove_and_reimport_on_a_chroma_server_while_another_machine_reads(
+    shared_sample_library: Library, chroma_server: str, tmp_path: Path, rounds: int
+) -> None:
+    """A `chroma run` server with two clients: the writer's data dir and a reader's (a second
+    machine, with its own index cache, rebuilt from the server in odd rounds)."""
+    paper = shared_sample_library.get("li2024nimbus")
+    papers = [paper] + [p for p in shared_sample_library.papers() if p.key != paper.key][:29]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": p.key, "title": p.title, "abstract": p.abstract}) + "\n"
+            for p in papers
+        )
+    )
+    server = {
+        "LITREVIEW_CHROMA_URL": chroma_server,
+        "LITREVIEW_COLLECTION": f"churn_{rounds}_{os.getpid()}",
+    }
+    writer_env = {**server, "LITREVIEW_DATA_DIR": str(tmp_path / "writer")}
+    reader_env = {**server, "LITREVIEW_DATA_DIR": str(tmp_path / "reader")}
+    _, err = _cli("ingest", str(corpus), env=writer_env).communicate(timeout=300)
+    assert "error" not in err.lower(), err
+    out, _ = _cli("stats", "--json", env=writer_env).communicate(timeout=300)
+    chunks = json.loads(out)["chunks"]
+    record = _record(paper, tmp_path / "nimbus.jsonl")
+    failures, seconds = _churn(paper.key, record, rounds, writer_env, reader_env)
+    _report("chroma server", seconds)
+    assert failures == []
+    for env in (writer_env, reader_env):
+        assert _final_state(paper.key, paper.title, env) == (paper.key, 30, chunks)

@@ -152,7 +152,7 @@ def test_ingest_leaves_the_new_index_built(
     sample_library.ingest([extra])
     sample_library.indexes.clear()  # a new process: only the cache file can answer
 
-    def no_build(papers: object) -> None:
+    def no_build(papers: object, *params: object) -> None:
         raise AssertionError("the index was rebuilt at search time")
 
     monkeypatch.setattr(retrieval.LibraryIndex, "build", no_build)
@@ -192,9 +192,9 @@ def test_an_ingest_and_a_removal_update_the_index_like_a_full_build(
     build = retrieval.LibraryIndex.build
     builds: list[int] = []
 
-    def counted_build(papers: object) -> LibraryIndex:
+    def counted_build(papers: object, *params: object) -> LibraryIndex:
         builds.append(1)
-        return build(papers)
+        return build(papers, *params)
 
     monkeypatch.setattr(retrieval.LibraryIndex, "build", counted_build)
     extra = tmp_path / "extra.jsonl"

@@ -17,6 +17,7 @@ from textual.widgets import Input
 
 from assistant.library import Library
 from assistant.tui.app import HelpScreen, LitreviewApp
+from assistant.tui.screens.confirm import ConfirmScreen
 from tests.openai_server import ScriptedOpenAI, Step, use_server
 
 SIZE = (140, 45)
@@ -213,14 +214,17 @@ def test_draft_screen_drafts_and_exports(sample_library: Library, tmp_path: Path
 
     async def script(pilot) -> None:  # noqa: ANN001
         await pilot.press("f4")
-        await pilot.press(*"privacy-preserving neural network inference", "enter")
+        await pilot.press(*"numerical data formats for low-bit quantization", "enter")
         await _until(pilot, lambda: app.draft_result is not None, seconds=60)
         status = str(app.query_one("#draft-status").render())
         assert "extractive draft" in status and "papers cited" in status
         app.query_one("#export-path").value = str(out)
         await pilot.click("#export-md")
-        await pilot.click("#export-tex")
-        await pilot.pause(0.2)
+        await _until(pilot, lambda: out.exists())
+        await pilot.click("#export-tex")  # rw.bib exists now: overwritten after a yes
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#yes")
+        await _until(pilot, lambda: out.with_suffix(".tex").exists())
 
     _drive(app, script)
     assert "[@" in out.read_text() and out.with_suffix(".bib").read_text().count("@") >= 5

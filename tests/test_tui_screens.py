@@ -138,7 +138,7 @@ def test_draft_shows_the_paragraphs_and_exports_markdown_with_its_bibliography(
         await pilot.click("#export-md")
         assert "Write a draft first." in _messages(app)
         await pilot.click("#topic")
-        await pilot.press(*"privacy-preserving neural network inference", "enter")
+        await pilot.press(*"numerical data formats for low-bit quantization", "enter")
         await _until(pilot, lambda: app.draft_result is not None, seconds=60)
         draft = app.draft_result
         assert draft.mode == "extractive" and len(draft.themes) >= 2 and draft.cited

@@ -38,6 +38,20 @@ class DraftCase(BaseModel):
     must_cite: list[str] = Field(min_length=1)
 
 
+class DraftTopic(BaseModel):
+    """A labelled related-work topic: the papers its section must cite (`core`) and those it may
+    cite without going off-topic (`related`). Selection parameters are chosen on the "tune"
+    topics only; "heldout" topics measure them."""
+
+    id: str
+    split: Literal["tune", "heldout"]
+    topic: str
+    core: list[str] = Field(min_length=1)
+    related: list[str] = Field(default_factory=list)
+    origin: Literal["authored"]
+    note: str = ""
+
+
 class PlantedCitation(BaseModel):
     key: str
     reason: Literal["unknown_key", "not_in_evidence", "unsupported", "uncited"]
@@ -174,6 +188,7 @@ class EvalSuite(BaseModel):
     adversarial: list[AdversarialCase]
     support_labels: list[SupportLabel]
     claims: list[ClaimsCase] = Field(default_factory=list)
+    draft_topics: list[DraftTopic] = Field(default_factory=list)
     recordings: list[Recording]
     thresholds: dict[str, dict[str, float]]
 
@@ -186,6 +201,7 @@ class EvalSuite(BaseModel):
             + len(self.adversarial)
             + len(self.support_labels)
             + len(self.claims)
+            + len(self.draft_topics)
         )
 
     @property
@@ -225,6 +241,9 @@ def load_suite(root: Path | None = None) -> EvalSuite:
             for path in sorted(cases.glob("claims_*.jsonl"))
             for case in load_jsonl(path, ClaimsCase)
         ],
+        draft_topics=load_jsonl(cases / "draft_topics.jsonl", DraftTopic)
+        if (cases / "draft_topics.jsonl").is_file()
+        else [],
         recordings=recordings,
         thresholds=thresholds,
     )

@@ -40,6 +40,10 @@ METRIC_ORDER = (
     "refusal_accuracy",
     "adversarial_pass_rate",
     "draft_coverage",
+    "draft_heldout_core_recall",
+    "draft_heldout_precision",
+    "draft_tune_core_recall",
+    "draft_tune_precision",
     "latency_p50_ms",
     "latency_p95_ms",
 )
@@ -55,6 +59,7 @@ class EvalReport:
     stale: list[str] = field(default_factory=list)
     recorded: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    draft_topics: list[dict[str, Any]] = field(default_factory=list)  # per labelled topic
 
     @property
     def ok(self) -> bool:
@@ -70,6 +75,7 @@ class EvalReport:
             "below_threshold": self.below_threshold,
             "stale_fixtures": self.stale,
             "recorded": self.recorded,
+            "draft_topics": self.draft_topics,
             "seconds": round(self.seconds, 1),
         }
 
@@ -140,6 +146,7 @@ class EvalRunner:
         self.failures: list[dict[str, str]] = []
         self.passed = 0
         self.stale: list[str] = []
+        self.draft_topics: list[dict[str, Any]] = []
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def _result(self, case_id: str, ok: bool, why: str = "") -> None:
@@ -215,13 +222,15 @@ class EvalRunner:
             if recorder is not None:
                 recorded = self._save(recorder.captured)
         metrics.update(self._drafts())
+        metrics.update(self._draft_topics())
         metrics.update(self._claims())
         report = EvalReport(
             cases=len(self.suite.questions)
             + len(self.suite.refusals)
             + len(self.suite.drafts)
             + len(self.suite.adversarial)
-            + len(self.suite.claims),
+            + len(self.suite.claims)
+            + len(self.suite.draft_topics),
             passed=self.passed,
             metrics={name: round(metrics[name], 4) for name in _ordered(metrics)},
             failures=self.failures,
@@ -229,6 +238,7 @@ class EvalRunner:
             stale=self.stale,
             recorded=recorded,
         )
+        report.draft_topics = self.draft_topics
         report.below_threshold = check_thresholds(report.metrics, self.suite.thresholds)
         report.seconds = time.perf_counter() - started
         return report
@@ -386,6 +396,58 @@ class EvalRunner:
             )
         return {"draft_coverage": _mean(coverages)}
 
+    def _draft_topics(self) -> dict[str, float]:
+        """Offline drafts on the labelled topics: core recall (core papers cited) and precision
+        (cited papers that are core or related) per topic and, averaged, per split. The planted
+        records are excluded: the gold sets were made over the sample corpus alone."""
+        from assistant.draft import Drafter
+        from assistant.errors import UsageError
+
+        if not self.suite.draft_topics:
+            return {}
+        self.say("draft topics")
+        planted = [p.get("id") for p in _planted_records(self.suite.planted_file)]
+        drafter = Drafter(self.library, verify_citations=self.verify_citations)
+        scores: dict[str, list[tuple[float, float]]] = {"tune": [], "heldout": []}
+        for topic in self.suite.draft_topics:
+            try:
+                draft = drafter.draft(topic.topic, exclude=[k for k in planted if k])
+                cited = set(draft.cited)
+                seconds = draft.seconds
+            except UsageError as error:  # too few papers chosen: nothing cited
+                cited, seconds = set(), 0.0
+                self.say(f"{topic.id}: {error}")
+            core, allowed = set(topic.core), set(topic.core) | set(topic.related)
+            recall = len(core & cited) / len(core)
+            precision = len(cited & allowed) / len(cited) if cited else 0.0
+            scores[topic.split].append((recall, precision))
+            missed, off = sorted(core - cited), sorted(cited - allowed)
+            self.draft_topics.append(
+                {
+                    "id": topic.id,
+                    "split": topic.split,
+                    "topic": topic.topic,
+                    "core_recall": round(recall, 3),
+                    "precision": round(precision, 3),
+                    "cited": len(cited),
+                    "missed": missed,
+                    "off_topic": off,
+                    "seconds": round(seconds, 2),
+                }
+            )
+            self._result(
+                topic.id,
+                recall >= 0.5 and precision >= 0.5,
+                f"core recall {recall:.2f} (missed {missed}), precision {precision:.2f} "
+                f"(off-topic {off})",
+            )
+        metrics = {}
+        for split, pairs in scores.items():
+            if pairs:
+                metrics[f"draft_{split}_core_recall"] = _mean([r for r, _ in pairs])
+                metrics[f"draft_{split}_precision"] = _mean([p for _, p in pairs])
+        return metrics
+
     def _claims(self) -> dict[str, float]:
         """Realistic answers, every citation labelled: kept-correct and caught-wrong rates per
         split and per kind, with local verification (what a user without a judge model gets)."""
@@ -432,6 +494,14 @@ class EvalRunner:
         for case, recordings in by_case.items():
             save_recordings(self.suite.responses_dir, case, recordings)
         return sorted(by_case)
+
+
+def _planted_records(path: Path) -> list[dict[str, Any]]:
+    import json
+
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def _ordered(metrics: dict[str, float]) -> list[str]:

@@ -103,14 +103,19 @@ def _blank_span(lines: list[str], span: tuple[int, int]) -> bool:
     return True
 
 
-def _blank_record(lines: list[str], fmt: str, line_no: int) -> None:
+def _blank_record(lines: list[str], fmt: str, line_no: int) -> bool:
+    """Blank the record starting on `line_no`; False when it was blank already (parsing again
+    would give the same error: a CSV header that names no title, say)."""
     starts = _RECORD_STARTS[fmt]
     index = line_no - 1
+    changed = bool(lines[index])
     lines[index] = ""
     index += 1
     while index < len(lines) and not starts(lines[index]):
+        changed = changed or bool(lines[index])
         lines[index] = ""
         index += 1
+    return changed
 
 
 def parse_file(
@@ -150,16 +155,21 @@ def parse_file(
     while True:
         span = getattr(error, "span", None)
         recoverable = span is not None or (
-            fmt in _RECORD_STARTS and error.line and error.line <= len(lines)
+            fmt in _RECORD_STARTS
+            and error.line
+            and error.line <= len(lines)
+            and not (fmt == "csv" and error.line == 1)  # the header: no row can be read without
         )
-        if recoverable and span is not None:
-            recoverable = _blank_span(lines, span)
+        if recoverable:
+            recoverable = (
+                _blank_span(lines, span)
+                if span is not None
+                else _blank_record(lines, fmt, error.line)
+            )
         if not recoverable or len(skipped) >= _MAX_SKIPS:
             skipped.append(error)  # the whole file is left out
             return ParsedFile([], skipped, 0)
         skipped.append(error)
-        if span is None:
-            _blank_record(lines, fmt, error.line)
         try:
             kept, count = _collect(_parse(fmt, "\n".join(lines), name, field_map), keep)
             return ParsedFile(kept, skipped, count)
@@ -170,14 +180,21 @@ def parse_file(
 def _collect(
     records: Iterable[Paper], keep: Callable[[Paper], bool] | None
 ) -> tuple[list[Paper], int]:
-    """Stamp each record's source with the record's digest; hold those `keep` accepts."""
+    """Stamp each record's source with the record's digest; hold those `keep` accepts. A record
+    with a field too large for any real one is refused (see `check_sizes`); a key that cannot
+    be cited is made citable (see `make_citable`)."""
     import hashlib
+
+    from assistant.ingest.fields import check_sizes, record_json
+    from assistant.ingest.merge import make_citable
 
     kept: list[Paper] = []
     count = 0
     for paper in records:
         count += 1
-        digest = hashlib.blake2b(paper.model_dump_json().encode(), digest_size=12).hexdigest()
+        check_sizes(paper)
+        make_citable(paper)
+        digest = hashlib.blake2b(record_json(paper).encode(), digest_size=12).hexdigest()
         for source in paper.sources:
             source.digest = digest
         if keep is None or keep(paper):

@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
-from assistant.ingest.fields import parse_year
+from assistant.ingest.fields import MAX_ABSTRACT, parse_year
 from assistant.models import Paper, Source
 
 _KNOWN = {"title", "author", "year", "date", "journal", "booktitle", "doi", "url", "eprint",
@@ -35,7 +35,9 @@ def _decoder() -> Any:
 
 def decode_latex(value: str) -> str:
     """LaTeX markup as the Unicode text it prints, whitespace collapsed."""
-    if not _LATEX_HINT.search(value):
+    if not _LATEX_HINT.search(value) or len(value) > MAX_ABSTRACT:
+        # too large for any field: refused once parsed (check_sizes), and pylatexenc's time
+        # grows faster than the text (a 1.6 MB field took 76 s)
         return " ".join(value.split())
     # NIME-style `\''{u}` means an umlaut (two apostrophes for a double quote)
     value = value.replace("\\''", '\\"')

@@ -39,7 +39,9 @@ def _line(text: str, offset: int) -> int:
 def _items(text: str, file: str) -> Iterator[tuple[int, int, Any]]:
     """(start, end, value) of each top-level item: the array's elements, or each object of a
     text holding objects alone. A blanked item (--skip-invalid) leaves a stray comma: allowed."""
-    decoder = json.JSONDecoder()
+    # an integer too long for int() (Python refuses > 4,300 digits) is kept as its digits: the
+    # field holding it is then refused as the item's (a year out of range), not the whole file
+    decoder = json.JSONDecoder(parse_int=_integer)
     position = _SPACE.match(text, 0).end()
     in_array = text.startswith("[", position)
     if in_array:
@@ -71,9 +73,29 @@ def _items(text: str, file: str) -> Iterator[tuple[int, int, Any]]:
             raise InputError(
                 file, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno
             ) from None
+        except RecursionError:
+            raise InputError(
+                file, "invalid JSON: nested too deeply", _line(text, position)
+            ) from None
         yield position, end, value
         position = end
         expect_item = not in_array
+
+
+def _integer(digits: str) -> int | str:
+    return int(digits) if len(digits) <= 4000 else digits
+
+
+def _unreadable(item: Any) -> str | None:
+    """Why an item decoded from JSON cannot be taken, if it cannot: a lone surrogate
+    (`"\\ud800"`), which no file or terminal can take, or nesting too deep to walk."""
+    try:
+        json.dumps(item, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "invalid text: a lone surrogate (\\ud800-\\udfff)"
+    except (RecursionError, ValueError):
+        return "invalid JSON: nested too deeply"
+    return None
 
 
 def _strip_markup(value: Any) -> str:
@@ -140,6 +162,9 @@ def iter_csljson(text: str, file: str) -> Iterator[Paper]:
         span = (start, end)
         if not isinstance(item, dict):
             raise RecordError(file, "each CSL item must be a JSON object", line, span)
+        problem = _unreadable(item)
+        if problem:
+            raise RecordError(file, problem, line, span)
         title = _strip_markup(_first(item.get("title")))
         abstract = _strip_markup(item.get("abstract"))
         if not title and not abstract:

@@ -56,15 +56,19 @@ def read_text(path: Path) -> str:
     if b"\x00" in data[:8192]:
         raise InputError(name, "binary file (contains NUL bytes), not text")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        newline = b"\n" if b"\n" in data else b"\r"
+        line = data[: exc.start].count(newline) + 1
         raise InputError(
             name,
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); if it is "
             "Latin-1 or Windows-1252, save it as UTF-8 (e.g. iconv -f cp1252 -t utf-8)",
             line,
         ) from None
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")  # CR-only line ends (classic Mac OS exports)
+    return text
 
 
 def detect_format(path: Path, text: str) -> str:

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
+
+if TYPE_CHECKING:
+    from assistant.models import Paper
+
+# The largest value a real record holds, by field: a title of 5,000 characters or an abstract
+# of 200,000 (a whole paper's text) is more than any export has; beyond them a file is not a
+# bibliography. Titles lead every chunk that is embedded, so their size counts many times.
+MAX_TITLE = 5_000
+MAX_ABSTRACT = 200_000
+MAX_OTHER = 50_000  # venue, identifiers, each author, keyword or extra field
+MAX_AUTHORS = 20_000  # names (a collaboration paper lists ~3,000)
 
 
 def clean_text(value: Any) -> str:
@@ -74,3 +85,43 @@ def split_keywords(value: Any) -> list[str]:
     text = clean_text(value)
     separator = ";" if ";" in text else ","
     return [part.strip() for part in text.split(separator) if part.strip()]
+
+
+def check_sizes(paper: Paper) -> None:
+    """Refuse a record holding a field larger than any real one: `FILE:LINE: title is N
+    characters long (at most M)`."""
+    source = paper.sources[0] if paper.sources else None
+    file, line = (source.file, source.line) if source else ("input", None)
+
+    def check(name: str, value: str | None, limit: int) -> None:
+        if value and len(value) > limit:
+            raise InputError(
+                file, f"{name} is {len(value):,} characters long (at most {limit:,})", line
+            )
+
+    check("title", paper.title, MAX_TITLE)
+    check("abstract", paper.abstract, MAX_ABSTRACT)
+    if len(paper.authors) > MAX_AUTHORS:
+        raise InputError(file, f"{len(paper.authors):,} authors (at most {MAX_AUTHORS:,})", line)
+    for name in ("key", "venue", "date", "url", "doi", "arxiv_id"):
+        check(name, getattr(paper, name), MAX_OTHER)
+    for name, values in (
+        ("an author", paper.authors),
+        ("a category", paper.categories),
+        ("an organization", paper.organizations),
+    ):
+        for value in values:
+            check(name, value, MAX_OTHER)
+    for name, value in paper.extra.items():
+        check(f"field {name[:40]!r}", value, MAX_OTHER)
+
+
+def record_json(paper: Paper) -> str:
+    """The record as JSON, or a refusal naming its place when it holds text no file can hold
+    (a lone surrogate from a JSON escape)."""
+    try:
+        return paper.model_dump_json()
+    except ValueError:  # pydantic's serialization error
+        source = paper.sources[0] if paper.sources else None
+        file, line = (source.file, source.line) if source else ("input", None)
+        raise InputError(file, "invalid text: a lone surrogate (\\ud800-\\udfff)", line) from None

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from typing import NamedTuple
 
-from assistant.models import Paper, Source
+from assistant.models import CITATION_KEY, Paper, Source
 
 _STOPWORDS = {
     "a", "an", "the", "on", "of", "for", "to", "in", "and", "with", "towards", "toward", "via",
@@ -20,6 +20,39 @@ _STOPWORDS = {
 }  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+")
 _PARTICLES = {"van", "von", "der", "de", "da", "del", "la", "le", "di", "du"}
+
+
+_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_:./+\-]+")  # what a converted key may not keep
+MAX_KEY = 100
+
+
+def citable_key(key: str) -> str:
+    """A key a citation can name, from a key as an import gave it: kept when it is one already;
+    else accents dropped (`Müller2020` -> `Muller2020`), spaces and other characters made `_`,
+    punctuation at the ends removed, cut to 100 characters. "" when nothing of it is left (or
+    no letter: a key written in another script): the paper then gets a key from its content."""
+    if CITATION_KEY.fullmatch(key) and len(key) <= MAX_KEY:
+        return key
+    text = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    text = _KEY_UNSAFE.sub("_", text.strip())
+    text = re.sub(r"^[^A-Za-z0-9_]+|[^A-Za-z0-9_]+$", "", text.strip("_"))[:MAX_KEY]
+    text = re.sub(r"[^A-Za-z0-9_]+$", "", text)
+    if not re.search(r"[A-Za-z]", text) or not CITATION_KEY.fullmatch(text):
+        return ""
+    return text
+
+
+def make_citable(paper: Paper) -> None:
+    """Give a record whose own key cannot be cited a citable one, keeping the key it came with
+    in `extra["original_key"]` (in place)."""
+    if not paper.own_key or not paper.key:
+        return
+    key = citable_key(paper.key)
+    if key == paper.key:
+        return
+    paper.extra.setdefault("original_key", paper.key)
+    paper.key = key
+    paper.own_key = bool(key)
 
 
 def _ascii(text: str) -> str:

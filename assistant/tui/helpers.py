@@ -1,8 +1,11 @@
-"""What every part of the terminal UI shares: the base of the tab contents and two small guards."""
+"""What every part of the terminal UI shares: the base of the tab contents (with the export rule
+of the CLI) and two small guards."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.containers import Vertical
@@ -51,6 +54,42 @@ class AppPart(Vertical):
     def call_from_thread(self, callback: Any, *args: Any, **kwargs: Any) -> Any:
         """For workers: run `callback` on the UI thread (a no-op once the app is closing)."""
         return self.app.call_from_thread(callback, *args, **kwargs)
+
+    def write_outputs(self, paths: list[Path], write: Callable[[], Any], done: str) -> None:
+        """Write files as the CLI does: a missing or unwritable directory is refused before
+        anything is written, and files that exist are overwritten only after a yes (the
+        CLI's --force). `write` writes all of `paths`; `done` is the notice after it."""
+        from assistant.tui.screens.confirm import ConfirmScreen
+        from assistant.workspace import check_outputs
+
+        try:
+            check_outputs(paths, force=True)  # the directories, before any question
+        except Exception as exc:  # noqa: BLE001
+            self.litreview.fail("not exported", exc)
+            return
+
+        def run() -> None:
+            try:
+                write()
+            except Exception as exc:  # noqa: BLE001
+                self.litreview.fail("export failed", exc)
+                return
+            self.notify(done)
+
+        existing = [path for path in paths if path.exists()]
+        if not existing:
+            run()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                run()
+            else:
+                self.notify("Not exported: nothing was overwritten.", severity="warning")
+
+        names = " and ".join(str(path) for path in existing)
+        verb = "exists" if len(existing) == 1 else "exist"
+        self.app.push_screen(ConfirmScreen(f"{names} {verb}. Overwrite?"), answered)
 
     def activated(self) -> None:
         """The tab was switched to by key or command: focus where typing starts."""

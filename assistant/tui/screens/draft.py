@@ -104,10 +104,10 @@ class DraftTab(AppPart):
             return
         fmt = "latex" if event.button.id == "export-tex" else "md"
         out = Path(self.query_one("#export-path", Input).value.strip() or "related-work.md")
-        out = out.with_suffix(".tex" if fmt == "latex" else ".md")
-        try:
-            written, bib = self.workspace.export_draft(self.draft_result, out, fmt)
-        except Exception as exc:  # noqa: BLE001
-            self.litreview.fail("export failed", exc)
-            return
-        self.notify(f"Wrote {written} and {bib}.")
+        out = out.expanduser().with_suffix(".tex" if fmt == "latex" else ".md")
+        draft, bib = self.draft_result, out.with_suffix(".bib")
+        self.write_outputs(
+            [out, bib],
+            lambda: self.workspace.export_draft(draft, out, fmt),
+            f"Wrote {out} and {bib}.",
+        )

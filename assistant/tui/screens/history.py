@@ -94,9 +94,10 @@ class HistoryTab(AppPart):
         if name is None:
             return
         raw = self.query_one("#history-path", Input).value.strip() or f"{name}.md"
-        try:
-            markdown, sidecar = self.workspace.export_session(name, Path(raw).expanduser())
-        except Exception as exc:  # noqa: BLE001
-            self.litreview.fail("export failed", exc)
-            return
-        self.notify(f"Wrote {markdown} and {sidecar}.")
+        out = Path(raw).expanduser()
+        sidecar = out.with_suffix(".json")
+        self.write_outputs(
+            [out, sidecar],
+            lambda: self.workspace.export_session(name, out),
+            f"Wrote {out} and {sidecar}.",
+        )

@@ -1,0 +1,168 @@
+"""Which papers a draft covers and how it groups and words them: abbreviations learnt from the
+library, the relevance decision, near-copies, themes, quoted contributions, the repetition stop."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.draft import cluster, contribution, repeating, short_name
+from assistant.evaluation.cases import default_evals_dir
+from assistant.library import Library
+from assistant.models import Paper
+from assistant.selection import (
+    Scored,
+    library_abbreviations,
+    mine_abbreviations,
+    near_duplicates,
+    plan_topic,
+    select,
+)
+
+
+def _topic(topic_id: str) -> dict:
+    path = default_evals_dir() / "cases" / "draft_topics.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return next(row for row in rows if row["id"] == topic_id)
+
+
+def test_long_forms_are_read_from_definitions_in_the_text() -> None:
+    mined = mine_abbreviations(
+        [
+            "existing approaches based on secure two-party computation (2PC) are slow",
+            "Mixture-of-Experts (MoE) models scale. The mixture of experts (MoE) model is sparse.",
+            "Graph neural networks (GNNs) have shown accuracy; graph neural network (GNN) kernels",
+            "Surface electromyography (sEMG) is a promising control signal",
+            "We use it (see Table 2) and the model (e.g. BERT) as usual",
+        ]
+    )
+    best = {short: forms.most_common(1)[0] for short, forms in mined.items()}
+    assert best == {
+        "2PC": ("two party computation", 1),
+        "MoE": ("mixture of experts", 2),
+        "GNN": ("graph neural networks", 2),
+        "sEMG": ("surface electromyography", 1),
+    }
+
+
+def test_the_sample_library_teaches_the_abbreviations_its_topics_need(
+    shared_sample_library: Library,
+) -> None:
+    table = library_abbreviations(shared_sample_library.index())
+    assert table["MoE"] == "mixture of experts"
+    assert table["KV"] == "key value"
+    assert table["2PC"] == "two party computation"
+    assert table["sEMG"] == "surface electromyography"
+
+
+def test_a_topic_is_searched_with_its_abbreviations_both_ways() -> None:
+    table = {"MoE": "mixture of experts", "KV": "key value", "LLM": "large language models"}
+    assert plan_topic("mixture-of-experts inference", table).queries == [
+        "mixture-of-experts inference",
+        "MoE inference",
+    ]
+    plan = plan_topic("KV cache compression", table)
+    assert plan.queries == ["KV cache compression", "key value cache compression"]
+    assert [c.label for c in plan.concepts] == ["KV", "cache", "compression"]
+    # facets a model proposes are more sub-queries, never repeated
+    plan = plan_topic("MoE inference", table, facets=["expert offloading", "MoE inference"])
+    assert plan.queries == ["MoE inference", "mixture of experts inference", "expert offloading"]
+
+
+def test_moe_papers_are_chosen_and_mixture_of_datatypes_is_not(
+    shared_sample_library: Library,
+) -> None:
+    gold = _topic("t02")
+    chosen = {s.key for s in select(shared_sample_library, gold["topic"]).chosen}
+    # each defines "Mixture-of-Experts (MoE)" once, then writes only "MoE"
+    assert {"zhong2024adapmoe", "anonomnimoe", "zhou2026moe", "anon2025d"} <= chosen
+    assert chosen <= set(gold["core"]) | set(gold["related"])
+    assert "anon2024bitmod" not in chosen  # "Mixture-of-Datatype"
+
+
+@pytest.mark.parametrize(
+    ("topic", "needs"),
+    [("sEMG intent detection", "xu2024chatemg"), ("mixture-of-experts inference", "zhou2026moe")],
+)
+def test_without_the_learnt_long_forms_a_paper_that_never_abbreviates_is_missed(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch, topic: str, needs: str
+) -> None:
+    # ChatEMG writes "EMG", never "sEMG"; MoE-Hub spells out mixture-of-experts once, then
+    # writes only "MoE"
+    assert needs in {s.key for s in select(shared_sample_library, topic).chosen}
+    monkeypatch.setattr("assistant.selection.library_abbreviations", lambda index: {})
+    assert needs not in {s.key for s in select(shared_sample_library, topic).chosen}
+
+
+def test_kv_cache_compression_stays_on_topic(shared_sample_library: Library) -> None:
+    gold = _topic("t01")
+    selection = select(shared_sample_library, gold["topic"])
+    chosen = {s.key for s in selection.chosen}
+    assert set(gold["core"]) <= chosen <= set(gold["core"]) | set(gold["related"])
+    assert selection.plan.expansions == {"KV": "key value"}
+
+
+def _scored(key: str, abstract: str, score: float, focus: float) -> Scored:
+    paper = Paper(key=key, title=key, abstract=abstract)
+    return Scored(paper, dense=0.5, lexical=0.5, focus=focus, score=score)
+
+
+def test_a_copy_that_repeats_a_sentence_of_a_more_focused_paper_is_left_out() -> None:
+    shared = "Expert offloading moves the inactive experts of a layer to host memory at run time."
+    original = _scored("orig", f"We study MoE inference. {shared} It is fast on phones.", 1.0, 0.9)
+    copy = _scored("copy", f"Compilers lower graphs. {shared} Verilog is generated.", 1.2, 0.3)
+    other = _scored(
+        "other", "Expert caches keep hot experts on the GPU between the tokens.", 0.9, 0.8
+    )
+    assert near_duplicates([copy, original, other]) == {"copy": ["orig"]}
+
+
+def test_themes_hold_three_to_eight_papers_and_a_lone_paper_joins_its_nearest() -> None:
+    rng = np.random.default_rng(1)
+    centers = np.eye(8)[:3]
+    rows, keys = [], []
+    for c, size in enumerate((7, 6, 6)):
+        for i in range(size):
+            rows.append(centers[c] + 0.05 * rng.standard_normal(8))
+            keys.append(f"g{c}p{i}")
+    rows.append(centers[0] * 0.6 + centers[1] * 0.4)  # a lone paper between two groups
+    keys.append("lone")
+    vectors = np.array(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
+    themes = cluster(keys, vectors)
+    assert sorted(k for theme in themes for k in theme) == sorted(keys)
+    assert all(3 <= len(theme) <= 8 for theme in themes)
+    lone = next(theme for theme in themes if "lone" in theme)
+    assert {k[:2] for k in lone if k != "lone"} in ({"g0"}, {"g1"})
+
+
+def test_a_contribution_is_quoted_from_the_abstract_under_the_papers_name() -> None:
+    paper = Paper(key="zhong2024adapmoe", title="AdapMoE: Adaptive Expert Gating", abstract="x")
+    assert short_name(paper) == "AdapMoE"
+    sentence = (
+        "This paper introduces AdapMoE, an algorithm-system co-design framework for efficient "
+        "MoE inference."
+    )
+    assert contribution(paper, sentence, "AdapMoE") == (
+        'AdapMoE [@zhong2024adapmoe] introduces "an algorithm-system co-design framework for '
+        'efficient MoE inference".'
+    )
+    other = "Mixture-of-Experts (MoE) models are designed to enhance the efficiency of LLMs."
+    assert contribution(paper, other, "Zhong et al.") == (
+        'As Zhong et al. [@zhong2024adapmoe] put it, "Mixture-of-Experts (MoE) models are '
+        'designed to enhance the efficiency of LLMs".'
+    )
+
+
+def test_a_paper_without_a_system_name_goes_by_its_first_author() -> None:
+    paper = Paper(key="k", title="Accurate block quantization", authors=["Ada Lovelace", "B C"])
+    assert short_name(paper) == "Lovelace et al."
+
+
+def test_the_repetition_stop_sees_a_sentence_written_twice_and_a_loop() -> None:
+    fine = "TreeKV compresses the cache with trees [@a]. WeightedKV merges values instead [@b]."
+    assert repeating(fine) is None
+    again = fine + " TreeKV compresses the cache with trees [@a]."
+    assert repeating(again) == "the model repeated itself"
+    assert repeating("and then the experts " * 12) == "the model repeated itself"
