@@ -31,7 +31,7 @@ from assistant.models import (
     RejectedCitation,
     SentenceOut,
 )
-from assistant.text import split_sentences
+from assistant.text import plain, split_sentences
 
 if TYPE_CHECKING:
     from assistant.judge import JudgeResult
@@ -368,7 +368,10 @@ class Asker(GroundedWriter):
             )
             answer.note = "Extractive mode (no language model)."
             return answer
-        text = " ".join(f"{sentence.rstrip()} [@{paper.key}]" for _, _, sentence, paper in chosen)
+        # quoted as a reader sees them: LaTeX markup ("$\mathsf{Nimbus}$") is not the words
+        text = " ".join(
+            f"{plain(sentence).rstrip()} [@{paper.key}]" for _, _, sentence, paper in chosen
+        )
         answer = self._verified(question, "extractive", text, [h.paper for h in hits])
         answer.note = (
             "Extractive answer (no language model): sentences quoted from the most relevant "

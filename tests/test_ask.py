@@ -293,3 +293,12 @@ def test_a_rambling_reply_is_capped_and_stopped_where_it_repeats(
     assert not data["incomplete"] and "repeated itself" in data["note"]
     assert [c["key"] for c in data["citations"]] == [key]
     assert len(data["sentences"]) <= 3  # the loop was cut, not verified 200 times
+
+
+def test_an_extractive_answer_reads_as_text_not_latex(shared_sample_library: Library) -> None:
+    # Nimbus's abstract writes its name $\mathsf{Nimbus}$; the answer quotes it as read
+    answer = Asker(shared_sample_library).ask("How can transformer inference be kept private?")
+    assert "li2024nimbus" in [c.key for c in answer.citations]
+    assert (
+        "Nimbus" in answer.answer and "\\mathsf" not in answer.answer and "$" not in answer.answer
+    )
