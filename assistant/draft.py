@@ -914,6 +914,10 @@ class Drafter(GroundedWriter):
                 continue
             # as a reader sees it: LaTeX markup gone, "overhead.To" split
             sentence = re.sub(r"(?<=[a-z]\.)(?=[A-Z][a-z])", " ", plain(sentence))
+            # quotes inside the quoted contribution: LaTeX ``x'' and "x" read as ‘x’
+            sentence = re.sub(
+                r"``(.*?)''|\"([^\"]*)\"", lambda m: f"‘{m.group(1) or m.group(2)}’", sentence
+            )
             statement = contribution(paper, sentence, short_name(paper))
             link = _connective(paper, previous, n == len(papers) - 1, first_year)
             parts.append(link + (_lowered(statement) if link else statement))

@@ -153,3 +153,16 @@ def test_errors(shared_sample_library: Library) -> None:
     assert missing.exit_code == 3 and "nosuchkey" in missing.stderr
     off_topic = runner.invoke(app, ["draft", "sourdough bread baking"])
     assert off_topic.exit_code == 2 and "relevant" in off_topic.stderr
+
+
+def test_a_quoted_contribution_keeps_no_latex_quote_marks(shared_sample_library: Library) -> None:
+    # KV Packet's abstract writes ``packets'' (LaTeX quotes): inside a quotation they read as ‘’
+    data = _draft("KV cache compression")
+    shown = next(
+        s["display"]
+        for theme in data["themes"]
+        for s in theme["sentences"]
+        if s["citations"] == ["anonkv"]
+    )
+    assert "``" not in shown and "''" not in shown and "‘packets’" in shown, shown
+    assert shown.count('"') == 2, shown
