@@ -761,14 +761,10 @@ class Drafter(GroundedWriter):
         originals = _inline_sentences(inline) if inline else {}
         kept: list[dict[str, Any]] = []
         for sentence in check.sentences:
-            if not sentence.citations:
-                draft.unsupported_sentences.append(sentence.text)
-                if not draft.keep_unsupported:
-                    draft.dropped_sentences.append(
-                        {"theme": theme.name, "sentence": sentence.text,
-                         "reason": "no verified citation"}
-                    )  # fmt: skip
-                    continue
+            if not sentence.citations and _dropped(
+                draft, theme.name, sentence.text, "no verified citation"
+            ):
+                continue
             kept.append(
                 {
                     "text": sentence.text,
@@ -816,14 +812,10 @@ class Drafter(GroundedWriter):
                 before = old.get(sentence.text, {})
                 same = before.get("citations") == sentence.citations
                 entry["display"] = before.get("display") if same else None
-                if not sentence.citations:
-                    draft.unsupported_sentences.append(sentence.text)
-                    if not draft.keep_unsupported:
-                        draft.dropped_sentences.append(
-                            {"theme": theme.name, "sentence": sentence.text,
-                             "reason": "the model judge rejected its citations"}
-                        )  # fmt: skip
-                        continue
+                if not sentence.citations and _dropped(
+                    draft, theme.name, sentence.text, "the model judge rejected its citations"
+                ):
+                    continue
                 updated.append(entry)
             theme.sentences = updated
             theme.paragraph = render_paragraph(updated)
@@ -923,6 +915,16 @@ class Drafter(GroundedWriter):
             parts.append(link + (_lowered(statement) if link else statement))
             previous = paper
         return "\n".join(parts)
+
+
+def _dropped(draft: Draft, theme: str, text: str, reason: str) -> bool:
+    """Record a sentence without a verified citation; True when it is dropped from the draft
+    (False: kept, marked, with --keep-unsupported)."""
+    draft.unsupported_sentences.append(text)
+    if draft.keep_unsupported:
+        return False
+    draft.dropped_sentences.append({"theme": theme, "sentence": text, "reason": reason})
+    return True
 
 
 def _paper_order(paper: Paper) -> tuple[int, int, str]:
