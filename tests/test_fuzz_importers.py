@@ -221,5 +221,7 @@ def test_parse_time_grows_linearly_with_records(seed: Seed) -> None:
             times.append(time.process_time() - started)
         return min(times)
 
+    # linear is 8; quadratic 64. EndNote XML measures ~10 here and hit 20.0 once in CI under
+    # load (expat's feed costs a little more per record as the file grows), so the bar is 32
     ratio = best(large, 2) / best(small, 3)
-    assert ratio < 20, f"{seed.name}: 8 times the records took {ratio:.1f} times as long"
+    assert ratio < 32, f"{seed.name}: 8 times the records took {ratio:.1f} times as long"
