@@ -50,8 +50,9 @@ def test_atom_parse_time_grows_linearly_with_entries() -> None:
     assert [p.sources[0].line for p in papers[:2]] == [3, 10]  # the line each <entry> opens on
     assert papers[-1].sources[0].line == 3 + 7 * 15_999
     ratio = large_time / _best_time(lambda: parse_atom(small, "feed.atom"))
-    # 8 times the entries: ~8 times the time when linear, ~64 times when quadratic
-    assert ratio < 20, f"16,000 entries took {ratio:.1f} times as long as 2,000"
+    # 8 times the entries: ~8 times the time when linear, ~64 times when quadratic (154 before
+    # the fix); measured 11-12 here on a busy machine, so the bar is half of quadratic's
+    assert ratio < 32, f"16,000 entries took {ratio:.1f} times as long as 2,000"
 
 
 # -- keys: every imported paper can be cited as [@key] ------------------------------------------
