@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
@@ -17,6 +18,18 @@ MAX_TITLE = 5_000
 MAX_ABSTRACT = 200_000
 MAX_OTHER = 50_000  # venue, identifiers, each author, keyword or extra field
 MAX_AUTHORS = 20_000  # names (a collaboration paper lists ~3,000)
+
+
+def text_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """(offset, end offset, the line without its line break) for each line of a text, one at a
+    time: a 100,000-record file is not held twice as a list of lines."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield start, end, text[start:end].rstrip("\r")
+        start = end + 1
 
 
 def clean_text(value: Any) -> str:

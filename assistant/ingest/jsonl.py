@@ -9,20 +9,14 @@ from typing import Any
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
-from assistant.ingest.fields import clean_text, parse_year, split_authors, split_keywords
+from assistant.ingest.fields import (
+    clean_text,
+    parse_year,
+    split_authors,
+    split_keywords,
+    text_lines,
+)
 from assistant.models import Paper, Source
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The text's lines one at a time: a 100,000-record file is not held twice as a list."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        if end < 0:
-            end = len(text)
-        yield text[start:end].rstrip("\r")
-        start = end + 1
-
 
 _TEXT_FIELDS = ("title", "abstract", "text", "venue", "journal", "doi", "url")
 
@@ -58,7 +52,7 @@ def _load(raw: str, file: str, number: int) -> dict[str, Any]:
 
 def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
     count = 0
-    for number, raw in enumerate(_lines(text), 1):
+    for number, (_, _, raw) in enumerate(text_lines(text), 1):
         if not raw.strip():
             continue
         item = _load(raw, file, number)

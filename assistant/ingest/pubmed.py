@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from assistant.errors import InputError
 from assistant.ingest import RecordError
 from assistant.ingest.derive import derive_title
-from assistant.ingest.fields import clean_text, parse_year, person_name
+from assistant.ingest.fields import clean_text, parse_year, person_name, text_lines
 from assistant.ingest.values import month_date
 from assistant.models import Paper, Source
 
@@ -35,14 +35,7 @@ class _Record:
 def _records(text: str, file: str) -> Iterator[_Record]:
     """Each record's fields, continuation lines joined, as the text is read."""
     record: _Record | None = None
-    start = 0
-    number = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        if end < 0:
-            end = len(text)
-        raw = text[start:end].rstrip("\r")
-        number += 1
+    for number, (start, end, raw) in enumerate(text_lines(text), 1):
         if not raw.strip():
             if record is not None:
                 yield record
@@ -74,7 +67,6 @@ def _records(text: str, file: str) -> Iterator[_Record]:
                 record = _Record(start, number)
             record.fields.append([tag, raw[5:].strip()])
             record.end = end
-        start = end + 1
     if record is not None:
         yield record
 

@@ -15,7 +15,13 @@ from collections.abc import Iterator
 from assistant.errors import InputError
 from assistant.ingest import RecordError
 from assistant.ingest.derive import derive_title
-from assistant.ingest.fields import clean_text, parse_year, person_name, split_keywords
+from assistant.ingest.fields import (
+    clean_text,
+    parse_year,
+    person_name,
+    split_keywords,
+    text_lines,
+)
 from assistant.ingest.values import month_date
 from assistant.models import Paper, Source
 
@@ -36,17 +42,10 @@ def _records(text: str, file: str) -> Iterator[_Record]:
     error."""
     record: _Record | None = None
     current: list[str] | None = None
-    start = 0
-    number = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        if end < 0:
-            end = len(text)
-        raw = text[start:end].rstrip()
-        number += 1
+    for number, (line_start, end, raw) in enumerate(text_lines(text), 1):
+        raw = raw.rstrip()
         if number == 1:
             raw = raw.lstrip("\ufeff")
-        line_start, start = start, end + 1
         if not raw.strip():
             continue
         if record is None:
