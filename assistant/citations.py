@@ -384,7 +384,7 @@ class SupportScorer:
                 evidence, UNSUPPORTED if figure.missing else CONTRADICTED, figure.reason
             )
         reason = (
-            claims.check_polarity(claim, span, source)
+            claims.check_polarity(claim, span, source, paper_names(paper))
             or claims.check_quantifier(claim, source)
             or claims.check_entity(
                 claim, paper.title, paper.abstract, cited_names, other_names or {}

@@ -118,6 +118,14 @@ def _window(text: str, offset: int, figures_at: Sequence[int]) -> str:
         if joint > 0:
             start = joint + 1
     end = after[0] if after else len(text)
+    if after:
+        # "2.12x in kernel evaluation, reaching up to 3.92x": the words after the last "and" or
+        # comma before the next figure are that figure's ("up to" is 3.92x's, not 2.12x's)
+        joint = max(
+            text.rfind(" and ", _end(text, offset), end), text.rfind(", ", _end(text, offset), end)
+        )
+        if joint > 0:
+            end = joint
     clause_start = max(text.rfind(c, start, offset) for c in (";", ". ", ", while", ", whereas"))
     start = max(start, clause_start + 1)
     clause_ends = [i for c in (";", ", while", ", whereas") if (i := text.find(c, offset, end)) > 0]
@@ -140,7 +148,7 @@ class FigureCheck:
     conflicting: list[str]  # figures the abstract states for another setting
 
 
-_RUN_GLUE = re.compile(r"^(?:\s|,|x|%|~|-|and|to|times|fold|\$|\\times|\\sim|\\%)*$")
+_RUN_GLUE = re.compile(r"^(?:\s|,|/|x|%|~|-|and|to|times|fold|\$|\\times|\\sim|\\%)*$")
 _RANGE_GLUE = re.compile(r"^\s*(?:x|%|times)?\s*(?:~|-|to|\\sim)\s*$")
 _LIST_CHUNK = re.compile(
     r"\b(?:on|over|to|with|than|for|against|across|in|of|compared)\b|respec\w*ly|[;:]"
@@ -172,20 +180,56 @@ def _runs(text: str, found: Sequence[tuple[str, int]]) -> list[list[list[int]]]:
     return runs
 
 
-def _list_items(text: str, start: int, count: int) -> list[str] | None:
-    """The first list of `count` items after `start` (the things a figure list maps onto)."""
+_RESPECTIVELY = re.compile(r"respec\w*ly")
+
+
+def _list_items(
+    text: str, start: int, count: int, run_start: int | None = None
+) -> list[str] | None:
+    """The first list of `count` items after `start` (the things a figure list maps onto).
+
+    Where the sentence ends in "respectively", every run of figures before it maps onto the list
+    just before that word: "2.12x and 3.15x ..., up to 3.92x and 3.27x compared to A and B,
+    respectively" pairs 2.12x and 3.92x with A."""
     end = len(text)
     sentence_end = text.find(". ", start)
     if sentence_end > 0:
         end = sentence_end
     tail = text[start:end]
-    for chunk in _LIST_CHUNK.split(tail):
-        if re.search(r"(?<![\w.\-])\d+(?:\.\d+)?\s*(?:x|%|times)", chunk):
+    said = _RESPECTIVELY.search(tail)
+    chunks = _LIST_CHUNK.split(tail[: said.start()] if said else tail)
+    if said:
+        chunks.reverse()  # the list nearest "respectively"
+        if run_start is not None:
+            # "matches both A and B accuracy with up to 2.0x and 7.1x fewer FLOPs,
+            # respectively": the list may stand before the figures, in the same sentence
+            head = text[text.rfind(". ", 0, run_start) + 1 : run_start]
+            for chunk in reversed(_LIST_CHUNK.split(head)):
+                both = re.match(r".*\bboth\s+(\S+)\s+and\s+(\S+)", chunk)
+                # "both A and B accuracy": the noun after B is both items'
+                chunks.append(f"{both.group(1)} and {both.group(2)}" if both else chunk)
+    for chunk in chunks:
+        if _FIGURE_LIST.search(chunk):
             continue  # another list of figures, not the things they map onto
         items = [i.strip() for i in re.split(r",\s*(?:and\s+)?|\s+and\s+", chunk) if i.strip()]
         if len(items) == count:
             return items
     return None
+
+
+_SLASH_LIST = re.compile(r"[A-Za-z][\w\-.]*(?:\s*/\s*[A-Za-z][\w\-.]*)+")
+
+
+def _slash_items(text: str, start: int, count: int) -> list[str] | None:
+    """The names a slashed run of figures maps onto: the first slashed list a few words on."""
+    match = _SLASH_LIST.search(text, start, min(len(text), start + 40))
+    if match is None:
+        return None
+    items = [i.strip() for i in match.group().split("/")]
+    return items if len(items) == count else None
+
+
+_FIGURE_LIST = re.compile(r"(?<![\w.\-])\d+(?:\.\d+)?\s*(?:x|%|times)")
 
 
 @dataclass
@@ -219,17 +263,24 @@ def _stated_figures(text: str) -> list[_Stated]:
                 low, high = stated[item[0]], stated[item[1]]
                 low.range_end, low.range_other = "low", high.value
                 high.range_end, high.range_other = "high", low.value
-        # a list maps onto another list when the abstract says "respectively", or it is long
-        if len(run) < 2 or (len(run) < 3 and not re.search(r"respec\w*ly", text)):
+        if len(run) < 2:
             continue
         last = found[run[-1][-1]]
-        items = _list_items(text, _end(text, last[1]), len(run))
+        first = found[run[0][0]]
+        # "5,555x/85x of GPU/WSE": figures paired by slashes with as many names
+        slashed = "/" in text[first[1] : _end(text, last[1])]
+        items = _slash_items(text, _end(text, last[1]), len(run)) if slashed else None
+        # a list maps onto another list when the abstract says "respectively", or it is long
+        if items is None and (len(run) >= 3 or _RESPECTIVELY.search(text)):
+            items = _list_items(text, _end(text, last[1]), len(run), first[1])
         if items is None:
             continue
         for position, item in enumerate(run):
             for index in item:
                 stated[index].item = items[position]
                 stated[index].others = tuple(i for n, i in enumerate(items) if n != position)
+                if items[position] not in stated[index].window:  # its item is its setting too
+                    stated[index].window += f" {items[position]}"
     for figure in stated:
         later = [o for o in offsets if o > figure.offset]
         figure.baseline = _baseline(text, figure.offset, later[0] if later else None)
@@ -292,7 +343,8 @@ def _is_identifier(text: str, offset: int) -> bool:
 
 
 def _words(text: str) -> set[str]:
-    return {stem(t) for t in words(text) if len(t) > 2 and t not in _FUNCTION_WORDS}
+    found = (t.removesuffix("'s") for t in words(text))  # "EfficientNet's" is EfficientNet
+    return {stem(t) for t in found if len(t) > 2 and t not in _FUNCTION_WORDS}
 
 
 def _cue_words(text: str, groups: Sequence[str]) -> set[str]:
@@ -435,7 +487,7 @@ def _paired_item(
     ]
     mentions: list[tuple[int, int]] = []  # (offset, index of the item) in the claim
     for match in re.finditer(r"[A-Za-z][A-Za-z0-9\-']*", text):
-        word = stem(match.group().lower())
+        word = stem(match.group().lower().removesuffix("'s"))
         for index, owned in enumerate(own_words):
             if word in owned:
                 mentions.append((match.start(), index))
@@ -484,27 +536,37 @@ def _compatible(wanted: dict[str, set[str]], given: dict[str, set[str]]) -> bool
 
 _NEGATIONS = {"not", "no", "never", "without", "cannot", "can't", "don't", "doesn't", "isn't",
               "aren't", "won't", "neither", "nor", "lacks", "lack", "fails", "fail", "unable",
-              "none", "free"}  # fmt: skip
+              "none", "free", "avoid", "avoids", "avoiding", "avoided", "instead",
+              "rather"}  # fmt: skip
 
-# Pairs of opposite properties: a claim that asserts one side where the supporting span asserts
-# the other (and never the claim's side) contradicts it.
-_OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+# Pairs of opposite properties of a method: a claim that gives the paper's own system one side
+# where the paper's own sentences give the other (and never the claim's side) contradicts it,
+# wherever in the abstract that is said ("needs no training" against "trainable adapters, which
+# are trained via distillation" three sentences away from the span).
+_PROPERTIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("training-free", "without training", "without retraining", "no retraining",
       "without fine-tuning", "no training", "post-training", "zero-shot", "plug-and-play",
       "no additional training"),
      (r"re:\b(?:requir|need)\w*\s+(?:(?!no\b|not\b|any\b)\w+\s+){0,2}(?:re-?)?(?:training|fine-?tuning)",
-      "retraining is required", "must be retrained", "with retraining")),
+      "retraining is required", "must be retrained", "with retraining", "trainable",
+      "trained via", "trained through", "from scratch")),
     (("open-source", "open source", "publicly available", "open-sourced", "released"),
      ("closed-source", "closed source", "proprietary", "not publicly available", "unreleased")),
+    (("deterministic", "reproducible"), ("non-deterministic", "nondeterministic")),
+    (("static",), ("dynamic", "adaptive", "runtime", "run time", "run-time")),
+    (("offline",), ("online",)),
+    (("from scratch",), ("inherit",)),
+)  # fmt: skip
+
+# Pairs of opposite properties: a claim that asserts one side where the supporting span asserts
+# the other (and never the claim's side) contradicts it.
+_OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = _PROPERTIES + (
     (("lossless", "without accuracy loss", "no accuracy loss", "negligible accuracy loss",
       "without loss", "without compromising", "without sacrificing", "maintaining accuracy",
       "same level of", "same accuracy", "matches the accuracy"),
      ("lossy", "significant accuracy loss", "accuracy drop", "accuracy degradation",
       "degrades accuracy", "sacrific", "at the cost of accuracy", "weaker", "lower level of",
       "reduced privacy", "weaker guarantee", "compromis")),
-    (("deterministic", "reproducible"), ("non-deterministic", "nondeterministic")),
-    (("static",), ("dynamic", "adaptive", "runtime")),
-    (("offline",), ("online",)),
     (("robust", "secure"), ("not as robust", "insecure", "not robust", "vulnerable")),
     (("outperform", "better", "higher accuracy", "more accurate", "surpass"),
      ("underperform", "worse", "lower accuracy", "less accurate", "falls short")),
@@ -524,6 +586,7 @@ class Negations(NamedTuple):
     asserted: set[str]  # content stems the text asserts
     negated: set[str]  # ... and negates
     phrases: list[set[str]]  # the stems of each negated phrase ("without floating point ops")
+    heads: set[str]  # the first content stem of each ("fails to discover architectures")
 
 
 def negated_stems(text: str) -> Negations:
@@ -532,17 +595,23 @@ def negated_stems(text: str) -> Negations:
     asserted: set[str] = set()
     negated: set[str] = set()
     phrases: list[set[str]] = []
+    heads: set[str] = set()
+    governs_all = False
     scope = 0
     listing = False  # inside "no A, B or C": the negation runs through the list
     for i, word in enumerate(words):
+        if word in ("instead", "rather") and words[i + 1 : i + 2] not in (["of"], ["than"]):
+            continue  # "X instead removes ..." is no negation; "instead of X" is
         if word in _NEGATIONS or word.endswith("n't"):
             scope = _NEGATION_WINDOW
             listing = True
+            governs_all = False
             phrases.append(set())
             continue
         if word.endswith("-free") and len(word) > 6:  # "training-free": training is negated
             negated.add(stem(word[:-5]))
             phrases.append({stem(word[:-5])})
+            heads.add(stem(word[:-5]))
             continue
         if listing and (word in ("or", "nor") or (word == "," and _list_goes_on(words, i))):
             scope = _NEGATION_WINDOW
@@ -551,6 +620,8 @@ def negated_stems(text: str) -> Negations:
             scope = 0
             listing = False
             continue
+        if scope and word in ("require", "requires", "need", "needs"):
+            governs_all = True  # "does not require X to be refined": X and refined alike
         if len(word) <= 3 or word in _FUNCTION_WORDS:
             continue
         # "floating-point" and "floating point" are the same words; a compound is one word of
@@ -559,11 +630,13 @@ def negated_stems(text: str) -> Negations:
         found = {stem(p) for p in pieces or [word]}
         if scope:
             negated.update(found)
+            if not phrases[-1] or governs_all:
+                heads.update(found)
             phrases[-1].update(found)
         else:
             asserted.update(found)
         scope = max(0, scope - 1)
-    return Negations(asserted, negated, phrases)
+    return Negations(asserted, negated, phrases, heads)
 
 
 def _agreeing(phrases: Sequence[set[str]], negated: set[str]) -> set[str]:
@@ -591,7 +664,10 @@ def _list_goes_on(words: Sequence[str], comma: int) -> bool:
 _FUNCTION_WORDS = STOP_WORDS | {"require", "requires", "need", "needs"}
 
 
-_NEGATED_CUE = re.compile(r"\b(?:without|no|not|never|nor)\s+(?:\w+\s+)?$")
+_NEGATED_CUE = re.compile(
+    r"\b(?:(?:without|no|not|never|nor)\s+(?:\w+\s+)?"
+    r"|(?:avoid\w*|instead of|rather than)\s+(?:\w+\s+){0,2})$"
+)
 
 
 def _side(text: str, cues: tuple[str, ...]) -> bool:
@@ -615,7 +691,9 @@ _HIGHER_IS_BETTER = ("throughput", "accuracy", "speedup", "efficiency", "perform
                      "quality", "utilization", "robustness")  # fmt: skip
 _UP = ("higher", "increase", "increases", "increased", "increasing", "more", "larger", "grow",
        "grows", "growing", "rise", "rises", "raises", "extra", "additional", "greater")  # fmt: skip
+_LOSS_WORDS = ("loss", "losses", "degradation", "drop", "drops")
 _DOWN = ("lower", "reduce", "reduces", "reduced", "reducing", "reduction", "reductions",
+         "mitigate", "mitigates", "mitigating", "mitigated", "alleviate", "alleviates",
          "decrease", "decreases", "decreased", "less", "fewer", "smaller", "cut", "cuts",
          "save", "saves", "saving", "savings", "drop", "drops", "shrink", "shrinks")  # fmt: skip
 _GOOD = ("improve", "improves", "improved", "improvement", "improving", "better", "boost",
@@ -632,9 +710,13 @@ def metric_directions(text: str) -> dict[str, set[bool]]:
         metric = next(
             (m for m in (*_LOWER_IS_BETTER, *_HIGHER_IS_BETTER) if word.startswith(m)), None
         )
-        if metric is None or (i + 1 < len(words) and words[i + 1] in ("loss", "degradation")):
+        if metric is None:
             continue
         lower_better = metric in _LOWER_IS_BETTER
+        if i + 1 < len(words) and words[i + 1] in _LOSS_WORDS:
+            if metric not in _HIGHER_IS_BETTER:
+                continue
+            metric, lower_better = f"{metric} loss", True  # "additional accuracy loss": worse
         verdicts: set[bool] = set()
         near = words[max(0, i - 3) : i] + words[i + 1 : i + 3]
         if any(p in near for p in (",", ";", ":", ".")):  # stay inside the phrase
@@ -645,6 +727,8 @@ def metric_directions(text: str) -> dict[str, set[bool]]:
             near = left[cut + 1 :] + right[:stop]
         if any(w in _NEGATIONS for w in near):
             continue  # "no higher latency": leave negations to the negation check
+        if metric.endswith(" loss"):
+            near = [w for w in near if w not in _LOSS_WORDS]  # the noun, not its direction
         for w in near:
             if w in _GOOD:
                 verdicts.add(True)
@@ -676,17 +760,48 @@ def _closest_sentence(claim: str, abstract: str) -> tuple[str, float]:
 _CLOSE_ENOUGH = 0.35  # a sentence sharing this much of the claim's words is what it restates
 
 
-def check_polarity(claim: str, span: str, abstract: str) -> str | None:
-    """A claim that negates what the span asserts, or asserts the opposite property."""
+# An abstract sentence about the work it improves on ("Unfortunately, due to their predefined
+# static strategies, they cannot ...") does not describe the paper's own method.
+_PRIOR_WORK = re.compile(
+    r"\b(?:existing|previous|prior|conventional|traditional|earlier|unfortunately|they|their|"
+    r"recent (?:research|works?|efforts|studies|approaches|methods))\b",
+    re.IGNORECASE,
+)
+_OWN_WORK = re.compile(r"\b(?:we|our|us|this (?:paper|work)|proposed?)\b", re.IGNORECASE)
+
+
+def own_sentences(abstract: str, names: Sequence[str] = ()) -> str:
+    """The abstract without its sentences about prior work (those naming neither us nor the
+    paper's system)."""
+    kept = [
+        sentence
+        for sentence in split_sentences(abstract)
+        if not _PRIOR_WORK.search(sentence)
+        or _OWN_WORK.search(sentence)
+        or any(mentions(sentence, name) for name in names if name)
+    ]
+    return " ".join(kept)
+
+
+def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = ()) -> str | None:
+    """A claim that negates what the span asserts, or asserts the opposite property.
+
+    `names`: the paper's system names; a claim that names it speaks of the paper's own method,
+    which its own sentences describe, wherever they stand."""
     claim_text, source_text = plain(claim), plain(abstract)
     closest, share = _closest_sentence(claim_text, source_text)
     spans = [plain(span)] + ([closest] if share >= _CLOSE_ENOUGH else [])
+    own = ""
+    if any(mentions(claim_text, name) for name in names if name):
+        own = own_sentences(source_text, names)
     for first, second in _OPPOSITES:
+        property_pair = own and (first, second) in _PROPERTIES
+        said = [*spans, own] if property_pair else spans
         for mine, theirs in ((first, second), (second, first)):
             if (
                 _side(claim_text, mine)
-                and any(_side(s, theirs) for s in spans)
-                and not _side(source_text, mine)
+                and any(_side(s, theirs) for s in said)
+                and not _side(own if property_pair else source_text, mine)
             ):
                 return REASON_POLARITY
     claim = negated_stems(claim_text)
@@ -696,8 +811,11 @@ def check_polarity(claim: str, span: str, abstract: str) -> str | None:
         # a word the claim negates that the span only asserts, or the other way round
         claim_negated = claim.negated - _agreeing(claim.phrases, span.negated)
         span_negated = span.negated - _agreeing(span.phrases, claim.negated)
-        flipped = (claim_negated & span.asserted) - span.negated - claim.asserted - source_negated
-        flipped |= (claim.asserted & span_negated) - span.asserted - claim.negated
+        # only the word a negation governs counts: "fails to discover architectures" denies
+        # discovering, not architectures
+        flipped = (claim_negated & claim.heads & span.asserted) - span.negated - claim.asserted
+        flipped -= source_negated
+        flipped |= (claim.asserted & span_negated & span.heads) - span.asserted - claim.negated
         if flipped:
             return REASON_POLARITY
     claim_directions = metric_directions(claim_text)
@@ -732,6 +850,14 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
         if f" {word} " in claim_words and f" {word} " not in source_words:
             if word == "any" and re.search(r" (not|without|nor|no|than) (\w+ )?any ", claim_words):
                 continue  # "without any retraining" is a negation, not a universal
+            if word == "any" and re.search(r" any of (these|those|them) ", claim_words):
+                continue  # points back into the answer, not at something the abstract says
+            return REASON_QUANTIFIER
+    # "all 70 layers" where the abstract says "60 out of 70 layers"
+    for match in re.finditer(r"\b(?:all|every one of)\s+(?:the\s+)?(\d+)\b", plain(claim)):
+        count = match.group(1)
+        part = rf"\b\d+(?:\.\d+)?\s+(?:out\s+)?of\s+(?:the\s+)?{count}\b"
+        if re.search(part, plain(abstract)) and not re.search(rf"\ball\s+{count}\b", abstract):
             return REASON_QUANTIFIER
     # a universal word speaks for its own phrase: the abstract sentence that phrase restates must
     # not hedge it ("improve every model" where the abstract says results "vary with the model")
@@ -860,6 +986,12 @@ def check_entity(
     return None
 
 
+_MARKUP = re.compile(r"[\^{}_$]")  # "D^{2}MoE" is written "D2MoE" in prose
+
+
 def mentions(text: str, name: str) -> bool:
     """Whether `name` stands in `text` as a whole word ("MoE" not inside "MoE-Hub"'s "Hub")."""
+    bare = _MARKUP.sub("", name)
+    if bare != name or _MARKUP.search(text):
+        name, text = bare, _MARKUP.sub("", text)
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", text) is not None

@@ -495,3 +495,118 @@ def test_a_bracket_inside_a_quote_does_not_leave_the_citation_as_text() -> None:
     assert parse_claims(hostile)  # and in linear time: this returns at once
     for attack in ("[" + '@"[a]"' * 5000, '[@a "[b] ' * 3000, '[@"' * 10000):
         assert parse_claims(attack) is not None
+
+
+def test_a_property_the_papers_own_sentences_deny_is_a_contradiction() -> None:
+    # the abstract's own proposal says "dynamically"; "static" appears only about prior work
+    d2moe = (
+        "Recent research efforts often apply model compression techniques to restrict MoE "
+        "complexity. Unfortunately, due to their predefined static model optimization "
+        "strategies, they cannot always achieve the desired trade-off. These limitations "
+        "motivate us to propose the D2MoE, an algorithm-system co-design framework that "
+        "matches diverse task requirements by dynamically allocating the most proper bit-width "
+        "to each expert."
+    )
+    claim = "D2MoE commits each expert to a single static bit-width chosen before deployment"
+    names = ("D2MoE",)
+    assert claims.check_polarity(claim, d2moe, d2moe, names) == claims.REASON_POLARITY
+    # the same words about the prior work it criticises are right
+    prior = "Earlier compression methods rely on predefined static optimization strategies"
+    assert claims.check_polarity(prior, d2moe, d2moe, names) is None
+    # a trainable adapter is training, wherever the abstract says so
+    kv = (
+        "Existing solutions selectively recompute a subset of tokens. We propose KV Packet, a "
+        "recomputation-free cache reuse framework that treats cached documents as immutable "
+        "packets wrapped in light-weight trainable soft-token adapters, which are trained via "
+        "self-supervised distillation. Experiments on Llama-3.1 demonstrate near-zero FLOPs."
+    )
+    experiments = kv.split(". ")[-1]
+    claim = "KV Packet needs no training at all, yet reaches near-zero FLOPs on Llama-3.1"
+    assert claims.check_polarity(claim, experiments, kv, ("KV Packet",)) == claims.REASON_POLARITY
+    no_recompute = "KV Packet reuses cached documents without recomputation, near-zero FLOPs"
+    assert claims.check_polarity(no_recompute, experiments, kv, ("KV Packet",)) is None
+    # inheriting pretrained weights is the opposite of training from scratch
+    fourier = (
+        "Introducing new parameters prohibits prior models from inheriting weights. Fourier "
+        "Transformer is able to significantly reduce computational costs while retaining the "
+        "ability to inherit from various large pretrained models."
+    )
+    claim = "Fourier Transformer has to be trained from scratch rather than from pretrained models"
+    assert claims.check_polarity(claim, fourier, fourier, ("Fourier Transformer",))
+    # without the paper's name the claim may be about anyone: the abstract as a whole decides
+    assert claims.check_polarity(prior, d2moe, d2moe) is None
+
+
+def test_a_name_written_with_latex_markup_is_mentioned_without_it() -> None:
+    assert claims.mentions("D2MoE allocates bit-widths", "D^2MoE")
+    assert claims.mentions("D^{2}MoE allocates bit-widths", "D2MoE")
+    assert not claims.mentions("D2MoEx allocates bit-widths", "D^2MoE")
+
+
+def test_avoiding_or_replacing_something_negates_it() -> None:
+    basisn = (
+        "To address this problem, we propose the BasisN framework to accelerate DNNs on any "
+        "number of available crossbars without reprogramming."
+    )
+    claim = "BasisN avoids reprogramming by writing global basis vectors to the crossbars once"
+    assert claims.check_polarity(claim, basisn, basisn, ("BasisN",)) is None
+    pel = (
+        "Traditional supernet-based methods require multiple GPU days per dataset. We propose "
+        "PEL-NAS, which uses a zero-cost predictor to generate networks with reduced search cost."
+    )
+    claim = "PEL-NAS uses a zero-cost predictor instead of training candidates from scratch"
+    assert claims.check_polarity(claim, pel, pel, ("PEL-NAS",)) is None
+    assert claims.check_polarity("PEL-NAS trains every candidate from scratch", pel, pel) is None
+
+
+def test_a_schedule_fixed_at_design_time_is_not_decided_at_run_time() -> None:
+    intar = (
+        "Conventional accelerators rely on fixed execution patterns. We introduce InTAR. It "
+        "switches execution patterns automatically with a static schedule determined before "
+        "circuit design based on resource constraints and problem sizes."
+    )
+    claim = "InTAR decides its reconfiguration schedule at run time to adapt to problem sizes"
+    assert claims.check_polarity(claim, intar, intar, ("InTAR",)) == claims.REASON_POLARITY
+    kept = "InTAR switches execution patterns automatically with a static schedule"
+    assert claims.check_polarity(kept, intar, intar, ("InTAR",)) is None
+
+
+def test_more_accuracy_loss_is_the_opposite_of_mitigating_it() -> None:
+    odb = (
+        "ODB-dLLM achieves 46-162x speedups over the baseline dLLM, while simultaneously "
+        "mitigating the accuracy degradation in existing acceleration frameworks."
+    )
+    worse = "The price of this speed is some additional accuracy loss compared with existing ones"
+    assert claims.check_polarity(worse, odb, odb) == claims.REASON_POLARITY
+    better = "It also reduces the accuracy loss of existing acceleration frameworks"
+    assert claims.check_polarity(better, odb, odb) is None
+
+
+def test_all_of_a_count_where_the_abstract_gives_a_part_of_it() -> None:
+    hnlpu = (
+        "Metal-Embedding makes 60 out of 70 layers of photomasks homogeneous across chips, "
+        "including all EUV photomasks."
+    )
+    claim = "Metal-Embedding makes all 70 photomask layers homogeneous across chips"
+    assert claims.check_quantifier(claim, hnlpu) == claims.REASON_QUANTIFIER
+    assert claims.check_quantifier("It makes all EUV photomasks homogeneous", hnlpu) is None
+    # "any of these" points back into the answer, not at something the abstract must say
+    nas = "Hardware-aware NAS takes into account execution latency, energy and memory footprint."
+    claim = "Exploiting any of these devices requires hardware-aware NAS, which weighs latency"
+    assert claims.check_quantifier(claim, nas) is None
+    assert claims.check_quantifier("It runs on any device", nas) == claims.REASON_QUANTIFIER
+
+
+def test_figures_paired_by_slashes_or_with_a_list_before_them() -> None:
+    hnlpu = "HNLPU achieved 249,960 tokens/s (5,555x/85x of GPU/WSE), 36 tokens/J."
+    assert claims.check_figures("HNLPU reaches about 85x the throughput of a GPU", hnlpu).reason
+    assert claims.check_figures("HNLPU is 85x faster than a WSE", hnlpu).reason is None
+    assert claims.check_figures("HNLPU is 5,555x faster than a GPU", hnlpu).reason is None
+    fbnet = (
+        "For example, FBNetV3 matches both EfficientNet and ResNeSt accuracy on ImageNet with up "
+        "to 2.0x and 7.1x fewer FLOPs, respectively."
+    )
+    wrong = "FBNetV3 models match EfficientNet's ImageNet accuracy with up to 7.1x fewer FLOPs"
+    assert claims.check_figures(wrong, fbnet).reason
+    right = "FBNetV3 matches ResNeSt's ImageNet accuracy with up to 7.1x fewer FLOPs"
+    assert claims.check_figures(right, fbnet).reason is None
