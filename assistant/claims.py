@@ -986,6 +986,43 @@ def check_entity(
     return None
 
 
+@lru_cache(maxsize=4096)
+def _word_pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Adjacent content stems ("greedy pack"): how an abstract words its technique."""
+    stems: list[str | None] = []
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", plain(text).lower()):
+        keep = len(word) > 2 and word not in _FUNCTION_WORDS
+        stems.append(stem(word) if keep else None)
+    return frozenset((a, b) for a, b in zip(stems, stems[1:]) if a and b and a != b)
+
+
+_BORROWED_PAIRS = 2  # one shared word pair is coincidence; two from one paper are its wording
+
+
+def check_borrowed(
+    claim: str, abstract: str, others: dict[str, str], cited: Iterable[str] = ()
+) -> str | None:
+    """A technique the claim words as exactly one other shown paper words it, and the cited
+    abstract never does ("PrivQuant's zero-aware greedy packing", which is Falcon's).
+
+    `others`: key -> text of the other papers the model was shown; `cited`: the keys this
+    sentence cites (their wording is the sentence's to use). Chosen on the tuning half: one
+    pair flagged correct citations ("long prompt"); two or more from the same paper, each with
+    a word the cited abstract lacks, flagged none."""
+    own = _word_pairs(abstract)
+    own_words = {w for pair in own for w in pair} | _words(abstract)
+    found: dict[str, int] = {}
+    for pair in _word_pairs(claim) - own:
+        if pair[0] in own_words and pair[1] in own_words:
+            continue
+        holders = [key for key, text in others.items() if pair in _word_pairs(text)]
+        if len(holders) == 1 and holders[0] not in cited:
+            found[holders[0]] = found.get(holders[0], 0) + 1
+    if any(count >= _BORROWED_PAIRS for count in found.values()):
+        return REASON_ENTITY
+    return None
+
+
 _MARKUP = re.compile(r"[\^{}_$]")  # "D^{2}MoE" is written "D2MoE" in prose
 
 

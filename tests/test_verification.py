@@ -610,3 +610,26 @@ def test_figures_paired_by_slashes_or_with_a_list_before_them() -> None:
     assert claims.check_figures(wrong, fbnet).reason
     right = "FBNetV3 matches ResNeSt's ImageNet accuracy with up to 7.1x fewer FLOPs"
     assert claims.check_figures(right, fbnet).reason is None
+
+
+def test_a_technique_worded_as_another_shown_paper_words_it_is_borrowed() -> None:
+    privquant = (
+        "PrivQuant co-optimizes the secure 2PC protocols and the network quantization. It "
+        "reduces communication by 11x and latency by 8.7x over prior art."
+    )
+    falcon = (
+        "Falcon proposes a zero-aware greedy packing algorithm and a communication-aware "
+        "operator tiling strategy to improve packing density for depthwise convolutions."
+    )
+    nimbus = "Nimbus approximates non-linear layers with low-degree polynomials."
+    claim = "PrivQuant introduces a zero-aware greedy packing algorithm for its quantized layers"
+    others = {"falcon": falcon, "nimbus": nimbus}
+    assert claims.check_borrowed(claim, privquant, others) == claims.REASON_ENTITY
+    # words the cited abstract uses itself, or one pair alone, are not a borrowed technique
+    own = "PrivQuant co-optimizes secure 2PC protocols with network quantization"
+    assert claims.check_borrowed(own, privquant, others) is None
+    one_pair = "PrivQuant improves packing density of quantized networks"
+    assert claims.check_borrowed(one_pair, privquant, others) is None
+    # a phrase two other papers share is common wording, not one paper's technique
+    both = {"falcon": falcon, "copy": falcon.replace("Falcon", "Other")}
+    assert claims.check_borrowed(claim, privquant, both) is None
