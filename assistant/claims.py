@@ -602,6 +602,8 @@ def negated_stems(text: str) -> Negations:
     for i, word in enumerate(words):
         if word in ("instead", "rather") and words[i + 1 : i + 2] not in (["of"], ["than"]):
             continue  # "X instead removes ..." is no negation; "instead of X" is
+        if word == "free" and words[i + 1 : i + 2] not in (["of"], ["from"]):
+            continue  # "free" architecture statistics cost nothing; "free of errors" negates
         if word in _NEGATIONS or word.endswith("n't"):
             scope = _NEGATION_WINDOW
             listing = True

@@ -633,3 +633,14 @@ def test_a_technique_worded_as_another_shown_paper_words_it_is_borrowed() -> Non
     # a phrase two other papers share is common wording, not one paper's technique
     both = {"falcon": falcon, "copy": falcon.replace("Falcon", "Other")}
     assert claims.check_borrowed(claim, privquant, both) is None
+
+
+def test_free_is_a_negation_only_as_free_of_or_from() -> None:
+    fbnet = (
+        'To compensate for the enlarged search space, we leverage "free" architecture statistics '
+        "(e.g., FLOP count) to pretrain the predictor."
+    )
+    quoted = "FBNetV3 leverages ‘free’ architecture statistics such as FLOP count to pretrain it"
+    assert claims.check_polarity(quoted, fbnet, fbnet) is None
+    clean = "The design is free of floating-point operations."
+    assert claims.check_polarity("The design relies on floating-point operations", clean, clean)
