@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from assistant.judge import JudgeResult
     from assistant.library import Library
     from assistant.llm import LLMGateway
+    from assistant.model_retrieval import Retrieved
     from assistant.prompts import PromptSet
     from assistant.retrieval import SearchFilters
 
@@ -196,9 +197,22 @@ class Asker(GroundedWriter):
     def evidence(
         self, question: str, k: int, filters: SearchFilters | None, history: Sequence[Turn] = ()
     ) -> list[Hit]:
+        return self.gather(question, k, filters, history).hits
+
+    def gather(
+        self, question: str, k: int, filters: SearchFilters | None, history: Sequence[Turn] = ()
+    ) -> Retrieved:
+        """The evidence for a question: the search's relevant hits, with the model's query
+        rewrites and rerank when the settings ask for them and there is a model (the report
+        says what it did, or why the plain search stands)."""
+        from assistant.model_retrieval import retrieve
+
         query = question if not history else f"{history[-1].question} {question}"
-        hits = self.library.search(query, k, filters)
-        return [h for h in hits if (h.dense_similarity or 0.0) >= RELEVANCE_MIN]
+        found = retrieve(
+            self.library, query, k, filters, gateway=self.gateway, prompts=self.prompts
+        )
+        found.hits = [h for h in found.hits if (h.dense_similarity or 0.0) >= RELEVANCE_MIN]
+        return found
 
     def ask(
         self,
@@ -214,7 +228,8 @@ class Asker(GroundedWriter):
         if not question or not question.strip():
             raise UsageError("the question is empty")
         started = time.perf_counter()
-        hits = self.evidence(question, k, filters, history)
+        found = self.gather(question, k, filters, history)
+        hits = found.hits
         if self.gateway is None:
             answer = self._extractive(question, hits)
         elif not hits:
@@ -223,6 +238,10 @@ class Asker(GroundedWriter):
         else:
             answer = self._with_model(question, hits, history, on_token, on_restart)
         answer.evidence_keys = [h.paper.key for h in hits]
+        if found.report is not None:  # model query rewriting or rerank: its tokens, its failures
+            add_usage(answer.usage, found.report.usage)
+            for problem in found.report.problems():
+                answer.note = _joined(answer.note, f"Evidence search: {problem}.")
         answer.latency = time.perf_counter() - started
         return answer
 

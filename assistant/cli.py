@@ -423,62 +423,103 @@ def search(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show each hit's BM25 rank, dense rank, fused score.")
     ] = False,
+    rewrite: Annotated[
+        bool | None,
+        typer.Option(
+            "--rewrite/--no-rewrite",
+            help="With a model endpoint: also search the model's rewrites of the query "
+            "(default: LITREVIEW_RETRIEVAL__REWRITE, off).",
+        ),
+    ] = None,
+    rerank: Annotated[
+        bool | None,
+        typer.Option(
+            "--rerank/--no-rerank",
+            help="With a model endpoint: the model reorders the top candidates "
+            "(default: LITREVIEW_RETRIEVAL__RERANK, off).",
+        ),
+    ] = None,
     filters: Any = None,  # from the options with_filters adds
 ) -> None:
     """Hybrid (semantic + keyword) search over the library."""
     from assistant.errors import UsageError
 
     workspace = _workspace()
+    model = {"rewrite": rewrite, "rerank": rerank}
     if queries is not None:
         if query:
             raise UsageError("give a QUERY or --queries FILE, not both")
         items = _read_queries(queries)
-        results = workspace.search_many([text for _, text in items], k, filters)
-        for (query_id, text), hits in zip(items, results):
-            line = {"id": query_id, "query": text, "hits": _hit_rows(workspace, hits, explain)}
+        results = workspace.retrieve_many([text for _, text in items], k, filters, **model)
+        for (query_id, text), found in zip(items, results):
+            line = {"id": query_id, "query": text, "hits": _hit_rows(workspace, found, explain)}
+            if found.report is not None:
+                line["retrieval"] = found.report.as_dict()
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         return
     if query is None or not query.strip():
         raise UsageError("the query is empty: litreview search 'your topic'")
-    hits = workspace.search(query, k, filters)
-    rows = _hit_rows(workspace, hits, explain)
+    found = workspace.retrieve(query, k, filters, **model)
+    rows = _hit_rows(workspace, found, explain)
     if as_json:
-        _print_json({"query": query, "hits": rows})
+        data: dict[str, Any] = {"query": query, "hits": rows}
+        if found.report is not None:  # the model parts were asked for: what they did
+            data["retrieval"] = found.report.as_dict()
+        _print_json(data)
         return
     from rich.console import Console
 
+    if found.report is not None and not explain:
+        for problem in found.report.problems():
+            _err(problem)
     if not rows:
         empty = not workspace.stats()["papers"]
         _err("no matching papers" + ("; the library is empty" if empty else ""))
         return
     Console().print(_hit_table(f"Search: {query}", rows, score=True, wide=wide))
     if explain:
-        Console().print(_explain_table(rows))
+        Console().print(_explain_table(rows, found.report))
 
 
-def _hit_rows(workspace: Any, hits: list[Any], explain: bool) -> list[dict[str, Any]]:
+def _hit_rows(workspace: Any, found: Any, explain: bool) -> list[dict[str, Any]]:
     """Hits as `--json` prints them; with `explain`, each with its "explain" record."""
-    rows = [h.public_dict() for h in hits]
+    rows = [h.public_dict() for h in found.hits]
     if explain:
-        for row, why in zip(rows, workspace.explain(hits)):
+        for row, why in zip(rows, workspace.explain(found.hits, found.report)):
             row["explain"] = why
     return rows
 
 
-def _explain_table(rows: list[dict[str, Any]]) -> Any:
+def _explain_table(rows: list[dict[str, Any]], report: Any = None) -> Any:
     """`search --explain`: per hit, where BM25 and the dense search ranked it, and the fused
-    score ("-": not among that ranking's candidates)."""
+    score ("-": not among that ranking's candidates); with model rewrites, its rank under each
+    query (q0 is the query as typed), and with a model rerank, the model's rank. The caption
+    lists the rewritten queries and any note (a failed model call, no endpoint)."""
     from rich.table import Table
 
-    fusion = rows[0]["explain"]["fusion"] if rows else ""
-    table = Table(title="Why these ranks", caption=terminal_safe(fusion))
-    for name in ("#", "key", "bm25 rank", "bm25 score", "dense rank", "cosine", "fused"):
+    lines = [rows[0]["explain"]["fusion"] if rows else ""]
+    if report is not None:
+        lines += [f"q{n}: {q}" for n, q in enumerate(report.queries, 1)]
+        lines += [f"note: {note}" for note in report.notes]
+    caption = "\n".join(terminal_safe(line) for line in lines if line)
+    table = Table(title="Why these ranks", caption=caption)
+    names = ["#", "key", "bm25 rank", "bm25 score", "dense rank", "cosine", "fused"]
+    if report is not None and report.queries:
+        names.append("query ranks")
+    if report is not None and report.rerank == "done":
+        names.append("model rank")
+    for name in names:
         table.add_column(name, justify="left" if name == "key" else "right", no_wrap=True)
     for n, row in enumerate(rows, 1):
         why = row["explain"]
         cells = [why["bm25_rank"], why["bm25_score"], why["dense_rank"], why["dense_cosine"]]
         shown = ["-" if c is None else str(c) for c in cells]
-        table.add_row(str(n), terminal_safe(row["key"]), *shown, f"{why['fused_score']:.4f}")
+        more = []
+        if "query ranks" in names:
+            more.append(" ".join("-" if r is None else str(r) for r in why["query_ranks"] or []))
+        if "model rank" in names:
+            more.append("-" if why["model_rank"] is None else str(why["model_rank"]))
+        table.add_row(str(n), terminal_safe(row["key"]), *shown, f"{why['fused_score']:.4f}", *more)
     return table
 
 
@@ -779,6 +820,21 @@ def draft(
     model: Annotated[str | None, typer.Option("--model", help="Model name.")] = None,
     verify: VerifyOpt = None,
     force: ForceOpt = False,
+    outline_only: Annotated[
+        bool,
+        typer.Option(
+            "--outline-only",
+            help="Plan only: print the outline (themes and their papers; JSON with --json).",
+        ),
+    ] = False,
+    outline_out: Annotated[
+        Path | None,
+        typer.Option("--outline-out", help="Plan only, and save the outline as JSON here."),
+    ] = None,
+    outline_file: Annotated[
+        Path | None,
+        typer.Option("--outline", help="Write the draft from this (edited) outline JSON file."),
+    ] = None,
     as_json: JsonOpt = False,
     filters: Any = None,  # from the options with_filters adds
 ) -> None:
@@ -795,27 +851,42 @@ def draft(
         from assistant.ingest.detect import read_text
 
         keys = [line.strip() for line in read_text(papers_file).splitlines() if line.strip()]
-    if out is not None:  # before any model call
+    removed = [p.strip() for p in (exclude or "").split(",") if p.strip()]
+    planning = outline_only or outline_out is not None
+    _check_outline_options(planning, outline_file, out, keys, removed, filters)
+    if out is not None or outline_out is not None:  # before any model call
         from assistant.workspace import check_outputs
 
-        check_outputs([out, out.with_suffix(".bib")], force)
+        paths = [out, out.with_suffix(".bib")] if out is not None else [outline_out]
+        check_outputs(paths, force)
     workspace = _workspace(model, offline, verify)
 
     def say(message: str) -> None:
         if not as_json:
             _err(message)
 
-    removed = [p.strip() for p in (exclude or "").split(",") if p.strip()]
-    result = workspace.draft(
-        topic,
-        k=k,
-        filters=filters,
-        papers=keys,
-        words=words,
-        progress=say,
-        exclude=removed,
-        keep_unsupported=keep_unsupported,
-    )
+    if planning:
+        plan = workspace.plan_draft(
+            topic, k=k, filters=filters, papers=keys, progress=say, exclude=removed
+        )
+        _print_outline(plan, outline_out, as_json)
+        return
+    if outline_file is not None:
+        edited = workspace.read_outline(outline_file, topic)
+        result = workspace.draft_from_outline(
+            edited, words=words, progress=say, keep_unsupported=keep_unsupported
+        )
+    else:
+        result = workspace.draft(
+            topic,
+            k=k,
+            filters=filters,
+            papers=keys,
+            words=words,
+            progress=say,
+            exclude=removed,
+            keep_unsupported=keep_unsupported,
+        )
     written = None
     if out is not None and result.themes:
         written = workspace.export_draft(result, out, fmt)
@@ -834,6 +905,62 @@ def draft(
     if result.incomplete:
         _err(f"the draft is incomplete: {result.problem}")
         raise typer.Exit(6)
+
+
+def _check_outline_options(
+    planning: bool,
+    outline_file: Path | None,
+    out: Path | None,
+    keys: Any,
+    removed: Any,
+    filters: Any,
+) -> None:
+    """`draft`: planning an outline and writing from one take different options."""
+    from assistant.errors import UsageError
+
+    if planning and outline_file is not None:
+        raise UsageError("--outline-only/--outline-out plan an outline, --outline writes from one")
+    if planning and out is not None:
+        raise UsageError("--out writes a draft; save the outline with --outline-out FILE")
+    if outline_file is not None and (keys or removed or (filters and filters.active)):
+        raise UsageError(
+            "--papers, --exclude and the filters choose papers when planning (--outline-only); "
+            "with --outline, edit the outline file instead"
+        )
+
+
+def _print_outline(plan: Any, path: Path | None, as_json: bool) -> None:
+    """`draft --outline-only`: the outline on stdout (JSON, or Markdown for a reader), saved as
+    JSON to `path` if given; what planning left out on stderr, and how to write from it."""
+    import shlex
+
+    data = plan.as_dict()
+    if path is not None:
+        try:
+            path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        except OSError as exc:
+            from assistant.errors import UsageError
+
+            raise UsageError(f"{path}: cannot write: {exc.strerror}") from None
+    if as_json:
+        _print_json(data)
+        return
+    sys.stdout.write(terminal_safe(plan.to_markdown(), keep_newlines=True))
+    count = len(plan.papers) - len(plan.removed)
+    lines = [f"Outline: {len(plan.themes)} theme(s), {count} paper(s) ({plan.planned_by})"]
+    lines += [f"  left out {item['key']}: {item['reason']}" for item in plan.left_out]
+    lines += [f"  borderline {b['key']} (just below the cut): {b['hint']}" for b in plan.borderline]
+    lines += plan.notes
+    saved = path or Path("outline.json")
+    if path is not None:
+        lines.append(f"wrote {path}")
+    else:
+        lines.append("save it with --outline-out outline.json (or --outline-only --json)")
+    lines.append(
+        f"edit it (rename, move or delete keys), then: litreview draft {shlex.quote(plan.topic)} "
+        f"--outline {shlex.quote(str(saved))}"
+    )
+    sys.stderr.write(terminal_safe("\n".join(lines), keep_newlines=True) + "\n")
 
 
 def _print_coverage(result: Any) -> None:

@@ -16,6 +16,10 @@ paragraph per theme, verify every citation with the same checks as `ask`, and re
 4. Verification: every (sentence, key) through `assistant.citations.verify`, then (with a model)
    the judge over the whole draft. A sentence left without a verified citation is dropped and
    listed, or with `keep_unsupported` kept with a visible mark.
+
+`Drafter.plan` stops after step 2 with an `Outline` (shown, and edited with `Outline.edited` or
+as JSON through `outline_from_dict`); `Drafter.write` runs steps 3 and 4 from it, a candidate
+no theme holds any more left out "removed in the outline". `Drafter.draft` is both in one go.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import GroundedWriter, add_usage, evidence_out, format_evidence
@@ -139,6 +143,320 @@ class Draft:
             "usage": self.usage,
             "seconds": round(self.seconds, 2),
         }
+
+
+# -- the outline: a draft's plan, shown (and edited) before a paragraph is written -------------
+OUTLINE_FORMAT = "litreview-outline/1"
+REMOVED_IN_OUTLINE = "removed in the outline"
+THEME_NAME_CHARS = 80
+_NAME_MARKUP = re.compile(r"[\[\]{}<>`\\|@]")  # citation, link, HTML and LaTeX syntax
+_OUTLINE_FIELDS = ("format", "topic", "planned_by", "model", "themes", "candidates", "coverage",
+                   "notes", "usage", "seconds")  # fmt: skip
+_COVERAGE_FIELDS = ("left_out", "more_copies_left_out", "borderline", "queries", "expansions")
+
+
+def clean_theme_name(name: str) -> str:
+    """A theme name as plain text: no escape sequences or line breaks, no Markdown, LaTeX,
+    citation or link syntax, at most THEME_NAME_CHARS characters."""
+    from assistant.text import terminal_safe
+
+    text = _NAME_MARKUP.sub("", plain(terminal_safe(name)))
+    text = " ".join(text.split()).strip(" #*_~>\"'")
+    return text[:THEME_NAME_CHARS].rstrip()
+
+
+@dataclass
+class Outline:
+    """A draft's plan before any paragraph: the candidates, their themes (name and papers, in
+    the order the section presents them) and what the coverage report needs from choosing them.
+    `edited` gives a checked copy with other themes; a candidate no theme holds is left out of
+    the draft, "removed in the outline"."""
+
+    topic: str
+    themes: list[Theme]
+    papers: dict[str, Paper]  # every candidate, in the plan's order
+    planned_by: str = "extractive"  # extractive | llm
+    model: str | None = None
+    left_out: list[dict[str, str]] = field(default_factory=list)
+    borderline: list[dict[str, Any]] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+    expansions: dict[str, str] = field(default_factory=dict)
+    more_copies: int = 0
+    notes: list[str] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def removed(self) -> list[str]:
+        """Candidates no theme holds any more, in the plan's order."""
+        placed = {key for theme in self.themes for key in theme.keys}
+        return [key for key in self.papers if key not in placed]
+
+    def edited(self, themes: Sequence[tuple[str, Sequence[str]]]) -> Outline:
+        """This outline with `themes` as (name, keys) pairs, checked: every key one of its
+        candidates and in one theme only, names plain text and distinct; a theme left without
+        papers is dropped; within a theme, papers in the draft's order (surveys, then by year).
+        A UsageError names the field at fault (`themes[1].keys[0]: ...`)."""
+        placed: dict[str, int] = {}
+        names: dict[str, int] = {}
+        kept: list[Theme] = []
+        if not isinstance(themes, (list, tuple)):
+            raise UsageError("themes: expected a list of themes")
+        for i, (name, keys) in enumerate(themes):
+            where = f"themes[{i}]"
+            if not isinstance(name, str):
+                raise UsageError(f"{where}.name: expected text")
+            if not isinstance(keys, (list, tuple)):
+                raise UsageError(f"{where}.keys: expected a list of paper keys")
+            for j, key in enumerate(keys):
+                if not isinstance(key, str):
+                    raise UsageError(f"{where}.keys[{j}]: expected a paper key (text)")
+                if key not in self.papers:
+                    raise UsageError(
+                        f"{where}.keys[{j}]: {key!r} is not one of the outline's candidates "
+                        "(papers are added when planning: --papers)"
+                    )
+                if key in placed:
+                    other = "this theme" if placed[key] == i else f"themes[{placed[key]}]"
+                    raise UsageError(
+                        f"{where}.keys[{j}]: {key!r} is already in {other}; a paper belongs to "
+                        "one theme (move it: delete it from the other)"
+                    )
+                placed[key] = i
+            if not keys:
+                continue  # an empty theme is dropped
+            clean = clean_theme_name(name)
+            if not clean:
+                raise UsageError(f"{where}.name: empty; a theme needs a name")
+            if clean.casefold() in names:
+                raise UsageError(
+                    f"{where}.name: {clean!r} already names themes[{names[clean.casefold()]}]; "
+                    "give each theme its own name"
+                )
+            names[clean.casefold()] = i
+            ordered = sorted(keys, key=lambda key: _paper_order(self.papers[key]))
+            kept.append(Theme(clean, ordered))
+        if not kept:
+            raise UsageError("themes: no paper is left in the outline")
+        return replace(self, themes=kept)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The outline as `draft --outline-only --json` prints it and `--outline FILE` reads it
+        back: edit `themes` (rename, move keys between them, delete keys) and write from it."""
+        return {
+            "format": OUTLINE_FORMAT,
+            "topic": self.topic,
+            "planned_by": self.planned_by,
+            "model": self.model,
+            "themes": [{"name": t.name, "keys": list(t.keys)} for t in self.themes],
+            "candidates": [
+                {"key": p.key, "title": p.title, "year": p.year} for p in self.papers.values()
+            ],
+            "coverage": {
+                "left_out": self.left_out,
+                "more_copies_left_out": self.more_copies,
+                "borderline": self.borderline,
+                "queries": self.queries,
+                "expansions": self.expansions,
+            },
+            "notes": self.notes,
+            "usage": self.usage,
+            "seconds": round(self.seconds, 2),
+        }
+
+    def to_markdown(self) -> str:
+        """The outline for a reader: each theme with its papers (key, title, year)."""
+        lines = [f"## Outline: {self.topic}", ""]
+        for n, theme in enumerate(self.themes, 1):
+            lines += [f"### {n}. {theme.name}", ""]
+            for key in theme.keys:
+                paper = self.papers[key]
+                year = f" ({paper.year})" if paper.year else ""
+                lines.append(f"- {key}: {' '.join(paper.title.split())}{year}")
+            lines.append("")
+        if self.removed:
+            lines += [f"Removed in the outline: {', '.join(self.removed)}", ""]
+        return "\n".join(lines)
+
+
+def outline_from_dict(data: Any, library: Library) -> Outline:
+    """An outline as `Outline.as_dict` writes it (possibly edited), checked field by field;
+    `candidates` may be left out (the themes' papers are then the candidates). A UsageError
+    names the field at fault."""
+    if not isinstance(data, dict):
+        raise UsageError("expected a JSON object (an outline from draft --outline-only --json)")
+    for name in data:
+        if name not in _OUTLINE_FIELDS:
+            raise UsageError(f"{name}: unknown field (an outline has {', '.join(_OUTLINE_FIELDS)})")
+    if data.get("format") != OUTLINE_FORMAT:
+        raise UsageError(
+            f"format: expected {OUTLINE_FORMAT!r} (write an outline with --outline-only --json)"
+        )
+    topic = data.get("topic")
+    if not isinstance(topic, str) or not topic.strip():
+        raise UsageError("topic: expected the draft's topic (text)")
+    themes = data.get("themes")
+    if not isinstance(themes, list):
+        raise UsageError('themes: expected a list of {"name": ..., "keys": [...]} objects')
+    pairs: list[tuple[Any, Any]] = []
+    for i, theme in enumerate(themes):
+        if not isinstance(theme, dict):
+            raise UsageError(f"themes[{i}]: expected an object with name and keys")
+        for name in theme:
+            if name not in ("name", "keys"):
+                raise UsageError(f"themes[{i}].{name}: unknown field (a theme has name and keys)")
+        for name in ("name", "keys"):
+            if name not in theme:
+                raise UsageError(f"themes[{i}].{name}: missing")
+        pairs.append((theme["name"], theme["keys"]))
+    index = library.index()
+    candidates = data.get("candidates")
+    if candidates is None:  # a hand-written outline: its themes' papers are the candidates
+        for i, (_, keys) in enumerate(pairs):
+            for j, key in enumerate(keys if isinstance(keys, list) else []):
+                if isinstance(key, str) and index.get(key) is None:
+                    raise UsageError(f"themes[{i}].keys[{j}]: {key!r} is not in the library")
+        given = [k for _, keys in pairs if isinstance(keys, list) for k in keys]
+        candidates = [{"key": k} for k in dict.fromkeys(k for k in given if isinstance(k, str))]
+    keys = _candidate_keys(candidates)
+    papers: dict[str, Paper] = {}
+    for n, key in enumerate(keys):
+        paper = index.get(key)
+        if paper is None:
+            raise UsageError(f"candidates[{n}].key: {key!r} is not in the library")
+        papers[key] = paper
+    outline = Outline(topic, [], papers)
+    planned_by = data.get("planned_by", "extractive")
+    if planned_by not in ("extractive", "llm"):
+        raise UsageError("planned_by: expected extractive or llm")
+    outline.planned_by = planned_by
+    outline.model = _optional_text(data, "model")
+    _read_coverage(data.get("coverage", {}), outline)
+    outline.notes = _texts(data.get("notes", []), "notes")
+    usage = data.get("usage", {})
+    if not isinstance(usage, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+        for k, v in usage.items()
+    ):
+        raise UsageError('usage: expected token counts ({"prompt_tokens": 12, ...})')
+    outline.usage = dict(usage)
+    seconds = data.get("seconds", 0.0)
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+        raise UsageError("seconds: expected a number of seconds")
+    outline.seconds = float(seconds)
+    return outline.edited(pairs)
+
+
+def _candidate_keys(candidates: Any) -> list[str]:
+    if not isinstance(candidates, list):
+        raise UsageError('candidates: expected a list of {"key": ...} objects')
+    keys: list[str] = []
+    for n, item in enumerate(candidates):
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+            raise UsageError(f"candidates[{n}].key: expected a paper key (text)")
+        for name in item:
+            if name not in ("key", "title", "year"):
+                raise UsageError(
+                    f"candidates[{n}].{name}: unknown field (a candidate has key, title, year)"
+                )
+        if item["key"] in keys:
+            raise UsageError(f"candidates[{n}].key: {item['key']!r} is listed twice")
+        keys.append(item["key"])
+    return keys
+
+
+def _optional_text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise UsageError(f"{name}: expected text or null")
+    return value
+
+
+def _texts(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{where}: expected a list of text")
+    return list(value)
+
+
+def _read_coverage(coverage: Any, outline: Outline) -> None:
+    """What planning found for the coverage report: papers left out, borderline, queries."""
+    if not isinstance(coverage, dict):
+        raise UsageError("coverage: expected an object")
+    for name in coverage:
+        if name not in _COVERAGE_FIELDS:
+            raise UsageError(
+                f"coverage.{name}: unknown field (coverage has {', '.join(_COVERAGE_FIELDS)})"
+            )
+    left_out = coverage.get("left_out", [])
+    if not isinstance(left_out, list):
+        raise UsageError("coverage.left_out: expected a list")
+    for n, item in enumerate(left_out):
+        if (
+            not isinstance(item, dict)
+            or sorted(item) != ["key", "reason", "title"]
+            or not all(isinstance(v, str) for v in item.values())
+        ):
+            raise UsageError(
+                f'coverage.left_out[{n}]: expected {{"key", "title", "reason"}} (text)'
+            )
+    borderline = coverage.get("borderline", [])
+    if not isinstance(borderline, list):
+        raise UsageError("coverage.borderline: expected a list")
+    for n, item in enumerate(borderline):
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+            raise UsageError(f"coverage.borderline[{n}].key: expected a paper key (text)")
+        for name, value in item.items():
+            if name not in ("key", "title", "score", "cut", "hint"):
+                raise UsageError(f"coverage.borderline[{n}].{name}: unknown field")
+            numeric = name in ("score", "cut")
+            if (numeric and not isinstance(value, (int, float))) or (
+                not numeric and not isinstance(value, str)
+            ):
+                raise UsageError(f"coverage.borderline[{n}].{name}: expected a "
+                                 + ("number" if numeric else "text"))  # fmt: skip
+    expansions = coverage.get("expansions", {})
+    if not isinstance(expansions, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in expansions.items()
+    ):
+        raise UsageError('coverage.expansions: expected {"ABBR": "long form"} text pairs')
+    copies = coverage.get("more_copies_left_out", 0)
+    if not isinstance(copies, int) or isinstance(copies, bool) or copies < 0:
+        raise UsageError("coverage.more_copies_left_out: expected a count")
+    outline.left_out = [dict(item) for item in left_out]
+    outline.borderline = [dict(item) for item in borderline]
+    outline.queries = _texts(coverage.get("queries", []), "coverage.queries")
+    outline.expansions = dict(expansions)
+    outline.more_copies = copies
+
+
+def read_outline(path: Any, library: Library, topic: str | None = None) -> Outline:
+    """An outline file (JSON, as `draft --outline-only --json` writes it), checked; anything
+    wrong is an InputError naming the file and the field. With `topic`, the outline must be
+    for that topic."""
+    import json
+    from pathlib import Path
+
+    from assistant.errors import InputError
+    from assistant.ingest.detect import read_text
+
+    path = Path(path)
+    text = read_text(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(str(path), f"not JSON: {error.msg}", error.lineno) from None
+    try:
+        outline = outline_from_dict(data, library)
+    except UsageError as error:
+        raise InputError(str(path), str(error)) from None
+    if (
+        topic is not None
+        and " ".join(topic.split()).casefold() != " ".join(outline.topic.split()).casefold()
+    ):
+        raise InputError(
+            str(path), f"topic: the outline is for {outline.topic!r}, not {topic.strip()!r}"
+        )
+    return outline
 
 
 # -- themes ---------------------------------------------------------------------------------------
@@ -479,39 +797,84 @@ class Drafter(GroundedWriter):
         exclude: Sequence[str] | None = None,
         keep_unsupported: bool = False,
     ) -> Draft:
+        """The plan, then the paragraphs written from it (`plan` and `write` in one go)."""
+        outline = self.plan(topic, k, filters, papers, progress, exclude)
+        return self.write(outline, words, progress, keep_unsupported)
+
+    def plan(
+        self,
+        topic: str,
+        k: int = 30,
+        filters: SearchFilters | None = None,
+        papers: Sequence[str] | None = None,
+        progress: Callable[[str], None] | None = None,
+        exclude: Sequence[str] | None = None,
+    ) -> Outline:
+        """The candidates and their themes, with what the coverage report needs from choosing
+        them; no paragraph is written (`write` does that, from this outline or an edited one)."""
         if not topic.strip():
             raise UsageError("the topic is empty")
         if k < 2:
             raise UsageError("--k must be at least 2: a related-work draft needs two papers")
         started = time.perf_counter()
         say = progress or (lambda message: None)
-        mode = "llm" if self.gateway else "extractive"
-        draft = Draft(topic, mode, [], [], [], [], [], [], keep_unsupported=keep_unsupported)
-        draft.model = self.gateway.model if self.gateway else None
-        draft.verification = "local" if self.verify_citations else "off"
-        notes: list[str] = []
+        outline = Outline(topic, [], {}, planned_by="llm" if self.gateway else "extractive")
+        outline.model = self.gateway.model if self.gateway else None
         say("gathering candidates")
-        facets, note = self.facets(topic, draft.usage)
+        facets, note = self.facets(topic, outline.usage)
         if note:
-            notes.append(note)
-        chosen = self._candidates(topic, facets, filters, papers, exclude, k, draft)
+            outline.notes.append(note)
+        chosen = self._candidates(topic, facets, filters, papers, exclude, k, outline)
         if len(chosen) < 2:
             raise UsageError(
                 f"only {len(chosen)} paper(s) in the library are relevant to {topic!r}; "
                 "a related-work draft needs at least two"
-                + (f" (borderline: {', '.join(b['key'] for b in draft.borderline)})"
-                   if draft.borderline else "")
+                + (f" (borderline: {', '.join(b['key'] for b in outline.borderline)})"
+                   if outline.borderline else "")
             )  # fmt: skip
-        by_key = {p.key: p for p in chosen}
-        draft.candidates = list(by_key)
+        outline.papers = {p.key: p for p in chosen}
         say("grouping into themes")
-        draft.themes = self.outline(topic, by_key, draft.usage, notes)
+        outline.themes = self.outline(topic, outline.papers, outline.usage, outline.notes)
+        outline.seconds = time.perf_counter() - started
+        return outline
+
+    def write(
+        self,
+        outline: Outline,
+        words: int = 150,
+        progress: Callable[[str], None] | None = None,
+        keep_unsupported: bool = False,
+    ) -> Draft:
+        """One paragraph per theme of `outline` (as planned or edited), every citation verified;
+        a candidate the outline no longer places is left out, "removed in the outline"."""
+        started = time.perf_counter()
+        say = progress or (lambda message: None)
+        mode = "llm" if self.gateway else "extractive"
+        left_out = [dict(item) for item in outline.left_out]
+        draft = Draft(outline.topic, mode, [], [], [], left_out, [], [],
+                      keep_unsupported=keep_unsupported)  # fmt: skip
+        draft.model = self.gateway.model if self.gateway else None
+        draft.verification = "local" if self.verify_citations else "off"
+        draft.usage = dict(outline.usage)
+        draft.queries = list(outline.queries)
+        draft.expansions = dict(outline.expansions)
+        draft.borderline = [dict(item) for item in outline.borderline]
+        draft.more_copies = outline.more_copies
+        notes = list(outline.notes)
+        for key in outline.removed:
+            self._leave(draft, outline.papers[key], REMOVED_IN_OUTLINE)
+        placed = {key for theme in outline.themes for key in theme.keys}
+        by_key = {key: paper for key, paper in outline.papers.items() if key in placed}
+        if not by_key:
+            raise UsageError("the outline has no papers left to write about")
+        draft.candidates = list(by_key)
+        draft.themes = [Theme(t.name, list(t.keys)) for t in outline.themes if t.keys]
         for n, theme in enumerate(draft.themes, 1):
             say(f"writing paragraph {n}/{len(draft.themes)}: {theme.name}")
-            self._write(topic, theme, by_key, words, draft)
+            self._write(outline.topic, theme, by_key, words, draft)
         draft.themes = [t for t in draft.themes if t.sentences]
         if draft.themes:
-            self._judge(draft, chosen)
+            self._judge(draft, list(by_key.values()))
         self._finish(draft, by_key)
         if mode == "extractive":
             notes.insert(
@@ -526,7 +889,7 @@ class Drafter(GroundedWriter):
                 + "."
             )
         draft.note = " ".join(([draft.note] if draft.note else []) + notes) or None
-        draft.seconds = time.perf_counter() - started
+        draft.seconds = outline.seconds + time.perf_counter() - started
         return draft
 
     def _candidates(
@@ -537,7 +900,7 @@ class Drafter(GroundedWriter):
         papers: Sequence[str] | None,
         exclude: Sequence[str] | None,
         k: int,
-        draft: Draft,
+        draft: Draft | Outline,
     ) -> list[Paper]:
         """The relevance decision, the user's additions and removals, and every paper left out
         on the way with its reason."""
@@ -588,7 +951,7 @@ class Drafter(GroundedWriter):
         return chosen
 
     @staticmethod
-    def _leave(draft: Draft, paper: Paper, reason: str) -> None:
+    def _leave(draft: Draft | Outline, paper: Paper, reason: str) -> None:
         if not any(item["key"] == paper.key for item in draft.left_out):
             draft.left_out.append({"key": paper.key, "title": paper.title, "reason": reason})
 

@@ -23,6 +23,8 @@ REQUIRED: dict[str, set[str]] = {
     "draft_themes": {"topic", "groups"},
     "draft_paragraph": {"topic", "theme", "words", "evidence"},
     "verify": {"items"},
+    "query_rewrite": {"query", "count"},
+    "rerank": {"query", "passages", "count"},
 }
 
 

@@ -14,7 +14,8 @@ from assistant.locations import config_file, default_cache_dir, default_data_dir
 
 
 class RetrievalSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
+    # its own prefix: made on its own (the default), it must not read bare RRF_K or RERANK
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="LITREVIEW_RETRIEVAL__")
 
     rrf_k: int = Field(default=60, description="reciprocal rank fusion constant")
     dense_weight: float = Field(default=1.0, ge=0, description="weight of the dense ranking")
@@ -51,6 +52,20 @@ class RetrievalSettings(BaseSettings):
     )
     chunk_chars: int = 1000
     chunk_overlap: int = 100
+    # with a model endpoint (ignored offline; see assistant/model_retrieval.py): alternative
+    # queries fused with the original, and a listwise rerank of the best candidates
+    rewrite: bool = Field(
+        default=False, description="the model writes alternative queries, fused with the original"
+    )
+    rewrite_queries: int = Field(default=3, ge=1, le=8, description="alternative queries asked")
+    rewrite_weight: float = Field(
+        default=0.5, ge=0, le=1, description="RRF weight of each alternative (the original's: 1)"
+    )
+    rerank: bool = Field(default=False, description="the model reorders the best candidates")
+    rerank_top: int = Field(default=20, ge=2, le=50, description="candidates the model reorders")
+    model_budget: float = Field(
+        default=30.0, gt=0, description="seconds a rewrite or rerank call may take"
+    )
 
 
 class Settings(BaseSettings):

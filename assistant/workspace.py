@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from assistant.answer import Asker, Turn
-    from assistant.draft import Draft, Drafter
+    from assistant.draft import Draft, Drafter, Outline
     from assistant.history import History, SessionSummary
     from assistant.library import IngestReport, Library
     from assistant.llm import LLMGateway
+    from assistant.model_retrieval import RetrievalReport, Retrieved
     from assistant.models import Answer, Hit, Paper
     from assistant.retrieval import SearchFilters
     from assistant.settings import Settings
@@ -162,24 +163,97 @@ class Workspace:
         return count
 
     # -- the library --------------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
-        return self.library.search(query, k, filters)
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        *,
+        rewrite: bool | None = None,
+        rerank: bool | None = None,
+    ) -> list[Hit]:
+        return self.retrieve(query, k, filters, rewrite=rewrite, rerank=rerank).hits
+
+    def retrieve(
+        self,
+        query: str,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        *,
+        rewrite: bool | None = None,
+        rerank: bool | None = None,
+    ) -> Retrieved:
+        """The hits, and with model query rewriting or rerank asked for (flags, else the
+        settings) what the model did: its queries, its order, or why the hybrid result stands
+        (always it, offline)."""
+        from assistant.model_retrieval import retrieve
+
+        return retrieve(
+            self.library,
+            query,
+            k,
+            filters,
+            gateway=self.gateway,
+            prompts=self.asker.prompts if self.gateway is not None else None,
+            rewrite=rewrite,
+            rerank=rerank,
+        )
 
     def search_many(
-        self, queries: Sequence[str], k: int = 10, filters: SearchFilters | None = None
+        self,
+        queries: Sequence[str],
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        *,
+        rewrite: bool | None = None,
+        rerank: bool | None = None,
     ) -> list[list[Hit]]:
-        return self.library.search_many(list(queries), k, filters)
+        found = self.retrieve_many(queries, k, filters, rewrite=rewrite, rerank=rerank)
+        return [r.hits for r in found]
 
-    def explain(self, hits: Sequence[Hit]) -> list[dict[str, Any]]:
+    def retrieve_many(
+        self,
+        queries: Sequence[str],
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        *,
+        rewrite: bool | None = None,
+        rerank: bool | None = None,
+    ) -> list[Retrieved]:
+        """`retrieve` for each query; without the model parts, one batched hybrid search."""
+        from assistant.model_retrieval import Retrieved, wanted
+
+        if not any(wanted(self.library, rewrite, rerank)):
+            return [Retrieved(h) for h in self.library.search_many(list(queries), k, filters)]
+        for query in queries:
+            if not query or not query.strip():
+                from assistant.errors import UsageError
+
+                raise UsageError("the query is empty")
+        return [self.retrieve(q, k, filters, rewrite=rewrite, rerank=rerank) for q in queries]
+
+    def explain(
+        self, hits: Sequence[Hit], report: RetrievalReport | None = None
+    ) -> list[dict[str, Any]]:
         """Why each hit ranks where it does: its BM25 and dense ranks (None: not among that
-        ranking's candidates), their scores, and the fused score (`search --explain`)."""
+        ranking's candidates), their scores, and the fused score (`search --explain`). With
+        the model parts asked for (`report`), also its rank under each query (the original,
+        then the model's rewrites) and the model's rank (None: not ranked by the model)."""
         retrieval = self.settings.retrieval
         fusion = f"rrf k={retrieval.rrf_k}" if retrieval.fusion == "rrf" else "min-max score fusion"
         fusion += f", dense x{retrieval.dense_weight:g}, bm25 x{retrieval.keyword_weight:g}"
         if retrieval.prf_docs:
             fusion += f", bm25 with rm3 feedback ({retrieval.prf_docs} docs)"
-        return [
-            {
+        if report is not None and report.queries:
+            fusion += (
+                f"; {len(report.queries)} model rewrites fused by rrf "
+                f"(query x1, each rewrite x{report.query_weight:g})"
+            )
+        if report is not None and report.rerank == "done":
+            fusion += f"; top {report.reranked} reordered by the model"
+        rows = []
+        for hit in hits:
+            row: dict[str, Any] = {
                 "bm25_rank": hit.keyword_rank,
                 "bm25_score": None if hit.keyword_score is None else round(hit.keyword_score, 4),
                 "dense_rank": hit.dense_rank,
@@ -189,8 +263,11 @@ class Workspace:
                 "fused_score": round(hit.score, 6),
                 "fusion": fusion,
             }
-            for hit in hits
-        ]
+            if report is not None:
+                row["query_ranks"] = report.query_ranks.get(hit.paper.key)
+                row["model_rank"] = report.model_rank.get(hit.paper.key)
+            rows.append(row)
+        return rows
 
     def papers(self, filters: SearchFilters | None = None) -> list[Paper]:
         return self.library.papers(filters)
@@ -345,6 +422,26 @@ class Workspace:
         if not options.get("papers"):
             options["papers"] = None  # no keys given: candidates come from the library
         return self.drafter().draft(topic, **options)
+
+    def plan_draft(self, topic: str, **options: Any) -> Outline:
+        """The draft's outline, no paragraph written yet: candidates, themes (name and papers)
+        and the coverage so far; `options` as `Drafter.plan` takes them (k, filters, papers,
+        exclude, progress). Edit it with `Outline.edited`, write it with `draft_from_outline`."""
+        if not options.get("papers"):
+            options["papers"] = None
+        return self.drafter().plan(topic, **options)
+
+    def draft_from_outline(self, outline: Outline, **options: Any) -> Draft:
+        """The paragraphs of a (possibly edited) outline; `options` as `Drafter.write` takes
+        them (words, progress, keep_unsupported)."""
+        return self.drafter().write(outline, **options)
+
+    def read_outline(self, path: Path, topic: str | None = None) -> Outline:
+        """An outline file (`draft --outline-only --json`, maybe edited), checked against the
+        library; an InputError names the file and the field at fault."""
+        from assistant.draft import read_outline
+
+        return read_outline(path, self.library, topic)
 
     def export_draft(self, draft: Draft, out: Path, fmt: str) -> tuple[Path, Path]:
         from assistant.draft import write_draft

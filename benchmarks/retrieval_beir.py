@@ -18,6 +18,13 @@ Each configuration is compared with `today` (the defaults) by a paired bootstrap
 (2,000 resamples, 95% percentile interval): per set, and for the average over sets (each set
 resampled on its own, then the sets' means averaged, so every set weighs the same). `--tune SET`
 marks the set the weights were chosen on: the report then also gives the average over the others.
+
+Model query rewriting and rerank (`assistant/model_retrieval.py`) need an endpoint, so they run
+only when asked for: `--model rewrite,rerank,rewrite+rerank` against the OpenAI-compatible server
+`OPENAI_BASE_URL` names (`LITREVIEW_MODEL` picks the model), usually with `--limit 20` (the first
+20 queries of each set; `today` is measured on the same queries). Each query goes through
+`retrieve()` as `litreview search --rewrite/--rerank` does; a reply is asked for once per prompt
+(k=10 and k=100 share it). The run prints each model configuration's failed calls and tokens.
 """
 
 from __future__ import annotations
@@ -89,6 +96,14 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "dense_prf_docs": 5,
     },
     "rrf dense 1.5 + rm3 fused 5": {"dense_weight": 1.5, "prf_docs": 5, "prf_source": "fused"},
+}
+
+
+# with `--model`: name -> RetrievalSettings overrides that ask for the model parts
+MODEL_CONFIGS: dict[str, dict[str, Any]] = {
+    "rewrite": {"rewrite": True},
+    "rerank": {"rerank": True},
+    "rewrite+rerank": {"rewrite": True, "rerank": True},
 }
 
 
@@ -234,14 +249,46 @@ def prepare(name: str, workdir: Path, cache_dir: Path, embedder: str) -> dict[st
     }
 
 
+class MemoGateway:
+    """The real gateway, each reply kept by its messages: the k=10 and k=100 retrievals of a
+    query send the same prompts, and the model answers each once. Counts calls and failures."""
+
+    def __init__(self, gateway: Any) -> None:
+        self._gateway = gateway
+        self._replies: dict[str, Any] = {}
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._gateway, name)
+
+    def chat(self, messages: Sequence[dict[str, str]], **options: Any) -> Any:
+        key = json.dumps(list(messages), sort_keys=True)
+        if key not in self._replies:
+            self.calls += 1
+            try:
+                self._replies[key] = self._gateway.chat(messages, **options)
+            except Exception as exc:  # the same failure again for the same prompt
+                self._replies[key] = exc
+        reply = self._replies[key]
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+
 def run_config(
-    prepared: dict[str, Any], overrides: dict[str, Any], cache_dir: Path, embedder: str
+    prepared: dict[str, Any],
+    overrides: dict[str, Any],
+    cache_dir: Path,
+    embedder: str,
+    gateway: Any = None,
 ) -> dict[str, list[float]]:
-    """Per-query metrics of one configuration on one set."""
+    """Per-query metrics of one configuration on one set (with the model parts, through
+    `gateway`)."""
     from assistant.library import Library
 
     settings = settings_for(prepared["data_dir"], cache_dir, overrides, embedder)
-    searcher = Library(settings, embedder=prepared["embedder"]).searcher()
+    library = Library(settings, embedder=prepared["embedder"])
+    searcher = library.searcher()
     searcher.store = prepared["store"]
     texts = [text for _, text in prepared["queries"]]
     key_docs, qrels = prepared["key_docs"], prepared["qrels"]
@@ -249,8 +296,11 @@ def run_config(
     def ranked(hits: Sequence[Any]) -> list[str]:
         return [doc for hit in hits for doc in key_docs[hit.paper.key]]
 
-    top10 = searcher.search_many(texts, k=10)
-    top100 = searcher.search_many(texts, k=100)
+    if overrides.get("rewrite") or overrides.get("rerank"):
+        top10, top100 = _with_model(library, prepared, texts, gateway)
+    else:
+        top10 = searcher.search_many(texts, k=10)
+        top100 = searcher.search_many(texts, k=100)
     out: dict[str, list[float]] = {m: [] for m in METRICS}
     for (query_id, _), hits10, hits100 in zip(prepared["queries"], top10, top100):
         gains = qrels[query_id]
@@ -260,6 +310,36 @@ def run_config(
         out["recall@100"].append(recall(deep, gains, 100))
         out["mrr@10"].append(mrr(first, gains))
     return out
+
+
+def _with_model(
+    library: Any, prepared: dict[str, Any], texts: Sequence[str], gateway: Any
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Each query's top 10 and top 100 through `retrieve()` with the model; prints the calls
+    that failed (the plain hybrid result stood for them), tokens and time."""
+    from assistant.model_retrieval import retrieve
+
+    library.store = prepared["store"]  # the cached nearest chunks
+    memo = MemoGateway(gateway)
+    started = time.perf_counter()
+    top10, top100, failed, usage = [], [], {"rewrite": 0, "rerank": 0}, 0
+    for text in texts:
+        first = retrieve(library, text, 10, gateway=memo)
+        deep = retrieve(library, text, 100, gateway=memo)
+        top10.append(first.hits)
+        top100.append(deep.hits)
+        report = first.report
+        for part in failed:
+            failed[part] += getattr(report, part) == "failed"
+        usage += report.usage.get("total_tokens", 0)
+    seconds = time.perf_counter() - started
+    print(
+        f"    model {getattr(gateway, 'model', '?')}: {memo.calls} calls, failed rewrites "
+        f"{failed['rewrite']}, failed reranks {failed['rerank']} of {len(texts)} queries, "
+        f"{usage} tokens (k=10 calls), {seconds / max(len(texts), 1):.1f} s a query",
+        flush=True,
+    )
+    return top10, top100
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -307,7 +387,8 @@ def render(summary: dict, meta: dict, kept: str | None) -> str:
         "`benchmarks/data/README.md`). Everything runs through litreview's ingest, Chroma store "
         f"and `HybridSearcher`; embedder `{meta['embedder']}`; {meta['seconds']:.0f} s for the "
         "whole run. Intervals: paired bootstrap over queries, 95%."
-        + (f" Weights were chosen on {tune}; `held-out` averages the other sets." if tune else ""),
+        + (f" Weights were chosen on {tune}; `held-out` averages the other sets." if tune else "")
+        + (f" Model configurations: `{meta['model']}`." if meta.get("model") else ""),
         "",
         "| configuration | "
         + " | ".join(sets)
@@ -349,6 +430,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--embedder", default="minilm", choices=["minilm", "e5-small"])
     parser.add_argument("--tune", help="the set the weights were chosen on")
     parser.add_argument("--kept", help="the configuration kept as the default (marked)")
+    parser.add_argument("--model", default="", metavar="NAMES",
+                        help="model configurations from MODEL_CONFIGS (rewrite,rerank,...), "
+                        "against OPENAI_BASE_URL")  # fmt: skip
+    parser.add_argument("--limit", type=int, help="only the first N queries of each set")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args(argv)
@@ -357,18 +442,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     for extra in args.extra:
         name, _, spec = extra.partition("=")
         configs[name] = json.loads(spec)
+    meta: dict[str, Any] = {"embedder": args.embedder, "tune": args.tune, "queries": {}, "docs": {}}
+    model_names = [name for name in args.model.split(",") if name]
+    gateway = None
+    if model_names:
+        from assistant.llm import LLMGateway, endpoint_configured
+        from assistant.settings import Settings
+
+        endpoint = Settings()
+        if not endpoint_configured(endpoint):
+            parser.error("--model needs an endpoint: set OPENAI_BASE_URL (and LITREVIEW_MODEL)")
+        gateway = LLMGateway(endpoint)
+        meta["model"] = f"{gateway.model} @ {gateway.endpoint}"
+        configs.update({name: MODEL_CONFIGS[name] for name in model_names})
     configs = {"today": {}, **configs}
     cache_dir = args.workdir / "cache"
     sets = args.sets.split(",")
     results: dict[str, dict[str, dict[str, list[float]]]] = {name: {} for name in configs}
-    meta: dict[str, Any] = {"embedder": args.embedder, "tune": args.tune, "queries": {}, "docs": {}}
     started = time.perf_counter()
     for name in sets:
         prepared = prepare(name, args.workdir, cache_dir, args.embedder)
+        if args.limit:
+            prepared["queries"] = prepared["queries"][: args.limit]
         meta["queries"][name] = len(prepared["queries"])
         meta["docs"][name] = len(prepared["key_docs"])
         for config, overrides in configs.items():
-            results[config][name] = run_config(prepared, overrides, cache_dir, args.embedder)
+            results[config][name] = run_config(
+                prepared, overrides, cache_dir, args.embedder, gateway
+            )
             means = {m: sum(v) / len(v) for m, v in results[config][name].items()}
             print(f"[{name}] {config:<22} " + "  ".join(f"{m} {means[m]:.3f}" for m in METRICS),
                   flush=True)  # fmt: skip

@@ -179,6 +179,10 @@ class LitreviewApp(App[None]):
     def action_new_session(self) -> None:
         self.chat_tab.new_session()
 
+    def action_plan_outline(self) -> None:
+        self.action_tab("draft")
+        self.draft_tab.action_plan_outline()
+
     def action_load_sample(self) -> None:
         self.library_tab.load_sample()
 
@@ -188,6 +192,7 @@ class LitreviewApp(App[None]):
             ("Chat", "Ask questions about the library", lambda: self.action_tab("chat")),
             ("Library", "Browse, filter, import", lambda: self.action_tab("library")),
             ("Draft", "Write a related-work draft", lambda: self.action_tab("draft")),
+            ("Plan draft outline", "Themes and papers first, to edit", self.action_plan_outline),
             ("History", "Past sessions", lambda: self.action_tab("history")),
             ("Copy answer", "Copy the last answer", self.action_copy_answer),
             ("New session", "Start a new chat session", self.action_new_session),

@@ -1,19 +1,30 @@
-"""The Draft tab: a related-work draft on a topic, its coverage, and export."""
+"""The Draft tab: a related-work draft on a topic, its coverage, and export.
+
+Two ways to draft: Enter (or Draft) writes it in one go; Ctrl+O (or Plan outline) first shows
+the outline, the themes and their papers, for the keys of `OutlineTree` to edit (rename a
+theme, move or remove a paper), and w (or Write draft) writes the paragraphs from it. Planning
+and writing run in worker threads."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Markdown, Static
+from textual.worker import get_current_worker
 
 from assistant.tui.helpers import AppPart, error_text, while_mounted
+from assistant.tui.widgets.outline_tree import OutlineTree
 
 if TYPE_CHECKING:
-    from assistant.draft import Draft
+    from assistant.draft import Draft, Outline
+
+OUTLINE_KEYS = "r rename theme · m move paper · x remove paper · w write the draft"
 
 
 class DraftTab(AppPart):
@@ -32,18 +43,40 @@ class DraftTab(AppPart):
         #draft-scroll {
             height: 1fr;
         }
+        #outline {
+            display: none;
+        }
+        &.-outline {
+            #outline {
+                display: block;
+            }
+            #draft-scroll {
+                display: none;
+            }
+        }
+        &.-outline.-written {
+            #draft-scroll {
+                display: block;
+                height: 2fr;
+            }
+        }
     }
     """
+    BINDINGS = [Binding("ctrl+o", "plan_outline", "Plan outline", id="draft.plan_outline")]
 
     def __init__(self) -> None:
         super().__init__()
         self.draft_result: Draft | None = None  # the latest draft; what the export buttons write
+        self.outline: Outline | None = None  # the outline shown (as edited), if one was planned
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="draft-controls"):
             yield Input(placeholder="related-work topic…", id="topic")
+            yield Button("Plan outline", id="plan-outline")
+            yield Button("Write draft", id="write-draft", disabled=True)
             yield Button("Draft", id="run-draft", variant="primary")
         yield Static("", id="draft-status")
+        yield OutlineTree(id="outline")
         yield VerticalScroll(Markdown("", id="draft-text"), id="draft-scroll")
         with Horizontal(id="draft-export"):
             yield Input(value="related-work.md", id="export-path")
@@ -53,30 +86,124 @@ class DraftTab(AppPart):
     def activated(self) -> None:
         self.query_one("#topic", Input).focus()
 
-    @on(Button.Pressed, "#run-draft")
-    @on(Input.Submitted, "#topic")
-    def draft_pressed(self) -> None:
+    def _topic(self) -> str | None:
         topic = self.query_one("#topic", Input).value.strip()
         if not topic:
             self.notify("Type a topic first.", severity="warning")
+            return None
+        return topic
+
+    def _status(self, text: str) -> None:
+        """The status line; the text may quote titles or errors, so it is never markup."""
+        self.query_one("#draft-status", Static).update(Text(text))
+
+    def _show_outline_pane(self, shown: bool) -> None:
+        self.set_class(shown, "-outline")
+        self.remove_class("-written")
+        self.query_one("#write-draft", Button).disabled = not shown
+        if not shown:
+            self.outline = None
+
+    @on(Button.Pressed, "#run-draft")
+    @on(Input.Submitted, "#topic")
+    def draft_pressed(self) -> None:
+        topic = self._topic()
+        if topic is None:
             return
-        self.query_one("#draft-status", Static).update("Drafting: gathering candidates…")
+        self._show_outline_pane(False)  # a one-go draft has no outline to edit
+        self._status("Drafting: gathering candidates…")
         self.run_draft(topic)
 
     @work(thread=True, exclusive=True, group="draft")
     def run_draft(self, topic: str) -> None:
-        status = self.query_one("#draft-status", Static)
-
         def progress(message: str) -> None:
-            self.call_from_thread(status.update, f"Drafting: {message}…")
+            self.call_from_thread(self._status, f"Drafting: {message}…")
 
         try:
             draft = self.workspace.draft(topic, progress=progress)
         except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(status.update, f"✗ {error_text(exc)}")
+            self.call_from_thread(self._status, f"✗ {error_text(exc)}")
             self.call_from_thread(self.litreview.fail, "draft failed", exc)
             return
-        self.call_from_thread(self.show_draft, draft)
+        if not get_current_worker().is_cancelled:  # a newer request replaced it
+            self.call_from_thread(self.show_draft, draft)
+
+    # -- the outline first ----------------------------------------------------------------------
+    @on(Button.Pressed, "#plan-outline")
+    def action_plan_outline(self) -> None:
+        topic = self._topic()
+        if topic is None:
+            return
+        self._status("Planning the outline: gathering candidates…")
+        self.run_plan(topic)
+
+    @work(thread=True, exclusive=True, group="draft")
+    def run_plan(self, topic: str) -> None:
+        def progress(message: str) -> None:
+            self.call_from_thread(self._status, f"Planning the outline: {message}…")
+
+        try:
+            outline = self.workspace.plan_draft(topic, progress=progress)
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(self._status, f"✗ {error_text(exc)}")
+            self.call_from_thread(self.litreview.fail, "outline failed", exc)
+            return
+        if not get_current_worker().is_cancelled:  # a newer request replaced it
+            self.call_from_thread(self.show_outline, outline)
+
+    @while_mounted
+    def show_outline(self, outline: Outline) -> None:
+        """The planned outline, ready to edit; the draft it replaces is gone."""
+        self.draft_result = None
+        self.query_one("#draft-text", Markdown).update("")
+        self._show_outline_pane(True)
+        self.outline = outline
+        tree = self.query_one("#outline", OutlineTree)
+        tree.show(outline, ("theme", 0))
+        tree.focus()
+        self._outline_status(outline)
+
+    def _outline_status(self, outline: Outline, prefix: str = "Outline") -> None:
+        papers = len(outline.papers) - len(outline.removed)
+        removed = f", {len(outline.removed)} removed" if outline.removed else ""
+        self._status(
+            f"{prefix}: {len(outline.themes)} themes, {papers} papers{removed} "
+            f"({outline.seconds:.1f}s) — {OUTLINE_KEYS}"
+        )
+
+    @on(OutlineTree.Changed)
+    def outline_changed(self, message: OutlineTree.Changed) -> None:
+        self.outline = message.outline
+        self._outline_status(message.outline, "Outline (edited)")
+
+    @on(Button.Pressed, "#write-draft")
+    def write_pressed(self) -> None:
+        if self.outline is None:
+            self.notify("Plan an outline first (Ctrl+O).", severity="warning")
+            return
+        self.write_outline(self.outline)
+
+    @on(OutlineTree.WriteRequested)
+    def write_requested(self, message: OutlineTree.WriteRequested) -> None:
+        self.write_outline(message.outline)
+
+    def write_outline(self, outline: Outline) -> None:
+        self._status("Writing the draft from the outline…")
+        self.run_write(outline)
+
+    @work(thread=True, exclusive=True, group="draft")
+    def run_write(self, outline: Outline) -> None:
+        def progress(message: str) -> None:
+            self.call_from_thread(self._status, f"Writing: {message}…")
+
+        try:
+            draft = self.workspace.draft_from_outline(outline, progress=progress)
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(self._status, f"✗ {error_text(exc)}")
+            self.call_from_thread(self.litreview.fail, "draft failed", exc)
+            return
+        if not get_current_worker().is_cancelled:  # a newer request replaced it
+            self.call_from_thread(self.show_draft, draft)
 
     @while_mounted
     def show_draft(self, draft: Draft) -> None:
@@ -92,9 +219,13 @@ class DraftTab(AppPart):
             f"unsupported sentences: {len(coverage['unsupported_sentences'])}."
         )
         self.query_one("#draft-text", Markdown).update(to_markdown(draft, "draft.bib") + report)
-        self.query_one("#draft-status", Static).update(
+        if self.outline is not None:  # written from the outline, which stays to edit again
+            self.add_class("-written")
+        self._status(
             f"{draft.mode} draft: {len(draft.themes)} themes, {len(draft.cited)} papers cited, "
-            f"{draft.seconds:.1f}s" + (f" — {draft.problem}" if draft.problem else "")
+            f"{draft.seconds:.1f}s"
+            + (f" — {draft.problem}" if draft.problem else "")
+            + (" (edit the outline and press w to write it again)" if self.outline else "")
         )
 
     @on(Button.Pressed, "#export-md, #export-tex")

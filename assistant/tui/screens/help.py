@@ -21,6 +21,8 @@ HELP_TEXT = """\
 | Ctrl+N | start a new chat session |
 | Ctrl+P | command palette |
 | Delete (library) | remove the selected paper |
+| Ctrl+O (draft) | plan the outline: themes and their papers, before any paragraph |
+| r / m / x / w (outline) | rename a theme / move a paper / remove a paper / write the draft |
 | Ctrl+L | load the bundled sample corpus |
 | F1 | this help; Escape closes it |
 | Ctrl+Q | quit |
