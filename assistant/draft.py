@@ -76,6 +76,7 @@ class Theme:
     sentences: list[dict[str, Any]] = field(default_factory=list)
     # extractive | llm | fallback (the extractive paragraph after the model failed twice)
     written_by: str = "extractive"
+    named: bool = False  # renamed in the outline: the offline lead says this name
 
 
 @dataclass
@@ -200,6 +201,7 @@ class Outline:
         placed: dict[str, int] = {}
         names: dict[str, int] = {}
         kept: list[Theme] = []
+        planned = {theme.name: theme.named for theme in self.themes}  # a new name is named
         if not isinstance(themes, (list, tuple)):
             raise UsageError("themes: expected a list of themes")
         for i, (name, keys) in enumerate(themes):
@@ -235,7 +237,7 @@ class Outline:
                 )
             names[clean.casefold()] = i
             ordered = sorted(keys, key=lambda key: _paper_order(self.papers[key]))
-            kept.append(Theme(clean, ordered))
+            kept.append(Theme(clean, ordered, named=planned.get(clean, True)))
         if not kept:
             raise UsageError("themes: no paper is left in the outline")
         return replace(self, themes=kept)
@@ -248,7 +250,12 @@ class Outline:
             "topic": self.topic,
             "planned_by": self.planned_by,
             "model": self.model,
-            "themes": [{"name": t.name, "keys": list(t.keys)} for t in self.themes],
+            # planned_name: the name as planned, so a renamed theme is told apart on reading
+            "themes": [
+                {"name": t.name, "keys": list(t.keys)}
+                | ({} if t.named else {"planned_name": t.name})
+                for t in self.themes
+            ],
             "candidates": [
                 {"key": p.key, "title": p.title, "year": p.year} for p in self.papers.values()
             ],
@@ -299,16 +306,21 @@ def outline_from_dict(data: Any, library: Library) -> Outline:
     if not isinstance(themes, list):
         raise UsageError('themes: expected a list of {"name": ..., "keys": [...]} objects')
     pairs: list[tuple[Any, Any]] = []
+    planned: list[Theme] = []  # the names as planned; a theme without one was named by hand
     for i, theme in enumerate(themes):
         if not isinstance(theme, dict):
             raise UsageError(f"themes[{i}]: expected an object with name and keys")
         for name in theme:
-            if name not in ("name", "keys"):
-                raise UsageError(f"themes[{i}].{name}: unknown field (a theme has name and keys)")
+            if name not in ("name", "keys", "planned_name"):
+                raise UsageError(
+                    f"themes[{i}].{name}: unknown field (a theme has name, keys and planned_name)"
+                )
         for name in ("name", "keys"):
             if name not in theme:
                 raise UsageError(f"themes[{i}].{name}: missing")
         pairs.append((theme["name"], theme["keys"]))
+        if isinstance(theme.get("planned_name"), str):
+            planned.append(Theme(theme["planned_name"], []))
     index = library.index()
     candidates = data.get("candidates")
     if candidates is None:  # a hand-written outline: its themes' papers are the candidates
@@ -325,7 +337,7 @@ def outline_from_dict(data: Any, library: Library) -> Outline:
         if paper is None:
             raise UsageError(f"candidates[{n}].key: {key!r} is not in the library")
         papers[key] = paper
-    outline = Outline(topic, [], papers)
+    outline = Outline(topic, planned, papers)
     planned_by = data.get("planned_by", "extractive")
     if planned_by not in ("extractive", "llm"):
         raise UsageError("planned_by: expected extractive or llm")
@@ -868,7 +880,9 @@ class Drafter(GroundedWriter):
         if not by_key:
             raise UsageError("the outline has no papers left to write about")
         draft.candidates = list(by_key)
-        draft.themes = [Theme(t.name, list(t.keys)) for t in outline.themes if t.keys]
+        draft.themes = [
+            Theme(t.name, list(t.keys), named=t.named) for t in outline.themes if t.keys
+        ]
         for n, theme in enumerate(draft.themes, 1):
             say(f"writing paragraph {n}/{len(draft.themes)}: {theme.name}")
             self._write(outline.topic, theme, by_key, words, draft)
@@ -1319,6 +1333,8 @@ def _lead(
     terms = theme_terms(papers, others, rarity=rarity) if others else []
     terms = [_as_written(t, papers) for t in terms]
     subject = " and ".join(terms) if terms else _sentence_case(theme.name)
+    if theme.named:  # the name the user gave it in the outline, not terms mined afresh
+        subject = _sentence_case(theme.name)
     names = [short_name(p) for p in papers]
     listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     markers = "; ".join(f"@{p.key}" for p in papers)

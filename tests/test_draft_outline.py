@@ -87,6 +87,9 @@ def test_an_edited_outline_is_written_with_its_names_moves_and_removals(
     left = {item["key"]: item["reason"] for item in coverage["left_out"]}
     assert left == {REMOVED: REMOVED_IN_OUTLINE}
     assert coverage["candidates"] == 11 and len(coverage["cited_keys"]) == 11
+    # offline, a theme the user named leads with that name, not with terms mined afresh
+    assert draft.themes[0].paragraph.startswith("Work on integer formats includes ")
+    assert draft.themes[1].paragraph.startswith("Work on lookup tables includes ")
 
 
 def test_edits_are_checked_and_each_refusal_names_its_field(shared_sample_library: Library) -> None:
@@ -160,6 +163,11 @@ def test_cli_round_trip_outline_edit_and_write(
     assert list(sections) == ["Integer formats for quantization", "Dequantization and weights"]
     assert MOVED in _cited(sections["Integer formats for quantization"])
     assert MOVED not in _cited(sections["Dequantization and weights"])
+    # the renamed theme leads with its new name; the one kept as planned does not change
+    assert sections["Integer formats for quantization"].startswith(
+        "Work on integer formats for quantization includes "
+    )
+    assert outline["themes"][1]["planned_name"] == "Dequantization and weights"
     assert REMOVED not in _cited(text)
     assert REMOVED not in out.with_suffix(".bib").read_text()
     assert f"left out {REMOVED}: removed in the outline" in result.stderr
