@@ -334,7 +334,7 @@ def test_tui_plans_the_outline_edits_it_and_writes_the_draft(sample_library: Lib
         assert "### Integer formats bbold/b" in shown and "### Dequantization and weights" in shown
         assert REMOVED not in draft.cited and REMOVED not in _cited(shown)
         assert MOVED in draft.themes[0].keys and MOVED in draft.cited
-        assert f"left out: {REMOVED}" in shown
+        assert f"left out: {REMOVED} (removed in the outline)" in shown
         assert app.query_one("#draft-scroll").display and tree.display  # both, to edit again
         status = str(app.query_one("#draft-status").render())
         assert "extractive draft: 2 themes, 11 papers cited" in status

@@ -167,7 +167,7 @@ class DraftTab(AppPart):
         papers = len(outline.papers) - len(outline.removed)
         removed = f", {len(outline.removed)} removed" if outline.removed else ""
         self._status(
-            f"{prefix}: {len(outline.themes)} themes, {papers} papers{removed} "
+            f"{prefix}: {_count(len(outline.themes), 'theme')}, {_count(papers, 'paper')}{removed} "
             f"({outline.seconds:.1f}s) — {OUTLINE_KEYS}"
         )
 
@@ -211,7 +211,11 @@ class DraftTab(AppPart):
 
         self.draft_result = draft
         coverage = draft.coverage()
-        left_out = ", ".join(item["key"] for item in coverage["left_out"]) or "none"
+        # keys are in the citation alphabet and reasons are litreview's own words: no markup
+        left_out = (
+            ", ".join(f"{item['key']} ({item['reason']})" for item in coverage["left_out"])
+            or "none"
+        )
         report = (
             f"\n\n---\n\n**Coverage**: {coverage['cited']} of {coverage['candidates']} candidate "
             f"papers cited ({coverage['coverage']:.0%}); left out: {left_out}; "
@@ -222,7 +226,8 @@ class DraftTab(AppPart):
         if self.outline is not None:  # written from the outline, which stays to edit again
             self.add_class("-written")
         self._status(
-            f"{draft.mode} draft: {len(draft.themes)} themes, {len(draft.cited)} papers cited, "
+            f"{draft.mode} draft: {_count(len(draft.themes), 'theme')}, "
+            f"{_count(len(draft.cited), 'paper')} cited, "
             f"{draft.seconds:.1f}s"
             + (f" — {draft.problem}" if draft.problem else "")
             + (" (edit the outline and press w to write it again)" if self.outline else "")
@@ -242,3 +247,8 @@ class DraftTab(AppPart):
             lambda: self.workspace.export_draft(draft, out, fmt),
             f"Wrote {out} and {bib}.",
         )
+
+
+def _count(number: int, noun: str) -> str:
+    """ "1 theme", "3 themes"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
