@@ -244,6 +244,7 @@ class _Stated:
     others: tuple[str, ...] = ()  # the other items of that list
     baseline: set[str] = field(default_factory=set)  # what it is compared with ("than X")
     range_end: str | None = None  # "high" or "low" when it ends a range
+    bits: set[str] = field(default_factory=set)  # bit-widths of its window ("4-bit", "3 bits")
     range_other: str | None = None
 
 
@@ -285,8 +286,24 @@ def _stated_figures(text: str) -> list[_Stated]:
         later = [o for o in offsets if o > figure.offset]
         figure.baseline = _baseline(text, figure.offset, later[0] if later else None)
         figure.settings = _settings_in(figure.window)
+        figure.bits = set(_BITS.findall(figure.window)) - {figure.value}
+        if "aggregate" not in figure.settings and _averaged_later(text, figure.offset, later):
+            figure.settings["aggregate"] = {"average"}
         figure.stage_cues = _cue_words(figure.window, ("stage", "level"))
     return stated
+
+
+_BITS = re.compile(r"\b(\d{1,2})[\s\-]?bits?\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[;:]|\.\s|,\s+(?:while|whereas|but|and)\s")
+
+
+def _averaged_later(text: str, offset: int, later: Sequence[int]) -> bool:
+    """ "7.04x better cost efficiency than NVIDIA V100 GPUs on average": "on average" closing the
+    figure's clause, beyond its window of words, still says the figure is an average."""
+    end = min([len(text), *later])
+    stop = _CLAUSE_END.search(text, _end(text, offset), end)
+    tail = text[_end(text, offset) : stop.start() if stop else end].lower()
+    return len(tail.split()) <= 16 and re.search(r"\bon average\b", tail) is not None
 
 
 # What a figure is measured against: "2.68% higher than prior integer-only work", "a 10.9-fold
@@ -403,6 +420,8 @@ def _fits(
         return False
     if mine.baseline and place.baseline and not mine.baseline & place.baseline:
         return False  # measured against another baseline
+    if mine.bits and place.bits and not mine.bits & place.bits:
+        return False  # "under 0.5% loss at 3 bits" where the abstract gives it for 4-bit
     # a list the abstract maps figures onto: the claim must name this item, not another
     if place.item is not None:
         paired = _paired_item(claim_text, mine.offset, claim_offsets, (place.item, *place.others))
@@ -577,6 +596,7 @@ _OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = _PROPERTIES + 
     (("sparse",), ("dense",)),
     (("integer", r"re:(?<![a-z\-])int(?![a-z])"), ("floating-point", "floating point")),
     (("cpu",), ("gpu",)),
+    (("front-end", "frontend"), ("back-end", "backend")),
 )  # fmt: skip
 
 _NEGATION_WINDOW = 2  # a negation flips the next content words of its clause
@@ -587,6 +607,7 @@ class Negations(NamedTuple):
     negated: set[str]  # ... and negates
     phrases: list[set[str]]  # the stems of each negated phrase ("without floating point ops")
     heads: set[str]  # the first content stem of each ("fails to discover architectures")
+    diminished: set[str]  # what it reduces, removes or mitigates ("reduce loading overhead")
 
 
 def negated_stems(text: str) -> Negations:
@@ -638,7 +659,14 @@ def negated_stems(text: str) -> Negations:
         else:
             asserted.update(found)
         scope = max(0, scope - 1)
-    return Negations(asserted, negated, phrases, heads)
+    diminished = {
+        stem(piece)
+        for match in _DIMINISHED.finditer(plain(text).lower())
+        for word in match.group(1).split()
+        for piece in word.split("-")
+        if len(piece) > 3 and piece not in _FUNCTION_WORDS
+    }
+    return Negations(asserted, negated, phrases, heads, diminished)
 
 
 def _agreeing(phrases: Sequence[set[str]], negated: set[str]) -> set[str]:
@@ -649,6 +677,12 @@ def _agreeing(phrases: Sequence[set[str]], negated: set[str]) -> set[str]:
 
 
 _CLAUSE_BREAKS = {"which", "but", "while", "whereas", "although", "though", "however"}
+
+# "reduce expert loading overhead" says of loading overhead what "avoid loading overhead" says
+_DIMINISHED = re.compile(
+    r"\b(?:reduc\w*|cut\w*|lower\w*|minimi[sz]\w*|mitigat\w*|alleviat\w*|eliminat\w*|"
+    r"remov\w*|avoid\w*|without|no)\s+((?:[a-z][a-z0-9\-]*\s+){0,3}[a-z][a-z0-9\-]*)"
+)
 
 
 def _list_goes_on(words: Sequence[str], comma: int) -> bool:
@@ -816,8 +850,13 @@ def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = 
         # only the word a negation governs counts: "fails to discover architectures" denies
         # discovering, not architectures
         flipped = (claim_negated & claim.heads & span.asserted) - span.negated - claim.asserted
-        flipped -= source_negated
-        flipped |= (claim.asserted & span_negated & span.heads) - span.asserted - claim.negated
+        flipped -= source_negated | span.diminished
+        flipped |= (
+            (claim.asserted & span_negated & span.heads)
+            - span.asserted
+            - claim.negated
+            - claim.diminished
+        )
         if flipped:
             return REASON_POLARITY
     claim_directions = metric_directions(claim_text)
@@ -975,6 +1014,8 @@ def check_entity(
         folded = _fold(name)
         if not folded or folded in allowed or folded in source:
             continue
+        if name.endswith("s") and _fold(name[:-1]) in source:
+            continue  # "H100s" where the abstract says "H100 GPUs"
         return REASON_ENTITY
     for name in other_names:
         folded = _fold(name)

@@ -644,3 +644,53 @@ def test_free_is_a_negation_only_as_free_of_or_from() -> None:
     assert claims.check_polarity(quoted, fbnet, fbnet) is None
     clean = "The design is free of floating-point operations."
     assert claims.check_polarity("The design relies on floating-point operations", clean, clean)
+
+
+def test_on_average_closing_a_long_clause_still_makes_its_figure_an_average() -> None:
+    sail = (
+        "SAIL achieves up to 10.7x speedup and 19.9x higher tokens per dollar compared to ARM "
+        "Neoverse-N1 CPU baselines, and up to 7.04x better cost efficiency than NVIDIA V100 GPUs."
+    )
+    claim = (
+        "SAIL offers 7.04x better cost efficiency than the NVIDIA V100 GPUs of a server on average"
+    )
+    assert claims.check_figures(claim, sail).conflicting == ["7.04"]
+    peak = "SAIL offers up to 7.04x better cost efficiency than the NVIDIA V100 GPUs of a server"
+    assert claims.check_figures(peak, sail).reason is None
+
+
+def test_avoiding_an_overhead_agrees_with_reducing_it() -> None:
+    hybrimoe = (
+        "Hybrid CPU-GPU inference has been proposed to leverage CPU computation to reduce expert "
+        "loading overhead but faces major challenges."
+    )
+    claim = "Hybrid CPU-GPU inference lets the CPU compute some experts to avoid loading overhead"
+    assert claims.check_polarity(claim, hybrimoe, hybrimoe) is None
+    # without an agreeing reduction, a negated word the span asserts is still a contradiction
+    kv = "KV Packet adapters are trained via self-supervised distillation."
+    assert claims.check_polarity("KV Packet avoids distillation", kv, kv)
+
+
+def test_a_plural_of_a_name_the_abstract_uses_is_that_name() -> None:
+    abstract = "Evaluations on H100 GPUs show that ClusterFusion outperforms the state of the art."
+    claim = "ClusterFusion lowers latency on H100s"
+    assert claims.check_entity(claim, "ClusterFusion", abstract, (), {}) is None
+    assert claims.check_entity("ClusterFusion runs on A100s", "ClusterFusion", abstract, (), {})
+
+
+def test_a_figure_stated_for_another_bit_width_is_from_another_setting() -> None:
+    bitmod = (
+        "For discriminative tasks, BitMoD can quantize LLM weights to 4-bit with <0.5% accuracy "
+        "loss on average. For generative tasks, BitMoD is able to quantize LLM weights to 3-bit "
+        "while achieving better perplexity than prior work."
+    )
+    wrong = "BitMoD quantizes LLM weights down to 3 bits while losing less than 0.5% accuracy"
+    assert claims.check_figures(wrong, bitmod).conflicting == ["0.5"]
+    right = "BitMoD quantizes weights to 4 bits with under 0.5% accuracy loss on average"
+    assert claims.check_figures(right, bitmod).reason is None
+
+
+def test_front_end_and_back_end_are_opposite_stages() -> None:
+    mm = "Evaluations reveal gaps among LLMs, particularly in back-end design and computations."
+    claim = "Current LLMs fall short mostly in front-end design and basic knowledge questions"
+    assert claims.check_polarity(claim, mm, mm) == claims.REASON_POLARITY
