@@ -80,6 +80,24 @@ def test_out_of_corpus_question_abstains(shared_sample_library: Library) -> None
     assert data["answer"].startswith("The library does not answer this question")
 
 
+def test_offline_a_near_miss_the_library_does_not_answer_is_declined(
+    shared_sample_library: Library,
+) -> None:
+    # papers share its words (rendering, acceleration, real time), so the search finds evidence;
+    # no abstract sentence is about NeRF, so quoting the closest ones would not answer it
+    near = (
+        "How can neural radiance field (NeRF) rendering be accelerated for real-time novel "
+        "view synthesis?"
+    )
+    asker = Asker(shared_sample_library, gateway=None)
+    assert asker.evidence(near, 8, None)
+    answer = asker.ask(near)
+    assert answer.abstained and not answer.citations
+    assert "no abstract sentence addresses it closely enough" in answer.answer
+    answered = asker.ask("How can transformer inference be kept private?")
+    assert not answered.abstained and answered.citations
+
+
 def test_model_saying_evidence_does_not_answer_abstains(
     shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -52,6 +52,20 @@ class DraftTopic(BaseModel):
     note: str = ""
 
 
+class OfflineQuestion(BaseModel):
+    """A question for the offline (extractive) mode: one the library answers (`keys`: the papers
+    that do), or a near miss it does not answer though some abstracts share its words. The
+    extractive relevance threshold is chosen on the "tune" questions only."""
+
+    id: str
+    split: Literal["tune", "heldout"]
+    question: str
+    answerable: bool
+    keys: list[str] = Field(default_factory=list)
+    origin: Literal["authored"]
+    note: str = ""
+
+
 class PlantedCitation(BaseModel):
     key: str
     reason: Literal["unknown_key", "not_in_evidence", "unsupported", "uncited"]
@@ -189,6 +203,7 @@ class EvalSuite(BaseModel):
     support_labels: list[SupportLabel]
     claims: list[ClaimsCase] = Field(default_factory=list)
     draft_topics: list[DraftTopic] = Field(default_factory=list)
+    offline_questions: list[OfflineQuestion] = Field(default_factory=list)
     recordings: list[Recording]
     thresholds: dict[str, dict[str, float]]
 
@@ -202,6 +217,7 @@ class EvalSuite(BaseModel):
             + len(self.support_labels)
             + len(self.claims)
             + len(self.draft_topics)
+            + len(self.offline_questions)
         )
 
     @property
@@ -243,6 +259,9 @@ def load_suite(root: Path | None = None) -> EvalSuite:
         ],
         draft_topics=load_jsonl(cases / "draft_topics.jsonl", DraftTopic)
         if (cases / "draft_topics.jsonl").is_file()
+        else [],
+        offline_questions=load_jsonl(cases / "offline_questions.jsonl", OfflineQuestion)
+        if (cases / "offline_questions.jsonl").is_file()
         else [],
         recordings=recordings,
         thresholds=thresholds,

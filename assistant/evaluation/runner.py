@@ -224,13 +224,15 @@ class EvalRunner:
         metrics.update(self._drafts())
         metrics.update(self._draft_topics())
         metrics.update(self._claims())
+        metrics.update(self._offline())
         report = EvalReport(
             cases=len(self.suite.questions)
             + len(self.suite.refusals)
             + len(self.suite.drafts)
             + len(self.suite.adversarial)
             + len(self.suite.claims)
-            + len(self.suite.draft_topics),
+            + len(self.suite.draft_topics)
+            + sum(case.split == "heldout" for case in self.suite.offline_questions),
             passed=self.passed,
             metrics={name: round(metrics[name], 4) for name in _ordered(metrics)},
             failures=self.failures,
@@ -447,6 +449,29 @@ class EvalRunner:
                 metrics[f"draft_{split}_core_recall"] = _mean([r for r, _ in pairs])
                 metrics[f"draft_{split}_precision"] = _mean([p for _, p in pairs])
         return metrics
+
+    def _offline(self) -> dict[str, float]:
+        """The offline (extractive) mode on answerable questions and near misses: the share it
+        answers, and the share of near misses it declines, per split (EXTRACTIVE_MIN was chosen
+        on the tune split)."""
+        from assistant.answer import Asker
+
+        if not self.suite.offline_questions:
+            return {}
+        self.say("offline questions")
+        asker = Asker(self.library, gateway=None, verify_citations=self.verify_citations)
+        counts: dict[str, list[int]] = {}
+        for case in self.suite.offline_questions:
+            answer = asker.ask(case.question, k=self.library.settings.answer_k)
+            kind = "answered" if case.answerable else "abstained"
+            right = (not answer.abstained) if case.answerable else answer.abstained
+            tally = counts.setdefault(f"offline_{case.split}_{kind}", [0, 0])
+            tally[0] += right
+            tally[1] += 1
+            if case.split == "heldout":
+                expected = "an answer" if case.answerable else "an abstention"
+                self._result(case.id, right, f"offline: expected {expected}")
+        return {name: right / total for name, (right, total) in counts.items()}
 
     def _claims(self) -> dict[str, float]:
         """Realistic answers, every citation labelled: kept-correct and caught-wrong rates per

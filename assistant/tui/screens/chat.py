@@ -95,7 +95,8 @@ class ChatTab(AppPart):
         self.busy = False
         view.set_answer(answer)
         view.scroll_visible()
-        state = "abstained" if answer.abstained else f"{len(answer.citations)} papers cited"
+        cited = len(answer.citations)
+        state = "abstained" if answer.abstained else f"{cited} paper{'s' * (cited != 1)} cited"
         if answer.incomplete:
             state = "incomplete answer"
             self.notify(answer.note or "The answer is incomplete.", severity="warning")
