@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assistant import claims
@@ -423,13 +424,18 @@ _CLAUSE = re.compile(
 
 def paper_names(paper: Paper) -> list[str]:
     """The names a sentence may use for a paper: its system name and the names in its title."""
+    return list(_names(paper.title, paper.abstract))
+
+
+@lru_cache(maxsize=2048)  # asked for every citation of every sentence, of the same few papers
+def _names(title: str, abstract: str) -> tuple[str, ...]:
     names = []
-    system = claims.system_name(paper.title)
+    system = claims.system_name(title)
     if system:
         names.append(system)
-    names.extend(n for n in claims.names_in(paper.title) if n not in names)
-    names.extend(n for n in claims.introduced_names(paper.abstract) if n not in names)
-    return names
+    names.extend(n for n in claims.names_in(title) if n not in names)
+    names.extend(n for n in claims.introduced_names(abstract) if n not in names)
+    return tuple(names)
 
 
 def _mentions(text: str, names: Sequence[str]) -> bool:

@@ -375,6 +375,22 @@ def _cue_words(text: str, groups: Sequence[str]) -> set[str]:
     }
 
 
+# An abstract is checked against every citation of it: what it states is read once (read-only).
+@lru_cache(maxsize=512)
+def _abstract_figures(text: str) -> list[_Stated]:
+    return _stated_figures(text)
+
+
+@lru_cache(maxsize=512)
+def _abstract_negations(text: str) -> Negations:
+    return negated_stems(text)
+
+
+@lru_cache(maxsize=512)
+def _abstract_directions(text: str) -> dict[str, set[bool]]:
+    return metric_directions(text)
+
+
 def check_figures(claim: str, abstract: str, exempt: Iterable[str] = ()) -> FigureCheck:
     """Every figure of the claim must occur in the abstract in a compatible setting.
 
@@ -382,7 +398,7 @@ def check_figures(claim: str, abstract: str, exempt: Iterable[str] = ()) -> Figu
     claim_text = plain(claim)
     source_text = plain(abstract)
     claimed = _stated_figures(claim_text)
-    sources = _stated_figures(source_text)
+    sources = _abstract_figures(source_text)
     skip = set(exempt)
     missing: list[str] = []
     conflicting: list[str] = []
@@ -841,7 +857,7 @@ def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = 
             ):
                 return REASON_POLARITY
     claim = negated_stems(claim_text)
-    source_negated = negated_stems(source_text).negated
+    source_negated = _abstract_negations(source_text).negated
     for span_text in spans:
         span = negated_stems(span_text)
         # a word the claim negates that the span only asserts, or the other way round
@@ -860,7 +876,7 @@ def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = 
         if flipped:
             return REASON_POLARITY
     claim_directions = metric_directions(claim_text)
-    source_directions = metric_directions(source_text)
+    source_directions = _abstract_directions(source_text)
     for metric, said in claim_directions.items():
         there = source_directions.get(metric, set())
         if there and not said & there:
