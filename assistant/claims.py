@@ -96,6 +96,15 @@ def _settings_in(text: str) -> dict[str, set[str]]:
     return found
 
 
+# "memory" names a system ("virtual memory", "memory management", "in-memory computing") or a
+# regime ("memory-bound") as often as the memory a figure measures
+_NOT_A_MEMORY_METRIC = re.compile(
+    r"(?:virtual|in-|in|processing-in-|processing in)\s*memory"
+    r"|memory[\s-](?:management|manager|bound|hierarch\w*|defragment\w*|ballooning|wall)",
+    re.IGNORECASE,
+)
+
+
 def _has_cue(lowered: str, cue: str) -> bool:
     if cue in ("$",):
         return cue in lowered
@@ -251,7 +260,10 @@ class _Stated:
 def _stated_figures(text: str) -> list[_Stated]:
     found = figures(text)
     offsets = [o for _, o in found]
-    stated = [_Stated(v, o, _window(text, o, offsets), _is_identifier(text, o)) for v, o in found]
+    # windows are read for cue words: a system named "virtual memory" is no memory figure (same
+    # length, so every offset holds)
+    cues = _NOT_A_MEMORY_METRIC.sub(lambda m: re.sub("(?i)memory", "memsys", m.group()), text)
+    stated = [_Stated(v, o, _window(cues, o, offsets), _is_identifier(text, o)) for v, o in found]
     for run in _runs(text, found):
         # words after a list of figures ("11x, 2.5x and 2.8x lower latency") belong to all of it
         members = [i for item in run for i in item]

@@ -694,3 +694,15 @@ def test_front_end_and_back_end_are_opposite_stages() -> None:
     mm = "Evaluations reveal gaps among LLMs, particularly in back-end design and computations."
     claim = "Current LLMs fall short mostly in front-end design and basic knowledge questions"
     assert claims.check_polarity(claim, mm, mm) == claims.REASON_POLARITY
+
+
+def test_virtual_memory_is_a_system_not_the_memory_a_figure_measures() -> None:
+    vtensor = (
+        "Additionally, vTensor provides average speedups of 2.12x and 3.15x in kernel "
+        "evaluation, reaching up to 3.92x and 3.27x compared to SGLang Triton prefix-prefilling "
+        "kernels and vLLM paged Attention kernel, respectively."
+    )
+    claim = "Through GPU virtual memory it beats SGLang's Triton prefix-prefilling kernels by 2.12x"
+    assert claims.check_figures(claim, vtensor).reason is None
+    footprint = "It cuts the memory footprint of SGLang's Triton prefix-prefilling kernels by 2.12x"
+    assert claims.check_figures(footprint, vtensor).conflicting == ["2.12"]
