@@ -153,6 +153,9 @@ class Feedback(NamedTuple):
         return cls(settings.prf_docs, settings.prf_terms, settings.prf_weight)
 
 
+_PHRASE_DEPTH = 200  # the best BM25 hits read for phrases: those a phrase can lift into the top
+
+
 class KeywordIndex:
     """BM25 over title + abstract, stemmed, English stop words removed.
 
@@ -216,9 +219,12 @@ class KeywordIndex:
         query: str,
         feedback: Feedback | None = None,
         documents: Sequence[int] | None = None,
+        phrase: float = 0.0,
     ) -> np.ndarray:
         """BM25 scores of every document for the query; with `feedback`, of the query expanded
-        RM3-style from its best hits (or from `documents`, best first, if given)."""
+        RM3-style from its best hits (or from `documents`, best first, if given); with `phrase`,
+        the best hits holding the query's word pairs side by side scored up to 1 + phrase
+        times higher."""
         import numpy as np
 
         tokens = _tokenize([query], self.params.stemming)[0]
@@ -226,12 +232,37 @@ class KeywordIndex:
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
         scores = self._weighted_sum(ids, None)
+        if phrase > 0:
+            scores = self._phrases(tokens, scores, phrase)
         if feedback is None:
             return scores
         terms, weights = self._expansion(ids, scores, feedback, documents)
         if not terms:
             return scores
         return self._weighted_sum(terms, weights)
+
+    def _phrases(self, tokens: Sequence[str], scores: np.ndarray, weight: float) -> np.ndarray:
+        """Scale the best hits' scores by the share of the query's adjacent word pairs (stop
+        words removed on both sides) they hold adjacent too."""
+        import numpy as np
+
+        known = [self.vocab.get(t) for t in tokens]
+        pairs = {(a, b) for a, b in zip(known, known[1:]) if a is not None and b is not None}
+        if not pairs:
+            return scores
+        scores = scores.copy()
+        positive = np.flatnonzero(scores > 0)
+        if positive.size > _PHRASE_DEPTH:
+            kth = np.partition(scores[positive], positive.size - _PHRASE_DEPTH)
+            positive = positive[scores[positive] >= kth[positive.size - _PHRASE_DEPTH]]
+        for i in positive:
+            document = self.document(int(i))
+            if document.size < 2:
+                continue
+            held = sum(bool(np.any((document[:-1] == a) & (document[1:] == b))) for a, b in pairs)
+            if held:
+                scores[i] *= 1 + weight * held / len(pairs)
+        return scores
 
     def _weighted_sum(self, ids: Sequence[int], weights: Sequence[float] | None) -> np.ndarray:
         """Sum the terms' posting lists of bm25s's score matrix (times their weights) with one
@@ -774,8 +805,9 @@ class HybridSearcher:
         else:
             matches = [[] for _ in queries]
         dense = [self._dense_papers(m, allowed_set) for m in matches]
+        phrase = settings.phrase_weight
         bm25 = [
-            index.keywords.scores(query, early_feedback) if use_keywords else None
+            index.keywords.scores(query, early_feedback, phrase=phrase) if use_keywords else None
             for query in queries
         ]
         if dense_feedback or late_feedback:
@@ -787,7 +819,7 @@ class HybridSearcher:
             ]
             if late_feedback:
                 bm25 = [
-                    index.keywords.scores(query, late_feedback, top)
+                    index.keywords.scores(query, late_feedback, top, phrase=phrase)
                     for query, top in zip(queries, tops)
                 ]
             if dense_feedback and vectors is not None:

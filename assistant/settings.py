@@ -34,6 +34,11 @@ class RetrievalSettings(BaseSettings):
     bm25_k1: float = Field(default=1.5, gt=0, description="BM25 term-frequency saturation")
     bm25_b: float = Field(default=0.75, ge=0, le=1, description="BM25 length normalisation")
     stemming: bool = Field(default=True, description="Snowball-stem words for BM25")
+    # phrases: a BM25 hit holding the query's words next to each other ("processing in memory")
+    # scores up to (1 + phrase_weight) times its BM25 score; 0 turns it off
+    phrase_weight: float = Field(
+        default=0.0, ge=0, le=5, description="BM25 boost for query word pairs found adjacent"
+    )
     # pseudo-relevance feedback (RM3) for BM25: 0 documents turns it off
     prf_docs: int = Field(default=0, ge=0, le=100, description="top BM25 hits read for feedback")
     prf_terms: int = Field(default=10, ge=1, le=100, description="expansion terms taken")

@@ -78,6 +78,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "dense prf 5 0.7": {"dense_prf_docs": 5, "dense_prf_weight": 0.7},
     "hybrid prf 5": {"dense_prf_docs": 5, "prf_docs": 5, "prf_source": "fused"},
     "hybrid prf 10": {"dense_prf_docs": 10, "prf_docs": 10, "prf_source": "fused"},
+    # phrases: BM25 hits holding the query's word pairs side by side scored higher
+    "phrase 0.5": {"phrase_weight": 0.5},
+    "phrase 1": {"phrase_weight": 1.0},
+    "phrase 2": {"phrase_weight": 2.0},
     # a paper's dense score from its chunks
     "chunks sum2": {"chunk_scores": "sum2"},
     # combinations of the above

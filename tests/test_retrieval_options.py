@@ -303,11 +303,28 @@ def test_rm3_from_the_fused_ranking_reads_its_best_hits(
     seen: list[object] = []
     scores = index.keywords.scores
 
-    def spy(query: str, feedback: object = None, documents: object = None) -> np.ndarray:
+    def spy(
+        query: str, feedback: object = None, documents: object = None, phrase: float = 0.0
+    ) -> np.ndarray:
         seen.append(documents)
-        return scores(query, feedback, documents)
+        return scores(query, feedback, documents, phrase=phrase)
 
     monkeypatch.setattr(index.keywords, "scores", spy)
     fed = searcher(shared_sample_library, prf_docs=4, prf_source="fused").search(QUERY, k=10)
     assert seen == [None, top], "BM25 first plain, then expanded from the fused top 4"
     assert fed[0].keyword_score is not None
+
+
+def test_phrase_weight_lifts_hits_that_hold_the_query_words_side_by_side() -> None:
+    texts = [
+        "Memory systems for processing: we study caches, and in a separate part computing units.",
+        "Processing in memory moves computation into DRAM banks to save data movement.",
+        "An unrelated abstract about graph neural networks and their training on GPUs.",
+    ]
+    index = KeywordIndex.from_texts(texts)
+    plain = index.scores("processing in memory")
+    boosted = index.scores("processing in memory", phrase=1.0)
+    assert boosted[1] > plain[1] and boosted[0] == plain[0] and boosted[2] == plain[2] == 0
+    # the boost is at most 1 + weight: every query pair held doubles the score
+    assert boosted[1] == pytest.approx(plain[1] * 2)
+    assert np.array_equal(index.scores("processing in memory", phrase=0.0), plain)
