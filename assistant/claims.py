@@ -908,7 +908,7 @@ _UNIVERSAL = ("all", "every", "each")
 _HEDGES = ("often", "some", "can", "may", "might", "up to", "most", "many", "several",
            "typically", "usually", "largely", "partially", "partly", "nearly", "almost",
            "certain", "various", "a few", "selected", "some of", "in part", "varies", "vary",
-           "depends", "depend", "ratio", "rate")  # fmt: skip
+           "depends", "depend", "ratio", "rate", "across", "on average", "at the same")  # fmt: skip
 
 
 def check_quantifier(claim: str, abstract: str) -> str | None:

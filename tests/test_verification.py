@@ -706,3 +706,22 @@ def test_virtual_memory_is_a_system_not_the_memory_a_figure_measures() -> None:
     assert claims.check_figures(claim, vtensor).reason is None
     footprint = "It cuts the memory footprint of SGLang's Triton prefix-prefilling kernels by 2.12x"
     assert claims.check_figures(footprint, vtensor).conflicting == ["2.12"]
+
+
+def test_every_where_the_abstract_gives_one_result_across_them_or_at_one_setting() -> None:
+    omnimoe = (
+        "Validated on seven benchmarks, OmniMoE achieves 50.9% zero-shot accuracy across seven "
+        "benchmarks, outperforming coarse-grained (e.g., DeepSeekMoE) and fine-grained baselines."
+    )
+    claim = "OmniMoE beats the coarse-grained DeepSeekMoE on every one of its seven benchmarks"
+    assert claims.check_quantifier(claim, omnimoe) == claims.REASON_QUANTIFIER
+    each = omnimoe.replace("across seven benchmarks", "on all seven benchmarks")
+    assert claims.check_quantifier(claim, each) is None
+    hardware = (
+        "At the same latency as Qwen2.5-0.5B on the target hardware, our co-designed "
+        "architecture achieves 19.42% lower perplexity on WikiText-2."
+    )
+    every = (
+        "It reaches 19.42% lower WikiText-2 perplexity than Qwen2.5-0.5B at every latency budget"
+    )
+    assert claims.check_quantifier(every, hardware) == claims.REASON_QUANTIFIER
