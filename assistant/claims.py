@@ -659,6 +659,12 @@ def negated_stems(text: str) -> Negations:
             governs_all = False
             phrases.append(set())
             continue
+        if word == "from" and any(w.startswith(_RELEASING) for w in words[max(0, i - 4) : i]):
+            # "liberates group quantization from inefficient memory rearrangement": the whole
+            # phrase after "from" is what it no longer has
+            scope, listing, governs_all = _NEGATION_WINDOW + 1, True, True
+            phrases.append(set())
+            continue
         if word.endswith("-free") and len(word) > 6:  # "training-free": training is negated
             negated.add(stem(word[:-5]))
             phrases.append({stem(word[:-5])})
@@ -705,6 +711,7 @@ def _agreeing(phrases: Sequence[set[str]], negated: set[str]) -> set[str]:
 
 
 _CLAUSE_BREAKS = {"which", "but", "while", "whereas", "although", "though", "however"}
+_RELEASING = ("liberat", "frees", "freed", "freeing", "reliev", "spare", "exempt")
 
 # "reduce expert loading overhead" says of loading overhead what "avoid loading overhead" says
 _DIMINISHED = re.compile(

@@ -725,3 +725,14 @@ def test_every_where_the_abstract_gives_one_result_across_them_or_at_one_setting
         "It reaches 19.42% lower WikiText-2 perplexity than Qwen2.5-0.5B at every latency budget"
     )
     assert claims.check_quantifier(every, hardware) == claims.REASON_QUANTIFIER
+
+
+def test_freeing_a_method_from_something_negates_that_thing() -> None:
+    shiftquant = (
+        "ShiftQuant liberates group quantization from inefficient memory rearrangement and "
+        "frees sub-8-bit integer training from pre-processing."
+    )
+    claim = "ShiftQuant's group quantization still depends on memory rearrangement before each step"
+    assert claims.check_polarity(claim, shiftquant, shiftquant) == claims.REASON_POLARITY
+    kept = "ShiftQuant removes the memory rearrangement that group quantization used to need"
+    assert claims.check_polarity(kept, shiftquant, shiftquant) is None
