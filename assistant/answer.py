@@ -216,7 +216,7 @@ class Asker(GroundedWriter):
         says what it did, or why the plain search stands)."""
         from assistant.model_retrieval import retrieve
 
-        query = question if not history else f"{history[-1].question} {question}"
+        query = _in_context(question, history)
         found = retrieve(
             self.library, query, k, filters, gateway=self.gateway, prompts=self.prompts
         )
@@ -380,8 +380,7 @@ class Asker(GroundedWriter):
             answer.note = "Extractive mode (no language model)."
             return answer
         embedder = self.library.embedder
-        focus = question if not history else f"{history[-1].question} {question}"
-        question_vector = embedder.embed([focus])[0]
+        question_vector = embedder.embed([_in_context(question, history)])[0]
         candidates: list[tuple[float, int, str, Paper]] = []
         for rank, hit in enumerate(hits[:6]):
             sentences = split_sentences(" ".join(hit.paper.abstract.split()))
@@ -442,3 +441,9 @@ def _unverified(parsed: Sequence[tuple[str, list[str]]]):  # noqa: ANN202
     for _, keys in parsed:
         cited.extend(k for k in keys if k not in cited)
     return Verification(sentences, [], cited)
+
+
+def _in_context(question: str, history: Sequence[Turn]) -> str:
+    """A follow-up read with the question before it ("what speedups do they report" after
+    "sparse attention accelerators"), as the search and the offline answer read it."""
+    return question if not history else f"{history[-1].question} {question}"

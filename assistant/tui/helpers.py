@@ -93,3 +93,8 @@ class AppPart(Vertical):
 
     def activated(self) -> None:
         """The tab was switched to by key or command: focus where typing starts."""
+
+
+def counted(number: int, noun: str) -> str:
+    """ "1 theme", "3 themes"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input
 
-from assistant.tui.helpers import AppPart, error_text, while_mounted
+from assistant.tui.helpers import AppPart, counted, error_text, while_mounted
 from assistant.tui.widgets.answer_view import AnswerView
 from assistant.tui.widgets.sources_pane import SourcesPane
 
@@ -95,8 +95,9 @@ class ChatTab(AppPart):
         self.busy = False
         view.set_answer(answer)
         view.scroll_visible()
-        cited = len(answer.citations)
-        state = "abstained" if answer.abstained else f"{cited} paper{'s' * (cited != 1)} cited"
+        state = (
+            "abstained" if answer.abstained else f"{counted(len(answer.citations), 'paper')} cited"
+        )
         if answer.incomplete:
             state = "incomplete answer"
             self.notify(answer.note or "The answer is incomplete.", severity="warning")

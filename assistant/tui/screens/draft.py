@@ -18,7 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Markdown, Static
 from textual.worker import get_current_worker
 
-from assistant.tui.helpers import AppPart, error_text, while_mounted
+from assistant.tui.helpers import AppPart, counted, error_text, while_mounted
 from assistant.tui.widgets.outline_tree import OutlineTree
 
 if TYPE_CHECKING:
@@ -167,8 +167,8 @@ class DraftTab(AppPart):
         papers = len(outline.papers) - len(outline.removed)
         removed = f", {len(outline.removed)} removed" if outline.removed else ""
         self._status(
-            f"{prefix}: {_count(len(outline.themes), 'theme')}, {_count(papers, 'paper')}{removed} "
-            f"({outline.seconds:.1f}s) — {OUTLINE_KEYS}"
+            f"{prefix}: {counted(len(outline.themes), 'theme')}, "
+            f"{counted(papers, 'paper')}{removed} ({outline.seconds:.1f}s) — {OUTLINE_KEYS}"
         )
 
     @on(OutlineTree.Changed)
@@ -226,8 +226,8 @@ class DraftTab(AppPart):
         if self.outline is not None:  # written from the outline, which stays to edit again
             self.add_class("-written")
         self._status(
-            f"{draft.mode} draft: {_count(len(draft.themes), 'theme')}, "
-            f"{_count(len(draft.cited), 'paper')} cited, "
+            f"{draft.mode} draft: {counted(len(draft.themes), 'theme')}, "
+            f"{counted(len(draft.cited), 'paper')} cited, "
             f"{draft.seconds:.1f}s"
             + (f" — {draft.problem}" if draft.problem else "")
             + (" (edit the outline and press w to write it again)" if self.outline else "")
@@ -247,8 +247,3 @@ class DraftTab(AppPart):
             lambda: self.workspace.export_draft(draft, out, fmt),
             f"Wrote {out} and {bib}.",
         )
-
-
-def _count(number: int, noun: str) -> str:
-    """ "1 theme", "3 themes"."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
