@@ -49,11 +49,13 @@ def figures(text: str) -> list[tuple[str, int]]:
 _SETTING_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "metric": {
         "time": ("latency", "speedup", "speed", "faster", "time", "runtime", "slower",
-                 "accelerat", "throughput", "tokens/s", "performance"),
+                 "accelerat", "throughput", "tokens/s", "performance", "hashrate", "fps",
+                 "images/s", "samples/s", "requests/s", "queries/s"),
         "communication": ("communicat", "bandwidth", "traffic", "round"),
         "energy": ("energy", "power", "joule"),
         "memory": ("memory", "storage", "footprint", "cache", "capacity"),
-        "accuracy": ("accuracy", "perplexity", "error", "score", "pass", "f1", "bleu"),
+        "accuracy": ("accuracy", "perplexity", "error", "score", "pass rate", "pass@", "f1",
+                     "bleu"),  # "pass rate", not the backward pass
         "area": ("area",),
         "cost": ("cost", "dollar", "price", "$"),
         "batch": ("batch",),
@@ -226,6 +228,24 @@ def _list_items(
     return None
 
 
+_LEAD_IN = re.compile(r"\s*(?:\b(?:by|of|at|to|with|in|is|are|was|were|reach\w*)\s*)*$")
+
+
+def _list_before(text: str, start: int, count: int) -> list[str] | None:
+    """A list of as many things written just before a run of figures: "cuts latency, energy
+    and area by 17.77%, 2.49x and 2.32x" pairs them in order, with or without "respectively"."""
+    clause = max(text.rfind(c, 0, start) for c in (". ", ";", ":", "(")) + 1
+    head = text[clause:start]
+    head = head[: _LEAD_IN.search(head).start()]  # type: ignore[union-attr]
+    if not re.search(r"\band\s+\S+(?:\s+\S+)?$", head):
+        return None  # no list ends here ("... and area")
+    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", head)
+    if len(parts) < count or _FIGURE_LIST.search(" ".join(parts[-count:])):
+        return None
+    items = [" ".join(p.split()[-2:]) for p in parts[-count:]]
+    return items if all(items) else None
+
+
 _SLASH_LIST = re.compile(r"[A-Za-z][\w\-.]*(?:\s*/\s*[A-Za-z][\w\-.]*)+")
 
 
@@ -254,6 +274,7 @@ class _Stated:
     baseline: set[str] = field(default_factory=set)  # what it is compared with ("than X")
     range_end: str | None = None  # "high" or "low" when it ends a range
     bits: set[str] = field(default_factory=set)  # bit-widths of its window ("4-bit", "3 bits")
+    sizes: set[str] = field(default_factory=set)  # model sizes of its window ("70B", "7B")
     range_other: str | None = None
 
 
@@ -287,6 +308,8 @@ def _stated_figures(text: str) -> list[_Stated]:
         if items is None and (len(run) >= 3 or _RESPECTIVELY.search(text)):
             items = _list_items(text, _end(text, last[1]), len(run), first[1])
         if items is None:
+            items = _list_before(text, first[1], len(run))
+        if items is None:
             continue
         for position, item in enumerate(run):
             for index in item:
@@ -299,6 +322,7 @@ def _stated_figures(text: str) -> list[_Stated]:
         figure.baseline = _baseline(text, figure.offset, later[0] if later else None)
         figure.settings = _settings_in(figure.window)
         figure.bits = set(_BITS.findall(figure.window)) - {figure.value}
+        figure.sizes = {size.upper() for size in _MODEL_SIZE.findall(figure.window)}
         if "aggregate" not in figure.settings and _averaged_later(text, figure.offset, later):
             figure.settings["aggregate"] = {"average"}
         figure.stage_cues = _cue_words(figure.window, ("stage", "level"))
@@ -306,6 +330,7 @@ def _stated_figures(text: str) -> list[_Stated]:
 
 
 _BITS = re.compile(r"\b(\d{1,2})[\s\-]?bits?\b", re.IGNORECASE)
+_MODEL_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?[BMT])\b")
 _CLAUSE_END = re.compile(r"[;:]|\.\s|,\s+(?:while|whereas|but|and)\s")
 
 
@@ -450,6 +475,8 @@ def _fits(
         return False  # measured against another baseline
     if mine.bits and place.bits and not mine.bits & place.bits:
         return False  # "under 0.5% loss at 3 bits" where the abstract gives it for 4-bit
+    if mine.sizes and place.sizes and not mine.sizes & place.sizes:
+        return False  # "the 70B model decodes at 36 tokens/s": the abstract's 36.34 is 7B's
     # a list the abstract maps figures onto: the claim must name this item, not another
     if place.item is not None:
         paired = _paired_item(claim_text, mine.offset, claim_offsets, (place.item, *place.others))
@@ -610,17 +637,22 @@ _PROPERTIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 _OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = _PROPERTIES + (
     (("lossless", "without accuracy loss", "no accuracy loss", "negligible accuracy loss",
       "without loss", "without compromising", "without sacrificing", "maintaining accuracy",
-      "same level of", "same accuracy", "matches the accuracy"),
+      "same level of", "same accuracy", "matches the accuracy",
+      r"re:(?<![a-z])(?:similar|comparable|iso-?|same|equal)\s*(?:level of\s+)?accuracy"),
      ("lossy", "significant accuracy loss", "accuracy drop", "accuracy degradation",
       "degrades accuracy", "sacrific", "at the cost of accuracy", "weaker", "lower level of",
-      "reduced privacy", "weaker guarantee", "compromis")),
+      "reduced privacy", "weaker guarantee", "compromis",
+      r"re:at the (?:cost|expense|price) of (?:\w+\s+){0,4}accuracy")),
     (("robust", "secure"), ("not as robust", "insecure", "not robust", "vulnerable")),
-    (("outperform", "better", "higher accuracy", "more accurate", "surpass"),
-     ("underperform", "worse", "lower accuracy", "less accurate", "falls short")),
+    (("outperform", "better", "higher accuracy", "more accurate", "surpass", "rival",
+      "comparable", "on par", "competitive with", "improvement over", "improvements over",
+      "improvement compared", "improvements compared"),
+     ("underperform", "worse", "lower accuracy", "less accurate", "falls short", "fall short",
+      "fell short", "trail", "lags behind", "lag behind")),
     (("increase", "increases", "increased", "grows", "growing", "keeps improving",
       "keep improving", "continues to improve", "continue to improve", "scales up"),
      ("decrease", "decreases", "reduces", "reduced", "saturat", "plateau", "levels off",
-      "diminish", "shrinks")),
+      "diminish", "shrinks", "fade", "declin")),
     (("sparse",), ("dense",)),
     (("integer", r"re:(?<![a-z\-])int(?![a-z])"), ("floating-point", "floating point")),
     (("cpu",), ("gpu",)),
@@ -757,7 +789,8 @@ def _side(text: str, cues: tuple[str, ...]) -> bool:
 # latency", "grows with the block size" contradicts "reduces ... in proportion to the block size".
 _LOWER_IS_BETTER = ("latency", "memory", "cost", "energy", "overhead", "communication",
                     "footprint", "power", "area", "traffic", "error", "runtime", "delay",
-                    "storage", "perplexity", "loss")  # fmt: skip
+                    "storage", "perplexity", "loss", "parameters", "flops",
+                    "operations")  # fmt: skip
 _HIGHER_IS_BETTER = ("throughput", "accuracy", "speedup", "efficiency", "performance",
                      "quality", "utilization", "robustness")  # fmt: skip
 _UP = ("higher", "increase", "increases", "increased", "increasing", "more", "larger", "grow",
@@ -854,6 +887,12 @@ def own_sentences(abstract: str, names: Sequence[str] = ()) -> str:
     return " ".join(kept)
 
 
+_CLAIM_CLAUSES = re.compile(
+    r";\s+|,\s+(?:and|while|whereas|but)\s+|\s+and\s+(?=(?:it|they|its|their)\b)"
+)
+_CLAUSE_RESTATES = 0.5
+
+
 def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = ()) -> str | None:
     """A claim that negates what the span asserts, or asserts the opposite property.
 
@@ -865,9 +904,17 @@ def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = 
     own = ""
     if any(mentions(claim_text, name) for name in names if name):
         own = own_sentences(source_text, names)
+    # a long claim restates several sentences: each clause is read against the one it restates
+    # for opposite words ("... and shows that the benefit keeps growing" against "the benefit
+    # quickly saturates"), which name their subject, unlike bare negations
+    restated = [*spans]
+    for clause in _CLAIM_CLAUSES.split(claim_text):
+        sentence, clause_share = _closest_sentence(clause, source_text)
+        if clause_share >= _CLAUSE_RESTATES and len(_words(clause)) >= 4:
+            restated.append(sentence)
     for first, second in _OPPOSITES:
         property_pair = own and (first, second) in _PROPERTIES
-        said = [*spans, own] if property_pair else spans
+        said = [*restated, own] if property_pair else restated
         for mine, theirs in ((first, second), (second, first)):
             if (
                 _side(claim_text, mine)
@@ -910,12 +957,16 @@ def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = 
 _ABSOLUTE = ("always", "never", "guarantee", "guarantees", "guaranteed", "eliminate",
              "eliminates", "eliminating", "eliminated", "entirely", "completely", "perfectly",
              "universally", "regardless", "invariably", "consistently", "any",
-             "whatever")  # fmt: skip
+             "whatever", "none")  # fmt: skip
 _UNIVERSAL = ("all", "every", "each")
 _HEDGES = ("often", "some", "can", "may", "might", "up to", "most", "many", "several",
            "typically", "usually", "largely", "partially", "partly", "nearly", "almost",
            "certain", "various", "a few", "selected", "some of", "in part", "varies", "vary",
-           "depends", "depend", "ratio", "rate", "across", "on average", "at the same")  # fmt: skip
+           "depends", "depend", "ratio", "rate", "across", "on average", "at the same",
+           "majority", "a portion", "part of", "fraction")  # fmt: skip
+# "170 selected models for 10B tokens each": "each" after a count distributes, it quantifies
+# nothing the claim could inflate
+_DISTRIBUTIVE_EACH = re.compile(r"(\d[\w.]*\s+[a-z\-]+\s+)each\b")
 
 
 def check_quantifier(claim: str, abstract: str) -> str | None:
@@ -923,18 +974,30 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
     claim_words = f" {' '.join(words(plain(claim)))} "
     source_words = f" {' '.join(words(plain(abstract)))} "
     for word in _ABSOLUTE:
-        if f" {word} " in claim_words and f" {word} " not in source_words:
+        # "eliminates" restates "to eliminate": the same word in another form
+        root = stem(word).rstrip("e") if len(word) > 6 else word
+        if f" {word} " in claim_words and f" {root}" not in source_words:
             if word == "any" and re.search(r" (not|without|nor|no|than) (\w+ )?any ", claim_words):
                 continue  # "without any retraining" is a negation, not a universal
             if word == "any" and re.search(r" any of (these|those|them) ", claim_words):
                 continue  # points back into the answer, not at something the abstract says
             return REASON_QUANTIFIER
-    # "all 70 layers" where the abstract says "60 out of 70 layers"
+    if _eliminates_more(plain(claim), plain(abstract)):
+        return REASON_QUANTIFIER
+    # "all 70 layers" or "every photomask layer" where the abstract says "60 out of 70 layers"
     for match in re.finditer(r"\b(?:all|every one of)\s+(?:the\s+)?(\d+)\b", plain(claim)):
         count = match.group(1)
         part = rf"\b\d+(?:\.\d+)?\s+(?:out\s+)?of\s+(?:the\s+)?{count}\b"
         if re.search(part, plain(abstract)) and not re.search(rf"\ball\s+{count}\b", abstract):
             return REASON_QUANTIFIER
+    out_of = r"\b\d+\s+out\s+of\s+(?:the\s+)?\d+\s+((?:[\w\-]+\s+){0,2})"
+    for part in re.finditer(out_of, plain(abstract)):
+        counted = {stem(w) for w in words(part.group(1)) if w not in STOP_WORDS}
+        for universal in re.finditer(
+            r"\b(?:all|every|each)\s+((?:[\w\-]+\s+){1,3})", plain(claim), re.IGNORECASE
+        ):
+            if counted & {stem(w) for w in words(universal.group(1))}:
+                return REASON_QUANTIFIER
     # a universal word speaks for its own phrase: the abstract sentence that phrase restates must
     # not hedge it ("improve every model" where the abstract says results "vary with the model")
     for phrase in _PHRASE.split(plain(claim)):
@@ -946,12 +1009,49 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
         closest, share = _closest_sentence(scope, plain(abstract))
         if share < _CLOSE_ENOUGH:
             continue
+        closest = _DISTRIBUTIVE_EACH.sub(r"\1", closest)
         closest_words = f" {' '.join(words(closest))} "
-        if not any(f" {w} " in closest_words for w in _UNIVERSAL) and any(
-            f" {hedge} " in closest_words for hedge in _HEDGES
+        own_words = f" {' '.join(phrase_words)} "
+        if not any(f" {w} " in closest_words for w in (*_UNIVERSAL, "any")) and any(
+            _dropped(hedge, closest_words, own_words) for hedge in _HEDGES
         ):
             return REASON_QUANTIFIER
     return None
+
+
+_ELIMINATES = re.compile(
+    r"\beliminat\w*\s+((?:(?:both|all|the|of|and|[a-z][\w\-]*)\s*){1,6})", re.IGNORECASE
+)
+_REDUCES = re.compile(r"\b(?:reduc|lower|cut|decreas|minimi)\w*\s+((?:[a-z][\w\-]*\s*){1,3})")
+
+
+def _eliminates_more(claim: str, abstract: str) -> bool:
+    """ "eliminate both the multiplications and the additions" where the abstract eliminates the
+    multiplications and only reduces the additions."""
+
+    def objects(pattern: re.Pattern[str], text: str, ends: str) -> set[str]:
+        return {
+            stem(w)
+            for match in pattern.finditer(text.lower())
+            for w in words(re.split(ends, match.group(1))[0])
+            if w not in STOP_WORDS and w not in ("both", "all")
+        }
+
+    removed = objects(_ELIMINATES, claim, r"[,;.]")  # "both A and B" is one object list
+    if not removed:
+        return False
+    # in the abstract "eliminating A and reducing B": the object ends at "and"
+    only_reduced = objects(_REDUCES, abstract, r"[,;.]|\band\b")
+    return bool(removed & only_reduced - objects(_ELIMINATES, abstract, r"[,;.]|\band\b"))
+
+
+def _dropped(hedge: str, source_words: str, claim_words: str) -> bool:
+    """Whether the source hedges where the claim does not: a hedge the claim writes itself with
+    the same word after it ("how many classes" for "important for many classes") is kept."""
+    for match in re.finditer(rf" {re.escape(hedge)} (\S+)", source_words):
+        if f" {hedge} {match.group(1)} " not in claim_words:
+            return True
+    return False
 
 
 # What a universal quantifies: its noun phrase and predicate, not the rest of the sentence

@@ -736,3 +736,109 @@ def test_freeing_a_method_from_something_negates_that_thing() -> None:
     assert claims.check_polarity(claim, shiftquant, shiftquant) == claims.REASON_POLARITY
     kept = "ShiftQuant removes the memory rearrangement that group quantization used to need"
     assert claims.check_polarity(kept, shiftquant, shiftquant) is None
+
+
+def test_a_model_size_or_a_named_metric_beside_a_figure_is_its_setting() -> None:
+    cambricon = (
+        "Cambricon-LLM enables the on-device inference of 70B LLMs at a speed of 3.44 token/s, "
+        "and 7B LLMs at a speed of 36.34 token/s."
+    )
+    wrong = "On the device the 70B model decodes at roughly 36 tokens/s"
+    assert claims.check_figures(wrong, cambricon).conflicting == ["36"]
+    right = "On the device the 7B model decodes at roughly 36 tokens/s"
+    assert claims.check_figures(right, cambricon).reason is None
+    miner = (
+        "(2) the Thermodynamic Probability Filter achieving 92.19% theoretical energy reduction; "
+        "(3) the Virtual Block Manager achieving +25% effective hashrate."
+    )
+    assert claims.check_figures("a 25% energy reduction from the filter", miner).reason
+    assert claims.check_figures("a 25% higher hashrate from the manager", miner).reason is None
+    # a backward pass is no pass rate: the figure's metric is throughput
+    dash = "The strategies improve the throughput of the attention backward pass by up to 1.28x."
+    claim = "It improves backward throughput by up to 1.28x on H800 GPUs"
+    assert claims.check_figures(claim, dash).reason is None
+
+
+def test_a_list_written_before_a_run_of_figures_pairs_with_it_in_order() -> None:
+    nasaic = (
+        "NASAIC can guarantee the results to meet the design specs with 17.77%, 2.49x, and "
+        "2.32x reductions on latency, energy, and area and with 0.76% accuracy loss."
+    )
+    right = "NASAIC cuts latency, energy and area by 17.77%, 2.49x and 2.32x at 0.76% accuracy loss"
+    assert claims.check_figures(right, nasaic).reason is None
+    swapped = "NASAIC cuts energy, latency and area by 17.77%, 2.49x and 2.32x"
+    assert set(claims.check_figures(swapped, nasaic).conflicting) == {"17.77", "2.49"}
+
+
+def test_trailing_falling_short_or_costing_accuracy_where_the_abstract_says_the_opposite() -> None:
+    s2ft = "It delivers 4.6% and 1.3% average improvements compared to LoRA on reasoning."
+    claim = "Its reasoning accuracy trails LoRA by 4.6% and 1.3%"
+    assert claims.check_polarity(claim, s2ft, s2ft) == claims.REASON_POLARITY
+    assert claims.check_polarity("It improves on LoRA by 4.6%", s2ft, s2ft) is None
+    vcoder = (
+        "ComplexVCoder achieves comparable generation performance using a lightweight 32B "
+        "model, rivaling larger-scale models such as GPT-3.5 and DeepSeek-V3."
+    )
+    claim = "Its 32B configuration still falls short of larger models such as GPT-3.5"
+    assert claims.check_polarity(claim, vcoder, vcoder) == claims.REASON_POLARITY
+    pel = "PEL-NAS achieves up to 54% lower latency than baselines at similar accuracy."
+    claim = "It finds networks with 54% lower latency, at the cost of about two points of accuracy"
+    assert claims.check_polarity(claim, pel, pel) == claims.REASON_POLARITY
+    scales = "SCALES outperforms the prior art by 0.2dB with fewer parameters and operations."
+    claim = "SCALES beats the prior method by 0.2 dB, albeit with slightly more parameters"
+    assert claims.check_polarity(claim, scales, scales) == claims.REASON_POLARITY
+    treekv = "As tokens approach the end of sequence, their contributions gradually increase."
+    claim = "A token's contribution fades steadily as it approaches the end of the sequence"
+    assert claims.check_polarity(claim, treekv, treekv) == claims.REASON_POLARITY
+
+
+def test_each_clause_of_a_long_claim_is_read_against_the_sentence_it_restates() -> None:
+    hequant = (
+        "Existing HE-based protocols such as Cheetah and Iron use high precision, e.g., 37 bit "
+        "fixed-point, and ignore the robustness of networks to quantization error. We propose "
+        "HEQuant, low-precision-quantization-aware optimization for HE-based protocols. We "
+        "observe the benefit of a naive combination of quantization and HE quickly saturates as "
+        "bit precision goes down."
+    )
+    claim = (
+        "HEQuant starts from protocols such as Cheetah and Iron that use 37-bit fixed point and "
+        "ignore robustness to quantization error, and it shows that the benefit of naively "
+        "combining quantization with HE keeps growing as bit precision goes down"
+    )
+    span = "We propose HEQuant, quantization-aware optimization for HE-based protocols."
+    assert claims.check_polarity(claim, span, hequant) == claims.REASON_POLARITY
+    right = claim.replace("keeps growing", "quickly saturates")
+    assert claims.check_polarity(right, span, hequant) is None
+
+
+def test_quantifiers_read_in_context() -> None:
+    propd = "ProPD features an early pruning mechanism to eliminate unpromising token sequences."
+    claim = "ProPD eliminates unpromising token sequences early in the tree"
+    assert claims.check_quantifier(claim, propd) is None  # the same word in another form
+    tmac = "T-MAC speeds up mpGEMM by eliminating multiplications and reducing additions."
+    claim = "Its table lookups eliminate both the multiplications and the additions"
+    assert claims.check_quantifier(claim, tmac) == claims.REASON_QUANTIFIER
+    hnlpu = "60 out of 70 layers of photomasks are made homogeneous across chips."
+    claim = "The design makes every photomask layer common across chips"
+    assert claims.check_quantifier(claim, hnlpu) == claims.REASON_QUANTIFIER
+    s2ft = "PEFT methods achieve either high quality or efficient training, but not all three."
+    claim = "Current PEFT methods, by its account, achieve none of the three"
+    assert claims.check_quantifier(claim, s2ft) == claims.REASON_QUANTIFIER
+    scaling = (
+        "We evaluate 1,942 candidate architectures on Jetson Orin, training 170 selected models "
+        "for 10B tokens each to fit a scaling law."
+    )
+    claim = "It evaluates 1,942 candidate architectures and trains each of them for 10B tokens"
+    assert claims.check_quantifier(claim, scaling) == claims.REASON_QUANTIFIER
+    pruning = (
+        "The pruning iterations end until no filter can be removed anymore, indicating that the "
+        "remaining filters are very important for many classes."
+    )
+    claim = "Training changes so that each filter can be scored by how many classes rely on it"
+    assert claims.check_quantifier(claim, pruning) is None  # the claim keeps the hedge
+    logic = (
+        "Logic Blocks exchange messages; any time several expressions unify under an inference "
+        "rule, a new fact is emitted with full provenance."
+    )
+    claim = "The Logic Blocks exchange messages and emit each new fact with full provenance"
+    assert claims.check_quantifier(claim, logic) is None  # "any time" is universal too
