@@ -54,8 +54,9 @@ _SETTING_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "communication": ("communicat", "bandwidth", "traffic", "round"),
         "energy": ("energy", "power", "joule"),
         "memory": ("memory", "storage", "footprint", "cache", "capacity"),
-        "accuracy": ("accuracy", "perplexity", "error", "score", "pass rate", "pass@", "f1",
+        "accuracy": ("accuracy", "accurate", "error", "score", "pass rate", "pass@", "f1",
                      "bleu"),  # "pass rate", not the backward pass
+        "perplexity": ("perplexity",),  # lower perplexity is not "more accurate"
         "area": ("area",),
         "cost": ("cost", "dollar", "price", "$"),
         "batch": ("batch",),
@@ -275,6 +276,7 @@ class _Stated:
     range_end: str | None = None  # "high" or "low" when it ends a range
     bits: set[str] = field(default_factory=set)  # bit-widths of its window ("4-bit", "3 bits")
     sizes: set[str] = field(default_factory=set)  # model sizes of its window ("70B", "7B")
+    unit: str | None = None  # "%" or "x" when written right after it
     range_other: str | None = None
 
 
@@ -288,6 +290,9 @@ def _stated_figures(text: str) -> list[_Stated]:
     for run in _runs(text, found):
         # words after a list of figures ("11x, 2.5x and 2.8x lower latency") belong to all of it
         members = [i for item in run for i in item]
+        aggregates = [_settings_in(stated[i].window).get("aggregate", set()) for i in members]
+        if len(members) == 2 and "peak" in aggregates[0] and aggregates[1] == {"average"}:
+            continue  # "up to 6.49x, 1.87x on average": two figures, each with its own setting
         if len(members) > 1:
             joint = " ".join(dict.fromkeys(stated[i].window for i in members))
             for i in members:
@@ -323,6 +328,7 @@ def _stated_figures(text: str) -> list[_Stated]:
         figure.settings = _settings_in(figure.window)
         figure.bits = set(_BITS.findall(figure.window)) - {figure.value}
         figure.sizes = {size.upper() for size in _MODEL_SIZE.findall(figure.window)}
+        figure.unit = _unit(text, figure.offset)
         if "aggregate" not in figure.settings and _averaged_later(text, figure.offset, later):
             figure.settings["aggregate"] = {"average"}
         figure.stage_cues = _cue_words(figure.window, ("stage", "level"))
@@ -330,6 +336,16 @@ def _stated_figures(text: str) -> list[_Stated]:
 
 
 _BITS = re.compile(r"\b(\d{1,2})[\s\-]?bits?\b", re.IGNORECASE)
+_UNIT = re.compile(r"\s?(?:(%|percent\b)|(x\b|times\b|-?fold\b))", re.IGNORECASE)
+
+
+def _unit(text: str, offset: int) -> str | None:
+    match = _UNIT.match(text, _end(text, offset))
+    if match is None:
+        return None
+    return "%" if match.group(1) else "x"
+
+
 _MODEL_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?[BMT])\b")
 _CLAUSE_END = re.compile(r"[;:]|\.\s|,\s+(?:while|whereas|but|and)\s")
 
@@ -350,6 +366,10 @@ _COMPARED = re.compile(
     r"(?![\d.]+)((?:[\w\-.]+\s*){1,6})",
     re.IGNORECASE,
 )
+_LEADING_BASELINE = re.compile(
+    r"\s*(?:against|compared (?:to|with)|relative to|versus)\s+(.*)",
+    re.IGNORECASE,
+)
 _ANY_BASELINE = {"baseline", "baselines", "prior", "previous", "existing", "work", "works",
                  "method", "methods", "approach", "approaches", "state", "art", "state-of-the-art",
                  "sota", "solution", "solutions", "system", "systems", "the", "a", "an", "its",
@@ -368,8 +388,18 @@ def _baseline(text: str, offset: int, next_figure: int | None) -> set[str]:
         stop = min(stop, next_figure)
     match = _COMPARED.search(text, end, min(stop, end + 80))
     if match is None:
-        return set()
-    named = re.split(r"[,()]", match.group(1))[0]
+        # "Against specialized GNN accelerators it averages a 1.85x speedup": the baseline may
+        # open the clause the figure closes
+        clause = max(text.rfind(c, 0, offset) for c in (". ", ";", ", while", ", whereas")) + 1
+        head = text[clause:offset]
+        match = _LEADING_BASELINE.match(head)
+        if match is None:
+            return set()
+        # "Compared to SOTA frameworks, e.g., CrypTFlow2, Iron and Cheetah, Falcon achieves":
+        # every name up to the figure is a baseline it may be measured against
+        named = match.group(1)
+    else:
+        named = re.split(r"[,()]", match.group(1))[0]
     return {
         stem(p)
         for w in words(named)
@@ -378,7 +408,7 @@ def _baseline(text: str, offset: int, next_figure: int | None) -> set[str]:
     }
 
 
-_IDENTIFIER_AFTER = re.compile(r"(?:[A-Za-wyzA-WYZ]|-bit|\s?bits?\b|-way|:\d|-layer|-node)")
+_IDENTIFIER_AFTER = re.compile(r"(?:[A-Za-wyzA-WYZ]|-bit|\s?bits?\b|-[A-Za-wyz]|:\d)")
 
 
 def _is_identifier(text: str, offset: int) -> bool:
@@ -390,6 +420,8 @@ def _is_identifier(text: str, offset: int) -> bool:
     if _IDENTIFIER_AFTER.match(after):
         return True
     before = text[max(0, offset - 12) : offset]
+    if re.search(r"\b[A-Z][a-z]+ $", before) and re.match(r" [A-Z][a-z]", after):
+        return True  # a version between two names: "Claude 4 Sonnet"
     return bool(
         re.search(r"(?:RTX|A|H|V|Qwen|GPT|Llama|LLaMA|Pythia)[- ]?\d*\.?$", before)
         or re.search(r"[A-Za-z]\d*\.?\d*-$", before)
@@ -475,6 +507,8 @@ def _fits(
         return False  # measured against another baseline
     if mine.bits and place.bits and not mine.bits & place.bits:
         return False  # "under 0.5% loss at 3 bits" where the abstract gives it for 4-bit
+    if mine.unit and place.unit and mine.unit != place.unit:
+        return False  # "16% of the budget" is not the abstract's "16x cache reduction"
     if mine.sizes and place.sizes and not mine.sizes & place.sizes:
         return False  # "the 70B model decodes at 36 tokens/s": the abstract's 36.34 is 7B's
     # a list the abstract maps figures onto: the claim must name this item, not another
@@ -611,7 +645,10 @@ def _compatible(wanted: dict[str, set[str]], given: dict[str, set[str]]) -> bool
 _NEGATIONS = {"not", "no", "never", "without", "cannot", "can't", "don't", "doesn't", "isn't",
               "aren't", "won't", "neither", "nor", "lacks", "lack", "fails", "fail", "unable",
               "none", "free", "avoid", "avoids", "avoiding", "avoided", "instead",
-              "rather"}  # fmt: skip
+              "rather", "forgo", "forgoes", "forgoing", "abandon", "abandons",
+              "abandoning"}  # fmt: skip
+_OBVIATING = ("eliminate", "eliminates", "eliminating", "eliminated", "obviate", "obviates",
+              "obviating", "remove", "removes", "removing")  # fmt: skip
 
 # Pairs of opposite properties of a method: a claim that gives the paper's own system one side
 # where the paper's own sentences give the other (and never the claim's side) contradicts it,
@@ -650,13 +687,17 @@ _OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = _PROPERTIES + 
      ("underperform", "worse", "lower accuracy", "less accurate", "falls short", "fall short",
       "fell short", "trail", "lags behind", "lag behind")),
     (("increase", "increases", "increased", "grows", "growing", "keeps improving",
-      "keep improving", "continues to improve", "continue to improve", "scales up"),
+      "keep improving", "continues to improve", "continue to improve", "scales up",
+      r"re:\bkeeps? (?:paying off|growing|rising|increasing|improving)",
+      r"re:\bcontinu\w* to (?:pay off|grow|rise|increase|improve)"),
      ("decrease", "decreases", "reduces", "reduced", "saturat", "plateau", "levels off",
       "diminish", "shrinks", "fade", "declin")),
     (("sparse",), ("dense",)),
     (("integer", r"re:(?<![a-z\-])int(?![a-z])"), ("floating-point", "floating point")),
     (("cpu",), ("gpu",)),
     (("front-end", "frontend"), ("back-end", "backend")),
+    (("homogeneous", "identical across", "uniform across", "shared across"),
+     ("differ", "heterogeneous", "vary across", "varies across")),
 )  # fmt: skip
 
 _NEGATION_WINDOW = 2  # a negation flips the next content words of its clause
@@ -685,6 +726,13 @@ def negated_stems(text: str) -> Negations:
             continue  # "X instead removes ..." is no negation; "instead of X" is
         if word == "free" and words[i + 1 : i + 2] not in (["of"], ["from"]):
             continue  # "free" architecture statistics cost nothing; "free of errors" negates
+        if word in _OBVIATING and words[i + 1 : i + 3] == ["the", "need"]:
+            # "eliminates the need to create partial product matrices": none are created
+            scope, listing, governs_all = _NEGATION_WINDOW + 2, True, True
+            phrases.append(set())
+            continue
+        if word in ("give", "gives", "giving", "gave") and words[i + 1 : i + 2] == ["up"]:
+            word = "forgo"  # "giving up standard GEMM kernels"
         if word in _NEGATIONS or word.endswith("n't"):
             scope = _NEGATION_WINDOW
             listing = True
@@ -887,6 +935,29 @@ def own_sentences(abstract: str, names: Sequence[str] = ()) -> str:
     return " ".join(kept)
 
 
+_COSTS = r"(?:overhead|cost|latency|loss|penalty|traffic|error|slowdown)s?"
+_INCURS = re.compile(
+    r"\b(?:accept|incur|introduc|add|pay|suffer|tolerat|requir)\w*\s+(?!no\b|not\b|without\b)"
+    r"(?:(?:some|extra|additional|a|an|the|small|modest|little)\s+)*((?:[a-z][\w\-]*\s+){0,2}"
+    + _COSTS
+    + r")"
+)
+_REMOVES = re.compile(
+    r"\b(?:eliminat\w*|avoid\w*|remov\w*|without|no|zero|free of)\s+(?:any\s+|the\s+|extra\s+)*"
+    r"((?:[a-z][\w\-]*\s+){0,2}" + _COSTS + r")"
+)
+
+
+def _incurs_what_it_removes(claim: str, abstract: str) -> bool:
+    """ "accepts some dequantization overhead" where the abstract says "eliminating dequantization
+    overhead": the claim keeps a cost the paper removes."""
+    incurred = [set(words(m.group(1))) for m in _INCURS.finditer(claim.lower())]
+    if not incurred:
+        return False
+    removed = [set(words(m.group(1))) for m in _REMOVES.finditer(abstract.lower())]
+    return any(len(cost) >= 2 and cost <= gone for cost in incurred for gone in removed)
+
+
 _CLAIM_CLAUSES = re.compile(
     r";\s+|,\s+(?:and|while|whereas|but)\s+|\s+and\s+(?=(?:it|they|its|their)\b)"
 )
@@ -941,6 +1012,8 @@ def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = 
         )
         if flipped:
             return REASON_POLARITY
+    if _incurs_what_it_removes(claim_text, source_text):
+        return REASON_POLARITY
     claim_directions = metric_directions(claim_text)
     source_directions = _abstract_directions(source_text)
     for metric, said in claim_directions.items():
@@ -977,9 +1050,13 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
         # "eliminates" restates "to eliminate": the same word in another form
         root = stem(word).rstrip("e") if len(word) > 6 else word
         if f" {word} " in claim_words and f" {root}" not in source_words:
-            if word == "any" and re.search(r" (not|without|nor|no|than) (\w+ )?any ", claim_words):
-                continue  # "without any retraining" is a negation, not a universal
-            if word == "any" and re.search(r" any of (these|those|them) ", claim_words):
+            if word == "any" and re.search(
+                r" (?:not|without|nor|no|than) (?:(?!and |but |while )\w+ ){0,5}any ", claim_words
+            ):
+                continue  # "without any retraining", "without loss or any latency cost"
+            if word in ("any", "none") and re.search(
+                rf" {word} of (?:these|those|them|which) ", claim_words
+            ):
                 continue  # points back into the answer, not at something the abstract says
             return REASON_QUANTIFIER
     if _eliminates_more(plain(claim), plain(abstract)):
@@ -1001,7 +1078,7 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
     # a universal word speaks for its own phrase: the abstract sentence that phrase restates must
     # not hedge it ("improve every model" where the abstract says results "vary with the model")
     for phrase in _PHRASE.split(plain(claim)):
-        phrase_words = words(phrase)
+        phrase_words = words(_DISTRIBUTIVE_EACH.sub(r"\1", phrase))
         at = next((i for i, w in enumerate(phrase_words) if w in _UNIVERSAL), None)
         if at is None:
             continue

@@ -842,3 +842,64 @@ def test_quantifiers_read_in_context() -> None:
     )
     claim = "The Logic Blocks exchange messages and emit each new fact with full provenance"
     assert claims.check_quantifier(claim, logic) is None  # "any time" is universal too
+
+
+def test_a_figure_keeps_its_unit_its_metric_and_a_baseline_named_before_it() -> None:
+    treekv = "It generalizes to a longer window with a 16x cache reduction. It uses 6% of budget."
+    assert claims.check_figures("It uses only 16% of the cache budget", treekv).conflicting
+    assert claims.check_figures("It reduces the cache 16x", treekv).reason is None
+    scaling = "Our co-designed architecture achieves 19.42% lower perplexity on WikiText-2."
+    wrong = "The co-designed model is 19.42% more accurate on WikiText-2"
+    assert claims.check_figures(wrong, scaling).conflicting == ["19.42"]
+    switchblade = "SwitchBlade achieves an average speedup of 1.85x compared to the V100 GPU."
+    wrong = "Against specialized GNN accelerators it averages a 1.85x speedup"
+    assert claims.check_figures(wrong, switchblade).conflicting == ["1.85"]
+    right = "Against a V100 GPU it averages a 1.85x speedup"
+    assert claims.check_figures(right, switchblade).reason is None
+    falcon = (
+        "Compared to SOTA HE-based 2PC frameworks, e.g., CrypTFlow2, Iron and Cheetah, Falcon "
+        "achieves more than 15.6x, 5.1x and 1.8x latency reduction, respectively."
+    )
+    right = "It reports more than 15.6x lower latency than CrypTFlow2 and 1.8x lower than Cheetah"
+    assert claims.check_figures(right, falcon).reason is None
+    # "up to 6.49x (1.87x on average)": two figures, each with its own setting
+    adaptgear = "AdaptGear achieves up to 6.49x (1.87x on average) over the state of the art."
+    claim = "AdaptGear reaches up to 6.49x, 1.87x on average, over state-of-the-art systems"
+    assert claims.check_figures(claim, adaptgear).reason is None
+    # a version between two names, a dimension: names, not results
+    asic = "With Claude 4 Sonnet, ASIC-Agent automates a broad range of ASIC design tasks."
+    assert claims.check_figures("With Claude 4 Sonnet it automates ASIC tasks", asic).reason is None
+    circ = "Circulant matrices turn products into HE-friendly 1-dimensional convolutions (1D)."
+    claim = "Products become HE-friendly 1-D convolutions"
+    assert claims.check_figures(claim, circ).reason is None
+
+
+def test_keeping_what_the_paper_removes_or_giving_up_what_it_enables() -> None:
+    smash = "The use of atomic instructions eliminates the need to create partial product matrices."
+    claim = "The kernel still materialises partial-product matrices, merged atomically"
+    assert claims.check_polarity(claim, smash, smash) == claims.REASON_POLARITY
+    elutq = "HLQ keeps the cost of LUT-based GEMM, thereby eliminating dequantization overhead."
+    claim = "ELUTQ accepts some dequantization overhead so that its weights fit LUT GEMM"
+    assert claims.check_polarity(claim, elutq, elutq) == claims.REASON_POLARITY
+    assert claims.check_polarity("ELUTQ removes dequantization overhead", elutq, elutq) is None
+    arcquant = "This design enables the use of standard, highly optimized GEMM kernels."
+    claim = "It means giving up standard GEMM kernels in favour of custom ones"
+    assert claims.check_polarity(claim, arcquant, arcquant) == claims.REASON_POLARITY
+    hnlpu = "60 out of 70 layers of photomasks are made homogeneous across chips."
+    claim = "Most photomask layers still differ from chip to chip"
+    assert claims.check_polarity(claim, hnlpu, hnlpu) == claims.REASON_POLARITY
+    hequant = "We observe the benefit of combining quantization and HE quickly saturates."
+    claim = "The benefit of combining quantization and HE keeps paying off as precision drops"
+    assert claims.check_polarity(claim, hequant, hequant) == claims.REASON_POLARITY
+
+
+def test_a_universal_after_a_negation_or_pointing_back_is_no_overstatement() -> None:
+    bfp = "We enable low precision BFP formats without compromising accuracy or latency."
+    claim = "It halves the footprint without significant accuracy loss or any latency cost"
+    assert claims.check_quantifier(claim, bfp) is None
+    switchblade = "SwitchBlade fuses operators at the partition level to reduce bandwidth."
+    claim = "It fuses operators per partition and schedules them concurrently, none of which is new"
+    assert claims.check_quantifier(claim, switchblade) is None
+    scaling = "We evaluate 1,942 architectures, training 170 selected models for 10B tokens each."
+    claim = "It evaluates 1,942 architectures and trains 170 of them for 10B tokens each"
+    assert claims.check_quantifier(claim, scaling) is None
