@@ -422,6 +422,9 @@ _CLAUSE = re.compile(
 )
 
 
+_JOINT = re.compile(r"\b(?:both|either|neither|alike|each of|all of|these|those)\b", re.I)
+
+
 def paper_names(paper: Paper) -> list[str]:
     """The names a sentence may use for a paper: its system name and the names in its title."""
     return list(_names(paper.title, paper.abstract))
@@ -514,6 +517,9 @@ def verify(
                 own_clause = _mentions(part, names[paper.key]) and not any(
                     _mentions(part, names[p.key]) for p in others
                 )
+                # ... and words only another cited paper uses are borrowed, unless the clause
+                # speaks of several works at once ("both this line of work and Nimbus")
+                alone = own_clause and not _JOINT.search(text)
                 evidence.append(
                     scorer.check(
                         part,
@@ -529,7 +535,7 @@ def verify(
                         ],
                         other_names={n: k for n, k in registry.items() if k != paper.key},
                         other_texts={k: t for k, t in shown_texts.items() if k != paper.key},
-                        cited=claim.keys,
+                        cited=[paper.key] if alone else claim.keys,
                     )
                 )
         else:

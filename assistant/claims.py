@@ -276,12 +276,58 @@ class _Stated:
     range_end: str | None = None  # "high" or "low" when it ends a range
     bits: set[str] = field(default_factory=set)  # bit-widths of its window ("4-bit", "3 bits")
     sizes: set[str] = field(default_factory=set)  # model sizes of its window ("70B", "7B")
+    counts: set[tuple[str, int]] = field(default_factory=set)  # ("gpu", 8) for "on 8 GPUs"
     unit: str | None = None  # "%" or "x" when written right after it
     range_other: str | None = None
 
 
+_DEVICE = r"(gpu|core|node|device|chip|fpga|thread|card|machine|server|socket|accelerator)s?\b"
+_COUNT_WORDS = {"single": 1, "one": 1, "two": 2, "dual": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6, "seven": 7, "eight": 8, "sixteen": 16, "multiple": 0,
+                "many": 0}  # fmt: skip
+# "8 GPUs", "8-GPU", "a single M2-Ultra core", "eight cores": how many devices a figure needs
+_DIGIT_COUNT = re.compile(r"(?<![\w.])(\d{1,4})[\s\-]" + _DEVICE, re.IGNORECASE)
+_WORD_COUNT = re.compile(
+    r"\b(" + "|".join(_COUNT_WORDS) + r")\s+(?:[\w\-]+\s+)?" + _DEVICE, re.IGNORECASE
+)
+
+
+def _device_counts(text: str) -> set[tuple[str, int]]:
+    found = {(m.group(2).lower(), int(m.group(1))) for m in _DIGIT_COUNT.finditer(text)}
+    found |= {
+        (m.group(2).lower(), _COUNT_WORDS[m.group(1).lower()]) for m in _WORD_COUNT.finditer(text)
+    }
+    return found
+
+
+def _counts_near(text: str, offset: int, offsets: Sequence[int]) -> set[tuple[str, int]]:
+    """The device counts written after the figure up to the next one (or its clause end), else
+    those just before it: "2.4x on a single GPU (up to 13.2x on 8 GPUs)" gives each its own."""
+    later = [o for o in offsets if o > offset]
+    end = min(later[0] if later else len(text), offset + 80)
+    stop = re.search(r"[;(]|\.\s", text[offset:end])
+    after = _device_counts(text[offset : offset + stop.start()] if stop else text[offset:end])
+    if after:
+        return after
+    earlier = [o for o in offsets if o < offset]
+    start = max(_end(text, earlier[-1]) if earlier else 0, offset - 60)
+    joint = max(text.rfind(" and ", start, offset), text.rfind(", ", start, offset))
+    return _device_counts(text[max(start, joint + 1) : offset])
+
+
+def _other_count(mine: set[tuple[str, int]], theirs: set[tuple[str, int]]) -> bool:
+    """Whether the claim's figure is stated for another number of the same device."""
+    for device, number in mine:
+        given = {n for d, n in theirs if d == device}
+        if given and number not in given and not (number == 0 and max(given) > 1):
+            return True
+    return False
+
+
 def _stated_figures(text: str) -> list[_Stated]:
-    found = figures(text)
+    # a device count ("on 8 GPUs") is the setting of the figure beside it, not a result
+    counted = {m.start(1) for m in _DIGIT_COUNT.finditer(text)}
+    found = [(value, offset) for value, offset in figures(text) if offset not in counted]
     offsets = [o for _, o in found]
     # windows are read for cue words: a system named "virtual memory" is no memory figure (same
     # length, so every offset holds)
@@ -322,12 +368,14 @@ def _stated_figures(text: str) -> list[_Stated]:
                 stated[index].others = tuple(i for n, i in enumerate(items) if n != position)
                 if items[position] not in stated[index].window:  # its item is its setting too
                     stated[index].window += f" {items[position]}"
+    results = [f.offset for f in stated if not f.identifier]  # "3B" does not end a setting
     for figure in stated:
         later = [o for o in offsets if o > figure.offset]
         figure.baseline = _baseline(text, figure.offset, later[0] if later else None)
         figure.settings = _settings_in(figure.window)
         figure.bits = set(_BITS.findall(figure.window)) - {figure.value}
         figure.sizes = {size.upper() for size in _MODEL_SIZE.findall(figure.window)}
+        figure.counts = _counts_near(text, figure.offset, results)
         figure.unit = _unit(text, figure.offset)
         if "aggregate" not in figure.settings and _averaged_later(text, figure.offset, later):
             figure.settings["aggregate"] = {"average"}
@@ -511,6 +559,8 @@ def _fits(
         return False  # "16% of the budget" is not the abstract's "16x cache reduction"
     if mine.sizes and place.sizes and not mine.sizes & place.sizes:
         return False  # "the 70B model decodes at 36 tokens/s": the abstract's 36.34 is 7B's
+    if _other_count(mine.counts, place.counts):
+        return False  # "13.2x on a single GPU" where the abstract's 13.2x needs 8 GPUs
     # a list the abstract maps figures onto: the claim must name this item, not another
     if place.item is not None:
         paired = _paired_item(claim_text, mine.offset, claim_offsets, (place.item, *place.others))

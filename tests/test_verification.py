@@ -903,3 +903,51 @@ def test_a_universal_after_a_negation_or_pointing_back_is_no_overstatement() -> 
     scaling = "We evaluate 1,942 architectures, training 170 selected models for 10B tokens each."
     claim = "It evaluates 1,942 architectures and trains 170 of them for 10B tokens each"
     assert claims.check_quantifier(claim, scaling) is None
+
+
+def test_a_figure_needs_the_number_of_devices_it_was_measured_on() -> None:
+    astraea = (
+        "Astraea achieves up to 2.4x inference speedup on a single GPU with great scalability "
+        "(up to 13.2x speedup on 8 GPUs)."
+    )
+    assert claims.check_figures("It is up to 13.2x faster on a single GPU", astraea).conflicting
+    assert claims.check_figures("It is up to 13.2x faster on 8 GPUs", astraea).reason is None
+    assert claims.check_figures("It is up to 2.4x faster on one GPU", astraea).reason is None
+    tmac = (
+        "For BitNet-b1.58-3B, T-MAC delivers 30 tokens/s with a single core and 71 tokens/s with "
+        "eight cores on M2-Ultra."
+    )
+    wrong = "It generates 71 tokens/s for BitNet-b1.58-3B on a single M2-Ultra core"
+    assert claims.check_figures(wrong, tmac).conflicting == ["71"]
+    right = "It generates 30 tokens/s on a single core and 71 with all eight cores"
+    assert claims.check_figures(right, tmac).reason is None
+
+
+def test_a_clause_naming_one_paper_cannot_borrow_the_other_cited_papers_technique(
+    shared_sample_library: Library,
+) -> None:
+    # the elongated tiling for table reuse is LUT Tensor Core's; SAIL's own clause cannot take it
+    sail, lut = (shared_sample_library.get(k) for k in ("anon2025sail", "anon2024lut"))
+    assert sail and lut and "elongated" in lut.abstract and "elongated" not in sail.abstract
+    papers = {sail.key: sail, lut.key: lut}
+    sentence = (
+        "LUT Tensor Core improves compute density and energy efficiency by more than an order of "
+        "magnitude, and SAIL moves LUT-GEMV into SRAM processing-in-memory with an elongated "
+        "tiling shape for table reuse at only 2% hardware overhead."
+    )
+    check = verify(
+        [(sentence, [lut.key, sail.key])], papers.get, set(papers), SupportScorer(get_embedder()),
+        shown_papers=[sail, lut],
+    )  # fmt: skip
+    verdicts = {e.key: e.reason for e in check.sentences[0].evidence}
+    assert verdicts == {lut.key: None, sail.key: claims.REASON_ENTITY}
+    # a clause about both works may use either one's words
+    joint = (
+        "Both LUT Tensor Core and SAIL reuse lookup tables, and SAIL applies table reuse with an "
+        "elongated tiling shape to LUT-GEMV in SRAM processing-in-memory."
+    )
+    check = verify(
+        [(joint, [lut.key, sail.key])], papers.get, set(papers), SupportScorer(get_embedder()),
+        shown_papers=[sail, lut],
+    )  # fmt: skip
+    assert {e.key: e.reason for e in check.sentences[0].evidence}[sail.key] != claims.REASON_ENTITY
