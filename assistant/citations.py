@@ -418,11 +418,15 @@ def _rejected(evidence: EvidenceSpan, verdict: str, reason: str) -> EvidenceSpan
 # -- a sentence citing several papers -----------------------------------------------------------
 
 _CLAUSE = re.compile(
-    r";\s+|:\s+|,\s+(?:while|whereas|but|and|with)\s+|\s+(?:while|whereas|and)\s+|,\s+(?=(?:[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*)\b)"
+    r";\s+|:\s+|,\s+(?:while|whereas|but|and|with)\s+|\s+(?:while|whereas|and)\s+|,\s+(?=(?:[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*|[a-z]+[A-Z][A-Za-z0-9\-]*)\b)"
 )
 
 
-_JOINT = re.compile(r"\b(?:both|either|neither|alike|each of|all of|these|those)\b", re.I)
+_JOINT = re.compile(
+    r"\b(?:both|either|neither|alike|each of|all of|these|those|they|their|share[sd]?|sharing"
+    r"|common)\b",
+    re.I,
+)
 
 
 def paper_names(paper: Paper) -> list[str]:
@@ -449,20 +453,40 @@ def claim_parts(sentence: str, papers: Sequence[Paper], scorer: SupportScorer) -
     """The part of a multi-cited sentence each paper has to support."""
     if len(papers) <= 1:
         return {p.key: sentence for p in papers}
-    clauses = [c.strip(" ,;") for c in _CLAUSE.split(sentence) if c and c.strip(" ,;")]
-    if len(clauses) <= 1:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for separator in [*_CLAUSE.finditer(sentence), None]:
+        end = separator.start() if separator else len(sentence)
+        text = sentence[start:end]
+        if text.strip(" ,;"):
+            left = start + len(text) - len(text.lstrip(" ,;"))
+            spans.append((left, start + len(text.rstrip(" ,;"))))
+        start = separator.end() if separator else end
+    if len(spans) <= 1:
         return {p.key: sentence for p in papers}
     names = {p.key: paper_names(p) for p in papers}
-    assigned: dict[str, list[str]] = {p.key: [] for p in papers}
-    for clause in clauses:
+    assigned: dict[str, list[int]] = {p.key: [] for p in papers}
+    for index, (left, right) in enumerate(spans):
+        clause = sentence[left:right]
         owners = [p.key for p in papers if _mentions(clause, names[p.key])]
         if not owners:  # no name: the paper that supports it best
             owners = [max(papers, key=lambda p: scorer.score(clause, p)).key]
         for key in owners:
-            assigned[key].append(clause)
+            assigned[key].append(index)
+
+    def joined(indexes: list[int]) -> str:
+        # neighbouring clauses keep the words between them ("power, performance and area")
+        groups: list[list[int]] = []
+        for index in indexes:
+            if groups and groups[-1][-1] == index - 1:
+                groups[-1].append(index)
+            else:
+                groups.append([index])
+        return " ".join(sentence[spans[g[0]][0] : spans[g[-1]][1]] for g in groups)
+
     return {
-        key: (" ".join(parts) if parts and len(parts) < len(clauses) else sentence)
-        for key, parts in assigned.items()
+        key: (joined(indexes) if indexes and len(indexes) < len(spans) else sentence)
+        for key, indexes in assigned.items()
     }
 
 

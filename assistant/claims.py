@@ -60,7 +60,8 @@ _SETTING_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "area": ("area",),
         "cost": ("cost", "dollar", "price", "$"),
         "batch": ("batch",),
-        "model size": ("parameter size", "model size", "parameter count", "number of parameters"),
+        "model size": ("parameter size", "model size", "parameter count", "number of parameters",
+                       "fewer parameters", "more parameters", "parameters than"),
         "computation": ("computation", "flops", "macs"),
     },
     "stage": {
@@ -73,6 +74,13 @@ _SETTING_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "peak": ("up to", "peak", "maximum", "at most", "as much as", "best"),
         "average": ("average", "on average", "mean", "avg", "typical"),
         "minimum": ("at least", "minimum", "no less than", "worst"),
+    },
+    # what a quantization figure is measured on: "4-bit KV caches within 0.5%" is not the
+    # abstract's "weights to 4-bit with <0.5% loss"
+    "operand": {
+        "weights": ("weights", "weight-only", "weight only", "weight quant", "weight and"),
+        "activations": ("activations", "activation quant", "and activation"),
+        "kv cache": ("kv cache", "kv-cache", "key-value cache"),
     },
     "level": {
         "operator": ("operator level", "operator-level", "kernel", "layer-level", "per layer"),
@@ -210,6 +218,7 @@ def _list_items(
     tail = text[start:end]
     said = _RESPECTIVELY.search(tail)
     chunks = _LIST_CHUNK.split(tail[: said.start()] if said else tail)
+    before: list[str] = []
     if said:
         chunks.reverse()  # the list nearest "respectively"
         if run_start is not None:
@@ -219,24 +228,36 @@ def _list_items(
             for chunk in reversed(_LIST_CHUNK.split(head)):
                 both = re.match(r".*\bboth\s+(\S+)\s+and\s+(\S+)", chunk)
                 # "both A and B accuracy": the noun after B is both items'
-                chunks.append(f"{both.group(1)} and {both.group(2)}" if both else chunk)
-    for chunk in chunks:
+                before.append(f"{both.group(1)} and {both.group(2)}" if both else chunk)
+    for chunk in [*chunks, *before]:
         if _FIGURE_LIST.search(chunk):
             continue  # another list of figures, not the things they map onto
         items = [i.strip() for i in re.split(r",\s*(?:and\s+)?|\s+and\s+", chunk) if i.strip()]
         if len(items) == count:
             return items
+        if chunk in before and len(items) > count and len(items[-count].split()) > 1:
+            # "its models match EfficientNet and ResNeSt accuracy": the list ends the clause
+            # before the figures; its first item is the last word of what leads into it
+            return [items[-count].split()[-1], *items[-count + 1 :]]
     return None
 
 
-_LEAD_IN = re.compile(r"\s*(?:\b(?:by|of|at|to|with|in|is|are|was|were|reach\w*)\s*)*$")
+_LEAD_IN = re.compile(
+    r"\s*(?:\b(?:by|of|at|to|with|in|is|are|was|were|reach\w*|up|as much as|nearly|about|over)"
+    r"\s*)*$"
+)
 
 
 def _list_before(text: str, start: int, count: int) -> list[str] | None:
     """A list of as many things written just before a run of figures: "cuts latency, energy
     and area by 17.77%, 2.49x and 2.32x" pairs them in order, with or without "respectively"."""
-    clause = max(text.rfind(c, 0, start) for c in (". ", ";", ":", "(")) + 1
-    head = text[clause:start]
+    opened = text.rfind("(", 0, start)  # an aside still open before the figures
+    if text.find(")", opened, start) >= 0:
+        opened = -1
+    clause = max([text.rfind(c, 0, start) for c in (". ", ";", ":")] + [opened]) + 1
+    # "power, performance, and area (PPA) by up to 43.9%, ...": an aside and the figure's
+    # lead-in words stand between the list and its figures
+    head = re.sub(r"\s*\([^()]*\)", "", text[clause:start])
     head = head[: _LEAD_IN.search(head).start()]  # type: ignore[union-attr]
     if not re.search(r"\band\s+\S+(?:\s+\S+)?$", head):
         return None  # no list ends here ("... and area")
@@ -324,6 +345,15 @@ def _other_count(mine: set[tuple[str, int]], theirs: set[tuple[str, int]]) -> bo
     return False
 
 
+# "at the same latency as X, 19.42% lower perplexity": what is held fixed is not what the figure
+# measures
+_HELD_FIXED = re.compile(
+    r"\b(?:at|with|under|for)\s+(?:the\s+|a\s+)?(?:same|equal|similar|comparable|matched|"
+    r"identical|iso-?)\s*[\w\-]+",
+    re.IGNORECASE,
+)
+
+
 def _stated_figures(text: str) -> list[_Stated]:
     # a device count ("on 8 GPUs") is the setting of the figure beside it, not a result
     counted = {m.start(1) for m in _DIGIT_COUNT.finditer(text)}
@@ -332,7 +362,10 @@ def _stated_figures(text: str) -> list[_Stated]:
     # windows are read for cue words: a system named "virtual memory" is no memory figure (same
     # length, so every offset holds)
     cues = _NOT_A_MEMORY_METRIC.sub(lambda m: re.sub("(?i)memory", "memsys", m.group()), text)
-    stated = [_Stated(v, o, _window(cues, o, offsets), _is_identifier(text, o)) for v, o in found]
+    # a bit width or a model size ("LLM weights to 4-bit with <0.5% loss") is part of the next
+    # figure's setting, not a result that ends it
+    results = [o for _, o in found if not _is_identifier(text, o)]
+    stated = [_Stated(v, o, _window(cues, o, results), _is_identifier(text, o)) for v, o in found]
     for run in _runs(text, found):
         # words after a list of figures ("11x, 2.5x and 2.8x lower latency") belong to all of it
         members = [i for item in run for i in item]
@@ -368,11 +401,10 @@ def _stated_figures(text: str) -> list[_Stated]:
                 stated[index].others = tuple(i for n, i in enumerate(items) if n != position)
                 if items[position] not in stated[index].window:  # its item is its setting too
                     stated[index].window += f" {items[position]}"
-    results = [f.offset for f in stated if not f.identifier]  # "3B" does not end a setting
     for figure in stated:
         later = [o for o in offsets if o > figure.offset]
         figure.baseline = _baseline(text, figure.offset, later[0] if later else None)
-        figure.settings = _settings_in(figure.window)
+        figure.settings = _settings_in(_HELD_FIXED.sub(" ", figure.window))
         figure.bits = set(_BITS.findall(figure.window)) - {figure.value}
         figure.sizes = {size.upper() for size in _MODEL_SIZE.findall(figure.window)}
         figure.counts = _counts_near(text, figure.offset, results)
@@ -748,6 +780,7 @@ _OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = _PROPERTIES + 
     (("front-end", "frontend"), ("back-end", "backend")),
     (("homogeneous", "identical across", "uniform across", "shared across"),
      ("differ", "heterogeneous", "vary across", "varies across")),
+    (("widen", "grows wider"), ("narrow",)),  # a gap that widens or narrows with scale
 )  # fmt: skip
 
 _NEGATION_WINDOW = 2  # a negation flips the next content words of its clause
@@ -771,6 +804,7 @@ def negated_stems(text: str) -> Negations:
     governs_all = False
     scope = 0
     listing = False  # inside "no A, B or C": the negation runs through the list
+    released = False  # a "frees ... from" seen in this clause
     for i, word in enumerate(words):
         if word in ("instead", "rather") and words[i + 1 : i + 2] not in (["of"], ["than"]):
             continue  # "X instead removes ..." is no negation; "instead of X" is
@@ -789,7 +823,11 @@ def negated_stems(text: str) -> Negations:
             governs_all = False
             phrases.append(set())
             continue
-        if word == "from" and any(w.startswith(_RELEASING) for w in words[max(0, i - 4) : i]):
+        releasing = any(w.startswith(_RELEASING) for w in words[max(0, i - 4) : i])
+        if word == "from" and words[i - 1 : i] in (["and"], ["or"]) and released:
+            releasing = True  # "frees training from pre-processing and from rearrangement"
+        if word == "from" and releasing:
+            released = True
             # "liberates group quantization from inefficient memory rearrangement": the whole
             # phrase after "from" is what it no longer has
             scope, listing, governs_all = _NEGATION_WINDOW + 1, True, True
@@ -806,6 +844,7 @@ def negated_stems(text: str) -> Negations:
         if word in (",", ";", ":", "and") or word in _CLAUSE_BREAKS:
             scope = 0
             listing = False
+            released = released and word == "and"
             continue
         if scope and word in ("require", "requires", "need", "needs"):
             governs_all = True  # "does not require X to be refined": X and refined alike
@@ -1121,7 +1160,7 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
     for part in re.finditer(out_of, plain(abstract)):
         counted = {stem(w) for w in words(part.group(1)) if w not in STOP_WORDS}
         for universal in re.finditer(
-            r"\b(?:all|every|each)\s+((?:[\w\-]+\s+){1,3})", plain(claim), re.IGNORECASE
+            r"\b(?:all|every|each)\s+((?:[\w\-]+[\s,]+){1,3})", plain(claim), re.IGNORECASE
         ):
             if counted & {stem(w) for w in words(universal.group(1))}:
                 return REASON_QUANTIFIER
@@ -1129,7 +1168,14 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
     # not hedge it ("improve every model" where the abstract says results "vary with the model")
     for phrase in _PHRASE.split(plain(claim)):
         phrase_words = words(_DISTRIBUTIVE_EACH.sub(r"\1", phrase))
-        at = next((i for i, w in enumerate(phrase_words) if w in _UNIVERSAL), None)
+        at = next(
+            (
+                i
+                for i, w in enumerate(phrase_words)
+                if w in _UNIVERSAL and (w != "each" or phrase_words[i + 1 : i + 2] == ["of"])
+            ),
+            None,
+        )  # "each of its seven benchmarks" is universal; "experts each token activates" is not
         if at is None:
             continue
         scope = " ".join(phrase_words[max(0, at - _SCOPE_BEFORE) : at + _SCOPE_AFTER + 1])
@@ -1255,6 +1301,12 @@ def introduced_names(abstract: str) -> list[str]:
     return names
 
 
+_DESCRIBED = re.compile(
+    r"-(?:based|enabled|style|like|aware|driven|powered|centric|friendly|specific|level|only)$",
+    re.IGNORECASE,
+)
+
+
 def _fold(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
@@ -1278,6 +1330,9 @@ def check_entity(
             continue
         if name.endswith("s") and _fold(name[:-1]) in source:
             continue  # "H100s" where the abstract says "H100 GPUs"
+        base = _DESCRIBED.sub("", name)
+        if base != name and _fold(base) in source:
+            continue  # "NVLS-based" where the abstract says "NVLS-enabled"
         return REASON_ENTITY
     for name in other_names:
         folded = _fold(name)

@@ -11,6 +11,7 @@ from assistant import claims
 from assistant.citations import (
     ParsedSentence,
     SupportScorer,
+    claim_parts,
     locate_quote,
     parse_claims,
     render,
@@ -951,3 +952,114 @@ def test_a_clause_naming_one_paper_cannot_borrow_the_other_cited_papers_techniqu
         shown_papers=[sail, lut],
     )  # fmt: skip
     assert {e.key: e.reason for e in check.sentences[0].evidence}[sail.key] != claims.REASON_ENTITY
+
+
+def test_a_figures_setting_includes_its_operand_its_list_and_what_is_held_fixed() -> None:
+    bitmod = (
+        "For discriminative tasks, BitMoD can quantize LLM weights to 4-bit with <0.5% accuracy "
+        "loss on average."
+    )
+    wrong = "It keeps 4-bit KV caches within 0.5% of full accuracy on average"
+    assert claims.check_figures(wrong, bitmod).conflicting == ["0.5"]
+    right = "It keeps 4-bit weights within 0.5% of full accuracy on average"
+    assert claims.check_figures(right, bitmod).reason is None
+    codesign = (
+        "At the same latency as Qwen2.5-0.5B on the target hardware, our co-designed "
+        "architecture achieves 19.42% lower perplexity on WikiText-2."
+    )
+    wrong = "It finds a model with 19.42% lower latency than Qwen2.5-0.5B at the same perplexity"
+    assert claims.check_figures(wrong, codesign).conflicting == ["19.42"]
+    assert claims.check_figures("It has 19.42% lower perplexity", codesign).reason is None
+    fbnet = "It improves mAP despite 18% fewer FLOPs and 34% fewer parameters than EfficientNet."
+    wrong = "It improves mAP with 34% fewer FLOPs and 18% fewer parameters"
+    assert set(claims.check_figures(wrong, fbnet).conflicting) == {"34", "18"}
+    assert claims.check_figures("It needs 18% fewer FLOPs", fbnet).reason is None
+    # a list before its figures, past an aside: "power, performance, and area (PPA) by up to"
+    symrtlo = (
+        "Experiments show that SymRTLO improves power, performance, and area (PPA) by up to "
+        "43.9%, 62.5%, and 51.1%, respectively, compared to the state-of-the-art methods."
+    )
+    wrong = "SymRTLO cuts power by up to 62.5% and area by up to 51.1%"
+    assert claims.check_figures(wrong, symrtlo).conflicting == ["62.5"]
+    right = "SymRTLO improves power, performance and area by up to 43.9%, 62.5% and 51.1%"
+    assert claims.check_figures(right, symrtlo).reason is None
+    # the claim's own "respectively" list, written before its figures
+    fbnet = (
+        "FBNetV3 matches both EfficientNet and ResNeSt accuracy on ImageNet with up to 2.0x and "
+        "7.1x fewer FLOPs, respectively."
+    )
+    right = (
+        "Its models match EfficientNet and ResNeSt accuracy on ImageNet with up to 2.0x and 7.1x "
+        "fewer FLOPs, respectively"
+    )
+    assert claims.check_figures(right, fbnet).reason is None
+    assert claims.check_figures(right.replace("EfficientNet and ResNeSt", "ResNeSt and "
+                                              "EfficientNet"), fbnet).reason  # fmt: skip
+
+
+def test_a_gap_that_narrows_released_twice_every_layer_and_a_distributive_each() -> None:
+    matmul = (
+        "We find that the performance gap between our MatMul-free models and full precision "
+        "Transformers narrows as the model size increases."
+    )
+    claim = "Its gap to full-precision Transformers widens as the models get larger"
+    assert claims.check_polarity(claim, matmul, matmul) == claims.REASON_POLARITY
+    assert claims.check_polarity("The gap narrows with model size", matmul, matmul) is None
+    shiftquant = (
+        "Furthermore, it liberates group quantization from inefficient memory rearrangement."
+    )
+    claim = (
+        "ShiftQuant frees sub-8-bit integer training from pre-processing and from inefficient "
+        "memory rearrangement in group quantization."
+    )
+    assert claims.check_polarity(claim, shiftquant, shiftquant) is None
+    hnlpu = (
+        "This brings two benefits: (1) a 15x increase in density, and (2) 60 out of 70 layers of "
+        "photomasks are made homogeneous across chips, including all EUV photomasks."
+    )
+    claim = "It makes every photomask layer, EUV masks included, common across chips"
+    assert claims.check_quantifier(claim, hnlpu) == claims.REASON_QUANTIFIER
+    adapmoe = (
+        "We demonstrate AdapMoE consistently outperforms existing techniques, reducing the "
+        "average number of activated experts by 25% and achieving a 1.35x speedup."
+    )
+    claim = "It adjusts how many experts each token activates, lowering their number by 25%"
+    assert claims.check_quantifier(claim, adapmoe) is None
+    omnimoe = (
+        "Validated on seven benchmarks, OmniMoE achieves 50.9% zero-shot accuracy across seven "
+        "benchmarks, outperforming coarse-grained baselines."
+    )
+    claim = "OmniMoE reaches 50.9% zero-shot accuracy on each of its seven benchmarks"
+    assert claims.check_quantifier(claim, omnimoe) == claims.REASON_QUANTIFIER
+
+
+def test_a_name_with_a_descriptive_suffix_is_the_name() -> None:
+    cais = "CAIS achieves 1.38x average end-to-end training speedup over the NVLS-enabled solution."
+    claim = "CAIS averages 1.38x end-to-end training speedup over NVLS-based tensor parallelism"
+    assert claims.check_entity(claim, "CAIS", cais, [], {}) is None
+    assert claims.check_entity("CAIS beats NCCL-based systems", "CAIS", cais, [], {})
+
+
+def test_neighbouring_clauses_of_one_paper_keep_their_words_and_lower_case_names_split(
+    shared_sample_library: Library,
+) -> None:
+    symrtlo, vcoder = (
+        shared_sample_library.get(k) for k in ("anon2025symrtlo", "anon2025complexvcoder")
+    )
+    assert symrtlo and vcoder
+    sentence = (
+        "Its lightweight 32B Qwen2.5 configuration still falls short of larger models such as "
+        "GPT-3.5 and DeepSeek-V3, and retrieval carries over to optimization too, with SymRTLO "
+        "retrieving optimization rules and AST-based templates to guide LLM rewriting and "
+        "improving power, performance and area by up to 43.9%, 62.5% and 51.1% over prior methods."
+    )
+    parts = claim_parts(sentence, [vcoder, symrtlo], SupportScorer(get_embedder()))
+    assert "power, performance and area by up to 43.9%, 62.5% and 51.1%" in parts[symrtlo.key]
+    vtensor, ellm = (shared_sample_library.get(k) for k in ("xu2024vtensor", "xu2026ellm"))
+    assert vtensor and ellm
+    sentence = (
+        "Unlike vTensor, which keeps memory management entirely on the GPU, eLLM inflates and "
+        "deflates allocations at runtime and spills into CPU memory as an extensible buffer."
+    )
+    parts = claim_parts(sentence, [vtensor, ellm], SupportScorer(get_embedder()))
+    assert "entirely" not in parts[ellm.key] and parts[ellm.key].startswith("eLLM inflates")
