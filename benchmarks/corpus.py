@@ -69,8 +69,10 @@ class Synthesizer:
         self.titles = [r["title"].split() for r in records if r["title"]]
         self.years = [r["year"] for r in records if r["year"]]
         self.authors = sorted({a for r in records for a in r["authors"]})
-        self._seen_titles: set[str] = set()
-        self._seen_openings: set[str] = set()
+        # a synthetic record never repeats a real title or opening either: a spliced title equal
+        # to a real one would merge into that paper on ingest and replace its abstract
+        self._seen_titles = {normalize_title(r["title"]) for r in records if r["title"]}
+        self._seen_openings = {abstract_fingerprint(r["abstract"]) for r in records}
 
     def _pick(self, bucket: int) -> str:
         pool = self.buckets[bucket] if self.rng.random() < 0.7 else self.everything

@@ -74,6 +74,40 @@ def test_different_papers_do_not_merge() -> None:
     assert len(merge_library([a, b])) == 2
 
 
+def test_one_title_over_two_different_abstracts_stays_two_papers_with_a_note() -> None:
+    # a title alone is weak evidence: two full abstracts with little in common are two works,
+    # and merging them would silently drop one abstract (seen in a mix where a distractor's
+    # spliced title reproduced a real one)
+    lut = (
+        "As large language model inference demands ever-greater resources, there is a rapid "
+        "growing trend of using low-bit weights to shrink memory usage and boost inference "
+        "efficiency. However, these low-bit LLMs introduce the need for mixed-precision matrix "
+        "multiplication, which is a crucial yet under-explored operation in current hardware."
+    )
+    other = (
+        "BasisN introduces a novel representation of the kernels in DNN layers as combinations of "
+        "global basis vectors shared between all layers with quantized coefficients. Hardware "
+        "code, such as Verilog, represents only a small portion of the training data and few "
+        "hardware benchmarks exist, so prior work relies on synthetic data for evaluation."
+    )
+    title = "LUT Tensor Core: Lookup Table Enables Efficient Low-Bit LLM Inference Acceleration"
+    real = paper(title=title, abstract=lut, year=2024)
+    spliced = paper(
+        title=title, abstract=other, year=2024, authors=["Xiang Meng"],
+        sources=[Source(file="g.txt", position=9)],
+    )  # fmt: skip
+    notes: list[str] = []
+    kept = merge_library([real, spliced], notes=notes)
+    assert sorted(p.abstract for p in kept) == sorted([lut, other])
+    assert any("different abstracts" in note for note in notes)
+    # two versions of one abstract (a preprint's, a journal's) still merge
+    revised = paper(
+        title=title, abstract=lut.replace("a rapid growing", "a fast-growing") + " We fix it.",
+        year=2024, sources=[Source(file="g.txt", position=9)],
+    )  # fmt: skip
+    assert len(merge_library([real, revised])) == 1
+
+
 def test_colliding_keys_get_suffixes_independent_of_input_order() -> None:
     papers = [
         paper(

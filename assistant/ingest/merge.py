@@ -130,9 +130,25 @@ def same_work(a: Paper, b: Paper) -> str | None:
     surname_a, surname_b = _surname_of(a), _surname_of(b)
     if surname_a and surname_b and surname_a != surname_b:
         return "different first authors"
+    if titles and not same_abstract and _abstracts_differ(a.abstract, b.abstract):
+        return "different abstracts"
     if titles or same_abstract:
         return None
     return "only an identifier in common"
+
+
+_LONG_ABSTRACT = 40  # words: shorter texts (a teaser, a truncated export) are not compared
+_SHARED_WORDS = 0.2  # two versions of one abstract share far more of their words than this
+
+
+def _abstracts_differ(a: str, b: str) -> bool:
+    """Two full abstracts with little in common: another work under the same title (a generic
+    title, a spliced one), whose text a merge would silently drop."""
+    words_a, words_b = _WORD.findall(_ascii(a)), _WORD.findall(_ascii(b))
+    if min(len(words_a), len(words_b)) < _LONG_ABSTRACT:
+        return False
+    set_a, set_b = set(words_a), set(words_b)
+    return len(set_a & set_b) / len(set_a | set_b) < _SHARED_WORDS
 
 
 class NearMiss(NamedTuple):
