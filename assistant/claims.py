@@ -1380,7 +1380,48 @@ def check_borrowed(
             found[holders[0]] = found.get(holders[0], 0) + 1
     if any(count >= _BORROWED_PAIRS for count in found.values()):
         return REASON_ENTITY
+    # one pair is enough when it is how another shown paper names its technique, the cited
+    # abstract has neither word (in any form), and the claim does not set it aside ("rather than
+    # diffusion models")
+    contrasted = _contrasted_pairs(claim)
+    for pair in _word_pairs(claim) - own - contrasted:
+        if _known(pair[0], own_words) or _known(pair[1], own_words):
+            continue
+        holders = [key for key, text in others.items() if pair in _word_pairs(text)]
+        if len(holders) == 1 and holders[0] not in cited and _signature(pair, others[holders[0]]):
+            return REASON_ENTITY
     return None
+
+
+def _known(word: str, own_words: set[str]) -> bool:
+    """The word in some form ("stage" and "stag", a light stem's two readings)."""
+    return word in own_words or any(
+        len(other) >= 4 and (word.startswith(other) or other.startswith(word))
+        for other in own_words
+    )
+
+
+_CONTRAST = re.compile(
+    r"\b(?:rather than|instead of|unlike|not|no|without|except)\s+((?:\S+\s+){0,3}\S+)", re.I
+)
+
+
+def _contrasted_pairs(claim: str) -> frozenset[tuple[str, str]]:
+    return frozenset(p for m in _CONTRAST.finditer(plain(claim)) for p in _word_pairs(m.group(1)))
+
+
+def _signature(pair: tuple[str, str], text: str) -> bool:
+    """A word pair a paper names its technique by: in its title, or said twice or more."""
+    title, _, body = text.partition(". ")
+    return pair in _word_pairs(title) or _pair_count(pair, body) >= 2
+
+
+def _pair_count(pair: tuple[str, str], text: str) -> int:
+    stems: list[str | None] = []
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", plain(text).lower()):
+        keep = len(word) > 2 and word not in _FUNCTION_WORDS
+        stems.append(stem(word) if keep else None)
+    return sum(1 for a, b in zip(stems, stems[1:]) if (a, b) == pair)
 
 
 _MARKUP = re.compile(r"[\^{}_$]")  # "D^{2}MoE" is written "D2MoE" in prose

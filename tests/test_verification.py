@@ -618,11 +618,12 @@ def test_a_technique_worded_as_another_shown_paper_words_it_is_borrowed() -> Non
         "PrivQuant co-optimizes the secure 2PC protocols and the network quantization. It "
         "reduces communication by 11x and latency by 8.7x over prior art."
     )
-    falcon = (
-        "Falcon proposes a zero-aware greedy packing algorithm and a communication-aware "
-        "operator tiling strategy to improve packing density for depthwise convolutions."
+    falcon = (  # what the check is given: "title. abstract"
+        "Falcon: Accelerating Homomorphically Encrypted Convolutions. Falcon proposes a "
+        "zero-aware greedy packing algorithm and a communication-aware operator tiling strategy "
+        "to improve packing density for depthwise convolutions."
     )
-    nimbus = "Nimbus approximates non-linear layers with low-degree polynomials."
+    nimbus = "Nimbus: Secure Transformer Inference. Nimbus approximates non-linear layers."
     claim = "PrivQuant introduces a zero-aware greedy packing algorithm for its quantized layers"
     others = {"falcon": falcon, "nimbus": nimbus}
     assert claims.check_borrowed(claim, privquant, others) == claims.REASON_ENTITY
@@ -1063,3 +1064,32 @@ def test_neighbouring_clauses_of_one_paper_keep_their_words_and_lower_case_names
     )
     parts = claim_parts(sentence, [vtensor, ellm], SupportScorer(get_embedder()))
     assert "entirely" not in parts[ellm.key] and parts[ellm.key].startswith("eLLM inflates")
+
+
+def test_one_word_pair_another_paper_names_its_technique_by_is_borrowed() -> None:
+    help_ = (
+        "HELP: Hardware-Adaptive Efficient Latency Prediction for NAS via Meta-Learning. We "
+        "introduce novel hardware embeddings to embed any devices as black-box functions that "
+        "output latencies, and meta-learn the predictor on these hardware embeddings."
+    )
+    fbnet = (
+        "FBNetV3: Joint Architecture-Recipe Search using Predictor Pretraining. We leverage free "
+        "architecture statistics (e.g., FLOP count) to pretrain the predictor."
+    )
+    claim = "FBNetV3 pretrains its predictor with hardware embeddings learned across devices"
+    assert claims.check_borrowed(claim, fbnet, {"help": help_}) == claims.REASON_ENTITY
+    assert claims.check_borrowed(claim, fbnet, {"help": help_}, ["help"]) is None  # cited too
+    # said once and not in its title: a phrase, not the other paper's technique
+    once = help_.replace(" on these hardware embeddings", "")
+    assert claims.check_borrowed(claim, fbnet, {"help": once}) is None
+    # set aside by the claim, or in the cited abstract in another form ("stages" for "stage")
+    drift = (
+        "DRIFT: Reliable Diffusion Model Inference. It harnesses the diffusion model's tolerance."
+    )
+    sparsetem = "SparseTem: Boosting CNN-Based Video Encoders by Exploiting Temporal Continuity."
+    claim = "SparseTem skips computation in CNN video encoders rather than diffusion models"
+    assert claims.check_borrowed(claim, sparsetem, {"drift": drift}) is None
+    tellme = "TeLLMe: An Edge FPGA Prefill Stage Accelerator. Its prefill stage runs on the FPGA."
+    treekv = "TreeKV applies to both the generation and prefilling stages."
+    claim = "TreeKV works in the prefilling stage as well as during generation"
+    assert claims.check_borrowed(claim, treekv, {"tellme": tellme}) is None
