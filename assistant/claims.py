@@ -299,6 +299,7 @@ class _Stated:
     sizes: set[str] = field(default_factory=set)  # model sizes of its window ("70B", "7B")
     counts: set[tuple[str, int]] = field(default_factory=set)  # ("gpu", 8) for "on 8 GPUs"
     unit: str | None = None  # "%" or "x" when written right after it
+    measure: str | None = None  # what its physical unit measures ("5 W": energy)
     range_other: str | None = None
 
 
@@ -409,6 +410,7 @@ def _stated_figures(text: str) -> list[_Stated]:
         figure.sizes = {size.upper() for size in _MODEL_SIZE.findall(figure.window)}
         figure.counts = _counts_near(text, figure.offset, results)
         figure.unit = _unit(text, figure.offset)
+        figure.measure = _measure(text, figure.offset)
         if "aggregate" not in figure.settings and _averaged_later(text, figure.offset, later):
             figure.settings["aggregate"] = {"average"}
         figure.stage_cues = _cue_words(figure.window, ("stage", "level"))
@@ -417,6 +419,23 @@ def _stated_figures(text: str) -> list[_Stated]:
 
 _BITS = re.compile(r"\b(\d{1,2})[\s\-]?bits?\b", re.IGNORECASE)
 _UNIT = re.compile(r"\s?(?:(%|percent\b)|(x\b|times\b|-?fold\b))", re.IGNORECASE)
+
+
+_MEASURES = (
+    ("energy", r"(?:m|k)?W\b|watts?\b|(?:m|k)?J\b|joules?\b"),
+    ("time", r"tokens?/s\b|ms\b|s\b|seconds?\b|fps\b|(?:images|samples|requests|queries)/s\b"),
+    ("memory", r"(?:K|M|G|T)i?B\b"),
+    ("area", r"mm(?:2|\^2|²)"),
+)
+
+
+def _measure(text: str, offset: int) -> str | None:
+    """What the unit written right after a figure measures ("25 tokens/s", "5 W")."""
+    after = text[_end(text, offset) : _end(text, offset) + 14]
+    for measure, pattern in _MEASURES:
+        if re.match(r"\s?~?\s?(?:" + pattern + ")", after):
+            return measure
+    return None
 
 
 def _unit(text: str, offset: int) -> str | None:
@@ -581,7 +600,12 @@ def _fits(
     """Whether the claim's figure can be the abstract's figure at `place`."""
     if mine.identifier or place.identifier:
         return True  # names and settings only have to be there
-    if mine.settings and not _compatible(mine.settings, place.settings):
+    if mine.measure and place.measure and mine.measure != place.measure:
+        return False  # "5 W" is a power, whatever words stand near it
+    settings = mine.settings
+    if mine.measure and mine.measure == place.measure:
+        settings = {g: v for g, v in settings.items() if g != "metric"}  # the unit says it
+    if settings and not _compatible(settings, place.settings):
         return False
     if mine.baseline and place.baseline and not mine.baseline & place.baseline:
         return False  # measured against another baseline
@@ -685,8 +709,23 @@ def _paired_item(
         return None
     bounds = sorted(offsets)
 
+    # "40% and 23% success on synthetic and real data": a run of figures followed by as many
+    # items pairs them in order
+    run_of: dict[int, tuple[list[int], int]] = {}
+    for run in _runs(text, [("", o) for o in bounds]):
+        members = [bounds[item[0]] for item in run]
+        for place_in_run, member in enumerate(members):
+            run_of[member] = (members, place_in_run)
+
     def pair(figure: int, after: bool) -> int | None:
         position = bounds.index(figure)
+        members, place_in_run = run_of.get(figure, ([figure], 0))
+        if after and len(members) > 1:
+            last = bounds.index(members[-1])
+            stop = bounds[last + 1] if last + 1 < len(bounds) else len(text)
+            found = list(dict.fromkeys(i for o, i in mentions if members[-1] < o < stop))
+            if len(found) == len(members):
+                return found[place_in_run]
         if after:
             stop = bounds[position + 1] if position + 1 < len(bounds) else len(text)
             found = [i for o, i in mentions if figure < o < stop]

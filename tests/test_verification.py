@@ -1093,3 +1093,24 @@ def test_one_word_pair_another_paper_names_its_technique_by_is_borrowed() -> Non
     treekv = "TreeKV applies to both the generation and prefilling stages."
     claim = "TreeKV works in the prefilling stage as well as during generation"
     assert claims.check_borrowed(claim, treekv, {"tellme": tellme}) is None
+
+
+def test_a_figures_own_unit_says_what_it_measures_and_a_run_pairs_with_a_list_after_it() -> None:
+    tellme = (
+        "Under a 5~W power budget, TeLLMe delivers up to 25~tokens/s decoding throughput and "
+        "0.45--0.96~s time-to-first-token (TTFT) for 64--128 token prompts."
+    )
+    right = (
+        "It decodes at up to 25 tokens/s under a 5 W budget with a time-to-first-token of 0.45 to "
+        "0.96 s for 64 to 128-token prompts"
+    )
+    assert claims.check_figures(right, tellme).reason is None
+    assert claims.check_figures("It decodes at up to 5 tokens/s", tellme).conflicting == ["5"]
+    analog = (
+        "AnalogXpert achieves 40% and 23% success rates on the synthetic dataset and real dataset "
+        "respectively, which is markedly better than those of GPT-4o (3% on both)."
+    )
+    right = "It reaches 40% and 23% success on synthetic and real data where GPT-4o manages 3%"
+    assert claims.check_figures(right, analog).reason is None
+    swapped = "It reaches 40% and 23% success on real and synthetic data"
+    assert set(claims.check_figures(swapped, analog).conflicting) == {"40", "23"}
