@@ -365,8 +365,9 @@ def _stated_figures(text: str) -> list[_Stated]:
     cues = _NOT_A_MEMORY_METRIC.sub(lambda m: re.sub("(?i)memory", "memsys", m.group()), text)
     # a bit width or a model size ("LLM weights to 4-bit with <0.5% loss") is part of the next
     # figure's setting, not a result that ends it
-    results = [o for _, o in found if not _is_identifier(text, o)]
-    stated = [_Stated(v, o, _window(cues, o, results), _is_identifier(text, o)) for v, o in found]
+    named = {o: _is_identifier(text, o) for _, o in found}
+    results = [o for _, o in found if not named[o]]
+    stated = [_Stated(v, o, _window(cues, o, results), named[o]) for v, o in found]
     for run in _runs(text, found):
         # words after a list of figures ("11x, 2.5x and 2.8x lower latency") belong to all of it
         members = [i for item in run for i in item]
@@ -1386,12 +1387,18 @@ def check_entity(
 
 
 @lru_cache(maxsize=4096)
+def _content_stems(text: str) -> tuple[str | None, ...]:
+    """The text's words in order: a content word's stem, None for a short or function word."""
+    return tuple(
+        stem(word) if len(word) > 2 and word not in _FUNCTION_WORDS else None
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", plain(text).lower())
+    )
+
+
+@lru_cache(maxsize=4096)
 def _word_pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent content stems ("greedy pack"): how an abstract words its technique."""
-    stems: list[str | None] = []
-    for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", plain(text).lower()):
-        keep = len(word) > 2 and word not in _FUNCTION_WORDS
-        stems.append(stem(word) if keep else None)
+    stems = _content_stems(text)
     return frozenset((a, b) for a, b in zip(stems, stems[1:]) if a and b and a != b)
 
 
@@ -1414,7 +1421,7 @@ def check_borrowed(
     for pair in _word_pairs(claim) - own:
         if pair[0] in own_words and pair[1] in own_words:
             continue
-        holders = [key for key, text in others.items() if pair in _word_pairs(text)]
+        holders = _holders(pair, others)
         if len(holders) == 1 and holders[0] not in cited:
             found[holders[0]] = found.get(holders[0], 0) + 1
     if any(count >= _BORROWED_PAIRS for count in found.values()):
@@ -1426,10 +1433,15 @@ def check_borrowed(
     for pair in _word_pairs(claim) - own - contrasted:
         if _known(pair[0], own_words) or _known(pair[1], own_words):
             continue
-        holders = [key for key, text in others.items() if pair in _word_pairs(text)]
+        holders = _holders(pair, others)
         if len(holders) == 1 and holders[0] not in cited and _signature(pair, others[holders[0]]):
             return REASON_ENTITY
     return None
+
+
+def _holders(pair: tuple[str, str], others: dict[str, str]) -> list[str]:
+    """The other shown papers whose text has this word pair."""
+    return [key for key, text in others.items() if pair in _word_pairs(text)]
 
 
 def _known(word: str, own_words: set[str]) -> bool:
@@ -1456,10 +1468,7 @@ def _signature(pair: tuple[str, str], text: str) -> bool:
 
 
 def _pair_count(pair: tuple[str, str], text: str) -> int:
-    stems: list[str | None] = []
-    for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", plain(text).lower()):
-        keep = len(word) > 2 and word not in _FUNCTION_WORDS
-        stems.append(stem(word) if keep else None)
+    stems = _content_stems(text)
     return sum(1 for a, b in zip(stems, stems[1:]) if (a, b) == pair)
 
 
