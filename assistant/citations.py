@@ -418,7 +418,7 @@ def _rejected(evidence: EvidenceSpan, verdict: str, reason: str) -> EvidenceSpan
 # -- a sentence citing several papers -----------------------------------------------------------
 
 _CLAUSE = re.compile(
-    r";\s+|:\s+|,\s+(?:while|whereas|but|and|with)\s+|\s+(?:while|whereas|and)\s+|,\s+(?=(?:[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*|[a-z]+[A-Z][A-Za-z0-9\-]*)\b)"
+    r";\s+|:\s+|,\s+(?:while|whereas|but|and|with),?\s+|\s+(?:while|whereas|and)\s+|,\s+(?=(?:[A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*|[a-z]+[A-Z][A-Za-z0-9\-]*)\b)"
 )
 
 

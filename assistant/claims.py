@@ -765,7 +765,8 @@ def _compatible(wanted: dict[str, set[str]], given: dict[str, set[str]]) -> bool
 # -- polarity -----------------------------------------------------------------------------------
 
 _NEGATIONS = {"not", "no", "never", "without", "cannot", "can't", "don't", "doesn't", "isn't",
-              "aren't", "won't", "neither", "nor", "lacks", "lack", "fails", "fail", "unable",
+              "aren't", "won't", "neither", "nor", "lacks", "lack", "lacking", "lacked", "fails",
+              "fail", "unable",
               "none", "free", "avoid", "avoids", "avoiding", "avoided", "instead",
               "rather", "forgo", "forgoes", "forgoing", "abandon", "abandons",
               "abandoning"}  # fmt: skip
@@ -897,7 +898,9 @@ def negated_stems(text: str) -> Negations:
         if scope:
             negated.update(found)
             if not phrases[-1] or governs_all:
-                heads.update(found)
+                # a compound's last piece is what it names: "no sparsity-optimized hardware"
+                # denies optimized hardware, not sparsity
+                heads.update({stem(pieces[-1])} if len(pieces) > 1 else found)
             phrases[-1].update(found)
         else:
             asserted.update(found)
@@ -1093,12 +1096,41 @@ _CLAIM_CLAUSES = re.compile(
 _CLAUSE_RESTATES = 0.5
 
 
+_READER_CLAUSE = re.compile(r"[^,;:]*\b(?:you|your)\b[^,;:]*[,;:]?", re.IGNORECASE)
+_PROBLEM_VERB = re.compile(
+    r"\b(?:tackl|address|overcom|solv|fix|remed|combat|counter|attack|target)\w*\b"
+    r"(?:\W+\w+){0,5}\W+$"
+)
+
+
+def _about_the_work(claim: str) -> str:
+    """The claim without its clauses about the reader: "if you have never profiled the phone"
+    says nothing of the paper."""
+    kept = _READER_CLAUSE.sub(" ", claim).strip()
+    return kept if len(kept.split()) >= 4 else claim
+
+
+def _tackled(claim: str, cues: Sequence[str]) -> bool:
+    """Whether each cue the claim says is the problem a method tackles ("tackles fuzzers'
+    reliance on static strategies" does not call the method static)."""
+    lowered = claim.lower()
+    found = False
+    for cue in cues:
+        if cue.startswith("re:"):
+            continue
+        for match in re.finditer(r"(?<![a-z\-])" + re.escape(cue), lowered):
+            if not _PROBLEM_VERB.search(lowered, 0, match.start()):
+                return False
+            found = True
+    return found
+
+
 def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = ()) -> str | None:
     """A claim that negates what the span asserts, or asserts the opposite property.
 
     `names`: the paper's system names; a claim that names it speaks of the paper's own method,
     which its own sentences describe, wherever they stand."""
-    claim_text, source_text = plain(claim), plain(abstract)
+    claim_text, source_text = _about_the_work(plain(claim)), plain(abstract)
     closest, share = _closest_sentence(claim_text, source_text)
     spans = [plain(span)] + ([closest] if share >= _CLOSE_ENOUGH else [])
     own = ""
@@ -1118,6 +1150,7 @@ def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = 
         for mine, theirs in ((first, second), (second, first)):
             if (
                 _side(claim_text, mine)
+                and not (property_pair and _tackled(claim_text, mine))
                 and any(_side(s, theirs) for s in said)
                 and not _side(own if property_pair else source_text, mine)
             ):
@@ -1173,6 +1206,7 @@ _DISTRIBUTIVE_EACH = re.compile(r"(\d[\w.]*\s+[a-z\-]+\s+)each\b")
 
 def check_quantifier(claim: str, abstract: str) -> str | None:
     """An absolute or universal word in the claim that the abstract does not back."""
+    claim = _about_the_work(claim)
     claim_words = f" {' '.join(words(plain(claim)))} "
     source_words = f" {' '.join(words(plain(abstract)))} "
     for word in _ABSOLUTE:

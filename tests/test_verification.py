@@ -1064,6 +1064,16 @@ def test_neighbouring_clauses_of_one_paper_keep_their_words_and_lower_case_names
     )
     parts = claim_parts(sentence, [vtensor, ellm], SupportScorer(get_embedder()))
     assert "entirely" not in parts[ellm.key] and parts[ellm.key].startswith("eLLM inflates")
+    adapmoe, hybrimoe = (
+        shared_sample_library.get(k) for k in ("zhong2024adapmoe", "zhong2025hybrimoe")
+    )
+    assert adapmoe and hybrimoe
+    sentence = (  # ", and, like HybriMoE, it adds": the aside opens a clause of its own
+        "AdapMoE cuts activated experts by 25% for a 1.35x speedup without accuracy loss, and, "
+        "like HybriMoE, it adds prefetching and cache management to hide expert loading."
+    )
+    parts = claim_parts(sentence, [adapmoe, hybrimoe], SupportScorer(get_embedder()))
+    assert "1.35x" not in parts[hybrimoe.key] and "1.35x" in parts[adapmoe.key]
 
 
 def test_one_word_pair_another_paper_names_its_technique_by_is_borrowed() -> None:
@@ -1114,3 +1124,35 @@ def test_a_figures_own_unit_says_what_it_measures_and_a_run_pairs_with_a_list_af
     assert claims.check_figures(right, analog).reason is None
     swapped = "It reaches 40% and 23% success on real and synthetic data"
     assert set(claims.check_figures(swapped, analog).conflicting) == {"40", "23"}
+
+
+def test_polarity_reads_lacking_compound_heads_and_problems_a_method_tackles() -> None:
+    span = "Existing systems, lacking native support for mpGEMM, resort to dequantize weights."
+    claim = "Current hardware has no native support for it, so existing systems dequantize weights."
+    assert claims.check_polarity(claim, span, span) is None
+    assert claims.check_polarity("Existing systems have native support for mpGEMM", span, span)
+    # "no sparsity-optimized hardware" denies the hardware, not the sparsity the span asserts
+    tile = (
+        "Prior works design new sparsity-optimized architectures. We evaluate the sparsity "
+        "pattern on GPU tensor core, achieving a 1.95x speedup over the dense model."
+    )
+    needs_none = "It needs no sparsity-optimized hardware and gets a 1.95x speedup on tensor cores."
+    assert claims.check_polarity(needs_none, tile.split(". ")[1], tile) is None
+    assert claims.check_polarity("It gets no speedup from the sparsity pattern", tile, tile)
+    # the problem a method tackles is not a property of the method
+    fuzz = (
+        "Researchers have developed fuzzers for processors. However, a prevailing issue with "
+        "these hardware fuzzers is their heavy reliance on static strategies. To address this "
+        "problem, we develop a dynamic and adaptive framework, MABFuzz, that uses bandits."
+    )
+    tackles = "MABFuzz tackles fuzzers' heavy reliance on static decision strategies."
+    assert claims.check_polarity(tackles, fuzz, fuzz, ["MABFuzz"]) is None
+    assert claims.check_polarity("MABFuzz uses static decision strategies", fuzz, fuzz, ["MABFuzz"])
+
+
+def test_a_clause_about_the_reader_quantifies_nothing_in_the_paper() -> None:
+    abstract = "HELP estimates latency on an unseen device with as few as 10 measurement samples."
+    claim = "If you have never profiled the phone, HELP works on an unseen device from 10 samples."
+    assert claims.check_quantifier(claim, abstract) is None
+    assert claims.check_polarity(claim, abstract, abstract, ["HELP"]) is None
+    assert claims.check_quantifier("HELP never needs more than 10 samples", abstract)
