@@ -1091,12 +1091,13 @@ def _incurs_what_it_removes(claim: str, abstract: str) -> bool:
 
 
 _CLAIM_CLAUSES = re.compile(
-    r";\s+|,\s+(?:and|while|whereas|but)\s+|\s+and\s+(?=(?:it|they|its|their)\b)"
+    r";\s+|,\s+(?:and|while|whereas|but|although|though|which|so|yet)\s+"
+    r"|\s+and\s+(?=(?:it|they|its|their)\b)"
 )
 _CLAUSE_RESTATES = 0.5
 
 
-_READER_CLAUSE = re.compile(r"[^,;:]*\b(?:you|your)\b[^,;:]*[,;:]?", re.IGNORECASE)
+_READER_CLAUSE = re.compile(r"[^,;:]*\byou\b[^,;:]*[,;:]?", re.IGNORECASE)
 _PROBLEM_VERB = re.compile(
     r"\b(?:tackl|address|overcom|solv|fix|remed|combat|counter|attack|target)\w*\b"
     r"(?:\W+\w+){0,5}\W+$"
@@ -1157,7 +1158,7 @@ def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = 
                 return REASON_POLARITY
     claim = negated_stems(claim_text)
     source_negated = _abstract_negations(source_text).negated
-    for span_text in spans:
+    for span_text in dict.fromkeys(restated):
         span = negated_stems(span_text)
         # a word the claim negates that the span only asserts, or the other way round
         claim_negated = claim.negated - _agreeing(claim.phrases, span.negated)
