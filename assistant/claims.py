@@ -1193,7 +1193,7 @@ def check_polarity(claim: str, span: str, abstract: str, names: Sequence[str] = 
 _ABSOLUTE = ("always", "never", "guarantee", "guarantees", "guaranteed", "eliminate",
              "eliminates", "eliminating", "eliminated", "entirely", "completely", "perfectly",
              "universally", "regardless", "invariably", "consistently", "any",
-             "whatever", "none")  # fmt: skip
+             "whatever", "none", "altogether")  # fmt: skip
 _UNIVERSAL = ("all", "every", "each")
 _HEDGES = ("often", "some", "can", "may", "might", "up to", "most", "many", "several",
            "typically", "usually", "largely", "partially", "partly", "nearly", "almost",
@@ -1214,6 +1214,10 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
         # "eliminates" restates "to eliminate": the same word in another form
         root = stem(word).rstrip("e") if len(word) > 6 else word
         if f" {word} " in claim_words and f" {root}" not in source_words:
+            if word == "altogether" and re.search(
+                r"\w-free\b|\b(?:eliminat|entirely|completely|without)", source_words
+            ):
+                continue  # "avoids recomputation altogether" restates "recomputation-free"
             if word == "any" and re.search(
                 r" (?:not|without|nor|no|than) (?:(?!and |but |while )\w+ ){0,5}any ", claim_words
             ):
@@ -1231,6 +1235,8 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
         part = rf"\b\d+(?:\.\d+)?\s+(?:out\s+)?of\s+(?:the\s+)?{count}\b"
         if re.search(part, plain(abstract)) and not re.search(rf"\ball\s+{count}\b", abstract):
             return REASON_QUANTIFIER
+    if _all_but_some(plain(claim), plain(abstract)):
+        return REASON_QUANTIFIER
     out_of = r"\b\d+\s+out\s+of\s+(?:the\s+)?\d+\s+((?:[\w\-]+\s+){0,2})"
     for part in re.finditer(out_of, plain(abstract)):
         counted = {stem(w) for w in words(part.group(1)) if w not in STOP_WORDS}
@@ -1265,6 +1271,31 @@ def check_quantifier(claim: str, abstract: str) -> str | None:
         ):
             return REASON_QUANTIFIER
     return None
+
+
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}  # fmt: skip
+_COUNT = r"(\d+|" + "|".join(_NUMBER_WORDS) + r")"
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+
+
+def _all_but_some(claim: str, abstract: str) -> bool:
+    """ "All three tasks" where the abstract evaluates three and leads on "two of them"."""
+    for match in re.finditer(rf"\b(?:all|each of the|every one of the)\s+{_COUNT}\b", claim, re.I):
+        total = _count(match.group(1).lower())
+        if not re.search(rf"\b{_COUNT}\b", abstract, re.I):
+            continue
+        for part in re.finditer(
+            rf"\b{_COUNT}\s+(?:out\s+)?of\s+(?:them|these|those|the\s+{_COUNT})\b", abstract, re.I
+        ):
+            some = _count(part.group(1).lower())
+            of = _count(part.group(2).lower()) if part.group(2) else total
+            if of == total and some < total:
+                return True
+    return False
 
 
 _ELIMINATES = re.compile(

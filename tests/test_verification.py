@@ -1174,3 +1174,18 @@ def test_each_clause_is_read_against_the_sentence_it_restates_for_negations() ->
     assert claims.check_polarity(refined, span, abstract) == claims.REASON_POLARITY
     as_said = "It finds sub-networks 8x faster than WeakNAS without refining the super-network."
     assert claims.check_polarity(as_said, span, abstract) is None
+
+
+def test_all_of_a_count_against_some_of_them_and_altogether() -> None:
+    fovea = (
+        "We evaluate our model on three long-context summarization tasks. It achieves "
+        "state-of-the-art performance on two of them, and competitive results on the third."
+    )
+    all_three = "It sets the state of the art on all three long-context summarization tasks."
+    assert claims.check_quantifier(all_three, fovea) == claims.REASON_QUANTIFIER
+    two = "It sets the state of the art on two of its three summarization tasks."
+    assert claims.check_quantifier(two, fovea) is None
+    mac = "Pipelining stages in the MAC array can be reduced, leading to a smaller area."
+    assert claims.check_quantifier("It does away with pipeline stages altogether", mac)
+    packet = "KV Packet is a recomputation-free cache reuse framework."
+    assert claims.check_quantifier("KV Packet avoids recomputation altogether", packet) is None
