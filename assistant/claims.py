@@ -229,6 +229,12 @@ def _list_items(
                 both = re.match(r".*\bboth\s+(\S+)\s+and\s+(\S+)", chunk)
                 # "both A and B accuracy": the noun after B is both items'
                 before.append(f"{both.group(1)} and {both.group(2)}" if both else chunk)
+            # "... across four architectures: A, B, C, and D. We achieve 1.27x, 1.28x, 1.56x
+            # and 1.44x, respectively": the list may close the sentence before
+            opening = text.rfind(". ", 0, run_start)
+            if opening > 0:
+                previous = text[text.rfind(". ", 0, opening) + 1 : opening]
+                before.extend(reversed(_LIST_CHUNK.split(previous)))
     for chunk in [*chunks, *before]:
         if _FIGURE_LIST.search(chunk):
             continue  # another list of figures, not the things they map onto

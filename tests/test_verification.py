@@ -1189,3 +1189,18 @@ def test_all_of_a_count_against_some_of_them_and_altogether() -> None:
     assert claims.check_quantifier("It does away with pipeline stages altogether", mac)
     packet = "KV Packet is a recomputation-free cache reuse framework."
     assert claims.check_quantifier("KV Packet avoids recomputation altogether", packet) is None
+
+
+def test_respectively_maps_figures_onto_the_list_closing_the_sentence_before() -> None:
+    abstract = (
+        "We evaluate its effectiveness across four classic TPE architectures: systolic array, "
+        "3D-Cube, multiplier-adder tree, and 2D-Matrix. Our techniques achieve area efficiency "
+        "improvements of 1.27x, 1.28x, 1.56x, and 1.44x, and energy efficiency gains of 1.04x, "
+        "1.56x, 1.49x, and 1.20x, respectively."
+    )
+    systolic = "On the systolic array the transformations buy a 1.56x gain in energy efficiency."
+    assert claims.check_figures(systolic, abstract).reason == claims.REASON_FIGURE
+    cube = "On a 3D-Cube the transformations buy a 1.56x gain in energy efficiency."
+    assert claims.check_figures(cube, abstract).reason is None
+    tree = "On a multiplier-adder tree area efficiency improves by 1.56x."
+    assert claims.check_figures(tree, abstract).reason is None
