@@ -1204,3 +1204,44 @@ def test_respectively_maps_figures_onto_the_list_closing_the_sentence_before() -
     assert claims.check_figures(cube, abstract).reason is None
     tree = "On a multiplier-adder tree area efficiency improves by 1.56x."
     assert claims.check_figures(tree, abstract).reason is None
+
+
+def test_problems_a_claim_describes_and_relational_compounds_are_not_flipped() -> None:
+    d2moe = (
+        "Due to their predefined static model optimization strategies, they cannot always "
+        "achieve the desired trade-off. We propose D2MoE, which dynamically allocates the most "
+        "proper bit-width to each expert."
+    )
+    serve = "D2MoE assumes requests whose quality requirements static compression cannot serve."
+    assert claims.check_polarity(serve, d2moe, d2moe, ["D2MoE"]) is None
+    assert claims.check_polarity("D2MoE uses static compression", d2moe, d2moe, ["D2MoE"])
+    elutq = (
+        "Existing hardware-friendly methods often rely on uniform quantization, which suffers "
+        "from poor weight-distribution fitting."
+    )
+    claim = "ELUTQ changes the quantization format rather than the hardware."
+    assert claims.check_polarity(claim, elutq, elutq) is None
+    assert (
+        claims.check_quantifier(
+            "It avoids training a supernet altogether",
+            "LLM-driven approaches avoid training a supernet.",
+        )
+        is None
+    )
+
+
+def test_figures_joined_by_and_share_a_baseline_and_a_list_may_end_in_the_subject() -> None:
+    sail = (
+        "SAIL achieves up to 10.7x speedup and 19.9x higher tokens per dollar compared to ARM "
+        "Neoverse-N1 CPU baselines, and up to 7.04x better cost efficiency than NVIDIA V100 GPUs."
+    )
+    v100 = "SAIL reports up to 10.7x speedup over NVIDIA V100 GPUs."
+    assert claims.check_figures(v100, sail).reason == claims.REASON_FIGURE
+    assert claims.check_figures("SAIL is up to 10.7x faster than ARM CPUs.", sail).reason is None
+    falcon = (
+        "Compared to SOTA HE-based 2PC frameworks, e.g., CrypTFlow2, Iron and Cheetah, Falcon "
+        "achieves more than 15.6x, 5.1x and 1.8x latency reduction, respectively."
+    )
+    cheetah = "Falcon reports more than 15.6x lower latency than Cheetah."
+    assert claims.check_figures(cheetah, falcon).reason == claims.REASON_FIGURE
+    assert claims.check_figures("Falcon is 1.8x faster than Cheetah.", falcon).reason is None
