@@ -1083,17 +1083,19 @@ _PRIOR_WORK = re.compile(
 _OWN_WORK = re.compile(r"\b(?:we|our|us|this (?:paper|work)|proposed?)\b", re.IGNORECASE)
 
 
+def about_prior_work(sentence: str, names: Sequence[str] = ()) -> bool:
+    """Whether an abstract sentence speaks of the work the paper improves on (naming neither us
+    nor the paper's system)."""
+    return bool(
+        _PRIOR_WORK.search(sentence)
+        and not _OWN_WORK.search(sentence)
+        and not any(mentions(sentence, name) for name in names if name)
+    )
+
+
 def own_sentences(abstract: str, names: Sequence[str] = ()) -> str:
-    """The abstract without its sentences about prior work (those naming neither us nor the
-    paper's system)."""
-    kept = [
-        sentence
-        for sentence in split_sentences(abstract)
-        if not _PRIOR_WORK.search(sentence)
-        or _OWN_WORK.search(sentence)
-        or any(mentions(sentence, name) for name in names if name)
-    ]
-    return " ".join(kept)
+    """The abstract without its sentences about prior work."""
+    return " ".join(s for s in split_sentences(abstract) if not about_prior_work(s, names))
 
 
 _COSTS = r"(?:overhead|cost|latency|loss|penalty|traffic|error|slowdown)s?"

@@ -320,3 +320,18 @@ def test_an_extractive_answer_reads_as_text_not_latex(shared_sample_library: Lib
     assert (
         "Nimbus" in answer.answer and "\\mathsf" not in answer.answer and "$" not in answer.answer
     )
+
+
+def test_an_extractive_answer_quotes_what_a_paper_does_not_the_work_it_improves_on(
+    shared_sample_library: Library,
+) -> None:
+    # TIMERIPPLE's sentence about prior studies is the closest to the question; its own
+    # approach, nearly as close, is what answers it
+    question = (
+        "Which work speeds up self-attention in text-to-video diffusion transformers by reusing "
+        "partial attention results, based on spatial and temporal correlations among tokens?"
+    )
+    answer = Asker(shared_sample_library).ask(question)
+    quoted = [s.text for s in answer.sentences if "miao2025timeripple" in s.citations]
+    assert quoted and "prior studies" not in quoted[0] and quoted[0].startswith("Based on")
+    assert "reusing partial attention scores" in quoted[0]
