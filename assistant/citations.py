@@ -45,6 +45,12 @@ SUPPORT_THRESHOLD = 0.62
 # 0.62 0.974 / 0.904, 0.64 0.948 / 0.904: it stays.
 PART_THRESHOLD = 0.49
 DENSE_WEIGHT = 0.65
+# A sentence citing one paper: the mean of the score above and the word recall (`word_recall`).
+# On the tuning half's single-cited claims that the rules leave to the score (282 correct, 104
+# wrong), the score ranks correct above wrong with AUC 0.851, the word recall 0.889, their mean
+# 0.885; the mean at 0.685 keeps as many correct ones as the score at 0.62 (266) and catches 8
+# more wrong ones (61 against 53).
+SINGLE_THRESHOLD = 0.685
 
 # a citation token is what follows an @ up to a space, ; , or ]; it is a key when it is written in
 # the key alphabet, and a malformed citation otherwise ([@], [@@key], [@../../etc/passwd])
@@ -281,16 +287,24 @@ class _AbstractIndex:
     spans: list[tuple[int | None, int | None]]
     vectors: object
     stems: set[str]  # content-word stems of the title and abstract, for the lexical score
+    tokens: object  # content word pieces of those sentences in context, for the word recall
 
 
 class SupportScorer:
     """Scores how well an abstract supports a claim, in [0, 1], and finds the supporting span."""
 
-    def __init__(self, embedder: Embedder, threshold: float = SUPPORT_THRESHOLD) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        threshold: float = SUPPORT_THRESHOLD,
+        single_threshold: float = SINGLE_THRESHOLD,
+    ) -> None:
         self.embedder = embedder
         self.threshold = threshold
+        self.single_threshold = single_threshold
         self._abstract_cache: dict[str, _AbstractIndex] = {}
         self._claim_cache: dict[str, object] = {}
+        self._claim_tokens: dict[str, object] = {}
 
     def _index(self, paper: Paper) -> _AbstractIndex:
         cached = self._abstract_cache.get(paper.key)
@@ -305,10 +319,29 @@ class SupportScorer:
             if (not paper.title_derived and paper.title) or not sentences:
                 sentences.insert(0, paper.title)
                 spans.insert(0, (None, None))
+            import numpy as np
+
+            from assistant.embeddings import DIMENSIONS
+
             stems = _stems(" ".join([paper.title, *sentences]))
-            cached = _AbstractIndex(sentences, spans, self.embedder.embed(sentences), stems)
+            vectors, tokens = self.embedder.embed_with_tokens(sentences)
+            found = [t for t in tokens if len(t)]
+            words = np.concatenate(found) if found else np.zeros((0, DIMENSIONS), np.float32)
+            cached = _AbstractIndex(sentences, spans, vectors, stems, words)
             self._abstract_cache[paper.key] = cached
         return cached
+
+    def word_recall(self, claim: str, paper: Paper) -> float:
+        """How closely the abstract matches each content word of the claim, in context: the
+        mean over the claim's word pieces of the best cosine with any of the abstract's. It reads
+        paraphrase word by word, where one pooled vector per sentence blurs what is missing."""
+        index = self._index(paper)
+        words = self._claim_tokens.get(claim)
+        if words is None:
+            words = self._claim_tokens[claim] = self.embedder.content_tokens([claim])[0]
+        if not len(words) or not len(index.tokens):  # type: ignore[arg-type]
+            return 0.0
+        return float((words @ index.tokens.T).max(axis=1).mean())  # type: ignore[union-attr]
 
     def _vector(self, text: str) -> object:
         vector = self._claim_cache.get(text)
@@ -401,7 +434,14 @@ class SupportScorer:
             return _rejected(
                 evidence, CONTRADICTED if reason in _CONTRADICTING else UNSUPPORTED, reason
             )
-        threshold = min(self.threshold, PART_THRESHOLD) if synthesis else self.threshold
+        if synthesis:
+            threshold = min(self.threshold, PART_THRESHOLD)
+        else:
+            # a sentence citing one paper is read word by word too (a part of a sentence citing
+            # several is not: there the word recall adds nothing, measured on the tuning half)
+            score = (score + self.word_recall(claim, paper)) / 2
+            evidence.score = round(score, 4)
+            threshold = self.single_threshold
         if score < threshold:
             return _rejected(evidence, UNSUPPORTED, REASON_LOW_SIMILARITY)
         if synthesis:

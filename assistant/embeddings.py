@@ -13,6 +13,7 @@ dynamically quantised to int8, so they run on the CPU's integer units.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +31,7 @@ _RECIPE = "mha-gelu-dq-perchannel-1"  # bump when `_build_model` changes what it
 DIMENSIONS = 384
 MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained with; longer text is chunked before us
 _TOKENIZER_FILE = Path(__file__).parent / "vendor" / "minilm-tokenizer.json"
+_CONTENT_PIECE = re.compile(r"#*[a-z0-9]")  # the vocabulary is lower-cased; [CLS] is not
 
 
 class Embedder:
@@ -84,7 +86,8 @@ class Embedder:
     def _input_names(self) -> set[str]:
         return {i.name for i in self._session.get_inputs()}
 
-    def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+    def _run(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list]:
+        """(token vectors, attention mask, encodings) of a batch."""
         import numpy as np
 
         encodings = self._tokenizer.encode_batch(list(texts))
@@ -93,11 +96,53 @@ class Embedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        tokens = self._session.run(None, feeds)[0]
+        return self._session.run(None, feeds)[0], mask, encodings
+
+    def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        tokens, mask, _ = self._run(texts)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+    def embed_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`embed(texts)` and `content_tokens(texts)` from one run of the model."""
+        import numpy as np
+
+        tokens = self.content_tokens(
+            texts, pooled := np.zeros((len(texts), DIMENSIONS), np.float32)
+        )
+        return pooled, tokens
+
+    def content_tokens(
+        self, texts: Sequence[str], pooled: np.ndarray | None = None
+    ) -> list[np.ndarray]:
+        """Per text, the unit vectors of its content word pieces in context (special tokens,
+        punctuation and stop words left out): what a claim's words are matched against. With
+        `pooled`, each text's sentence vector is written into it as `embed` computes it."""
+        import numpy as np
+
+        from assistant.text import STOP_WORDS
+
+        out = []
+        for n, text in enumerate(texts):  # one at a time: no padding to mask out
+            tokens, _, encodings = self._run([text])
+            if pooled is not None:
+                mean = tokens[0].mean(axis=0)
+                pooled[n] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            keep = [
+                i
+                for i, piece in enumerate(encodings[0].tokens)
+                if _CONTENT_PIECE.match(piece)  # a word or a word's continuation ("##s")
+                and len(word := piece.lstrip("#")) > 1
+                and word not in STOP_WORDS
+            ]
+            vectors = tokens[0][keep]
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            out.append((vectors / np.clip(norms, 1e-12, None)).astype(np.float32))
+        return out
 
     def embed(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
