@@ -336,18 +336,18 @@ class SupportScorer:
         mean over the claim's word pieces of the best cosine with any of the abstract's. It reads
         paraphrase word by word, where one pooled vector per sentence blurs what is missing."""
         index = self._index(paper)
-        words = self._claim_tokens.get(claim)
-        if words is None:
-            words = self._claim_tokens[claim] = self.embedder.content_tokens([claim])[0]
+        self._vector(claim)
+        words = self._claim_tokens[claim]
         if not len(words) or not len(index.tokens):  # type: ignore[arg-type]
             return 0.0
         return float((words @ index.tokens.T).max(axis=1).mean())  # type: ignore[union-attr]
 
     def _vector(self, text: str) -> object:
         vector = self._claim_cache.get(text)
-        if vector is None:
-            vector = self.embedder.embed([text])[0]
-            self._claim_cache[text] = vector
+        if vector is None:  # its word pieces come from the same run, for the word recall
+            vectors, tokens = self.embedder.embed_with_tokens([text])
+            vector = self._claim_cache[text] = vectors[0]
+            self._claim_tokens[text] = tokens[0]
         return vector
 
     def lexical(self, sentence: str, paper: Paper) -> float:

@@ -126,20 +126,26 @@ class Embedder:
 
         from assistant.text import STOP_WORDS
 
+        def run(text: str) -> tuple[np.ndarray, list]:
+            tokens, _, encodings = self._run([text])  # one at a time: no padding to mask out
+            return tokens[0], encodings[0].tokens
+
+        parallel = self.threads > 1 and len(texts) > 1
         out = []
-        for n, text in enumerate(texts):  # one at a time: no padding to mask out
-            tokens, _, encodings = self._run([text])
+        for n, (vectors, pieces) in enumerate(
+            self._pool.map(run, texts) if parallel else map(run, texts)
+        ):
             if pooled is not None:
-                mean = tokens[0].mean(axis=0)
+                mean = vectors.mean(axis=0)
                 pooled[n] = mean / max(float(np.linalg.norm(mean)), 1e-12)
             keep = [
                 i
-                for i, piece in enumerate(encodings[0].tokens)
+                for i, piece in enumerate(pieces)
                 if _CONTENT_PIECE.match(piece)  # a word or a word's continuation ("##s")
                 and len(word := piece.lstrip("#")) > 1
                 and word not in STOP_WORDS
             ]
-            vectors = tokens[0][keep]
+            vectors = vectors[keep]
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             out.append((vectors / np.clip(norms, 1e-12, None)).astype(np.float32))
         return out
