@@ -125,6 +125,28 @@ def test_sources_pane_highlights_the_verified_quote(
         _drive(app, script)
 
 
+def test_sources_pane_shows_abstracts_as_read_not_as_latex(sample_library: Library) -> None:
+    from rich.text import Text
+
+    from assistant.tui.app import EVIDENCE_STYLE
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press(*"How can transformer inference be kept private?", "enter")
+        await _until(pilot, lambda: app.current_view is not None and not app.busy)
+        cards = [card.content for card in app.query(".source")]
+        assert all(isinstance(card, Text) for card in cards)
+        # Nimbus's abstract writes "$\mathsf{Nimbus}$" and "$2.9\times \sim 12.5\times$"
+        nimbus = next(card for card in cards if "@li2024nimbus" in card.plain)
+        assert "framework Nimbus for Transformer" in nimbus.plain
+        assert "\\" not in nimbus.plain and "$" not in nimbus.plain
+        marked = [nimbus.plain[s.start : s.end] for s in nimbus.spans if s.style == EVIDENCE_STYLE]
+        assert marked and "Nimbus" in marked[0] and "\\" not in marked[0]
+
+    _drive(app, script)
+
+
 def test_model_errors_become_notifications_not_crashes(
     sample_library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:

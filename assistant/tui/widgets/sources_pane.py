@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from assistant.text import plain
+
 if TYPE_CHECKING:
     from assistant.models import Answer, Paper
     from assistant.workspace import Workspace
@@ -93,12 +95,14 @@ def _card_text(number: int, paper: Paper, span: tuple[int, int] | None) -> Text:
         f"{' et al.' if len(paper.authors) > 4 or paper.authors_truncated else ''}"
         f" · {paper.year or 'n.d.'} · @{paper.key}\n",
     )
+    # as a reader sees it: "$\mathsf{Nimbus}$" is Nimbus. The evidence span is an offset into
+    # the stored abstract, so each side of it is made plain apart (it ends at a sentence's end)
     if span is None:
-        text.append(" ".join(paper.abstract.split()))
+        text.append(plain(paper.abstract))
         return text
     start, end = span
     before, quote, after = (
-        " ".join(part.split())
+        plain(part)
         for part in (paper.abstract[:start], paper.abstract[start:end], paper.abstract[end:])
     )
     text.append(f"{before} " if before else "")
