@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant import claims
 from assistant.models import CITATION_KEY, Paper
@@ -303,8 +303,7 @@ class SupportScorer:
         self.threshold = threshold
         self.single_threshold = single_threshold
         self._abstract_cache: dict[str, _AbstractIndex] = {}
-        self._claim_cache: dict[str, object] = {}
-        self._claim_tokens: dict[str, object] = {}
+        self._claim_cache: dict[str, tuple[Any, Any]] = {}  # text -> (vector, word pieces)
 
     def _index(self, paper: Paper) -> _AbstractIndex:
         cached = self._abstract_cache.get(paper.key)
@@ -336,19 +335,21 @@ class SupportScorer:
         mean over the claim's word pieces of the best cosine with any of the abstract's. It reads
         paraphrase word by word, where one pooled vector per sentence blurs what is missing."""
         index = self._index(paper)
-        self._vector(claim)
-        words = self._claim_tokens[claim]
+        words = self._encoded(claim)[1]
         if not len(words) or not len(index.tokens):  # type: ignore[arg-type]
             return 0.0
         return float((words @ index.tokens.T).max(axis=1).mean())  # type: ignore[union-attr]
 
-    def _vector(self, text: str) -> object:
-        vector = self._claim_cache.get(text)
-        if vector is None:  # its word pieces come from the same run, for the word recall
+    def _encoded(self, text: str) -> tuple[Any, Any]:
+        """A claim's vector and its word pieces (for the word recall), from one model run."""
+        encoded = self._claim_cache.get(text)
+        if encoded is None:
             vectors, tokens = self.embedder.embed_with_tokens([text])
-            vector = self._claim_cache[text] = vectors[0]
-            self._claim_tokens[text] = tokens[0]
-        return vector
+            encoded = self._claim_cache[text] = (vectors[0], tokens[0])
+        return encoded
+
+    def _vector(self, text: str) -> object:
+        return self._encoded(text)[0]
 
     def lexical(self, sentence: str, paper: Paper) -> float:
         words = _stems(sentence)

@@ -982,12 +982,16 @@ _NEGATED_CUE = re.compile(
 )
 
 
+def _cue_pattern(cue: str) -> str:
+    """A cue as a pattern: "re:..." is one already; a phrase matches where a word starts."""
+    return cue[3:] if cue.startswith("re:") else r"(?<![a-z\-])" + re.escape(cue)
+
+
 def _side(text: str, cues: tuple[str, ...]) -> bool:
     """Whether the text asserts one of the cues: "without accuracy degradation" asserts no loss."""
     lowered = f" {text.lower()} "
     for cue in cues:
-        pattern = cue[3:] if cue.startswith("re:") else r"(?<![a-z\-])" + re.escape(cue)
-        for match in re.finditer(pattern, lowered):
+        for match in re.finditer(_cue_pattern(cue), lowered):
             negated = _NEGATED_CUE.search(lowered, 0, match.start())
             if not negated or any(n in cue for n in ("without", "no ", "not ")):
                 return True
@@ -1156,7 +1160,7 @@ def _tackled(claim: str, cues: Sequence[str]) -> bool:
     for cue in cues:
         if cue.startswith("re:"):
             continue
-        for match in re.finditer(r"(?<![a-z\-])" + re.escape(cue), lowered):
+        for match in re.finditer(_cue_pattern(cue), lowered):
             if not (
                 _PROBLEM_VERB.search(lowered, 0, match.start())
                 or _FAILING.match(lowered, match.end())

@@ -34,6 +34,22 @@ _TOKENIZER_FILE = Path(__file__).parent / "vendor" / "minilm-tokenizer.json"
 _CONTENT_PIECE = re.compile(r"#*[a-z0-9]")  # the vocabulary is lower-cased; [CLS] is not
 
 
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length one (a zero row stays zero)."""
+    import numpy as np
+
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def _mean_pooled(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A batch's sentence vectors: the mean of each text's token vectors, padding left out."""
+    import numpy as np
+
+    weights = mask[:, :, None].astype(np.float32)
+    return _unit_rows((tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None))
+
+
 class Embedder:
     """Turns texts into L2-normalised 384-d vectors (mean pooling over tokens)."""
 
@@ -99,56 +115,36 @@ class Embedder:
         return self._session.run(None, feeds)[0], mask, encodings
 
     def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        import numpy as np
-
         tokens, mask, _ = self._run(texts)
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return _mean_pooled(tokens, mask)
 
     def embed_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """`embed(texts)` and `content_tokens(texts)` from one run of the model."""
-        import numpy as np
-
-        tokens = self.content_tokens(
-            texts, pooled := np.zeros((len(texts), DIMENSIONS), np.float32)
-        )
-        return pooled, tokens
-
-    def content_tokens(
-        self, texts: Sequence[str], pooled: np.ndarray | None = None
-    ) -> list[np.ndarray]:
-        """Per text, the unit vectors of its content word pieces in context (special tokens,
-        punctuation and stop words left out): what a claim's words are matched against. With
-        `pooled`, each text's sentence vector is written into it as `embed` computes it."""
+        """`embed(texts)`, and per text the unit vectors of its content word pieces in context
+        (special tokens, punctuation and stop words left out: what a claim's words are matched
+        against), from one run of the model."""
         import numpy as np
 
         from assistant.text import STOP_WORDS
 
-        def run(text: str) -> tuple[np.ndarray, list]:
-            tokens, _, encodings = self._run([text])  # one at a time: no padding to mask out
-            return tokens[0], encodings[0].tokens
+        def run(text: str) -> tuple[np.ndarray, np.ndarray, list]:
+            return self._run([text])  # one at a time: no padding to mask out
 
         parallel = self.threads > 1 and len(texts) > 1
-        out = []
-        for n, (vectors, pieces) in enumerate(
+        pooled = np.zeros((len(texts), DIMENSIONS), np.float32)
+        pieces_of = []
+        for n, (tokens, mask, encodings) in enumerate(
             self._pool.map(run, texts) if parallel else map(run, texts)
         ):
-            if pooled is not None:
-                mean = vectors.mean(axis=0)
-                pooled[n] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            pooled[n] = _mean_pooled(tokens, mask)[0]
             keep = [
                 i
-                for i, piece in enumerate(pieces)
+                for i, piece in enumerate(encodings[0].tokens)
                 if _CONTENT_PIECE.match(piece)  # a word or a word's continuation ("##s")
                 and len(word := piece.lstrip("#")) > 1
                 and word not in STOP_WORDS
             ]
-            vectors = vectors[keep]
-            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-            out.append((vectors / np.clip(norms, 1e-12, None)).astype(np.float32))
-        return out
+            pieces_of.append(_unit_rows(tokens[0][keep]))
+        return pooled, pieces_of
 
     def embed(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
