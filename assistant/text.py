@@ -25,10 +25,13 @@ _LATEX_COMMANDS = (
     (re.compile(r"\\(?:mathrm|mathsf|mathbf|mathit|text|textbf|textit|emph|mathcal)\s*\{([^{}]*)\}"),
      r"\1"),
     (re.compile(r"\\%"), "%"),
-    (re.compile(r"\\[a-zA-Z]+\{\}"), ""),  # \bert{}: a macro the abstract's source defined
-    (re.compile(r"\\([a-zA-Z]+)"), r"\1"),
+    (re.compile(r"\\([a-zA-Z]+)"), r"\1"),  # \bert{}, a macro the source defined: "bert" is
+    # the nearest reading we have
     (re.compile(r"[{}$]"), ""),
 )  # fmt: skip
+# "4.3$\\times$, respectively" reads "4.3x, respectively": the space after a replaced × is not
+# the writer's
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,;:)]|\.(?=\s|$))")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\s](?:[^*]*[^*\s])?)\*{1,2}")
 
 
@@ -50,7 +53,7 @@ def plain(text: str) -> str:
         .replace("‘", "'")
         .replace("\u00a0", " ")
     )
-    return " ".join(text.split())
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(text.split()))
 
 
 # -- words --------------------------------------------------------------------------------------

@@ -45,6 +45,17 @@ def test_plain_text_reads_latex_and_markdown() -> None:
     assert text.plain("2 * 3 = 6") == "2 * 3 = 6"
 
 
+def test_plain_text_keeps_a_defined_macro_and_puts_no_space_before_punctuation() -> None:
+    # from the sample's Nimbus abstract: "\bert{}" is the authors' macro for BERT, and a figure
+    # ends a list ("4.3$\times$, respectively")
+    assert text.plain(r"performance of \bert{} inference") == "performance of bert inference"
+    assert text.plain(r"3.5$\times$ and 4.3$\times$, respectively.") == (
+        "3.5x and 4.3x, respectively."
+    )
+    assert text.plain("up to 2.5×; 3×.") == "up to 2.5x; 3x."
+    assert text.plain(r"$2.7\times$ (decode)") == "2.7x (decode)"
+
+
 def test_content_words_and_stems() -> None:
     sentence = "We propose a novel method that reduces the KV cache by 2.5x"
     assert text.content_words(sentence) == ["reduces", "cache", "2.5"]
