@@ -680,14 +680,22 @@ def short_name(paper: Paper) -> str:
     return f"“{' '.join(words[:6])}{'…' if len(words) > 6 else ''}”"
 
 
+_CONTRIBUTION_VERBS = (
+    r"(?:propose|present|introduce|develop|design|build|explore|investigate|study|"
+    r"show|demonstrate|provide|conduct|report|describe|formulate|reveal|identify|observe|find|"
+    r"take|analy[sz]e|evaluate|examine|construct|establish|prove|derive|offer|improve|enable|"
+    r"extend|leverage|exploit|tackle|address)"
+)
 _CONTRIBUTION = re.compile(
     r"^(?P<lead>.{0,100}?\W)??(?:we|us to|this (?:paper|work|study|article|thesis))\s+"
     r"(?:(?:first|further|also|then|thus|therefore|hence|here)\s+)?"
-    r"(?P<verb>propose|present|introduce|develop|design|build|explore|investigate|study|"
-    r"show|demonstrate|provide|conduct|report|describe|formulate|reveal|identify|observe|find|"
-    r"take|analy[sz]e|evaluate|examine|construct|establish|prove|derive|offer|improve|enable|"
-    r"extend|leverage|exploit|tackle|address)(?:s|d|ed)?\b\s*"
+    rf"(?P<verb>{_CONTRIBUTION_VERBS})(?P<ending>s|d|ed)?\b\s*"
     r"(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+# "we analyze X and propose Y": the second verb is the authors' too, so the first stays theirs
+_SECOND_VERB = re.compile(
+    rf"\band\s+(?:then\s+|also\s+|further\s+)?{_CONTRIBUTION_VERBS}(?:s|d|ed)?\b",
     re.IGNORECASE,
 )
 _THIRD_PERSON = {"study": "studies", "identify": "identifies", "prove": "proves"}
@@ -704,13 +712,14 @@ def _third_person(verb: str, plural: bool = False) -> str:
 
 
 def _trim(text: str) -> str:
-    """A quote of at most about _QUOTE_WORDS words, cut where a clause ends."""
+    """A quote of at most about _QUOTE_WORDS words, cut where a clause ends and marked so."""
     words = text.split()
     if len(words) <= _QUOTE_WORDS:
         return text
     head = " ".join(words[:_QUOTE_WORDS])
     cut = max(head.rfind(", "), head.rfind("; "), head.rfind(" which "), head.rfind(" by "))
-    return head[:cut] if cut > len(head) // 2 else head
+    # the ellipsis says the quote goes on: "(i) ..., (ii) ..." must not read as the whole list
+    return (head[:cut] if cut > len(head) // 2 else head) + " …"
 
 
 def contribution(paper: Paper, sentence: str, name: str) -> str:
@@ -730,6 +739,11 @@ def contribution(paper: Paper, sentence: str, name: str) -> str:
             which = re.match(r"which\s+(.+)$", rest)
             if which:  # "we propose HEQuant, which features X" -> HEQuant "features X"
                 return f'{name} {marker} "{_trim(which.group(1))}".'
+        if _SECOND_VERB.search(rest):
+            said = f'"{match.group("verb")}{match.group("ending") or ""} {_trim(rest)}"'
+            if name.endswith("et al."):
+                return f"{name} {marker} {said}."
+            return f"The authors of {name} {marker} {said}."
         that = ""
         if rest.lower().startswith("that "):
             that, rest = "that ", rest[5:]
@@ -759,8 +773,8 @@ def _connective(paper: Paper, previous: Paper | None, last: bool, first_year: in
 def _lowered(text: str) -> str:
     """A sentence that follows a connective starts lower-case unless it starts with a name."""
     head = text.split(" ", 1)[0]
-    if head in ("As",):
-        return "as" + text[2:]
+    if head in ("As", "The"):
+        return head.lower() + text[len(head) :]
     return text
 
 

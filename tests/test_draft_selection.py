@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from assistant.draft import cluster, contribution, repeating, short_name
+from assistant.draft import _lowered, cluster, contribution, repeating, short_name
 from assistant.evaluation.cases import default_evals_dir
 from assistant.library import Library
 from assistant.models import Paper
@@ -152,6 +152,44 @@ def test_a_contribution_is_quoted_from_the_abstract_under_the_papers_name() -> N
     assert contribution(paper, other, "Zhong et al.") == (
         'As Zhong et al. [@zhong2024adapmoe] put it, "Mixture-of-Experts (MoE) models are '
         'designed to enhance the efficiency of LLMs".'
+    )
+
+
+def test_a_contribution_with_a_second_verb_keeps_the_authors_verbs_in_the_quote() -> None:
+    # from the sample: "we analyze ... and propose ..." read "Orchestrating Dual-Boundaries
+    # analyzes "... and propose ..."", a verb that no longer agrees
+    paper = Paper(key="wei2025orchestrating", title="Orchestrating Dual-Boundaries", abstract="x")
+    sentence = (
+        "In the decoding phase, we analyze the computational characteristics of dLLMs and "
+        "propose a dLLM-specific jump-share speculative decoding method."
+    )
+    assert contribution(paper, sentence, "Orchestrating Dual-Boundaries") == (
+        'The authors of Orchestrating Dual-Boundaries [@wei2025orchestrating] "analyze the '
+        'computational characteristics of dLLMs and propose a dLLM-specific jump-share '
+        'speculative decoding method".'
+    )
+    # a quote cut short says so
+    long = (
+        "We propose SPEX and introduce three key techniques: (i) intra-query speculative path "
+        "selection to predict and expand high-potential branches of ToT, (ii) inter-query "
+        "budget allocation to balance speculative resource allocation across queries "
+        "dynamically, and (iii) adaptive early termination to prune deep and redundant branches."
+    )
+    assert contribution(paper, long, "Wei et al.").endswith(
+        '(ii) inter-query budget allocation to balance speculative resource allocation across '
+        'queries dynamically …".'
+    )
+    # after a connective: "In the same year, the authors of ..."
+    assert _lowered(contribution(paper, sentence, "Orchestrating Dual-Boundaries")).startswith(
+        "the authors of Orchestrating"
+    )
+    assert contribution(paper, "We proposed SPEX and evaluated it on ToT.", "Wei et al.") == (
+        'Wei et al. [@wei2025orchestrating] "proposed SPEX and evaluated it on ToT".'
+    )
+    single = "We propose SPEX, a tree-of-thought scheduler, and a budget allocator."
+    assert contribution(paper, single, "SPEX") == (
+        'SPEX [@wei2025orchestrating] proposes "a tree-of-thought scheduler, and a budget '
+        'allocator".'
     )
 
 
