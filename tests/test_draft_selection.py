@@ -165,7 +165,7 @@ def test_a_contribution_with_a_second_verb_keeps_the_authors_verbs_in_the_quote(
     )
     assert contribution(paper, sentence, "Orchestrating Dual-Boundaries") == (
         'The authors of Orchestrating Dual-Boundaries [@wei2025orchestrating] "analyze the '
-        'computational characteristics of dLLMs and propose a dLLM-specific jump-share '
+        "computational characteristics of dLLMs and propose a dLLM-specific jump-share "
         'speculative decoding method".'
     )
     # a quote cut short says so
@@ -176,7 +176,7 @@ def test_a_contribution_with_a_second_verb_keeps_the_authors_verbs_in_the_quote(
         "dynamically, and (iii) adaptive early termination to prune deep and redundant branches."
     )
     assert contribution(paper, long, "Wei et al.").endswith(
-        '(ii) inter-query budget allocation to balance speculative resource allocation across '
+        "(ii) inter-query budget allocation to balance speculative resource allocation across "
         'queries dynamically …".'
     )
     # after a connective: "In the same year, the authors of ..."
