@@ -32,7 +32,7 @@ from assistant.models import (
     RejectedCitation,
     SentenceOut,
 )
-from assistant.text import plain, split_sentences
+from assistant.text import content_words, plain, split_sentences
 
 if TYPE_CHECKING:
     from assistant.judge import JudgeResult
@@ -279,7 +279,7 @@ class Asker(GroundedWriter):
         """The chat messages sent to the model for this question and evidence, and the hash of
         the prompt templates they use (the evals key replayed replies by the messages)."""
         evidence = format_evidence(self.prompts, papers)
-        if history:
+        if history and leans_on_previous(question):  # a new topic is asked without the old
             past = "\n".join(f"Q: {t.question}\nA: {t.answer}" for t in history[-3:])
             user = self.prompts["followup"].render(
                 question=question, evidence=evidence, history=past
@@ -462,7 +462,25 @@ def _unverified(parsed: Sequence[tuple[str, list[str]]]):  # noqa: ANN202
     return Verification(sentences, [], cited)
 
 
+# words that point back at an earlier turn ("what speedups do they report", "how does this
+# compare"); "that" is left out, being mostly "methods that reduce ..."
+_POINTING_BACK = re.compile(
+    r"\b(?:it|its|they|them|their|theirs|these|those|this|such|former|latter|same|above|"
+    r"aforementioned|mentioned|previous|earlier)\b|^\s*(?:and|also|so|then|what about|how about)\b",
+    re.IGNORECASE,
+)
+
+
+def leans_on_previous(question: str) -> bool:
+    """Whether a question needs the one before it to be understood: it points back at it, or it
+    says too little on its own ("Why?", "And for decode?")."""
+    return bool(_POINTING_BACK.search(question)) or len(content_words(question)) < 2
+
+
 def _in_context(question: str, history: Sequence[Turn]) -> str:
     """A follow-up read with the question before it ("what speedups do they report" after
-    "sparse attention accelerators"), as the search and the offline answer read it."""
-    return question if not history else f"{history[-1].question} {question}"
+    "sparse attention accelerators"), as the search and the offline answer read it; a question
+    that stands on its own is read alone, so a new topic does not get the last one's papers."""
+    if not history or not leans_on_previous(question):
+        return question
+    return f"{history[-1].question} {question}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.answer import Asker
+from assistant.answer import Asker, Turn, _in_context
 from assistant.cli import app
 from assistant.library import Library
 from assistant.llm import LLMGateway
@@ -275,6 +275,31 @@ def test_sessions_history_and_export(
     assert len(sidecar["answers"]) == 2 and sidecar["answers"][0]["citations"]
     missing = runner.invoke(app, ["history", "export", "nope", "--out", str(out)])
     assert missing.exit_code == 3
+
+
+def test_a_new_question_in_a_session_is_not_read_with_the_one_before(
+    shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by a tester: a second question of a session got the first one's papers and sentences
+    import shutil
+
+    data_dir = tmp_path / "own"
+    monkeypatch.setenv("LITREVIEW_DATA_DIR", str(data_dir))
+    shutil.copytree(shared_sample_library.settings.data_dir, data_dir)
+    first = "What is NVFP4 and how is its accuracy improved?"
+    second = "Which systems offload MoE experts to CPU?"
+    runner.invoke(app, ["ask", first, "--session", "s1", "--json"])
+    alone = json.loads(runner.invoke(app, ["ask", second, "--json"]).stdout)
+    after = json.loads(runner.invoke(app, ["ask", second, "--session", "s1", "--json"]).stdout)
+    assert after["answer"] == alone["answer"]
+    assert "NVFP4" not in after["answer"]
+    # a follow-up that leans on the question before it is still read with it
+    followup = "What accuracy do they reach?"
+    assert _in_context(followup, [Turn(question=first, answer="")]) == f"{first} {followup}"
+    for standalone in (second, "How is KV cache memory compressed?"):
+        assert _in_context(standalone, [Turn(question=first, answer="")]) == standalone
+    for leaning in ("And for decode?", "Why?", "How does this compare with FlashAttention?"):
+        assert _in_context(leaning, [Turn(question=first, answer="")]) != leaning
 
 
 def test_config_show_never_prints_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
