@@ -61,11 +61,24 @@ def terminal_safe(text: str, keep_newlines: bool = False) -> str:
     return safe(text, keep_newlines)
 
 
+def plain(text: str) -> str:
+    """Text as a reader sees it, LaTeX markup gone (see assistant.text; imported lazily)."""
+    from assistant.text import plain as read
+
+    return read(text)
+
+
 def _shown(text: str) -> str:
     """Untrusted text inside rich markup: terminal-safe, and its brackets not read as markup."""
     from rich.markup import escape
 
     return escape(terminal_safe(text))
+
+
+def _read(text: str) -> str:
+    """A title, abstract or quote as a reader sees it (LaTeX markup gone: "BERT$'$s" is
+    BERT's), safe inside rich markup. JSON output keeps the text as stored."""
+    return _shown(plain(text))
 
 
 def _err(message: str) -> None:
@@ -361,7 +374,7 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
     """One line a paper (titles cut with an ellipsis, authors as "Xu et al."); `wide`: all."""
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False, expand=True)
+    table = Table(title=_shown(title), show_lines=False, expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("key", style="cyan", no_wrap=True)
     table.add_column("year", no_wrap=True)
@@ -380,7 +393,7 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
             authors = _short_authors(row["authors"])
         year = f"{row['year']}{'*' if row['year_inferred'] else ''}" if row["year"] else ""
         title_text = row["title"] + (" (derived)" if row["title_derived"] else "")
-        cells = [terminal_safe(c) for c in (str(n), row["key"], year, title_text, authors)]
+        cells = [_shown(c) for c in (str(n), row["key"], year, plain(title_text), authors)]
         if score:
             cells.append(f"{row['score']:.4f}")
         table.add_row(*cells)
@@ -557,7 +570,7 @@ def show(
     from rich.panel import Panel
 
     lines = [
-        f"[bold]{_shown(paper.title)}[/bold]"
+        f"[bold]{_read(paper.title)}[/bold]"
         + (" [dim](derived title)[/dim]" if paper.title_derived else "")
     ]
     if paper.authors:
@@ -577,7 +590,7 @@ def show(
     if facts:
         lines.append("[dim]" + _shown(" · ".join(facts)) + "[/dim]")
     lines.append("")
-    lines.append(_shown(paper.abstract or "(no abstract)"))
+    lines.append(_read(paper.abstract or "(no abstract)"))
     lines.append("")
     sources = "; ".join(f"{s.file} #{s.position}" for s in paper.sources)
     lines.append(f"[dim]sources: {_shown(sources)}[/dim]")
@@ -589,7 +602,7 @@ def show(
 def remove(key: Annotated[str, typer.Argument(help="Citation key.")]) -> None:
     """Remove a paper from the library."""
     paper = _workspace().remove(key)
-    sys.stdout.write(f"Removed {paper.key}: {paper.title}\n")
+    sys.stdout.write(terminal_safe(f"Removed {paper.key}: {plain(paper.title)}") + "\n")
 
 
 @app.command()
@@ -696,7 +709,7 @@ def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = 
             for item in sentence.evidence:
                 style = "green" if item.verdict in ("supported", "partial") else "red"
                 why = f", {item.reason}" if item.reason else ""
-                quote = f' "{_shown(item.quote)}"' if item.quote else ""
+                quote = f' "{_read(item.quote)}"' if item.quote else ""
                 console.print(
                     f"  [{style}]@{_shown(item.key)} {item.verdict}{why}[/{style}]{quote}",
                     highlight=False,
@@ -709,7 +722,7 @@ def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = 
         console.print("\n[bold]Sources[/bold]")
         for citation in answer.citations:
             console.print(
-                f"  [cyan]@{_shown(citation.key)}[/cyan]  {_shown(citation.title)} "
+                f"  [cyan]@{_shown(citation.key)}[/cyan]  {_read(citation.title)} "
                 f"({citation.year or 'n.d.'})",
                 highlight=False,
             )

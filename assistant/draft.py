@@ -1247,8 +1247,9 @@ class Drafter(GroundedWriter):
         sentences = [
             part
             for s in split_sentences(" ".join(paper.abstract.split()))
-            # "..., etc. To address this, we propose" is two sentences to a reader
-            for part in re.split(r"(?<=\betc\.)\s+(?=[A-Z][a-z])", s)
+            # "..., etc. To address this, we propose" and "overhead.To accelerate" are two
+            # sentences to a reader: a quote is one of them, not cut in two when shown
+            for part in re.split(r"(?<=\betc\.)\s+(?=[A-Z][a-z])|(?<=[a-z]\.)(?=[A-Z][a-z])", s)
             if 40 <= len(part) <= 600 and not is_instruction_like(part)  # an abstract is data
         ]
         if not sentences:

@@ -27,6 +27,7 @@ _LATEX_COMMANDS = (
     (re.compile(r"\\%"), "%"),
     (re.compile(r"\\([a-zA-Z]+)"), r"\1"),  # \bert{}, a macro the source defined: "bert" is
     # the nearest reading we have
+    (re.compile(r"(?<=[A-Za-z.}])~\s*"), " "),  # a tie ("and~2.8", "Fig.~3"), not "~3 s"
     (re.compile(r"[{}$]"), ""),
 )  # fmt: skip
 # "4.3$\\times$, respectively" reads "4.3x, respectively": the space after a replaced × is not

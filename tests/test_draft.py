@@ -78,6 +78,19 @@ def test_each_paper_is_named_and_its_contribution_quoted_from_its_own_abstract(
                                          "In 20", "Alongside")) for s in single) >= 5  # fmt: skip
 
 
+def test_a_quote_is_one_sentence_of_the_abstract_even_without_a_space_after_its_period(
+    shared_sample_library: Library,
+) -> None:
+    # found by a tester: li2025efficient writes "overhead.To accelerate", and its quote was cut
+    # there, unclosed, the second half dropped as a sentence without a citation
+    data = _draft("privacy-preserving transformer inference", "--papers", "li2025efficient")
+    assert not data["coverage"]["dropped_sentences"]
+    shown = [s["display"] or s["text"] for t in data["themes"] for s in t["sentences"]]
+    li = [s for s in shown if "li2025efficient" in s and "Work on" not in s]
+    assert li and all(s.count('"') == 2 for s in li), li
+    assert not any(".To " in s or "overhead. To" in s for s in li), li
+
+
 def test_every_sentence_written_is_verified(shared_sample_library: Library) -> None:
     data = _draft("KV cache compression")
     sentences = [s for theme in data["themes"] for s in theme["sentences"]]

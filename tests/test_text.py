@@ -54,6 +54,11 @@ def test_plain_text_keeps_a_defined_macro_and_puts_no_space_before_punctuation()
     )
     assert text.plain("up to 2.5×; 3×.") == "up to 2.5x; 3x."
     assert text.plain(r"$2.7\times$ (decode)") == "2.7x (decode)"
+    # PrivQuant's abstract: a LaTeX tie after a word is a space; "~" as "about" stays
+    assert text.plain(r"by $11\times, 2.5\times \mathrm{and}~ 2.8\times$") == (
+        "by 11x, 2.5x and 2.8x"
+    )
+    assert text.plain(r"see Fig.~3, ~3 s") == "see Fig. 3, ~3 s"
 
 
 def test_content_words_and_stems() -> None:

@@ -86,6 +86,34 @@ def test_escape_sequences_never_reach_the_terminal(isolated_env: Path, tmp_path:
     # JSON keeps the data as it is (escaped by JSON), for programs
     data = json.loads(runner.invoke(app, ["show", "evil1", "--json"]).stdout)
     assert data["title"] == HOSTILE["title"]
+    removed = runner.invoke(app, ["remove", "evil1"]).stdout
+    assert "\x1b" not in removed and "\x07" not in removed and "Red title" in removed
+
+
+MARKUP_LIKE = {
+    "id": "brk1",
+    "title": r"[Re] Breaking [bold]markup[/bold] titles [/x] for $\mathsf{GELU}$ in BERT$'$s",
+    "authors": ["Ada Lovelace"],
+    "abstract": r"We study [/x] tags and $2.9\times \sim 12.5\times$ speedups in tables.",
+}
+
+
+def test_titles_are_shown_as_written_not_read_as_markup_and_latex_is_read(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # rich read "[/x]" in a title as a closing tag and the search table failed; LaTeX in
+    # titles and abstracts was shown raw in the CLI while the TUI showed it as a reader sees it
+    source = tmp_path / "brackets.jsonl"
+    source.write_text(json.dumps(MARKUP_LIKE) + "\n")
+    assert runner.invoke(app, ["ingest", str(source)]).exit_code == 0
+    title = "[Re] Breaking [bold]markup[/bold] titles [/x] for GELU in BERT's"
+    for command in (["library", "--wide"], ["search", "breaking markup titles", "--wide"],
+                    ["show", "brk1"]):  # fmt: skip
+        result = runner.invoke(app, command, env={"COLUMNS": "250"})
+        assert result.exit_code == 0, (command, result.stderr)
+        assert title in " ".join(result.stdout.split()), (command, result.stdout)
+    shown = " ".join(runner.invoke(app, ["show", "brk1"]).stdout.split())
+    assert "We study [/x] tags and 2.9x ~ 12.5x speedups" in shown
 
 
 def test_output_files_are_not_overwritten_without_force(
