@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Markdown, Static, TabbedContent
+from textual.widgets import DataTable, Input, Label, Markdown, Static, TabbedContent
 
 from assistant.library import Library
 from assistant.tui.app import HelpScreen, LitreviewApp
-from assistant.tui.widgets.paper_table import YEAR_HINT, PaperFilter
+from assistant.tui.screens.confirm import ConfirmScreen
+from assistant.tui.widgets.paper_table import YEAR_HINT, PaperFilter, PaperTable
 from tests.test_tui import _drive, _until
 
 
@@ -100,6 +101,37 @@ def test_library_filters_narrow_the_table_and_the_detail_follows_the_cursor(
         app.query_one("#filter", Input).value = "no paper has this word xyzzy"
         await pilot.pause(0.2)
         assert table.row_count == 0 and app.sub_title == "0 of 136 papers"
+
+    _drive(app, script)
+
+
+def test_delete_on_the_library_table_removes_the_paper_after_a_yes(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        table = app.query_one("#papers", PaperTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 136)
+        await pilot.press("delete")  # in the filter input Delete edits the text
+        assert not isinstance(app.screen, ConfirmScreen)
+        table.focus()
+        await pilot.press("down")
+        key = table.cursor_key()
+        # Delete asks as the "Remove selected" button does; No keeps the paper
+        await pilot.press("delete")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert f"Remove {key} from the library?" in str(app.screen.query_one(Label).render())
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert app.paper_count == 136 and table.cursor_key() == key
+        await pilot.press("delete")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#yes")
+        await _until(pilot, lambda: app.paper_count == 135)
+        assert f"Removed {key}." in _messages(app)
+        assert key not in {str(row.value) for row in table.rows}
 
     _drive(app, script)
 
