@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Markdown, Static, TabbedContent
+from rich.text import Text
+from textual.widgets import DataTable, Input, Label, Markdown, Static, TabbedContent
 
 from assistant.library import Library
 from assistant.tui.app import HelpScreen, LitreviewApp
-from assistant.tui.widgets.paper_table import YEAR_HINT, PaperFilter
+from assistant.tui.screens.confirm import ConfirmScreen
+from assistant.tui.widgets.answer_view import AnswerView
+from assistant.tui.widgets.paper_table import YEAR_HINT, PaperFilter, PaperTable
 from tests.test_tui import _drive, _until
 
 
@@ -64,6 +67,72 @@ def test_chat_keys_copy_move_between_markers_and_start_a_new_session(
     _drive(app, script)
 
 
+def _highlighted(app: LitreviewApp) -> list[tuple[AnswerView, int]]:
+    """The citation markers the transcript draws as selected: (their answer, their number)."""
+    found = []
+    for view in app.query(AnswerView):
+        content = view.content
+        assert isinstance(content, Text)
+        for span in content.spans:
+            if str(span.style) == "bold reverse green":
+                found.append((view, int(content.plain[span.start : span.end].strip(" []"))))
+    return found
+
+
+def _marker_and_source(app: LitreviewApp) -> tuple[AnswerView, int]:
+    """The one highlighted marker, checked against the sources pane: the pane lists that
+    marker's answer's papers and has that marker's paper selected."""
+    [(view, number)] = _highlighted(app)
+    assert view.answer is not None
+    key = view.answer.citations[number - 1].key
+    assert len(app.query(".source")) == len(view.answer.citations)
+    selected = app.query(".source.selected")
+    assert len(selected) == 1
+    card = str(selected.first().render())
+    assert card.startswith(f"[{number}] ") and f"@{key}" in card
+    return view, number
+
+
+def test_citation_markers_walk_every_answer_and_the_source_follows_the_marker(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    def number(view: AnswerView, marker: int) -> int:
+        keys = [citation.key for citation in view.answer.citations]
+        return keys.index(view.markers[marker][1]) + 1
+
+    async def walk(pilot) -> None:  # noqa: ANN001
+        """From the latest answer's first marker, `]` through every marker of the transcript in
+        reading order and round to the start again; `[` goes back."""
+        views = list(app.query(AnswerView))
+        assert len(views) == 2 and all(view.markers for view in views)
+        order = [(view, number(view, m)) for view in views for m in range(len(view.markers))]
+        start = len(order) - len(views[-1].markers)
+        assert _marker_and_source(app) == order[start]
+        app.set_focus(None)
+        for step in range(1, len(order) + 1):
+            await pilot.press("right_square_bracket")
+            assert _marker_and_source(app) == order[(start + step) % len(order)], step
+        await pilot.press("left_square_bracket")
+        assert _marker_and_source(app) == order[start - 1]
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "secure two-party inference for transformers")
+        await _ask(pilot, app, "sparse attention accelerators")
+        await walk(pilot)
+        # the same session reopened from the History tab
+        await pilot.press("f5")
+        table = app.query_one("#sessions", DataTable)
+        table.move_cursor(row=table.get_row_index("tui"))
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.query_one(TabbedContent).active == "chat")
+        await pilot.pause(0.1)
+        await walk(pilot)
+
+    _drive(app, script)
+
+
 # -- library ------------------------------------------------------------------------------------
 def test_library_filters_narrow_the_table_and_the_detail_follows_the_cursor(
     sample_library: Library,
@@ -100,6 +169,37 @@ def test_library_filters_narrow_the_table_and_the_detail_follows_the_cursor(
         app.query_one("#filter", Input).value = "no paper has this word xyzzy"
         await pilot.pause(0.2)
         assert table.row_count == 0 and app.sub_title == "0 of 136 papers"
+
+    _drive(app, script)
+
+
+def test_delete_on_the_library_table_removes_the_paper_after_a_yes(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        table = app.query_one("#papers", PaperTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 136)
+        await pilot.press("delete")  # in the filter input Delete edits the text
+        assert not isinstance(app.screen, ConfirmScreen)
+        table.focus()
+        await pilot.press("down")
+        key = table.cursor_key()
+        # Delete asks as the "Remove selected" button does; No keeps the paper
+        await pilot.press("delete")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert f"Remove {key} from the library?" in str(app.screen.query_one(Label).render())
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert app.paper_count == 136 and table.cursor_key() == key
+        await pilot.press("delete")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#yes")
+        await _until(pilot, lambda: app.paper_count == 135)
+        assert f"Removed {key}." in _messages(app)
+        assert key not in {str(row.value) for row in table.rows}
 
     _drive(app, script)
 

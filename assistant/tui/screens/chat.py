@@ -40,7 +40,7 @@ class ChatTab(AppPart):
 
     def __init__(self) -> None:
         super().__init__()
-        self.current_view: AnswerView | None = None  # the latest answer; markers move in it
+        self.current_view: AnswerView | None = None  # the latest answer
         self.busy = False  # a question is being answered; the next one waits
 
     def compose(self) -> ComposeResult:
@@ -102,21 +102,37 @@ class ChatTab(AppPart):
             state = "incomplete answer"
             self.notify(answer.note or "The answer is incomplete.", severity="warning")
         self.litreview.set_status(state)
-        self.show_sources(answer)
+        self.select_marker(view, view.current)
         self.post_message(self.AnswerRecorded())
 
     @while_mounted
-    def show_sources(self, answer: Answer) -> None:
-        selected = self.current_view.selected() if self.current_view else None
-        self.query_one("#sources", SourcesPane).show(answer, selected, self.workspace)
+    def select_marker(self, view: AnswerView, index: int) -> None:
+        """Select marker `index` of `view` (-1: none) and show that answer's sources. Every other
+        answer's marker is cleared: the transcript highlights one marker, the one shown."""
+        for other in self.query(AnswerView):
+            if other is not view and other.current >= 0:
+                other.select(-1)
+        view.select(index)
+        if view.answer is not None:
+            self.query_one("#sources", SourcesPane).show(
+                view.answer, view.selected(), self.workspace
+            )
 
     # -- what the app's keys and commands do here --------------------------------------------
     def move_citation(self, step: int) -> None:
-        """Select the previous/next citation marker of the latest answer; sources follow."""
-        if self.current_view is None or self.current_view.answer is None:
+        """Select the previous/next citation marker of the whole transcript, every answer's in
+        reading order (a reopened session's earlier answers are worth checking too); the
+        sources pane follows to the answer of the selected marker."""
+        markers = [(view, i) for view in self.query(AnswerView) for i in range(len(view.markers))]
+        if not markers:
             return
-        if self.current_view.move(step):
-            self.show_sources(self.current_view.answer)
+        at = next((n for n, (view, i) in enumerate(markers) if view.current == i), None)
+        if at is None:  # the latest answer cites nothing: start from either end
+            at = -1 if step > 0 else 0
+        view, index = markers[(at + step) % len(markers)]
+        if view.current < 0:  # another answer: bring it into sight
+            view.scroll_visible()
+        self.select_marker(view, index)
 
     def copy_answer(self) -> None:
         if self.current_view is None or self.current_view.answer is None:
@@ -142,5 +158,5 @@ class ChatTab(AppPart):
             transcript.mount(view)
             view.set_answer(answer)
             self.current_view = view
-        if self.current_view and self.current_view.answer:
-            self.show_sources(self.current_view.answer)
+        if self.current_view:
+            self.select_marker(self.current_view, self.current_view.current)

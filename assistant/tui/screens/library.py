@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
@@ -50,6 +51,8 @@ class LibraryTab(AppPart):
         }
     }
     """
+    # on the table, Delete is the "Remove selected" button (the inputs keep it for their text)
+    BINDINGS = [Binding("delete", "remove", "Remove paper")]
 
     class PapersImported(Message):
         """An import changed the library; `count` papers are in it now."""
@@ -169,8 +172,12 @@ class LibraryTab(AppPart):
         self.call_from_thread(self.notify, message)
         self.call_from_thread(self.post_message, self.PapersImported(report.papers_after))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # only the table has a selected paper: elsewhere Delete neither acts nor shows in the footer
+        return isinstance(self.app.focused, PaperTable) if action == "remove" else True
+
     @on(Button.Pressed, "#remove")
-    def remove_pressed(self) -> None:
+    def action_remove(self) -> None:
         key = self.table.cursor_key()
         if key is None:
             return

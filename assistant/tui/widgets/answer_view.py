@@ -74,13 +74,10 @@ class AnswerView(Static):
             body.append(f"\n\n{answer.note}", style="dim")
         self._show(body)
 
-    def move(self, step: int) -> tuple[str, str] | None:
-        """Select the previous/next citation marker; returns (sentence, key)."""
-        if not self.markers or self.answer is None:
-            return None
-        self.current = (self.current + step) % len(self.markers)
+    def select(self, index: int) -> None:
+        """Select marker `index` (-1: none of this answer's) and redraw."""
+        self.current = index
         self.render_answer()
-        return self.selected()
 
     def selected(self) -> tuple[str, str] | None:
         """The selected marker as (the sentence it ends, the cited key), if any."""
