@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from assistant.models import Paper
 
-_CSV_FIELDS = ["key", "title", "title_derived", "authors", "year", "year_inferred", "date",
-               "venue", "categories", "doi", "url", "arxiv_id", "abstract", "sources"]  # fmt: skip
+_CSV_FIELDS = ["key", "title", "title_derived", "authors", "authors_truncated", "year",
+               "year_inferred", "date", "venue", "categories", "doi", "url", "arxiv_id",
+               "abstract", "sources"]  # fmt: skip
 
 
 _BIB_SPECIAL = str.maketrans({"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$",
@@ -33,7 +34,9 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
     """Text fields escaped for BibTeX; identifiers (DOI, URL, eprint) as they are."""
     fields = [("title", bib_escape(paper.title))]
     if paper.authors:
-        fields.append(("author", " and ".join(_bib_name(a) for a in paper.authors)))
+        names = [_bib_name(a) for a in paper.authors]
+        # BibTeX's own "et al.": styles print it, and a shortened list does not pass for whole
+        fields.append(("author", " and ".join(names + ["others"] * paper.authors_truncated)))
     if paper.year:
         fields.append(("year", str(paper.year)))
     if paper.date and len(paper.date) >= 10:
@@ -54,9 +57,11 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
 
 
 def _bib_name(name: str) -> str:
-    """A name BibTeX splits the way it was meant: "Barnes and Noble" (one organisation) braced."""
+    """A name BibTeX splits the way it was meant: "Barnes and Noble" (one organisation) braced,
+    and a person called "others" too (bare, it is BibTeX's "et al.")."""
     escaped = bib_escape(name)
-    return f"{{{escaped}}}" if " and " in f" {name} " or "," in name else escaped
+    braced = " and " in f" {name} " or "," in name or name.lower() == "others"
+    return f"{{{escaped}}}" if braced else escaped
 
 
 def to_bibtex(papers: Sequence[Paper]) -> str:

@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.ingest.bibtex import parse_bibtex
+from assistant.library import Library
+from assistant.models import Paper
 
 runner = CliRunner()
 
@@ -125,6 +127,40 @@ def test_bibtex_export_round_trips_the_meaning(isolated_env: Path, tmp_path: Pat
         assert reread[key].title == paper["title"]
         assert reread[key].authors == paper["authors"]
         assert reread[key].abstract == paper["abstract"]
+
+
+def test_a_truncated_author_list_is_exported_and_read_as_and_others() -> None:
+    from assistant.export import to_bibtex, to_csv
+
+    short = Paper(key="li2024", title="Nimbus", authors=["Zhengyi Li", "Kang Yang"],
+                  authors_truncated=True)  # fmt: skip
+    whole = Paper(key="doe2020", title="Whole", authors=["Jane Doe"])
+    exported = to_bibtex([short, whole])
+    assert "author = {Zhengyi Li and Kang Yang and others}" in exported
+    assert "author = {Jane Doe}" in exported
+    reread = {p.key: p for p in parse_bibtex(exported, "again.bib")}
+    assert reread["li2024"].authors == ["Zhengyi Li", "Kang Yang"]
+    assert reread["li2024"].authors_truncated and not reread["doe2020"].authors_truncated
+    # "others" only as the last name is BibTeX's "et al."; a braced {others} is a name
+    (odd,) = parse_bibtex("@misc{x, title={T}, author={{others} and Jo Bloggs}}", "x.bib")
+    assert odd.authors == ["others", "Jo Bloggs"] and not odd.authors_truncated
+    assert parse_bibtex(to_bibtex([odd]), "odd.bib")[0].authors == ["others", "Jo Bloggs"]
+    rows = to_csv([short, whole]).splitlines()
+    assert rows[0].split(",")[3:5] == ["authors", "authors_truncated"]
+    assert rows[1].startswith("li2024,Nimbus,False,Zhengyi Li; Kang Yang,True,")
+
+
+def test_sample_truncated_author_lists_say_and_others(shared_sample_library: Library) -> None:
+    from assistant.export import to_bibtex
+
+    papers = shared_sample_library.papers()
+    truncated = {p.key for p in papers if p.authors_truncated}
+    assert "li2024nimbus" in truncated
+    exported = to_bibtex(papers)
+    assert "author = {Zhengyi Li and Kang Yang and Jin Tan and others}" in exported
+    reread = parse_bibtex(exported, "sample.bib")
+    assert {p.key for p in reread if p.authors_truncated} == truncated
+    assert all("others" not in p.authors for p in reread)
 
 
 def test_one_key_on_two_works_keeps_both_and_says_so(isolated_env: Path, tmp_path: Path) -> None:
