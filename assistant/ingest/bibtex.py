@@ -3,8 +3,9 @@
 Text fields are decoded from LaTeX to Unicode with pylatexenc (accents, `\\&`, `~`, `--`, text
 macros such as `\\textquotesingle`, math-mode Greek, braces that protect capitals), so search,
 keys and exports see "Frédéric" and "Analysis & Design", not their escapes. Identifiers (DOI, URL,
-eprint) are kept as written. Two entries under one key are both read: merging decides whether
-they are one work (merged) or two (the later one gets a suffixed key, with a warning).
+eprint) are kept as written. A trailing `and others` (BibTeX's et al.) marks the author list
+truncated. Two entries under one key are both read: merging decides whether they are one work
+(merged) or two (the later one gets a suffixed key, with a warning).
 """
 
 from __future__ import annotations
@@ -28,9 +29,16 @@ _LATEX_HINT = re.compile(r"[\\{}~$]|--")
 
 @cache
 def _decoder() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-    return LatexNodes2Text(math_mode="text")
+    # `$\mathsf{Nimbus}$` reads "Nimbus": the font is not the word, and search and the citation
+    # checks find the letters, not 𝖭𝗂𝗆𝖻𝗎𝗌; `\textasciicircum` is the ASCII caret (export writes it)
+    context = get_default_latex_context_db()
+    fonts = ("mathsf", "mathrm", "mathbf", "mathit", "mathtt", "mathcal")
+    macros = [MacroTextSpec(name, "%(1)s") for name in fonts]
+    context.add_context_category("litreview", macros + [MacroTextSpec("textasciicircum", "^")],
+                                 prepend=True)  # fmt: skip
+    return LatexNodes2Text(latex_context=context, math_mode="text")
 
 
 def decode_latex(value: str) -> str:
@@ -64,11 +72,16 @@ def _top_level_split(value: str, separator: re.Pattern[str]) -> list[str]:
     return parts
 
 
-def _authors(value: str) -> list[str]:
-    names = []
+def _authors(value: str) -> tuple[list[str], bool]:
+    """The names, and whether the list ends in BibTeX's `and others` (et al.: not complete);
+    a braced `{others}` is a name."""
+    names, truncated = [], False
     for raw in _top_level_split(value.strip(), re.compile(r"\s+and\s+")):
         raw = " ".join(raw.split())
         if not raw:
+            continue
+        if raw.lower() == "others":
+            truncated = True
             continue
         pieces = _top_level_split(raw, re.compile(","))
         if len(pieces) >= 2:  # "Last, First" or "Last, Jr, First" -> "First Last Jr"
@@ -76,9 +89,9 @@ def _authors(value: str) -> list[str]:
             suffix = " ".join(p.strip() for p in pieces[1:-1])
             raw = " ".join(part for part in (first, last, suffix) if part)
         name = decode_latex(raw)
-        if name and name.lower() != "others":
+        if name:
             names.append(name)
-    return names
+    return names, truncated
 
 
 def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
@@ -111,12 +124,14 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
         year = parse_year(fields.get("year") or fields.get("date"), file, line)
         date = fields.get("date")
         keywords = [k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()]
+        authors, truncated = _authors(raw.get("author", ""))
         yield Paper(
             key=entry.key,
             own_key=True,
             title=title or derive_title(abstract),
             title_derived=not title,
-            authors=_authors(raw.get("author", "")),
+            authors=authors,
+            authors_truncated=truncated,
             year=year,
             date=date or None,
             venue=fields.get("journal") or fields.get("booktitle") or None,
