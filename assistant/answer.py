@@ -244,14 +244,20 @@ class Asker(GroundedWriter):
 
         if not question or not question.strip():
             raise UsageError("the question is empty")
+        if k <= 0:
+            raise UsageError("--k must be at least 1")
         started = time.perf_counter()
         found = self.gather(question, k, filters, history)
         hits = found.hits
-        if self.gateway is None:
+        if not hits:
+            answer = self._abstain(question, "llm" if self.gateway else "extractive",
+                                   self._why_no_evidence(filters))  # fmt: skip
+            if self.gateway is not None:
+                answer.model = self.gateway.model
+            else:
+                answer.note = "Extractive mode (no language model)."
+        elif self.gateway is None:
             answer = self._extractive(question, hits, history)
-        elif not hits:
-            answer = self._abstain(question, "llm", "no paper in the library is relevant to it")
-            answer.model = self.gateway.model
         else:
             answer = self._with_model(question, hits, history, on_token, on_restart)
         answer.evidence_keys = [h.paper.key for h in hits]
@@ -375,6 +381,16 @@ class Asker(GroundedWriter):
             ],
             verification="local" if self.verify_citations else "off",
         )
+
+    def _why_no_evidence(self, filters: SearchFilters | None) -> str:
+        """Why a question found no evidence, as the user can act on it."""
+        index = self.library.index()
+        if not len(index):
+            return "the library is empty (litreview ingest FILE, or --sample)"
+        allowed = index.matching(filters)
+        if allowed is not None and not len(allowed):
+            return "no paper in the library matches the filters"
+        return "no paper in the library is relevant to it"
 
     def _extractive(
         self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()

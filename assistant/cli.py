@@ -910,7 +910,7 @@ def draft(
     else:
         if written is None:
             render_text = to_markdown if fmt == "md" else to_latex
-            markdown = render_text(result, "references.bib")
+            markdown = render_text(result, None)
             sys.stdout.write(terminal_safe(markdown, keep_newlines=True) + "\n")
         else:
             _err(f"wrote {written[0]} and {written[1]}")

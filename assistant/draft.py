@@ -846,6 +846,8 @@ class Drafter(GroundedWriter):
         say = progress or (lambda message: None)
         outline = Outline(topic, [], {}, planned_by="llm" if self.gateway else "extractive")
         outline.model = self.gateway.model if self.gateway else None
+        if not len(self.library.index()):
+            raise UsageError("the library is empty (litreview ingest FILE, or --sample)")
         say("gathering candidates")
         facets, note = self.facets(topic, outline.usage)
         if note:
@@ -1401,10 +1403,15 @@ def render_paragraph(sentences: Sequence[dict[str, Any]]) -> str:
 
 
 # -- export ---------------------------------------------------------------------------------------
-def to_markdown(draft: Draft, bib_name: str) -> str:
+def _bibliography(bib_name: str | None) -> str:
+    """Where the draft's .bib is; a draft printed to the screen has none written."""
+    return bib_name or "none written (draft --out FILE writes FILE and its .bib)"
+
+
+def to_markdown(draft: Draft, bib_name: str | None) -> str:
     lines = ["## Related Work", ""]
     if draft.note:
-        lines += [f"<!-- {draft.note} Bibliography: {bib_name} -->", ""]
+        lines += [f"<!-- {draft.note} Bibliography: {_bibliography(bib_name)} -->", ""]
     for theme in draft.themes:
         lines += [f"### {theme.name}", "", theme.paragraph, ""]
     return "\n".join(lines)
@@ -1437,10 +1444,10 @@ def _latex_sentence(sentence: dict[str, Any]) -> str:
     return f"{text} % litreview: UNSUPPORTED, no verified citation\n"
 
 
-def to_latex(draft: Draft, bib_name: str) -> str:
+def to_latex(draft: Draft, bib_name: str | None) -> str:
     lines = ["\\section{Related Work}", ""]
     if draft.note:
-        lines += [f"% {draft.note}", f"% Bibliography: {bib_name}", ""]
+        lines += [f"% {draft.note}", f"% Bibliography: {_bibliography(bib_name)}", ""]
     for theme in draft.themes:
         lines += [f"\\subsection*{{{_latex_escape(theme.name)}}}", ""]
         text = " ".join(_latex_sentence(s) for s in theme.sentences)

@@ -61,6 +61,8 @@ def check_outputs(paths: Sequence[Path], force: bool = False) -> None:
             raise UsageError(f"{path}: the directory {parent} does not exist")
         if not os.access(parent, os.W_OK):
             raise UsageError(f"{path}: the directory {parent} is not writable")
+        if path.is_dir():  # --force cannot help: said before any work is done
+            raise UsageError(f"{path} is a directory; give a file name")
         if path.exists() and not force:
             raise UsageError(f"{path} exists; use --force to overwrite it")
 
@@ -372,7 +374,7 @@ class Workspace:
             self.reopen(session, missing_ok=True)
         answer = self.asker.ask(
             question,
-            k or self.settings.answer_k,
+            self.settings.answer_k if k is None else k,
             filters,
             self.turns,
             on_token=on_token,

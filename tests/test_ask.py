@@ -302,6 +302,24 @@ def test_a_new_question_in_a_session_is_not_read_with_the_one_before(
         assert _in_context(leaning, [Turn(question=first, answer="")]) != leaning
 
 
+def test_no_evidence_says_why_and_k_is_checked(
+    shared_sample_library: Library, isolated_env: Path
+) -> None:
+    # found by a tester: an empty library and a filter nothing passes were both "no paper in
+    # the library is relevant to it", and --k 0 was taken
+    filtered = json.loads(runner.invoke(app, ["ask", "privacy", "--year", "2031", "--json"]).stdout)
+    assert filtered["abstained"] and "matches the filters" in filtered["answer"]
+    zero = runner.invoke(app, ["ask", "privacy", "--k", "0"])
+    assert zero.exit_code == 2 and "--k must be at least 1" in zero.stderr
+
+
+def test_an_empty_library_says_so(isolated_env: Path) -> None:
+    empty = json.loads(runner.invoke(app, ["ask", "privacy", "--json"]).stdout)
+    assert empty["abstained"] and "the library is empty" in empty["answer"]
+    draft = runner.invoke(app, ["draft", "privacy"])
+    assert draft.exit_code == 2 and "the library is empty" in draft.stderr
+
+
 def test_config_show_never_prints_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret")
     result = runner.invoke(app, ["config", "show", "--json"])

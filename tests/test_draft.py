@@ -91,6 +91,21 @@ def test_a_quote_is_one_sentence_of_the_abstract_even_without_a_space_after_its_
     assert not any(".To " in s or "overhead. To" in s for s in li), li
 
 
+def test_a_draft_to_the_screen_names_no_bib_and_a_directory_is_refused_first(
+    shared_sample_library: Library, tmp_path: Path
+) -> None:
+    # found by a tester: the screen draft said "Bibliography: references.bib", a file never
+    # written, and "--out DIR --force" drafted everything before failing on the directory
+    shown = runner.invoke(app, ["draft", TOPIC])
+    assert shown.exit_code == 0
+    assert "references.bib" not in shown.stdout and "Bibliography: none written" in shown.stdout
+    for command in (["draft", TOPIC, "--out", str(tmp_path), "--force"],
+                    ["export", "--format", "bibtex", "--out", str(tmp_path)]):  # fmt: skip
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, command
+        assert result.stderr.strip() == f"litreview: {tmp_path} is a directory; give a file name"
+
+
 def test_every_sentence_written_is_verified(shared_sample_library: Library) -> None:
     data = _draft("KV cache compression")
     sentences = [s for theme in data["themes"] for s in theme["sentences"]]
