@@ -252,15 +252,21 @@ def test_planted_instruction_in_an_abstract_changes_nothing(
     assert "PWNED" not in json.loads(offline.stdout)["answer"]
 
 
+def _own_copy(library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shared sample library with no history (other tests ask in the shared one)."""
+    import shutil
+
+    data_dir = tmp_path / "own"
+    monkeypatch.setenv("LITREVIEW_DATA_DIR", str(data_dir))
+    shutil.copytree(library.settings.data_dir, data_dir)
+    (data_dir / "history.db").unlink(missing_ok=True)
+    return data_dir
+
+
 def test_sessions_history_and_export(
     shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data_dir = tmp_path / "own"
-    monkeypatch.setenv("LITREVIEW_DATA_DIR", str(data_dir))
-    import shutil
-
-    shutil.copytree(shared_sample_library.settings.data_dir, data_dir)
-    (data_dir / "history.db").unlink(missing_ok=True)  # other tests asked in the shared copy
+    _own_copy(shared_sample_library, tmp_path, monkeypatch)
     for question in (QUESTION, "What overheads do they report?"):
         result = runner.invoke(app, ["ask", question, "--session", "mpc", "--json"])
         assert result.exit_code == 0
@@ -281,11 +287,7 @@ def test_a_new_question_in_a_session_is_not_read_with_the_one_before(
     shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # found by a tester: a second question of a session got the first one's papers and sentences
-    import shutil
-
-    data_dir = tmp_path / "own"
-    monkeypatch.setenv("LITREVIEW_DATA_DIR", str(data_dir))
-    shutil.copytree(shared_sample_library.settings.data_dir, data_dir)
+    _own_copy(shared_sample_library, tmp_path, monkeypatch)
     first = "What is NVFP4 and how is its accuracy improved?"
     second = "Which systems offload MoE experts to CPU?"
     runner.invoke(app, ["ask", first, "--session", "s1", "--json"])
