@@ -29,16 +29,9 @@ _LATEX_HINT = re.compile(r"[\\{}~$]|--")
 
 @cache
 def _decoder() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+    from pylatexenc.latex2text import LatexNodes2Text
 
-    # `$\mathsf{Nimbus}$` reads "Nimbus": the font is not the word, and search and the citation
-    # checks find the letters, not 𝖭𝗂𝗆𝖻𝗎𝗌; `\textasciicircum` is the ASCII caret (export writes it)
-    context = get_default_latex_context_db()
-    fonts = ("mathsf", "mathrm", "mathbf", "mathit", "mathtt", "mathcal")
-    macros = [MacroTextSpec(name, "%(1)s") for name in fonts]
-    context.add_context_category("litreview", macros + [MacroTextSpec("textasciicircum", "^")],
-                                 prepend=True)  # fmt: skip
-    return LatexNodes2Text(latex_context=context, math_mode="text")
+    return LatexNodes2Text(math_mode="text")
 
 
 def decode_latex(value: str) -> str:
