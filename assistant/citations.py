@@ -179,6 +179,11 @@ _SET_ASIDE = str.maketrans({"[": "\x02", "]": "\x03"})
 _PUT_BACK = str.maketrans({"\x02": "[", "\x03": "]"})
 
 
+# a sentence whose last word ends in a full stop ("et al.", "...") and that has another after
+# its citation
+_STOP_BOTH_SIDES = re.compile(r"\.\s*(?:\[@[^\[\]]*\]\s*)+\.\s*$")
+
+
 def _set_aside(match: re.Match[str]) -> str:
     head, quote = match.group(0).split('"', 1)
     return f'{head}"{quote.translate(_SET_ASIDE)}'
@@ -214,6 +219,8 @@ def parse_claims(answer: str) -> list[ParsedSentence]:
                     quotes.setdefault(key, quote.translate(_PUT_BACK))
             clean = _CITED_BRACKET.sub("", sentence).translate(_PUT_BACK)
             clean = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clean.split())).strip()
+            if _STOP_BOTH_SIDES.search(sentence):  # "Li et al. [@k]." keeps one full stop
+                clean = clean[:-1]
             if clean or keys or malformed:
                 out.append(ParsedSentence(clean, keys, quotes, malformed))
     return out
@@ -629,6 +636,9 @@ def _bare(key: str, verdict: str, reason: str | None) -> EvidenceSpan:
     )
 
 
+_ENDS_ON_ABBREVIATION = re.compile(r"(?:\bet al|\betc|\be\.g|\bi\.e|\bcf|\bvs|\.\.)\.$")
+
+
 def render(sentences: Sequence[CitedSentence], unsupported_mark: str = "") -> str:
     """The answer text with only verified citations, sentences without support marked."""
     out = []
@@ -636,7 +646,9 @@ def render(sentences: Sequence[CitedSentence], unsupported_mark: str = "") -> st
         text = sentence.text
         if sentence.citations:
             marker = "[" + "; ".join(f"@{k}" for k in sentence.citations) + "]"
-            if text and text[-1] in ".!?":
+            if _ENDS_ON_ABBREVIATION.search(text):  # "Li et al." -> "Li et al. [@k]."
+                text = f"{text} {marker}."
+            elif text and text[-1] in ".!?":
                 text = f"{text[:-1]} {marker}{text[-1]}"
             else:
                 text = f"{text} {marker}"

@@ -17,7 +17,7 @@ _CSV_FIELDS = ["key", "title", "title_derived", "authors", "authors_truncated", 
 
 _BIB_SPECIAL = str.maketrans({"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$",
                               "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                              "\\": r"\textbackslash{}"})  # fmt: skip
+                              "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"})  # fmt: skip
 
 
 _LIGATURES = re.compile(r"(?<=-)(?=-)|(?<=')(?=')|(?<=`)(?=`)")
@@ -30,9 +30,142 @@ def bib_escape(text: str) -> str:
     return _LIGATURES.sub("{}", text.translate(_BIB_SPECIAL))
 
 
+# What a field may use and still be written as the LaTeX it is: commands of the LaTeX kernel (no
+# package needed), text mode and math mode apart. A macro the source defined (\method, \bert{})
+# or took from a package (\hl, \text, \mathbb) would not compile in the reader's document.
+_TEXT_MACROS = frozenset({
+    "'", "`", '"', "^", "~", "=", ".", "c", "v", "u", "H", "k", "r", "d", "b", "t",  # accents
+    "%", "&", "#", "$", "_", "{", "}", ",", "textit", "textbf", "textsc", "texttt", "textrm",
+    "textsf", "textsl", "emph", "textsuperscript", "textsubscript", "textasciitilde",
+    "textasciicircum", "textbackslash", "textendash", "textemdash", "ldots", "dots", "ss", "ae",
+    "AE", "oe", "OE", "aa", "AA", "o", "O", "l", "L", "i", "j", "S", "P", "TeX", "LaTeX",
+})  # fmt: skip
+_MATH_MACROS = frozenset({
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
+    "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau",
+    "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi",
+    "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega", "times", "sim", "approx", "simeq", "cdot",
+    "cdots", "ldots", "dots", "leq", "geq", "le", "ge", "neq", "ne", "ll", "gg", "pm", "mp",
+    "div", "infty", "propto", "in", "notin", "subset", "subseteq", "cup", "cap", "to",
+    "rightarrow", "leftarrow", "Rightarrow", "mapsto", "prime", "circ", "ast", "star", "partial",
+    "nabla", "forall", "exists", "log", "ln", "exp", "min", "max", "lim", "sup", "inf", "sum",
+    "prod", "int", "frac", "sqrt", "mathsf", "mathrm", "mathbf", "mathit", "mathtt", "mathcal",
+    "%", "&", "#", "$", "_", "{", "}", ",", ";", "!", ":", "quad", "qquad",
+})  # fmt: skip
+_TEXT_SPECIALS = {"~", "--", "---", "``", "''", "`", "'"}
+_NOT_LATEX = re.compile(r"(?<!\\)[%&#]|\\\\")  # a comment, an alignment tab, a line break
+
+
+def _balanced(text: str) -> bool:
+    r"""Braces close where they open, counting `\{` too as BibTeX does."""
+    depth = 0
+    for char in re.findall(r"[{}]", text):
+        depth += 1 if char == "{" else -1
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _as_latex(text: str) -> str | None:
+    r"""`text` as LaTeX that compiles and prints what it means, if it is LaTeX: braces and
+    `$...$` balanced, kernel commands or math spans in it, and nothing that is not LaTeX (`%`,
+    `&`, `#`, a `_` in text). A `^{2}` outside math ("Missing $ inserted") goes into math,
+    `D$^{2}$MoE`; a command the source defined (`\bert{}`) is escaped in place, printing as
+    written. None when unsure."""
+    if not re.search(r"[\\$]|[\^_]\{", text) or _NOT_LATEX.search(text) or not _balanced(text):
+        return None
+    from pylatexenc import latexwalker as lw
+
+    try:
+        nodes = lw.LatexWalker(text, tolerant_parsing=False).get_latex_nodes()[0]
+    except lw.LatexWalkerError:
+        return None
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in `text`
+
+    def walk(nodes: list, math: bool) -> bool | None:
+        """Whether the nodes hold LaTeX to keep (None: something not to trust)."""
+        found, done_to = False, -1  # a group taken as a script or an argument: done
+        for i, node in enumerate(nodes):
+            if node is None or node.pos < done_to:
+                continue
+            if node.isNodeType(lw.LatexCharsNode):
+                if math:
+                    continue
+                chars, following = node.chars, nodes[i + 1] if i + 1 < len(nodes) else None
+                if "^" in chars[:-1] or "_" in chars[:-1]:
+                    return None
+                if chars[-1] in "^_":
+                    if following is None or not following.isNodeType(lw.LatexGroupNode):
+                        return None
+                    if walk(following.nodelist, True) is None:
+                        return None
+                    done_to = following.pos + following.len
+                    script = node.pos + node.len - 1
+                    edits.extend([(script, script, "$"), (done_to, done_to, "$")])
+                    found = True
+            elif node.isNodeType(lw.LatexMathNode):
+                if math or node.delimiters != ("$", "$") or walk(node.nodelist, True) is None:
+                    return None
+                found = True
+            elif node.isNodeType(lw.LatexMacroNode):
+                if node.macroname in (_MATH_MACROS if math else _TEXT_MACROS):
+                    args = node.nodeargd.argnlist if node.nodeargd else []
+                    if walk(args, math) is None:
+                        return None
+                    found = True
+                elif math:
+                    return None
+                else:  # escaped with the groups right after it (its arguments): `\bert{}`
+                    done_to = node.pos + node.len
+                    for group in nodes[i + 1 :]:
+                        if group is None or not group.isNodeType(lw.LatexGroupNode):
+                            break
+                        if group.pos != done_to:
+                            break
+                        done_to = group.pos + group.len
+                    edits.append((node.pos, done_to, bib_escape(text[node.pos : done_to])))
+            elif node.isNodeType(lw.LatexGroupNode):
+                inner = walk(node.nodelist, math)
+                if inner is None:
+                    return None
+                found = found or inner
+            elif not node.isNodeType(lw.LatexSpecialsNode):
+                return None  # an environment, a comment
+            elif not math and node.specials_chars not in _TEXT_SPECIALS:
+                return None
+        return found
+
+    if not walk(nodes, False):
+        return None
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def bib_text(text: str) -> str:
+    """A text field (title, abstract) for BibTeX: LaTeX the source wrote kept as LaTeX, so that
+    `$\\mathsf{GELU}$` prints GELU; anything else escaped to print as written (`bib_escape`)."""
+    latex = _as_latex(text)
+    return bib_escape(text) if latex is None else latex
+
+
+# The field that keeps a title or venue written as LaTeX exactly as the library holds it, so that
+# `export` then `ingest` gives back the same text (the importer reads LaTeX as what it prints:
+# `BERT$'$s` would come back `BERT's`). BibTeX styles ignore fields they do not know.
+RAW_FIELD = "litreview-{}"
+
+
+def _printed(name: str, value: str) -> list[tuple[str, str]]:
+    """A title or venue as LaTeX that prints what it means, with the text as held beside it
+    when that LaTeX differs from the plain escape."""
+    written, escaped = bib_text(value), bib_escape(value)
+    return [(name, written)] + ([(RAW_FIELD.format(name), escaped)] if written != escaped else [])
+
+
 def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
-    """Text fields escaped for BibTeX; identifiers (DOI, URL, eprint) as they are."""
-    fields = [("title", bib_escape(paper.title))]
+    """Text fields escaped for BibTeX; identifiers (DOI, URL, eprint) as they are. Abstracts are
+    escaped to print as written: no style prints them, and they round-trip as they are."""
+    fields = _printed("title", paper.title)
     if paper.authors:
         names = [_bib_name(a) for a in paper.authors]
         # BibTeX's own "et al.": styles print it, and a shortened list does not pass for whole
@@ -42,7 +175,7 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
     if paper.date and len(paper.date) >= 10:
         fields.append(("date", paper.date))
     if paper.venue:
-        fields.append(("journal", bib_escape(paper.venue)))
+        fields += _printed("journal", paper.venue)
     if paper.doi:
         fields.append(("doi", paper.doi))
     if paper.url:

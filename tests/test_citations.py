@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.citations import (
+    CitedSentence,
     SupportScorer,
     citation_keys,
     parse_sentences,
@@ -46,6 +47,17 @@ def test_split_keeps_abbreviations_and_citations() -> None:
 def test_parse_sentences_strips_markers() -> None:
     parsed = parse_sentences("Nimbus is fast [@li2024nimbus; @x]. Plain claim.")
     assert parsed == [("Nimbus is fast.", ["li2024nimbus", "x"]), ("Plain claim.", [])]
+
+
+def test_marker_after_an_abbreviation_leaves_one_full_stop() -> None:
+    # a draft's lead ends on "Li et al. [@k]."; its JSON text read "Li et al.."
+    parsed = parse_sentences("Work on X includes A and Li et al. [@a; @b]. It ends... [@c].")
+    assert parsed == [
+        ("Work on X includes A and Li et al.", ["a", "b"]),
+        ("It ends...", ["c"]),
+    ]
+    cited = [CitedSentence(text=text, citations=keys) for text, keys in parsed]
+    assert render(cited) == "Work on X includes A and Li et al. [@a; @b]. It ends... [@c]."
 
 
 def test_marker_after_the_full_stop_belongs_to_the_sentence() -> None:

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import bibtexparser
+import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
@@ -161,6 +162,80 @@ def test_sample_truncated_author_lists_say_and_others(shared_sample_library: Lib
     reread = parse_bibtex(exported, "sample.bib")
     assert {p.key for p in reread if p.authors_truncated} == truncated
     assert all("others" not in p.authors for p in reread)
+
+
+def _exported_title(text: str) -> str:
+    from assistant.export import to_bibtex
+
+    (entry,) = bibtexparser.parse_string(to_bibtex([Paper(key="k", title=text)])).entries
+    return entry["title"]
+
+
+@pytest.mark.parametrize(
+    "text, written",
+    [
+        # well-formed LaTeX (balanced braces and $...$, kernel commands) stays LaTeX; a ^{} in
+        # text mode ("Missing $ inserted") goes into math
+        (r"D^{2}MoE: Dual Routing", r"D$^{2}$MoE: Dual Routing"),
+        (r"S^{2}FT: Efficient", r"S$^{2}$FT: Efficient"),
+        (r"Analysis of BERT$'$s Attention", r"Analysis of BERT$'$s Attention"),
+        (r"like $\mathsf{GELU}$: $2.9\times \sim 12.5\times$ faster, 0.08\% loss",
+         r"like $\mathsf{GELU}$: $2.9\times \sim 12.5\times$ faster, 0.08\% loss"),
+        (r"[Uzna\'{n}ski, 2018] $O(\epsilon^{-1}n)$", r"[Uzna\'{n}ski, 2018] $O(\epsilon^{-1}n)$"),
+        # a command the source defined prints as written, the rest of the LaTeX as it means
+        (r"\bert{} by $2.7\times$", r"\textbackslash{}bert\{\} by $2.7\times$"),
+        (r"\hl{small} $x$", r"\textbackslash{}hl\{small\} $x$"),
+        # plain text escaped so that it prints as written; so is LaTeX we cannot vouch for
+        ("R&D: 50% of $5 ~ #1 a_b", r"R\&D: 50\% of \$5 \textasciitilde{} \#1 a\_b"),
+        ("D^2MoE -- x", r"D\textasciicircum{}2MoE -{}- x"),
+        (r"$\mathsf{GELU}", r"\$\textbackslash{}mathsf\{GELU\}"),
+        (r"$x$ and 50%", r"\$x\$ and 50\%"),
+        (r"$$x$$", r"\$\$x\$\$"),
+        (r"$x$ in a_b", r"\$x\$ in a\_b"),
+        (r"$\text{a}$", r"\$\textbackslash{}text\{a\}\$"),
+        (r"$x$ \\ y", r"\$x\$ \textbackslash{}\textbackslash{} y"),
+        (r"$\{x$", r"\$\textbackslash{}\{x\$"),
+    ],
+)  # fmt: skip
+def test_latex_in_a_field_is_written_as_latex_and_text_escaped(text: str, written: str) -> None:
+    assert _exported_title(text) == written
+
+
+def test_sample_latex_titles_export_as_latex_and_read_back_exactly(
+    shared_sample_library: Library,
+) -> None:
+    from assistant.export import bib_escape, to_bibtex
+
+    papers = {p.key: p for p in shared_sample_library.papers()}
+    exported = to_bibtex(list(papers.values()))
+    entries = {e.key: e for e in bibtexparser.parse_string(exported).entries}
+    # titles print what they mean in a bibliography, where D^{2} stopped LaTeX with "Missing $"
+    # and BERT$'$s printed its markup
+    assert entries["anon2025d"]["title"].startswith("D$^{2}$MoE: Dual Routing")
+    assert "BERT$'$s Attention" in entries["guan2020how"]["title"]
+    assert entries["guan2020how"]["litreview-title"] == bib_escape(papers["guan2020how"].title)
+    # abstracts, which no style prints, as written
+    assert r"like \$\textbackslash{}mathsf\{GELU\}\$" in entries["li2024nimbus"]["abstract"]
+    reread = {p.key: p for p in parse_bibtex(exported, "sample.bib")}
+    latex = 0
+    for key, paper in papers.items():
+        latex += "litreview-title" in entries[key].fields_dict
+        for field in ("title", "abstract", "venue", "authors", "year"):
+            assert getattr(reread[key], field) == getattr(paper, field), (key, field)
+        assert not reread[key].extra, key
+    assert latex >= 3
+
+
+def test_an_edited_latex_title_wins_over_the_text_export_kept() -> None:
+    from assistant.export import to_bibtex
+
+    exported = to_bibtex([Paper(key="k", title="Analysis of BERT$'$s Attention")])
+    edited = exported.replace("Analysis of BERT", "An Analysis of BERT", 1)
+    assert edited != exported
+    (paper,) = parse_bibtex(edited, "edited.bib")
+    assert paper.title == "An Analysis of BERT's Attention"
+    (paper,) = parse_bibtex(exported, "as-written.bib")
+    assert paper.title == "Analysis of BERT$'$s Attention"
 
 
 def test_one_key_on_two_works_keeps_both_and_says_so(isolated_env: Path, tmp_path: Path) -> None:

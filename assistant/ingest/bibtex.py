@@ -29,9 +29,16 @@ _LATEX_HINT = re.compile(r"[\\{}~$]|--")
 
 @cache
 def _decoder() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-    return LatexNodes2Text(math_mode="text")
+    # `$\mathsf{Nimbus}$` reads "Nimbus": the font is not the word, and search and the citation
+    # checks find the letters, not 𝖭𝗂𝗆𝖻𝗎𝗌; `\textasciicircum` is the ASCII caret (export writes it)
+    context = get_default_latex_context_db()
+    fonts = ("mathsf", "mathrm", "mathbf", "mathit", "mathtt", "mathcal")
+    macros = [MacroTextSpec(name, "%(1)s") for name in fonts]
+    context.add_context_category("litreview", macros + [MacroTextSpec("textasciicircum", "^")],
+                                 prepend=True)  # fmt: skip
+    return LatexNodes2Text(latex_context=context, math_mode="text")
 
 
 def decode_latex(value: str) -> str:
@@ -87,6 +94,16 @@ def _authors(value: str) -> tuple[list[str], bool]:
     return names, truncated
 
 
+def _take_raw(fields: dict[str, str], name: str) -> None:
+    """A title or venue that `export` wrote as LaTeX comes back as the library held it (its
+    `litreview-` field), unless the LaTeX was edited since: then the edit counts."""
+    from assistant.export import RAW_FIELD, bib_text
+
+    raw = fields.pop(RAW_FIELD.format(name), None)
+    if raw is not None and name in fields and decode_latex(bib_text(raw)) == fields[name]:
+        fields[name] = raw
+
+
 def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
     import bibtexparser
 
@@ -110,6 +127,8 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
             for name, value in raw.items()
             if name != "author"
         }
+        for name in ("title", "journal"):
+            _take_raw(fields, name)
         title, abstract = fields.get("title", ""), fields.get("abstract", "")
         line = (entry.start_line or 0) + 1
         if not title and not abstract:
