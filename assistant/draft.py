@@ -1422,8 +1422,31 @@ _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{
                   "\\": r"\textbackslash{}"}  # fmt: skip
 
 
+# what prose needs beyond escaping: quotes as TeX writes them (a straight " prints as a closing
+# quote mark) and a superscript as math (D^2MoE, D^{2}MoE: "Missing $ inserted" escaped or not)
+_PROSE_MARKS = re.compile(r'"|“|”|‘|’|\^(?:\{([0-9A-Za-z+\-]{1,8})\}|(\d+|[A-Za-z]))')
+
+
 def _latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
+
+
+def _latex_prose(text: str) -> str:
+    """Text for the body of a LaTeX draft: escaped, with TeX quotes and superscripts."""
+    out, done = [], 0
+    for mark in _PROSE_MARKS.finditer(text):
+        out.append(_latex_escape(text[done : mark.start()]))
+        found = mark.group()
+        if script := mark.group(1) or mark.group(2):
+            out.append(f"$^{{{script}}}$")
+        elif found == '"':
+            opening = mark.start() == 0 or text[mark.start() - 1] in " \t\n([{‘“-–—"
+            out.append("``" if opening else "''")
+        else:
+            out.append({"“": "``", "”": "''", "‘": "`", "’": "'"}[found])
+        done = mark.end()
+    out.append(_latex_escape(text[done:]))
+    return "".join(out)
 
 
 def _latex_sentence(sentence: dict[str, Any]) -> str:
@@ -1434,9 +1457,9 @@ def _latex_sentence(sentence: dict[str, Any]) -> str:
         out = []
         for piece in pieces:
             keys = re.findall(r"@([^\s;,\]]+)", piece) if piece.startswith("[") else []
-            out.append(f"~\\cite{{{','.join(keys)}}}" if keys else _latex_escape(piece))
+            out.append(f"~\\cite{{{','.join(keys)}}}" if keys else _latex_prose(piece))
         return re.sub(r"\s+~\\cite", "~\\\\cite", "".join(out))
-    text = _latex_escape(sentence["text"])
+    text = _latex_prose(sentence["text"])
     if sentence["citations"]:
         cite = f"~\\cite{{{','.join(sentence['citations'])}}}"
         return f"{text[:-1]}{cite}{text[-1]}" if text[-1:] in ".!?" else text + cite

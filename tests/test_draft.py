@@ -53,7 +53,11 @@ def test_offline_draft_cites_the_topics_papers_with_a_matching_bib(
     assert {e.key for e in bib.entries} == keys
     assert "Extractive" in text and "Coverage: 6/6" in result.stderr
     if fmt == "latex":  # a citation stands beside the name it belongs to
-        assert "AdapMoE~\\cite{zhong2024adapmoe} introduces" in text
+        assert "AdapMoE~\\cite{zhong2024adapmoe} introduces ``an algorithm-system" in text
+        # TeX quotes throughout (a straight " prints as a closing quote), D^{2} as math
+        assert '"' not in text.split("\\subsection", 1)[1]
+        assert "“" not in text and "”" not in text
+        assert "D$^{2}$MoE~\\cite{anon2025d}" in text
 
 
 def test_each_paper_is_named_and_its_contribution_quoted_from_its_own_abstract(
