@@ -199,6 +199,7 @@ def test_delete_on_the_library_table_removes_the_paper_after_a_yes(
         await pilot.click("#yes")
         await _until(pilot, lambda: app.paper_count == 135)
         assert f"Removed {key}." in _messages(app)
+        assert "135 papers" in str(app.query_one("#status", Static).render())
         assert key not in {str(row.value) for row in table.rows}
 
     _drive(app, script)

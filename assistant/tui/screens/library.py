@@ -113,6 +113,8 @@ class LibraryTab(AppPart):
 
     @while_mounted
     def fill_papers(self, papers: list[Paper]) -> None:
+        if self.litreview.paper_count != len(papers):  # a removal: the status bar counts too
+            self.litreview.set_status(f"{len(papers)} papers" if papers else "library is empty")
         self.litreview.paper_count = len(papers)
         self.app.sub_title = self.table.show(papers, self.paper_filter())
         welcome = self.query_one("#welcome", Static)
