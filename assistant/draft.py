@@ -1088,7 +1088,9 @@ class Drafter(GroundedWriter):
     ) -> None:
         papers = [by_key[k] for k in theme.keys]
         if self.gateway is None:
-            self._settle(theme, self._extractive_paragraph(theme, papers, by_key), by_key, draft)
+            self._settle(
+                theme, self._extractive_paragraph(theme, papers, by_key, topic), by_key, draft
+            )
             return
         problems: list[str] = []
         for _attempt in range(2):  # the paragraph, and one retry
@@ -1103,7 +1105,7 @@ class Drafter(GroundedWriter):
             problems.append(problem or "the reply was empty")
         theme.written_by = "fallback"
         draft.fallbacks.append({"theme": theme.name, "reason": "; then ".join(problems)})
-        self._settle(theme, self._extractive_paragraph(theme, papers, by_key), by_key, draft)
+        self._settle(theme, self._extractive_paragraph(theme, papers, by_key, topic), by_key, draft)
 
     def _model_paragraph(
         self, topic: str, theme: Theme, papers: Sequence[Paper], words: int, draft: Draft
@@ -1269,8 +1271,53 @@ class Drafter(GroundedWriter):
         scores = self.library.embedder.embed(pool) @ centroid
         return pool[int(scores.argmax())]
 
+    def _lead(
+        self,
+        theme: Theme,
+        papers: Sequence[Paper],
+        others: Sequence[Paper],
+        by_key: dict[str, Paper],
+        topic: str,
+    ) -> str | None:
+        """The theme's opening, naming the papers that bear out what it says they are about: the
+        name the user gave the theme where two do, else whichever of its distinctive terms, its
+        heading and the draft's topic most of them bear out (the first of equals)."""
+        rarity = self.rarity()
+        best: tuple[int, str] | None = None  # (papers named, lead)
+        subjects = [lambda named: _sentence_case(theme.name)] if theme.named else []
+        subjects += [
+            lambda named: _lead_subject(named, others, rarity) or _sentence_case(theme.name),
+            lambda named: _sentence_case(theme.name),
+            lambda named: " ".join(topic.split()),
+        ]
+        tried: set[tuple[str, tuple[str, ...]]] = set()
+        for subject_of in subjects:
+            named = list(papers)
+            while len(named) > 1 and (best is None or len(named) > best[0]):
+                subject = subject_of(named)
+                if (subject.lower(), tuple(p.key for p in named)) in tried:
+                    break
+                tried.add((subject.lower(), tuple(p.key for p in named)))
+                lead = _lead(subject, named)
+                # each paper must bear out the subject itself (their names in the sentence make
+                # it hold for any subject: "Work on zebra migration includes ANT") and the lead
+                markers = "; ".join(f"@{p.key}" for p in named)
+                bare = self._check(f"Work on {subject} [{markers}].", theme, by_key)
+                held = set(bare.sentences[0].citations)
+                # or its abstract uses most of the subject's words (a short phrase, "lookup
+                # tables", scores low against whole sentences)
+                held |= {p.key for p in named if self.scorer.lexical(subject, p) >= 0.5}
+                held &= set(self._check(lead, theme, by_key).sentences[0].citations)
+                if len(held) == len(named):
+                    best = (len(named), lead)
+                    break
+                named = [p for p in named if p.key in held]
+            if best is not None and (best[0] == len(papers) or theme.named):
+                break  # a name the user gave leads wherever it holds for two papers
+        return best[1] if best else None
+
     def _extractive_paragraph(
-        self, theme: Theme, papers: Sequence[Paper], by_key: dict[str, Paper]
+        self, theme: Theme, papers: Sequence[Paper], by_key: dict[str, Paper], topic: str = ""
     ) -> str:
         """A lead sentence naming the theme's papers, then each paper's contribution quoted from
         its abstract, in the theme's order, joined by connectives from the papers' years."""
@@ -1280,17 +1327,10 @@ class Drafter(GroundedWriter):
         present = [vectors[p.key] for p in papers if p.key in vectors]
         centroid = np.mean(present, axis=0) if present else None
         others = [p for key, p in by_key.items() if key not in theme.keys]
-        rarity = self.rarity()
         parts = []
-        named = list(papers)
-        while len(named) > 1:
-            # the lead names only papers whose citation holds in it
-            lead = _lead(theme, named, others, rarity)
-            held = self._check(lead, theme, by_key).sentences[0].citations
-            if len(held) == len(named):
-                parts.append(lead)
-                break
-            named = [p for p in named if p.key in held]
+        lead = self._lead(theme, papers, others, by_key, topic)
+        if lead:
+            parts.append(lead)
         previous: Paper | None = None
         years = [p.year for p in papers if p.year]
         first_year = min(years) if years else None
@@ -1339,19 +1379,18 @@ def _distinct_names(themes: list[Theme], by_key: dict[str, Paper]) -> None:
         seen.add(theme.name.lower())
 
 
-def _lead(
-    theme: Theme,
+def _lead_subject(
     papers: Sequence[Paper],
     others: Sequence[Paper],
     rarity: Callable[[str], float] | None = None,
 ) -> str:
-    """The theme's opening: its distinctive terms and the papers that share them, all cited
-    (the checker verifies each paper against the sentence, like any other)."""
+    """The distinctive terms of a theme's papers, as their abstracts write them ("" if none)."""
     terms = theme_terms(papers, others, rarity=rarity) if others else []
-    terms = [_as_written(t, papers) for t in terms]
-    subject = " and ".join(terms) if terms else _sentence_case(theme.name)
-    if theme.named:  # the name the user gave it in the outline, not terms mined afresh
-        subject = _sentence_case(theme.name)
+    return " and ".join(_as_written(t, papers) for t in terms)
+
+
+def _lead(subject: str, papers: Sequence[Paper]) -> str:
+    """The theme's opening: its subject and the papers that bear it out, all cited."""
     names = [short_name(p) for p in papers]
     listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     markers = "; ".join(f"@{p.key}" for p in papers)

@@ -92,6 +92,21 @@ def test_an_edited_outline_is_written_with_its_names_moves_and_removals(
     assert draft.themes[1].paragraph.startswith("Work on lookup tables includes ")
 
 
+def test_a_theme_renamed_to_words_its_papers_do_not_bear_out_still_has_a_lead(
+    shared_sample_library: Library,
+) -> None:
+    plan = Drafter(shared_sample_library).plan(TOPIC)
+    edited = plan.edited([("Reading list for Monday", FIRST), ("Lookup tables", SECOND)])
+    draft = Drafter(shared_sample_library).write(edited)
+    assert draft.themes[0].name == "Reading list for Monday"
+    first = draft.themes[0].paragraph.split("\n")[0]
+    # none of the papers is about the user's words: the lead says what two or more are about
+    # (with their titles in it, the sentence held for any words)
+    assert first.startswith("Work on ") and "Monday" not in first
+    assert len(_cited(first)) >= 2
+    assert draft.themes[1].paragraph.startswith("Work on lookup tables includes ")
+
+
 def test_edits_are_checked_and_each_refusal_names_its_field(shared_sample_library: Library) -> None:
     plan = Drafter(shared_sample_library).plan(TOPIC)
 
