@@ -853,6 +853,8 @@ class Drafter(GroundedWriter):
         if note:
             outline.notes.append(note)
         chosen = self._candidates(topic, facets, filters, papers, exclude, k, outline)
+        if not chosen and not outline.borderline:
+            raise UsageError(f"no paper in the library is about {topic!r}")
         if len(chosen) < 2:
             raise UsageError(
                 f"only {len(chosen)} paper(s) in the library are relevant to {topic!r}; "

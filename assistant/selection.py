@@ -54,6 +54,9 @@ class SelectionParams:
     borderline: float = 0.10  # below the cut by at most this much: shown as borderline
     pool: int = 100  # hits gathered per sub-query
     seeds: int = 3  # the best papers of the first round: their titles query a second round
+    # the best paper's cosine with the topic: below it the library holds nothing on the topic
+    # (made-up topics top out at 0.16 on the sample, the labelled tuning topics start at 0.58)
+    on_topic: float = 0.3
 
 
 DEFAULT_PARAMS = SelectionParams()
@@ -487,7 +490,9 @@ def decide(
     scored: list[Scored], params: SelectionParams
 ) -> tuple[list[Scored], list[Scored], float]:
     """The cut: an absolute floor and a share of the top score, whichever is higher."""
-    if not scored:
+    if not scored or max(s.dense for s in scored) < params.on_topic:
+        # relative to the top, the best of unrelated papers would pass: "zebra migration
+        # patterns" drafted three papers that say "pattern", on focus alone
         return [], [], params.floor
     top = sum(s.score for s in scored[: params.top_n]) / min(params.top_n, len(scored))
     cut = max(params.floor, params.relative * top)

@@ -104,6 +104,15 @@ def test_kv_cache_compression_stays_on_topic(shared_sample_library: Library) -> 
     assert selection.plan.expansions == {"KV": "key value"}
 
 
+def test_a_topic_no_paper_is_about_chooses_nothing(shared_sample_library: Library) -> None:
+    # "zebra migration patterns" drafted three papers that say "pattern" (best cosine 0.13; the
+    # labelled topics' best is 0.55 or more): the draft must say the library has nothing on it
+    for topic in ("zebra migration patterns", "protein folding", "medieval French poetry"):
+        selection = select(shared_sample_library, topic)
+        assert selection.chosen == [] and selection.borderline == [], topic
+    assert len(select(shared_sample_library, _topic("t02")["topic"]).chosen) >= 2
+
+
 def _scored(key: str, abstract: str, score: float, focus: float) -> Scored:
     paper = Paper(key=key, title=key, abstract=abstract)
     return Scored(paper, dense=0.5, lexical=0.5, focus=focus, score=score)
