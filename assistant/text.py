@@ -19,7 +19,13 @@ from typing import Any
 
 # -- plain text ---------------------------------------------------------------------------------
 
+_ESCAPED_DOLLAR = "\ue000"  # "\$1" is a dollar, not math: kept apart while math marks go
+
 _LATEX_COMMANDS = (
+    (re.compile(r"\\\$"), _ESCAPED_DOLLAR),
+    (re.compile(r"\\(?:footnote|thanks)\s*\{[^{}]*\}"), ""),  # an aside, not the sentence
+    (re.compile(r"\\([&#_])"), r"\1"),
+    (re.compile(r"(?<=\w)--(?=\w)|(?<=\s)--?-(?=\s)"), "-"),  # en and em dashes: "0.45--0.96"
     (re.compile(r"\\(?:times|texttimes)\b\s*"), "x "),
     (re.compile(r"\\(?:sim|approx|thicksim)\b\s*"), "~ "),
     (re.compile(r"\\(?:mathrm|mathsf|mathbf|mathit|text|textbf|textit|emph|mathcal)\s*\{([^{}]*)\}"),
@@ -28,7 +34,9 @@ _LATEX_COMMANDS = (
     (re.compile(r"\\([a-zA-Z]+)"), r"\1"),  # \bert{}, a macro the source defined: "bert" is
     # the nearest reading we have
     (re.compile(r"(?<=[A-Za-z.}])~\s*"), " "),  # a tie ("and~2.8", "Fig.~3"), not "~3 s"
+    (re.compile(r"(?<=\d)~(?=[A-Za-z])"), " "),  # a tie before a unit: "5~W", "0.96~s"
     (re.compile(r"[{}$]"), ""),
+    (re.compile(_ESCAPED_DOLLAR), "$"),
 )  # fmt: skip
 # "4.3$\\times$, respectively" reads "4.3x, respectively": the space after a replaced × is not
 # the writer's

@@ -45,6 +45,22 @@ def test_plain_text_reads_latex_and_markdown() -> None:
     assert text.plain("2 * 3 = 6") == "2 * 3 = 6"
 
 
+def test_plain_text_reads_the_sample_abstracts_latex_that_show_printed() -> None:
+    # TeLLMe, FoVeA, the shuffling-defense and PrivCirNet abstracts of the sample, as `show`,
+    # `ask` and drafts printed them ("5~W", "tasksfootnoteOur code", "\1", "S\&P")
+    assert text.plain(r"Under a 5~W power budget, up to 25~tokens/s in 0.45--0.96~s") == (
+        "Under a 5 W power budget, up to 25 tokens/s in 0.45-0.96 s"
+    )
+    assert text.plain(r"summarization tasks\footnote{Our code is at x.}. Next") == (
+        "summarization tasks. Next"
+    )
+    assert text.plain(r"a query cost of approximately \$1 per model") == (
+        "a query cost of approximately $1 per model"
+    )
+    assert text.plain(r"IEEE S\&P 2024, item\#3, a\_b") == "IEEE S&P 2024, item#3, a_b"
+    assert text.plain("about ~3 s, a -- b") == "about ~3 s, a - b"
+
+
 def test_plain_text_keeps_a_defined_macro_and_puts_no_space_before_punctuation() -> None:
     # from the sample's Nimbus abstract: "\bert{}" is the authors' macro for BERT, and a figure
     # ends a list ("4.3$\times$, respectively")
