@@ -677,6 +677,11 @@ def short_name(paper: Paper) -> str:
         surname = paper.authors[0].split()[-1]
         return f"{surname} et al." if len(paper.authors) > 1 or paper.authors_truncated else surname
     words = title.split()  # a title in typographic quotes: the straight ones mark quotations
+    if paper.title_derived and words[0].lower() not in ("a", "an"):
+        # litreview made this title from the abstract's opening ("Large Language Models (LLMs)
+        # have achieved…"): no name at all; one that describes the work ("A novel digital MAC
+        # design…") still reads as one
+        return f"A {paper.year} paper" if paper.year else "One paper"
     return f"“{' '.join(words[:6])}{'…' if len(words) > 6 else ''}”"
 
 
@@ -773,7 +778,7 @@ def _connective(paper: Paper, previous: Paper | None, last: bool, first_year: in
 def _lowered(text: str) -> str:
     """A sentence that follows a connective starts lower-case unless it starts with a name."""
     head = text.split(" ", 1)[0]
-    if head in ("As", "The"):
+    if head in ("As", "The", "One", "A"):
         return head.lower() + text[len(head) :]
     return text
 
@@ -1393,7 +1398,7 @@ def _lead_subject(
 
 def _lead(subject: str, papers: Sequence[Paper]) -> str:
     """The theme's opening: its subject and the papers that bear it out, all cited."""
-    names = [short_name(p) for p in papers]
+    names = [_lowered(short_name(p)) for p in papers]  # "... and one paper", mid-sentence
     listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     markers = "; ".join(f"@{p.key}" for p in papers)
     return f"Work on {subject} includes {listed} [{markers}]."

@@ -153,6 +153,7 @@ def bib_text(text: str) -> str:
 # `export` then `ingest` gives back the same text (the importer reads LaTeX as what it prints:
 # `BERT$'$s` would come back `BERT's`). BibTeX styles ignore fields they do not know.
 RAW_FIELD = "litreview-{}"
+FLAG_FIELD = "litreview-{}"  # litreview-title-derived, litreview-year-inferred
 
 
 def _printed(name: str, value: str) -> list[tuple[str, str]]:
@@ -186,6 +187,11 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
         fields.append(("keywords", bib_escape(", ".join(paper.categories))))
     if paper.abstract:
         fields.append(("abstract", bib_escape(paper.abstract)))
+    # what litreview made up (a title from the abstract's opening, a year from the page's): no
+    # style prints these fields, and ingest reads them back
+    for flag in ("title_derived", "year_inferred"):
+        if getattr(paper, flag):
+            fields.append((FLAG_FIELD.format(flag.replace("_", "-")), "true"))
     return fields
 
 

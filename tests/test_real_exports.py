@@ -164,6 +164,30 @@ def test_sample_truncated_author_lists_say_and_others(shared_sample_library: Lib
     assert all("others" not in p.authors for p in reread)
 
 
+@pytest.mark.parametrize("fmt", ["bibtex", "csv", "jsonl"])
+def test_export_then_ingest_keeps_what_litreview_made_up_flagged(
+    shared_sample_library: Library, fmt: str
+) -> None:
+    # titles derived from an abstract and years taken from a page's latest year came back as a
+    # source's own (stats: derived_titles 0), and drafts named papers by the made-up title
+    from assistant.export import to_bibtex, to_csv, to_jsonl
+    from assistant.ingest.jsonl import parse_jsonl
+    from assistant.ingest.tabular import parse_csv
+
+    papers = shared_sample_library.papers()
+    write, read = {
+        "bibtex": (to_bibtex, parse_bibtex),
+        "csv": (to_csv, parse_csv),
+        "jsonl": (to_jsonl, parse_jsonl),
+    }[fmt]
+    reread = {p.key: p for p in read(write(papers), f"sample.{fmt}")}
+    for flag in ("title_derived", "year_inferred", "authors_truncated"):
+        flagged = {p.key for p in papers if getattr(p, flag)}
+        assert flagged, flag
+        assert {k for k, p in reread.items() if getattr(p, flag)} == flagged, (fmt, flag)
+    assert all(p.title == reread[p.key].title for p in papers)
+
+
 def _exported_title(text: str) -> str:
     from assistant.export import to_bibtex
 

@@ -18,12 +18,13 @@ from typing import Any
 
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
-from assistant.ingest.fields import MAX_ABSTRACT, parse_year
+from assistant.ingest.fields import MAX_ABSTRACT, parse_flag, parse_year
 from assistant.models import Paper, Source
 
 _KNOWN = {"title", "author", "year", "date", "journal", "booktitle", "doi", "url", "eprint",
           "archiveprefix", "keywords", "abstract", "month"}  # fmt: skip
 _VERBATIM = {"doi", "url", "eprint", "archiveprefix", "file", "isbn", "issn", "pmid"}
+_MADE_UP = ("title-derived", "year-inferred")  # what litreview's export flags (see export.py)
 _LATEX_HINT = re.compile(r"[\\{}~$]|--")
 
 
@@ -129,6 +130,7 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
         }
         for name in ("title", "journal"):
             _take_raw(fields, name)
+        made_up = {flag: parse_flag(fields.pop(f"litreview-{flag}", "")) for flag in _MADE_UP}
         title, abstract = fields.get("title", ""), fields.get("abstract", "")
         line = (entry.start_line or 0) + 1
         if not title and not abstract:
@@ -141,10 +143,11 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
             key=entry.key,
             own_key=True,
             title=title or derive_title(abstract),
-            title_derived=not title,
+            title_derived=not title or made_up["title-derived"],
             authors=authors,
             authors_truncated=truncated,
             year=year,
+            year_inferred=made_up["year-inferred"],
             date=date or None,
             venue=fields.get("journal") or fields.get("booktitle") or None,
             doi=fields.get("doi") or None,

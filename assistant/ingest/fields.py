@@ -32,6 +32,13 @@ def text_lines(text: str) -> Iterator[tuple[int, int, str]]:
         start = end + 1
 
 
+def parse_flag(value: Any) -> bool:
+    """A yes/no column or field as litreview's exports write it ("True", true, "1", "yes")."""
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in {"true", "1", "yes", "y"}
+
+
 def clean_text(value: Any) -> str:
     """Whitespace collapsed; missing values become the empty string."""
     return " ".join(str(value).split()) if value not in (None, "") else ""

@@ -11,6 +11,7 @@ from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
 from assistant.ingest.fields import (
     clean_text,
+    parse_flag,
     parse_year,
     split_authors,
     split_keywords,
@@ -67,9 +68,11 @@ def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
             key=str(key).strip() if key not in (None, "") else "",
             own_key=key not in (None, ""),
             title=title or derive_title(abstract),
-            title_derived=not title,
+            title_derived=not title or parse_flag(item.get("title_derived")),
             authors=split_authors(item.get("authors", item.get("author"))),
+            authors_truncated=parse_flag(item.get("authors_truncated")),
             year=parse_year(item.get("year"), file, number),
+            year_inferred=parse_flag(item.get("year_inferred")),
             venue=clean_text(item.get("venue", item.get("journal"))) or None,
             doi=clean_text(item.get("doi")) or None,
             url=clean_text(item.get("url")) or None,

@@ -19,6 +19,7 @@ from assistant.ingest.derive import derive_title
 from assistant.ingest.fields import (
     clean_text,
     parse_date,
+    parse_flag,
     parse_year,
     split_authors,
     split_keywords,
@@ -45,6 +46,10 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "url": ("url", "link", "pdfurl", "externalurl", "sourceurls"),
     "categories": ("keywords", "categories", "authorkeywords", "manualtags", "de",
                    "fieldsofstudy"),
+    # what litreview's own export says it made up or shortened (export -> ingest keeps it)
+    "title_derived": ("titlederived",),
+    "year_inferred": ("yearinferred",),
+    "authors_truncated": ("authorstruncated",),
 }  # fmt: skip
 FIELDS = tuple(HEADER_NAMES)
 
@@ -170,9 +175,11 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
                 key=key,
                 own_key=bool(key),
                 title=title or derive_title(abstract),
-                title_derived=not title,
+                title_derived=not title or parse_flag(cell("title_derived")),
                 authors=split_authors(_AUTHOR_ID.sub("", cell("authors"))),
+                authors_truncated=parse_flag(cell("authors_truncated")),
                 year=parse_year(cell("year") or cell("date"), file, line),
+                year_inferred=parse_flag(cell("year_inferred")),
                 date=parse_date(cell("date")),
                 venue=cell("venue") or None,
                 doi=cell("doi") or None,
