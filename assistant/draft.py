@@ -727,6 +727,44 @@ def _trim(text: str) -> str:
     return (head[:cut] if cut > len(head) // 2 else head) + " …"
 
 
+_NOUNS = (
+    r"(?:framework|system|method|approach|technique|accelerator|architecture|dataset|"
+    r"benchmark|tool|model|design|scheme|algorithm|compiler|engine|library|pipeline|"
+    r"protocol|platform|mechanism|solution|type|format|workflow|network)"
+)
+
+
+def _without_name(rest: str, name: str) -> tuple[str, str] | None:
+    """What the authors say their system is, without its name quoted back at the reader ("a new
+    framework Nimbus for ..." under the name Nimbus): (words before the quote, the quote), or
+    None where the name does not stand for the system the sentence introduces."""
+    if not name or name.endswith("et al.") or not re.search(re.escape(name), rest):
+        return None
+    at_start = re.match(
+        rf"(?:that\s+)?(?:the\s+)?{re.escape(name)}(?:\s*:\s*|\s+(to\s)|\s+(?:that|which)\s+|\s+(?=[a-z]+s\b))"
+        r"(?P<rest>.+)$",
+        rest,
+    )
+    if at_start:  # "SALO to enable ...", "PEL-NAS: a search space ...", "X reduces ..."
+        quote = at_start.group("rest")
+        if at_start.group(1):
+            return "is designed ", f"to {quote}"
+        return ("is " if re.match(r"(?:an?|the|one)\s", quote) else ""), quote
+    escaped = re.escape(name)
+    bound = rest
+    for pattern, replacement in (
+        (rf",?\s+(?:called|named|dubbed|termed|referred to as)\s+{escaped}\b,?", " …"),
+        (rf"\b({_NOUNS})\s+{escaped}\b", r"\1 …"),  # "framework Nimbus for"
+        (rf"\s*\({escaped}\)", " …"),
+    ):
+        bound = re.sub(pattern, replacement, bound, count=1)
+        if bound != rest:
+            break
+    if bound == rest or not re.match(r"(?:an?|the|one)\s", rest):
+        return None
+    return "is ", bound
+
+
 def contribution(paper: Paper, sentence: str, name: str) -> str:
     """`sentence` from the paper's abstract as a cited statement: "AdapMoE [@key] introduces
     "an algorithm-system co-design framework ..."", the quote verbatim (only trimmed)."""
@@ -744,6 +782,10 @@ def contribution(paper: Paper, sentence: str, name: str) -> str:
             which = re.match(r"which\s+(.+)$", rest)
             if which:  # "we propose HEQuant, which features X" -> HEQuant "features X"
                 return f'{name} {marker} "{_trim(which.group(1))}".'
+        unnamed = _without_name(rest, name)
+        if unnamed is not None:
+            how, quote = unnamed
+            return f'{name} {marker} {how}"{_trim(quote)}".'
         if _SECOND_VERB.search(rest):
             said = f'"{match.group("verb")}{match.group("ending") or ""} {_trim(rest)}"'
             if name.endswith("et al."):
@@ -760,19 +802,32 @@ def contribution(paper: Paper, sentence: str, name: str) -> str:
     return f'As {name} {marker} {puts} it, "{_trim(text)}".'
 
 
-def _connective(paper: Paper, previous: Paper | None, last: bool, first_year: int | None) -> str:
-    """How a paper follows the one before it, from their years (facts of the records only)."""
-    if previous is None:
-        return ""
-    if paper.year is None or previous.year is None:
-        return "Alongside these, "
-    if paper.year == previous.year:
-        return "In the same year, "
-    if last and first_year is not None and paper.year > first_year:
-        return "Most recently, "
-    if paper.year == previous.year + 1:
-        return "A year later, "
-    return f"In {paper.year}, "
+def _connectives(papers: Sequence[Paper]) -> list[str]:
+    """How each paper follows the one before it, from their years (facts of the records only),
+    never the same words twice in a row ("In the same year," four times read as a list)."""
+    years = [p.year for p in papers if p.year]
+    first_year = min(years) if years else None
+    out: list[str] = []
+    for n, paper in enumerate(papers):
+        previous = papers[n - 1] if n else None
+        if previous is None:
+            link = ""
+        elif paper.year is None or previous.year is None:
+            link = "Alongside it, " if n == 1 else "Alongside these, "
+        elif paper.year == previous.year:
+            link = "In the same year, "
+            if out[-1] == link:
+                link = f"Also in {paper.year}, "
+            elif out[-1].startswith("Also in"):
+                link = ""
+        elif n == len(papers) - 1 and first_year is not None and paper.year > first_year:
+            link = "Most recently, "
+        elif paper.year == previous.year + 1:
+            link = "A year later, "
+        else:
+            link = f"In {paper.year}, "
+        out.append("" if n and link and link == out[-1] else link)
+    return out
 
 
 def _lowered(text: str) -> str:
@@ -1338,10 +1393,8 @@ class Drafter(GroundedWriter):
         lead = self._lead(theme, papers, others, by_key, topic)
         if lead:
             parts.append(lead)
-        previous: Paper | None = None
-        years = [p.year for p in papers if p.year]
-        first_year = min(years) if years else None
-        for n, paper in enumerate(papers):
+        quoted: list[tuple[Paper, str]] = []
+        for paper in papers:
             sentence = self.key_sentence(paper, centroid)
             if not sentence:
                 continue
@@ -1351,10 +1404,9 @@ class Drafter(GroundedWriter):
             sentence = re.sub(
                 r"``(.*?)''|\"([^\"]*)\"", lambda m: f"‘{m.group(1) or m.group(2)}’", sentence
             )
-            statement = contribution(paper, sentence, short_name(paper))
-            link = _connective(paper, previous, n == len(papers) - 1, first_year)
+            quoted.append((paper, contribution(paper, sentence, short_name(paper))))
+        for link, (_, statement) in zip(_connectives([p for p, _ in quoted]), quoted):
             parts.append(link + (_lowered(statement) if link else statement))
-            previous = paper
         return "\n".join(parts)
 
 

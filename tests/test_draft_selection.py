@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from assistant.draft import _lowered, cluster, contribution, repeating, short_name
+from assistant.draft import _connectives, _lowered, cluster, contribution, repeating, short_name
 from assistant.evaluation.cases import default_evals_dir
 from assistant.library import Library
 from assistant.models import Paper
@@ -202,6 +202,50 @@ def test_a_contribution_with_a_second_verb_keeps_the_authors_verbs_in_the_quote(
     )
 
 
+@pytest.mark.parametrize(
+    "sentence, name, written",
+    [
+        # the sample's abstracts, whose drafts read 'Nimbus presents "a new two-party inference
+        # framework Nimbus for Transformer models"': the name is not quoted back at the reader
+        ("In this paper, we present a new two-party inference framework Nimbus for Transformer "
+         "models.", "Nimbus",
+         'Nimbus [@k] is "a new two-party inference framework … for Transformer models".'),
+        ("In this paper, we propose SALO to enable hybrid sparse attention mechanisms for long "
+         "sequences.", "SALO",
+         'SALO [@k] is designed "to enable hybrid sparse attention mechanisms for long '
+         'sequences".'),
+        ("We propose PEL-NAS: a search space Partitioned, LLM-driven Neural Architecture Search.",
+         "PEL-NAS",
+         'PEL-NAS [@k] is "a search space Partitioned, LLM-driven Neural Architecture Search".'),
+        ("We propose a fixed-length adaptive numerical data type called ANT to achieve low-bit "
+         "quantization with tiny hardware overheads.", "ANT",
+         'ANT [@k] is "a fixed-length adaptive numerical data type … to achieve low-bit '
+         'quantization with tiny hardware overheads".'),
+        ("We propose a novel system, referred to as AdaptGear, that addresses the challenge.",
+         "AdaptGear", 'AdaptGear [@k] is "a novel system … that addresses the challenge".'),
+        ("We propose a Multi-Grained-Verilog (MG-Verilog) dataset, which encompasses "
+         "descriptions at various levels of detail.", "MG-Verilog",
+         'MG-Verilog [@k] is "a Multi-Grained-Verilog … dataset, which encompasses descriptions '
+         'at various levels of detail".'),
+        ("In this paper, we propose LightMamba that co-designs the quantization algorithm and "
+         "FPGA accelerator architecture.", "LightMamba",
+         'LightMamba [@k] "co-designs the quantization algorithm and FPGA accelerator '
+         'architecture".'),
+        ("We demonstrate that PrivQuant reduces communication by 11x.", "PrivQuant",
+         'PrivQuant [@k] "reduces communication by 11x".'),
+        # a name that is what the paper studies, not its own, stays where it is
+        ("We present a reliability study of Arm's Ethos-U55, an industrial-scale NPU.",
+         "Ethos-U55",
+         'Ethos-U55 [@k] presents "a reliability study of Arm\'s Ethos-U55, an industrial-scale '
+         'NPU".'),
+    ],
+)  # fmt: skip
+def test_a_contribution_does_not_quote_the_papers_name_back(
+    sentence: str, name: str, written: str
+) -> None:
+    assert contribution(Paper(key="k", title=name, abstract="x"), sentence, name) == written
+
+
 def test_a_paper_without_a_system_name_goes_by_its_first_author() -> None:
     paper = Paper(key="k", title="Accurate block quantization", authors=["Ada Lovelace", "B C"])
     assert short_name(paper) == "Lovelace et al."
@@ -213,3 +257,17 @@ def test_the_repetition_stop_sees_a_sentence_written_twice_and_a_loop() -> None:
     again = fine + " TreeKV compresses the cache with trees [@a]."
     assert repeating(again) == "the model repeated itself"
     assert repeating("and then the experts " * 12) == "the model repeated itself"
+
+
+def test_connectives_follow_the_years_without_repeating_themselves() -> None:
+    def papers(*years: int | None) -> list[Paper]:
+        return [Paper(key=f"p{n}", title=f"P{n}", year=year) for n, year in enumerate(years)]
+
+    # a tester saw "In the same year," four times in a row, and "Alongside these," after one paper
+    assert _connectives(papers(2024, 2024, 2024, 2024, 2025)) == [
+        "", "In the same year, ", "Also in 2024, ", "", "Most recently, "
+    ]  # fmt: skip
+    assert _connectives(papers(None, None, None)) == ["", "Alongside it, ", "Alongside these, "]
+    assert _connectives(papers(2022, 2023, 2023, 2026, 2026)) == [
+        "", "A year later, ", "In the same year, ", "In 2026, ", "In the same year, "
+    ]  # fmt: skip
