@@ -794,8 +794,10 @@ def contribution(paper: Paper, sentence: str, name: str) -> str:
         that = ""
         if rest.lower().startswith("that "):
             that, rest = "that ", rest[5:]
-        elif match.group("verb").lower() in _CLAUSE_VERBS:
-            that = "that "  # "shows PrivQuant reduces ..." reads as "shows that"
+        elif match.group("verb").lower() in _CLAUSE_VERBS and not re.match(r"an?\s", rest):
+            # "shows PrivQuant reduces ..." reads as "shows that"; "reveal a critical
+            # crossover" names what they found, no "that"
+            that = "that "
         verb = _third_person(match.group("verb"), name.endswith("et al."))
         return f'{name} {marker} {verb} {that}"{_trim(rest)}".'
     puts = "put" if name.endswith("et al.") else "puts"

@@ -233,6 +233,10 @@ def test_a_contribution_with_a_second_verb_keeps_the_authors_verbs_in_the_quote(
          'architecture".'),
         ("We demonstrate that PrivQuant reduces communication by 11x.", "PrivQuant",
          'PrivQuant [@k] "reduces communication by 11x".'),
+        ("In this paper, we reveal a critical performance crossover: while FP excels, INT "
+         "does not.", "INT vs. FP",
+         'INT vs. FP [@k] reveals "a critical performance crossover: while FP excels, INT does '
+         'not".'),
         # a name that is what the paper studies, not its own, stays where it is
         ("We present a reliability study of Arm's Ethos-U55, an industrial-scale NPU.",
          "Ethos-U55",
