@@ -63,6 +63,28 @@ EXTRACTIVE_MIN = 0.30
 # overlook ...", "This work presents a new two-party inference framework Nimbus" for "existing
 # approaches ... bring about efficiency limitations".
 OWN_WORK_MARGIN = 0.08
+STANDING_MARGIN = 0.15
+# a sentence that opens on these leans on the one before it: quoted alone it dangles
+_LEANING = re.compile(
+    r"^(?:this|these|that|those|such|it|its|they|their|despite (?:this|that|these|its)|meanwhile|"
+    r"however|moreover|furthermore|additionally|therefore|thus|hence|consequently|in addition|"
+    r"to (?:this|that) end|on top of (?:it|this|that)|as a result|in contrast)\b",
+    re.IGNORECASE,
+)
+_OWN_STATEMENT = re.compile(
+    r"\b(?:we|our|this (?:paper|work|study|article))\b(?! focus)", re.IGNORECASE
+)
+
+
+def _standing(sentences: Sequence[str], i: int) -> int:
+    """How well a sentence of an abstract stands as an answer on its own: 2 for the authors'
+    own statement, 0 for one that dangles or sets out the background (the opening), else 1."""
+    sentence = sentences[i]
+    if _LEANING.match(sentence) or (i == 0 and not _OWN_STATEMENT.search(sentence)):
+        return 0
+    return 2 if _OWN_STATEMENT.search(sentence) else 1
+
+
 ABSTAIN_TEXT = "The library does not answer this question"
 UNSUPPORTED_MARK = "[unsupported]"
 _ABSTAIN_PATTERN = re.compile(
@@ -424,7 +446,13 @@ class Asker(GroundedWriter):
                 ]
                 if own:
                     best = max(own, key=lambda i: float(scores[i]))
-            candidates.append((float(scores[best]), rank, sentences[best], hit.paper))
+            # what the paper does, nearly as close, over the field's background (an abstract's
+            # opening, "Mixture-of-Experts (MoE) architectures are evolving ...") and over a
+            # sentence that leans on the one before it ("This virtualization manages ..."); the
+            # score, which decides whether to answer at all, stays the closest sentence's
+            near = [i for i in range(len(sentences)) if scores[i] >= scores[best] - STANDING_MARGIN]
+            quoted = max(near, key=lambda i: (_standing(sentences, i), float(scores[i])))
+            candidates.append((float(scores[best]), rank, sentences[quoted], hit.paper))
         chosen = sorted(
             (c for c in candidates if c[0] >= EXTRACTIVE_MIN), key=lambda c: (-c[0], c[1])
         )[:EXTRACTIVE_SENTENCES]

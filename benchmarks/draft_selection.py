@@ -46,6 +46,9 @@ def _summary(rows: list[dict], split: str) -> dict:
         "topics": len(part),
         "recall": round(statistics.mean(r["recall"] for r in part), 3) if part else None,
         "precision": round(statistics.mean(r["precision"] for r in part), 3) if part else None,
+        "precision_made_of": (
+            round(statistics.mean(r["precision_made_of"] for r in part), 3) if part else None
+        ),
     }
 
 
@@ -130,11 +133,43 @@ def tune(libraries, topics) -> None:  # noqa: ANN001
         )
 
 
+def _provenance(library) -> dict[str, list[str]]:  # noqa: ANN001
+    """For a `draft_mix.py` library: each distractor's key -> the real paper each of its
+    sentences was taken from (the mix is rebuilt from its seed, so this is exact)."""
+    keys = set(library.index().keys())
+    if not any(k.startswith("syn") for k in keys):
+        return {}
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from corpus import _sentences
+    from draft_mix import mixed_records
+
+    records = mixed_records(len(keys))
+    source = {s: r["id"] for r in records if not r["id"].startswith("syn")
+              for s in _sentences(r["abstract"])}  # fmt: skip
+    return {
+        r["id"]: [source.get(s, "") for s in _sentences(r["abstract"])]
+        for r in records
+        if r["id"].startswith("syn") and r["id"] in keys
+    }
+
+
+def _made_of(provenance: dict[str, list[str]], topic) -> set[str]:  # noqa: ANN001
+    """Distractors at least half made of the topic's core and related papers' sentences: what a
+    reader of their abstract would take for work on the topic."""
+    ok = set(topic.core) | set(topic.related)
+    return {
+        key
+        for key, sources in provenance.items()
+        if sources and sum(s in ok for s in sources) >= len(sources) / 2
+    }
+
+
 def measure(library, topics, drafts: bool, verbose: bool) -> dict:  # noqa: ANN001
     from assistant.draft import Drafter
     from assistant.selection import select
 
     drafter = Drafter(library) if drafts else None
+    provenance = _provenance(library)
     rows = []
     for topic in topics:
         started = time.perf_counter()
@@ -149,6 +184,7 @@ def measure(library, topics, drafts: bool, verbose: bool) -> dict:  # noqa: ANN0
             chosen = [s.key for s in select(library, topic.topic).chosen]
         seconds = time.perf_counter() - started
         recall, precision = _score(chosen, topic)
+        made_of = _made_of(provenance, topic)
         row = {
             "id": topic.id,
             "split": topic.split,
@@ -156,11 +192,17 @@ def measure(library, topics, drafts: bool, verbose: bool) -> dict:  # noqa: ANN0
             "recall": round(recall, 3),
             "precision": round(precision, 3),
             "chosen": len(chosen),
+            # precision counting a distractor made of the topic's own sentences as related
+            "precision_made_of": round(
+                _score(chosen, topic.model_copy(update={"related": [*topic.related, *made_of]}))[1],
+                3,
+            ),
             "seconds": round(seconds, 2),
         }
         if verbose:
             row["missed"] = sorted(set(topic.core) - set(chosen))
             row["off_topic"] = sorted(set(chosen) - set(topic.core) - set(topic.related))
+            row["made_of_topic"] = sorted(set(row["off_topic"]) & made_of)
         rows.append(row)
     return {
         "papers": len(library.index()),

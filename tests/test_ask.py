@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -380,3 +381,18 @@ def test_an_extractive_answer_quotes_what_a_paper_does_not_the_work_it_improves_
     quoted = [s.text for s in answer.sentences if "miao2025timeripple" in s.citations]
     assert quoted and "prior studies" not in quoted[0] and quoted[0].startswith("Based on")
     assert "reusing partial attention scores" in quoted[0]
+
+
+def test_an_extractive_answer_quotes_sentences_that_stand_on_their_own(
+    shared_sample_library: Library,
+) -> None:
+    # a tester read "This virtualization dynamically manages KV caches ..." (eLLM), a sentence
+    # that leans on the one before it; an abstract's opening sets out the field, not the work
+    answer = Asker(shared_sample_library).ask("How is the KV cache compressed?")
+    quoted = [s.text for s in answer.sentences]
+    assert quoted and not any(q.startswith(("This ", "These ", "Despite ")) for q in quoted)
+    survey = Asker(shared_sample_library).ask(
+        "How are mixture-of-experts models served efficiently on edge devices?"
+    )
+    mine = [s.text for s in survey.sentences if re.search(r"\b(?:we|our)\b", s.text, re.I)]
+    assert len(mine) >= 2, [s.text for s in survey.sentences]
