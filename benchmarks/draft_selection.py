@@ -136,7 +136,7 @@ def tune(libraries, topics) -> None:  # noqa: ANN001
 def _provenance(library) -> dict[str, list[str]]:  # noqa: ANN001
     """For a `draft_mix.py` library: each distractor's key -> the real paper each of its
     sentences was taken from (the mix is rebuilt from its seed, so this is exact)."""
-    keys = set(library.index().keys())
+    keys = set(library.index().keys)
     if not any(k.startswith("syn") for k in keys):
         return {}
     sys.path.insert(0, str(Path(__file__).resolve().parent))
