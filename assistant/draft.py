@@ -660,6 +660,10 @@ def keyword_theme_name(
 # -- how a paper is named and quoted ------------------------------------------------------------
 
 
+_TITLE_GLUE = {"a", "an", "the", "of", "for", "with", "in", "on", "via", "and", "to", "using", "by",
+               "from", "towards", "toward", "at", "as", "&"}  # fmt: skip
+
+
 def short_name(paper: Paper) -> str:
     """What prose calls a paper: its system name ("AdapMoE" from "AdapMoE: Adaptive ...", or a
     name the abstract introduces that the title also uses), else its first author ("Zhong et
@@ -671,7 +675,9 @@ def short_name(paper: Paper) -> str:
     if head and len(head.split()) <= 4:
         return head
     for name in claims.introduced_names(paper.abstract):
-        if len(name) >= 3 and claims.mentions(title, name):
+        # the title's own word, not part of one ("MatMul" of "MatMul-free" names no system)
+        whole = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", title)
+        if len(name) >= 3 and whole and claims.mentions(title, name):
             return name
     if paper.authors:
         surname = paper.authors[0].split()[-1]
@@ -682,7 +688,10 @@ def short_name(paper: Paper) -> str:
         # have achieved…"): no name at all; one that describes the work ("A novel digital MAC
         # design…") still reads as one
         return f"A {paper.year} paper" if paper.year else "One paper"
-    return f"“{' '.join(words[:6])}{'…' if len(words) > 6 else ''}”"
+    shown = words[:6]
+    while len(shown) > 3 and shown[-1].lower() in _TITLE_GLUE:  # "... in LLMs with…": "with"
+        shown.pop()
+    return f"“{' '.join(shown)}{'…' if len(words) > len(shown) else ''}”"
 
 
 _CONTRIBUTION_VERBS = (

@@ -250,6 +250,27 @@ def test_a_contribution_does_not_quote_the_papers_name_back(
     assert contribution(Paper(key="k", title=name, abstract="x"), sentence, name) == written
 
 
+def test_a_paper_without_a_name_or_authors_goes_by_its_titles_opening_words() -> None:
+    def named(title: str, abstract: str = "x") -> str:
+        return short_name(Paper(key="k", title=title, abstract=abstract))
+
+    # a tester read "“Accurate Block Quantization in LLMs with…” [@anon2024accurate] exploits"
+    assert named("Accurate Block Quantization in LLMs with Outliers") == (
+        "“Accurate Block Quantization in LLMs…”"
+    )
+    assert named("Faster Algorithms for Hamming Distances") == (
+        "“Faster Algorithms for Hamming Distances”"
+    )
+    # "MatMul" of "MatMul-free" names no system
+    assert (
+        named(
+            "Scalable MatMul-free Language Modeling",
+            "We show that MatMul operations can be completely eliminated from LLMs.",
+        )
+        == "“Scalable MatMul-free Language Modeling”"
+    )
+
+
 def test_a_paper_without_a_system_name_goes_by_its_first_author() -> None:
     paper = Paper(key="k", title="Accurate block quantization", authors=["Ada Lovelace", "B C"])
     assert short_name(paper) == "Lovelace et al."
