@@ -144,7 +144,8 @@ def stems(items: Iterable[str]) -> set[str]:
 
 # -- sentences ----------------------------------------------------------------------------------
 
-ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Fig.", "Eq.", "cf.", "approx.")
+ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Figs.", "Fig.", "Eqs.", "Eq.", "cf.",
+                 "approx.", "a.k.a.", "w.r.t.", "App.", "Sec.", "Tab.", "resp.")  # fmt: skip
 # a sentence ends after . ! ? (and a citation marker right after it) when the next one starts
 _SPLIT = re.compile(
     r"(?<=[.!?])(\s*\[[^\[\]]*@[^\[\]]*\])?\s+(?=[A-Z0-9\"'($\\])"

@@ -24,6 +24,19 @@ def test_sentences_survive_abbreviations_decimals_latex_and_figures() -> None:
         assert ABSTRACT[start:end] == ABSTRACT[start:end].strip()
 
 
+def test_abbreviations_of_academic_prose_end_no_sentence() -> None:
+    # a tester saw an extractive answer cut "(a.k.a. Hardware-Aware Neural Architecture ...)"
+    # in two, a citation marker between the halves
+    assert text.split_sentences(
+        "They extract configurations (a.k.a. Hardware-Aware NAS) per device. See App. B and "
+        "Sec. 4 w.r.t. Tab. 2, i.e. Figs. 3-4. Done."
+    ) == [
+        "They extract configurations (a.k.a. Hardware-Aware NAS) per device.",
+        "See App. B and Sec. 4 w.r.t. Tab. 2, i.e. Figs. 3-4.",
+        "Done.",
+    ]
+
+
 def test_a_citation_marker_stays_with_its_sentence() -> None:
     answer = "HE is slow [@a2024]. Nimbus is fast [@b2024; @c2023]. vTensor frees memory."
     assert text.split_sentences(answer) == [
