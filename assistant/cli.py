@@ -823,7 +823,12 @@ def draft(
         ),
     ] = False,
     words: Annotated[int, typer.Option("--words", help="Words per paragraph.")] = 150,
-    fmt: Annotated[str, typer.Option("--format", help="md or latex.")] = "md",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="md or latex (default: what the --out extension names, else md)."
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write here, with <stem>.bib beside it.")
     ] = None,
@@ -854,9 +859,9 @@ def draft(
     """Draft a related-work section: themed paragraphs, verified citations, a matching .bib."""
     from assistant.draft import to_latex, to_markdown
     from assistant.errors import UsageError
+    from assistant.workspace import draft_format
 
-    if fmt not in ("md", "latex"):
-        raise UsageError(f"--format {fmt!r}: use md or latex")
+    fmt = draft_format(out, fmt)
     if papers and papers_file:
         raise UsageError("give --papers or --papers-file, not both")
     keys = [p.strip() for p in (papers or "").split(",") if p.strip()]

@@ -48,6 +48,35 @@ def search_filters(
     )
 
 
+# the draft formats an --out file's extension names
+DRAFT_EXTENSIONS = {".md": "md", ".markdown": "md", ".tex": "latex"}
+
+
+def draft_format(out: Path | None, fmt: str | None = None) -> str:
+    """The format a draft is written in: `fmt` (--format) if given, else the one the --out
+    file's extension names (.tex: latex; .md, .markdown: md), else md. A --format that
+    contradicts the extension is refused rather than honoured: a .tex file holding Markdown
+    (or the reverse) is never what was meant. A .bib name is refused too: the bibliography is
+    written beside the draft under that very name."""
+    from assistant.errors import UsageError
+
+    if fmt is not None and fmt not in ("md", "latex"):
+        raise UsageError(f"--format {fmt!r}: use md or latex")
+    suffix = out.suffix.lower() if out is not None else ""
+    if suffix == ".bib":
+        raise UsageError(
+            f"--out {out}: the bibliography is written beside the draft as .bib; "
+            "name the draft .md or .tex"
+        )
+    implied = DRAFT_EXTENSIONS.get(suffix)
+    if fmt is not None and implied is not None and fmt != implied:
+        raise UsageError(
+            f"--format {fmt} contradicts --out {out} (a {implied} file); "
+            "drop --format or change the extension"
+        )
+    return fmt or implied or "md"
+
+
 def check_outputs(paths: Sequence[Path], force: bool = False) -> None:
     """Before any work (or model call) is spent: each output's directory exists and is
     writable, and no file is overwritten unless `force`."""
