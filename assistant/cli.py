@@ -822,7 +822,14 @@ def draft(
             help="Keep sentences without a verified citation, marked (else they are dropped).",
         ),
     ] = False,
-    words: Annotated[int, typer.Option("--words", help="Words per paragraph.")] = 150,
+    words: Annotated[
+        int | None,
+        typer.Option(
+            "--words",
+            help="Words per paragraph a model writes (1-2000; default 150; offline drafts quote "
+            "the abstracts and do not use it).",
+        ),
+    ] = None,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -859,9 +866,11 @@ def draft(
     """Draft a related-work section: themed paragraphs, verified citations, a matching .bib."""
     from assistant.draft import to_latex, to_markdown
     from assistant.errors import UsageError
-    from assistant.workspace import draft_format
+    from assistant.workspace import DRAFT_WORDS, check_words, draft_format
 
     fmt = draft_format(out, fmt)
+    if words is not None:
+        check_words(words)
     if papers and papers_file:
         raise UsageError("give --papers or --papers-file, not both")
     keys = [p.strip() for p in (papers or "").split(",") if p.strip()]
@@ -883,6 +892,12 @@ def draft(
         if not as_json:
             _err(message)
 
+    if words is not None and not planning and not workspace.uses_model:
+        say(
+            "note: --words only sets a model's paragraph length; "
+            "an offline draft quotes the abstracts"
+        )
+    words = DRAFT_WORDS if words is None else words
     if planning:
         plan = workspace.plan_draft(
             topic, k=k, filters=filters, papers=keys, progress=say, exclude=removed

@@ -48,6 +48,23 @@ def search_filters(
     )
 
 
+DRAFT_WORDS = 150  # words per paragraph a model is asked for
+# a paragraph's length is capped at 3 tokens a word: beyond this it is no paragraph, and the cap
+# sent to the server could exceed a small model's context
+MAX_DRAFT_WORDS = 2000
+
+
+def check_words(words: int) -> int:
+    """`--words` (words per model-written paragraph) within 1..MAX_DRAFT_WORDS."""
+    from assistant.errors import UsageError
+
+    if words < 1:
+        raise UsageError(f"--words must be at least 1 (got {words})")
+    if words > MAX_DRAFT_WORDS:
+        raise UsageError(f"--words must be at most {MAX_DRAFT_WORDS} (got {words})")
+    return words
+
+
 # the draft formats an --out file's extension names
 DRAFT_EXTENSIONS = {".md": "md", ".markdown": "md", ".tex": "latex"}
 
@@ -452,6 +469,8 @@ class Workspace:
         papers to add, exclude, words, progress, keep_unsupported)."""
         if not options.get("papers"):
             options["papers"] = None  # no keys given: candidates come from the library
+        if "words" in options:
+            check_words(options["words"])
         return self.drafter().draft(topic, **options)
 
     def plan_draft(self, topic: str, **options: Any) -> Outline:
@@ -465,6 +484,8 @@ class Workspace:
     def draft_from_outline(self, outline: Outline, **options: Any) -> Draft:
         """The paragraphs of a (possibly edited) outline; `options` as `Drafter.write` takes
         them (words, progress, keep_unsupported)."""
+        if "words" in options:
+            check_words(options["words"])
         return self.drafter().write(outline, **options)
 
     def read_outline(self, path: Path, topic: str | None = None) -> Outline:

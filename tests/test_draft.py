@@ -228,3 +228,23 @@ def test_the_format_follows_the_out_extension_unless_given(
         lines = refused.stderr.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0], refused.stderr
         assert not list(tmp_path.glob("x.*"))
+
+
+@pytest.mark.parametrize("words", ["0", "-5", "100000"])
+def test_words_out_of_range_is_refused_in_one_line(
+    shared_sample_library: Library, words: str
+) -> None:
+    # found by a tester: --words 0 and --words -5 were taken (exit 0), unlike --k 0
+    for extra in ([], ["--outline-only"]):
+        result = runner.invoke(app, ["draft", TOPIC, "--words", words, *extra])
+        assert result.exit_code == 2, (words, extra)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("litreview: --words must be"), lines
+
+
+def test_words_offline_says_it_is_not_used(shared_sample_library: Library) -> None:
+    given = runner.invoke(app, ["draft", TOPIC, "--words", "80"])
+    assert given.exit_code == 0
+    assert "--words only sets a model's paragraph length" in given.stderr
+    default = runner.invoke(app, ["draft", TOPIC])
+    assert "--words" not in default.stderr
