@@ -769,6 +769,10 @@ def ask(
     filters: Any = None,  # from the options with_filters adds
 ) -> None:
     """Answer a question from the library, citing papers; every citation is verified."""
+    if session is not None:  # checked before the library is opened or a model called
+        from assistant.history import check_session_name
+
+        session = check_session_name(session, "--session")
     workspace = _workspace(model, offline, verify)
     streamed = workspace.gateway is not None and not as_json
     written: list[str] = []
@@ -1167,8 +1171,10 @@ def history_export(
     force: ForceOpt = False,
 ) -> None:
     """Export a session as Markdown (Pandoc citations) plus a JSON sidecar."""
+    from assistant.history import check_session_name
     from assistant.workspace import check_outputs
 
+    name = check_session_name(name, "history export")
     workspace = _workspace()
     workspace.history.require(name)  # an unknown session says so before anything else
     check_outputs([out, out.with_suffix(".json")], force)

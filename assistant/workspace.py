@@ -415,7 +415,10 @@ class Workspace:
         """A verified answer in the current session (or `session`, continued from history),
         recorded in the history unless `record` is off."""
         from assistant.answer import Turn
+        from assistant.history import check_session_name
 
+        if session is not None:
+            session = check_session_name(session, "--session")
         if session is not None and session != self.session:
             self.reopen(session, missing_ok=True)
         answer = self.asker.ask(
@@ -445,13 +448,17 @@ class Workspace:
 
     # -- sessions -----------------------------------------------------------------------------
     def new_session(self, name: str) -> None:
-        self.session = name
+        from assistant.history import check_session_name
+
+        self.session = check_session_name(name)
         self.turns = []
 
     def reopen(self, name: str, missing_ok: bool = False) -> list[Answer]:
         """Continue a past session: its answers become the context of follow-ups."""
         from assistant.answer import Turn
+        from assistant.history import check_session_name
 
+        name = check_session_name(name)
         answers = self.history.answers(name) if missing_ok else self.history.require(name)
         self.session = name
         self.turns = [Turn(a.question, a.answer) for a in answers]
@@ -461,7 +468,9 @@ class Workspace:
         return self.history.sessions()
 
     def export_session(self, name: str, out: Path) -> tuple[Path, Path]:
-        return self.history.export_markdown(name, out)
+        from assistant.history import check_session_name
+
+        return self.history.export_markdown(check_session_name(name), out)
 
     # -- drafts -------------------------------------------------------------------------------
     def draft(self, topic: str, **options: Any) -> Draft:

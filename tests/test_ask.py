@@ -283,6 +283,37 @@ def test_sessions_history_and_export(
     assert missing.exit_code == 3
 
 
+@pytest.mark.parametrize("name", ["", "   ", "a\tb", "x\x1b[31my", "n" * 101])
+def test_a_blank_or_unprintable_session_name_is_refused(
+    shared_sample_library: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    # found by a tester: --session "" made a nameless session (a blank row in `history`) and
+    # `history export ""` wrote "# Session: "
+    _own_copy(shared_sample_library, tmp_path, monkeypatch)
+    asked = runner.invoke(app, ["ask", "privacy", "--session", name])
+    assert asked.exit_code == 2
+    lines = asked.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("litreview: --session: "), lines
+    assert "\x1b" not in asked.stderr
+    assert json.loads(runner.invoke(app, ["history", "--json"]).stdout) == []
+    out = tmp_path / "x.md"
+    exported = runner.invoke(app, ["history", "export", name, "--out", str(out)])
+    assert exported.exit_code == 2 and len(exported.stderr.strip().splitlines()) == 1
+    assert "session name" in exported.stderr and not out.exists()
+
+
+def test_a_session_name_is_taken_without_its_outer_spaces(
+    shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _own_copy(shared_sample_library, tmp_path, monkeypatch)
+    assert runner.invoke(app, ["ask", "privacy", "--session", " mpc "]).exit_code == 0
+    listing = json.loads(runner.invoke(app, ["history", "--json"]).stdout)
+    assert [s["name"] for s in listing] == ["mpc"]
+
+
 def test_a_new_question_in_a_session_is_not_read_with_the_one_before(
     shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
