@@ -400,9 +400,17 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
     return table
 
 
+def _clip(text: str, limit: int = 60) -> str:
+    """Text the user typed, shown in a title: one line, cut with an ellipsis (a query of
+    thousands of characters is still searched for in full)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _read_queries(path: Path) -> list[tuple[str, str]]:
     from assistant.errors import InputError
     from assistant.ingest.detect import read_text
+    from assistant.workspace import MAX_QUERY_CHARS
 
     queries = []
     for number, line in enumerate(read_text(path).splitlines(), 1):
@@ -416,6 +424,10 @@ def _read_queries(path: Path) -> list[tuple[str, str]]:
             raise InputError(path.name, 'each line needs {"id": ..., "text": "..."}', number)
         if not item["text"].strip():
             raise InputError(path.name, "the query text is empty", number)
+        if len(item["text"]) > MAX_QUERY_CHARS:
+            raise InputError(
+                path.name, f"the query text is over {MAX_QUERY_CHARS:,} characters", number
+            )
         queries.append((str(item.get("id", number)), item["text"]))
     if not queries:
         raise InputError(path.name, "no queries in the file")
@@ -456,7 +468,10 @@ def search(
 ) -> None:
     """Hybrid (semantic + keyword) search over the library."""
     from assistant.errors import UsageError
+    from assistant.workspace import check_query
 
+    if query is not None:  # before the library is opened
+        check_query(query)
     workspace = _workspace()
     model = {"rewrite": rewrite, "rerank": rerank}
     if queries is not None:
@@ -489,7 +504,7 @@ def search(
         empty = not workspace.stats()["papers"]
         _err("no matching papers" + ("; the library is empty" if empty else ""))
         return
-    Console().print(_hit_table(f"Search: {query}", rows, score=True, wide=wide))
+    Console().print(_hit_table(f"Search: {_clip(query)}", rows, score=True, wide=wide))
     if explain:
         Console().print(_explain_table(rows, found.report))
 
@@ -769,7 +784,10 @@ def ask(
     filters: Any = None,  # from the options with_filters adds
 ) -> None:
     """Answer a question from the library, citing papers; every citation is verified."""
-    if session is not None:  # checked before the library is opened or a model called
+    from assistant.workspace import check_query
+
+    check_query(question, "the question")  # before the library is opened or a model called
+    if session is not None:
         from assistant.history import check_session_name
 
         session = check_session_name(session, "--session")
@@ -870,8 +888,9 @@ def draft(
     """Draft a related-work section: themed paragraphs, verified citations, a matching .bib."""
     from assistant.draft import to_latex, to_markdown
     from assistant.errors import UsageError
-    from assistant.workspace import DRAFT_WORDS, check_words, draft_format
+    from assistant.workspace import DRAFT_WORDS, check_query, check_words, draft_format
 
+    check_query(topic, "the topic")
     fmt = draft_format(out, fmt)
     if words is not None:
         check_words(words)

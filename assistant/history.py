@@ -53,6 +53,7 @@ def _m002_turn_flags(db: sqlite3.Connection) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_sessions, _m002_turn_flags]
 
 MAX_SESSION_NAME = 100
+_HEADING_CHARS = 90  # a question's heading in an export, its number aside
 
 
 def check_session_name(name: str, where: str = "session") -> str:
@@ -179,7 +180,13 @@ class History:
         answers = self.require(session)
         lines = [f"# Session: {session}", ""]
         for n, answer in enumerate(answers, 1):
-            lines += [f"## {n}. {answer.question}", "", answer.answer, ""]
+            heading = " ".join(answer.question.split())
+            if len(heading) > _HEADING_CHARS:  # the question in full below its heading
+                heading = heading[: _HEADING_CHARS - 1].rstrip() + "…"
+                lines += [f"## {n}. {heading}", "", f"> {' '.join(answer.question.split())}", ""]
+            else:
+                lines += [f"## {n}. {heading}", ""]
+            lines += [answer.answer, ""]
             if answer.note:
                 lines += [f"*{answer.note}*", ""]
             if answer.citations:

@@ -48,6 +48,23 @@ def search_filters(
     )
 
 
+# a query, question or topic is what is looked for, not a document: a pasted abstract fits, while
+# 44,000 characters made a 23 s draft and a prompt of ~10,000 tokens (the embedder reads the
+# first 256 tokens of it anyway)
+MAX_QUERY_CHARS = 5000
+
+
+def check_query(text: str, what: str = "the query") -> str:
+    """A query, question (`what`) or topic no longer than MAX_QUERY_CHARS; UsageError if it is."""
+    from assistant.errors import UsageError
+
+    if len(text) > MAX_QUERY_CHARS:
+        raise UsageError(
+            f"{what} is {len(text):,} characters long; at most {MAX_QUERY_CHARS:,} are taken"
+        )
+    return text
+
+
 DRAFT_WORDS = 150  # words per paragraph a model is asked for
 # a paragraph's length is capped at 3 tokens a word: beyond this it is no paragraph, and the cap
 # sent to the server could exceed a small model's context
@@ -236,6 +253,7 @@ class Workspace:
         (always it, offline)."""
         from assistant.model_retrieval import retrieve
 
+        check_query(query)
         return retrieve(
             self.library,
             query,
@@ -271,6 +289,8 @@ class Workspace:
         """`retrieve` for each query; without the model parts, one batched hybrid search."""
         from assistant.model_retrieval import Retrieved, wanted
 
+        for query in queries:
+            check_query(query)
         if not any(wanted(self.library, rewrite, rerank)):
             return [Retrieved(h) for h in self.library.search_many(list(queries), k, filters)]
         for query in queries:
@@ -417,6 +437,7 @@ class Workspace:
         from assistant.answer import Turn
         from assistant.history import check_session_name
 
+        check_query(question, "the question")
         if session is not None:
             session = check_session_name(session, "--session")
         if session is not None and session != self.session:
@@ -476,6 +497,7 @@ class Workspace:
     def draft(self, topic: str, **options: Any) -> Draft:
         """A related-work draft on `topic`; `options` as `Drafter.draft` takes them (k, filters,
         papers to add, exclude, words, progress, keep_unsupported)."""
+        check_query(topic, "the topic")
         if not options.get("papers"):
             options["papers"] = None  # no keys given: candidates come from the library
         if "words" in options:
@@ -486,6 +508,7 @@ class Workspace:
         """The draft's outline, no paragraph written yet: candidates, themes (name and papers)
         and the coverage so far; `options` as `Drafter.plan` takes them (k, filters, papers,
         exclude, progress). Edit it with `Outline.edited`, write it with `draft_from_outline`."""
+        check_query(topic, "the topic")
         if not options.get("papers"):
             options["papers"] = None
         return self.drafter().plan(topic, **options)

@@ -314,6 +314,21 @@ def test_a_session_name_is_taken_without_its_outer_spaces(
     assert [s["name"] for s in listing] == ["mpc"]
 
 
+def test_a_long_question_is_no_heading_in_the_session_export(
+    shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by a tester: the Markdown export repeated a whole long question as its heading
+    _own_copy(shared_sample_library, tmp_path, monkeypatch)
+    question = "How is the KV cache quantized? " + "kv cache quantization " * 100
+    assert runner.invoke(app, ["ask", question, "--session", "long"]).exit_code == 0
+    out = tmp_path / "long.md"
+    assert runner.invoke(app, ["history", "export", "long", "--out", str(out)]).exit_code == 0
+    text = out.read_text()
+    heading = next(line for line in text.splitlines() if line.startswith("## 1. "))
+    assert len(heading) <= 100 and heading.endswith("…")
+    assert question.strip() in text  # the question itself is kept, under its heading
+
+
 def test_a_new_question_in_a_session_is_not_read_with_the_one_before(
     shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

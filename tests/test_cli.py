@@ -151,3 +151,27 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_a_long_query_is_used_in_full_but_shown_shortened(shared_sample_library: Library) -> None:
+    # found by a tester: a 44,000-character query was printed whole as the table's title (579
+    # lines); one of a few thousand characters (a pasted abstract) is searched for as written
+    query = "kv cache quantization " * 150  # 3,300 characters
+    code, out, err = run("search", query, "--k", "3")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) < 12, out
+    title = next(line for line in lines if "Search:" in line)
+    assert "…" in title and len(title.strip()) < 80
+    data = json.loads(run("search", query, "--k", "3", "--json")[1])
+    assert data["query"] == query
+
+
+@pytest.mark.parametrize("command", ["search", "ask", "draft"])
+def test_a_query_past_5000_characters_is_refused_in_one_line(
+    shared_sample_library: Library, command: str
+) -> None:
+    code, out, err = run(command, "kv cache quantization " * 2000)
+    assert code == 2 and not out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "44,000 characters" in lines[0] and "5,000" in lines[0], lines
