@@ -14,11 +14,96 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from assistant.workspace import Workspace
 
+# the parser's usage error, wherever this typer keeps it (its own copy of click, or click)
+_ParserUsageError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+# what pydantic (typer's converter) calls a value it cannot convert, said for a user
+_NOT_A = {
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "bool_parsing": "true or false",
+}
+
+
+class _OneLineErrors(TyperGroup):
+    """The command group, with a usage error (an unknown option, a value that is not a number,
+    a missing argument) said in one `litreview: ...` line and exit 2, like the project's own
+    errors, instead of the parser's boxed usage block. Only in standalone mode (the console
+    script, CliRunner): a caller asking for the exceptions still gets them."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            # not standalone: the parser raises its errors here instead of printing them; an
+            # Exit (typer.Exit, --help) comes back as its code, a command's return as None
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except _ParserUsageError as error:
+            if type(error).__name__ != "NoArgsIsHelpError":  # its help is already printed
+                _err(_usage_line(error))
+            sys.exit(2)
+        except typer.Abort:  # end of input at a prompt
+            _err("aborted")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_line(error: Any) -> str:
+    """A parser error as one line naming the option or argument at fault, and where the help
+    is."""
+    param = getattr(error, "param", None)
+    name = None
+    if param is not None:
+        name = "/".join(param.opts) if param.param_type_name == "option" else param.name.upper()
+    kind = type(error).__name__
+    if kind == "MissingParameter" and name:
+        line = f"missing {param.param_type_name} {name}"
+    elif kind == "NoSuchOption":
+        line = f"no such option {error.option_name}"
+        if error.possibilities:
+            line += f"; did you mean {', '.join(sorted(error.possibilities))}?"
+    elif kind == "BadOptionUsage" and "requires an argument" in error.message:
+        line = f"{error.option_name} needs a value"
+    elif name:
+        line = f"{name}: {_bad_value(error)}"
+    else:
+        message = error.message.strip().rstrip(".")
+        message = message.removeprefix("Got ").replace("argument(s)", "argument")
+        line = message[:1].lower() + message[1:]
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None:
+        line += f" (see {ctx.command_path} --help)"
+    return line
+
+
+def _bad_value(error: Any) -> str:
+    """What is wrong with an option's value: "'abc' is not a whole number" where the converter
+    says what it wanted, else the converter's own words."""
+    cause = error.__cause__
+    if cause is not None and hasattr(cause, "errors"):
+        first = cause.errors()[0]
+        if first.get("type") in _NOT_A:
+            return f"{first.get('input')!r} is not {_NOT_A[first['type']]}"
+    return error.message.strip().rstrip(".")
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="litreview",
     help="Literature review assistant: a searchable library of paper abstracts.",
     invoke_without_command=True,

@@ -175,3 +175,39 @@ def test_a_query_past_5000_characters_is_refused_in_one_line(
     assert code == 2 and not out
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "44,000 characters" in lines[0] and "5,000" in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("search", "--bogus", "kv"),
+            "litreview: no such option --bogus (see litreview search --help)",
+        ),
+        (("search", "--k", "abc", "kv"), "litreview: --k: 'abc' is not a whole number"),
+        (("remove",), "litreview: missing argument KEY (see litreview remove --help)"),
+        (("history", "export", "default"), "litreview: missing option --out"),
+        (("search", "kv", "extra"), "litreview: unexpected extra argument (extra)"),
+        (("ingest", "--format"), "litreview: --format needs a value"),
+        (("nosuchcommand",), "litreview: no such command 'nosuchcommand' (see litreview --help)"),
+        (("--bogus",), "litreview: no such option --bogus (see litreview --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_option(
+    isolated_env: Path, args: tuple[str, ...], line: str
+) -> None:
+    # found by a tester: click's boxed multi-line usage errors, and "Input should be a valid
+    # integer, unable to parse string as an integer" for --k abc
+    code, out, err = run(*args)
+    assert code == 2 and not out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(line), err
+    assert "╭" not in err and "Usage:" not in err
+
+
+def test_help_and_a_group_without_its_command_still_show_help(isolated_env: Path) -> None:
+    for args in (["--help"], ["search", "--help"], ["history", "export", "--help"]):
+        code, out, _ = run(*args)
+        assert code == 0 and "Usage:" in out, args
+    code, out, err = run("config")
+    assert code == 2 and "show" in out + err
