@@ -1294,29 +1294,33 @@ app.add_typer(config_app, name="config")
 @handle_errors
 def config_show(as_json: JsonOpt = False) -> None:
     """The settings in force (the API key only as set/unset)."""
-    from assistant.llm import DEFAULT_MODEL, describe_endpoint, endpoint_configured
-    from assistant.locations import config_file
-
-    settings = _workspace().settings
-    data = {
-        "data_dir": str(settings.data_dir),
-        "cache_dir": str(settings.cache_dir),
-        "config_file": str(config_file(settings.data_dir)),
-        "chroma_url": settings.chroma_url,
-        "collection": settings.collection,
-        "model": settings.model or DEFAULT_MODEL,
-        "endpoint": describe_endpoint(settings) if endpoint_configured(settings) else None,
-        "api_key": "set" if settings.openai_api_key else "unset",
-        "llm_timeout": settings.llm_timeout,
-        "llm_max_retries": settings.llm_max_retries,
-        "retrieval": settings.retrieval.model_dump(),
-        "embedder": settings.embedder,
-    }
+    data = _workspace().settings_in_force()
     if as_json:
         _print_json(data)
         return
-    for name, value in data.items():
-        sys.stdout.write(f"{name}: {value}\n")
+    lines = [(name, value) for name, value in data.items() if not isinstance(value, dict)]
+    for group, values in data.items():  # nested settings as group.name lines, after the rest
+        if isinstance(values, dict):
+            lines += [(f"{group}.{name}", value) for name, value in values.items()]
+    width = max(len(name) for name, _ in lines)
+    for name, value in lines:
+        sys.stdout.write(terminal_safe(f"{name:<{width}} = {_setting_text(name, value)}") + "\n")
+
+
+# what an unset setting means, where "none" alone would not say
+_UNSET = {
+    "chroma_url": "none (the embedded store in the data dir)",
+    "endpoint": "none (offline: extractive answers)",
+}
+
+
+def _setting_text(name: str, value: Any) -> str:
+    """A setting's value as `config show` prints it: true/false, none, numbers and text."""
+    if value is None:
+        return _UNSET.get(name, "none")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def run() -> None:

@@ -181,6 +181,34 @@ class Workspace:
             return "extractive, offline (no model endpoint)"
         return f"{self.settings.model or DEFAULT_MODEL} @ {describe_endpoint(self.settings)}"
 
+    def settings_in_force(self) -> dict[str, Any]:
+        """Every effective setting (`config show`): nested ones (retrieval) as a dict, a
+        setting left unset as None, the API key only as "set" or "unset"."""
+        from assistant.llm import DEFAULT_MODEL, describe_endpoint, endpoint_configured
+        from assistant.locations import config_file
+
+        settings = self.settings
+        endpoint = endpoint_configured(settings)
+        return {
+            "data_dir": str(settings.data_dir),
+            "cache_dir": str(settings.cache_dir),
+            "config_file": str(config_file(settings.data_dir)),
+            "chroma_url": settings.chroma_url,
+            "collection": settings.collection,
+            "model": settings.model or DEFAULT_MODEL,
+            "endpoint": describe_endpoint(settings) if endpoint else None,
+            "api_key": "set" if settings.openai_api_key else "unset",
+            "llm_timeout": settings.llm_timeout,
+            "llm_max_retries": settings.llm_max_retries,
+            "llm_stream_retries": settings.llm_stream_retries,
+            # what the Asker and Drafter choose when --verify is not given
+            "verify": self.verify or settings.verify or ("model" if endpoint else "local"),
+            "answer_k": settings.answer_k,
+            "answer_max_tokens": settings.answer_max_tokens,
+            "embedder": settings.embedder,
+            "retrieval": settings.retrieval.model_dump(),
+        }
+
     # -- the parts, made on first use --------------------------------------------------------
     @property
     def library(self) -> Library:

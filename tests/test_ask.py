@@ -375,6 +375,33 @@ def test_config_show_never_prints_the_key(monkeypatch: pytest.MonkeyPatch) -> No
     assert data["api_key"] == "set" and "sk-very-secret" not in result.stdout
 
 
+def test_config_show_reads_as_text_and_shows_every_setting(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by a tester: the text form printed a Python dict ({'rrf_k': 60, ...}) and None, and
+    # neither form had the verify or stream-retries settings
+    text = runner.invoke(app, ["config", "show"])
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert "{" not in text.stdout and "None" not in text.stdout and "True" not in text.stdout
+    assert all(" = " in line for line in lines), lines
+    settings = dict(line.split(" = ", 1) for line in lines)
+    settings = {name.strip(): value for name, value in settings.items()}
+    assert settings["retrieval.rrf_k"] == "60" and settings["retrieval.stemming"] == "true"
+    assert settings["verify"] == "local" and settings["llm_stream_retries"] == "1"
+    assert settings["api_key"] == "unset" and settings["chroma_url"].startswith("none")
+    data = json.loads(runner.invoke(app, ["config", "show", "--json"]).stdout)
+    assert {f"retrieval.{k}" for k in data["retrieval"]} | set(data) - {"retrieval"} == set(
+        settings
+    )
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret")
+    shown = runner.invoke(app, ["config", "show"]).stdout
+    assert "sk-very-secret" not in shown
+    assert "verify = model" in " ".join(shown.split()) and "api_key = set" in " ".join(
+        shown.split()
+    )
+
+
 def test_gateway_streams_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     with ScriptedOpenAI(steps=[Step(reply="one two three")]) as server:
         _endpoint(monkeypatch, server)
