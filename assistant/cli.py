@@ -49,6 +49,8 @@ class _OneLineErrors(TyperGroup):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        _state["interrupted"] = _state["told"] = False
+        previous = _note_interrupts()
         try:
             # not standalone: the parser raises its errors here instead of printing them; an
             # Exit (typer.Exit, --help) comes back as its code, a command's return as None
@@ -60,7 +62,31 @@ class _OneLineErrors(TyperGroup):
         except typer.Abort:  # end of input at a prompt
             _err("aborted")
             sys.exit(1)
+        finally:
+            if previous is not None:
+                import signal
+
+                signal.signal(signal.SIGINT, previous)
+        if code == 130 and not _state["told"]:  # a Ctrl-C before a command began
+            _state["interrupted"] = _state["told"] = True
+            _err("interrupted")
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _note_interrupts() -> Any:
+    """Ctrl-C raises KeyboardInterrupt as ever, and is also noted: a module being imported when
+    it comes fails with an ImportError ("initialization failed") instead, which is then said as
+    the interrupt it was. Returns the handler it replaced (None: not the main thread)."""
+    import signal
+    import threading
+
+    def interrupted(signum: int, frame: Any) -> None:
+        _state["interrupted"] = True
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, interrupted)
 
 
 def _usage_line(error: Any) -> str:
@@ -111,7 +137,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state: dict[str, Any] = {"debug": False, "data_dir": None}
+# interrupted: a Ctrl-C arrived during this run; told: "interrupted" has been said
+_state: dict[str, Any] = {"debug": False, "data_dir": None, "interrupted": False, "told": False}
+# the commands that change the library: only their interruption says what became of it
+_LIBRARY_WRITERS = frozenset({"ingest", "remove", "reindex"})
 F = TypeVar("F", bound=Callable[..., Any])
 
 YearOpt = Annotated[str | None, typer.Option("--year", help="A year (2023) or range (2022..2024).")]
@@ -185,11 +214,12 @@ def handle_errors(func: F) -> F:
             _err(str(error))
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
-            _err("interrupted; the library is unchanged or fully updated")
-            raise typer.Exit(130) from None
+            _interrupted(func.__name__)
         except BrokenPipeError:
             raise typer.Exit(0) from None
         except Exception as error:  # a bug: one line unless --debug
+            if _state["interrupted"]:  # what a Ctrl-C became on its way up (an ImportError)
+                _interrupted(func.__name__)
             if _state["debug"]:
                 raise
             problem = _data_dir_problem(error)
@@ -200,6 +230,16 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _interrupted(command: str) -> None:
+    """Say a command was interrupted (what became of the library, if it writes it); exit 130."""
+    _state["interrupted"] = _state["told"] = True
+    if command in _LIBRARY_WRITERS:
+        _err("interrupted; the library is unchanged or fully updated")
+    else:
+        _err("interrupted")
+    raise typer.Exit(130) from None
 
 
 def _data_dir_problem(error: Exception) -> Any:
@@ -1325,7 +1365,34 @@ def _setting_text(name: str, value: Any) -> str:
 
 def run() -> None:
     """Console-script entry point."""
-    app()
+    import signal
+
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    # The command is over. A Ctrl-C now would land in the interpreter's exit, which joins the
+    # worker threads: a KeyboardInterrupt traceback from threading, then onnxruntime's thread
+    # pools torn down mid-work abort the process ("terminate called without an active
+    # exception", 134). Its output is out and its writes are done, so leave as it ended.
+    signal.signal(signal.SIGINT, lambda *_: _leave(code))
+    if code == 130 and _state["interrupted"]:
+        # the interrupt has unwound through every cleanup (an ingest's rollback included) and
+        # been said; waiting for busy worker threads would only keep the user waiting
+        _leave(130)
+    sys.exit(code)
+
+
+def _leave(code: int) -> None:
+    """Exit now with `code`: output flushed, no interpreter teardown (no thread joins)."""
+    import contextlib
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

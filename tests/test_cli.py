@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,93 @@ def test_help_and_a_group_without_its_command_still_show_help(isolated_env: Path
         assert code == 0 and "Usage:" in out, args
     code, out, err = run("config")
     assert code == 2 and "show" in out + err
+
+
+def test_an_interrupted_read_says_only_interrupted(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by a tester: an interrupted search said "the library is unchanged or fully
+    # updated", which is about writes
+    from assistant.workspace import Workspace
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Workspace, "retrieve", interrupted)
+    monkeypatch.setattr(Workspace, "ingest", interrupted)
+    code, out, err = run("search", "kv cache")
+    assert (code, out, err) == (130, "", "litreview: interrupted\n")
+    code, out, err = run("ingest", "--sample")
+    assert (
+        code == 130 and err == "litreview: interrupted; the library is unchanged or fully updated\n"
+    )
+
+
+def test_an_interrupt_that_became_an_import_error_is_said_as_an_interrupt(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by hand: Ctrl-C while onnxruntime was being imported gave "unexpected error:
+    # ImportError: initialization failed" and exit 1
+    import signal
+
+    from assistant.workspace import Workspace
+
+    def importing(*args: object, **kwargs: object) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)  # the handler runs here
+        except KeyboardInterrupt:  # as a C extension's init reports it
+            raise ImportError("initialization failed") from None
+
+    monkeypatch.setattr(Workspace, "retrieve", importing)
+    code, out, err = run("search", "kv cache")
+    assert (code, out, err) == (130, "", "litreview: interrupted\n")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+def _run_script(body: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The console-script entry point in a process of its own, after `body` patched the core."""
+    argv = ["litreview", *args]
+    script = f"import sys\nfrom assistant import cli\n{body}\nsys.argv = {argv!r}\ncli.run()\n"
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_ctrl_c_exits_130_at_once_with_one_line(isolated_env: Path) -> None:
+    # found by a tester: interrupted, the process waited for its worker threads at exit, and a
+    # Ctrl-C arriving then printed a KeyboardInterrupt traceback from threading and aborted with
+    # "terminate called without an active exception" (exit 134)
+    patch = (
+        "import threading, time\n"
+        "from assistant.workspace import Workspace\n"
+        "def interrupted(*args, **kwargs):\n"
+        "    threading.Thread(target=time.sleep, args=(50,)).start()  # a busy worker\n"
+        "    raise KeyboardInterrupt\n"
+        "Workspace.retrieve = interrupted\n"
+    )
+    started = time.monotonic()
+    result = _run_script(patch, "search", "kv cache")
+    assert time.monotonic() - started < 30  # it did not wait for the worker
+    assert result.returncode == 130 and result.stderr == "litreview: interrupted\n"
+
+
+def test_a_ctrl_c_while_exiting_is_no_traceback(isolated_env: Path) -> None:
+    # the command is done (its output printed) when the interrupt comes, as the interpreter
+    # joins the worker threads: it exits as the command did, quietly
+    patch = (
+        "import os, signal, threading, time\n"
+        "from assistant.workspace import Workspace\n"
+        "shown = Workspace.settings_in_force\n"
+        "def late(self):\n"
+        "    def worker():\n"
+        "        time.sleep(1)\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(2)\n"
+        "    threading.Thread(target=worker).start()\n"
+        "    return shown(self)\n"
+        "Workspace.settings_in_force = late\n"
+    )
+    result = _run_script(patch, "config", "show")
+    assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr
+    assert result.returncode == 0 and "retrieval.rrf_k" in result.stdout
