@@ -14,11 +14,122 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from assistant.workspace import Workspace
 
+# the parser's usage error, wherever this typer keeps it (its own copy of click, or click)
+_ParserUsageError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+# what pydantic (typer's converter) calls a value it cannot convert, said for a user
+_NOT_A = {
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "bool_parsing": "true or false",
+}
+
+
+class _OneLineErrors(TyperGroup):
+    """The command group, with a usage error (an unknown option, a value that is not a number,
+    a missing argument) said in one `litreview: ...` line and exit 2, like the project's own
+    errors, instead of the parser's boxed usage block. Only in standalone mode (the console
+    script, CliRunner): a caller asking for the exceptions still gets them."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        _state["interrupted"] = _state["told"] = False
+        previous = _note_interrupts()
+        try:
+            # not standalone: the parser raises its errors here instead of printing them; an
+            # Exit (typer.Exit, --help) comes back as its code, a command's return as None
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except _ParserUsageError as error:
+            if type(error).__name__ != "NoArgsIsHelpError":  # its help is already printed
+                _err(_usage_line(error))
+            sys.exit(2)
+        except typer.Abort:  # end of input at a prompt
+            _err("aborted")
+            sys.exit(1)
+        finally:
+            if previous is not None:
+                import signal
+
+                signal.signal(signal.SIGINT, previous)
+        if code == 130 and not _state["told"]:  # a Ctrl-C before a command began
+            _state["interrupted"] = _state["told"] = True
+            _err("interrupted")
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _note_interrupts() -> Any:
+    """Ctrl-C raises KeyboardInterrupt as ever, and is also noted: a module being imported when
+    it comes fails with an ImportError ("initialization failed") instead, which is then said as
+    the interrupt it was. Returns the handler it replaced (None: not the main thread)."""
+    import signal
+    import threading
+
+    def interrupted(signum: int, frame: Any) -> None:
+        _state["interrupted"] = True
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, interrupted)
+
+
+def _usage_line(error: Any) -> str:
+    """A parser error as one line naming the option or argument at fault, and where the help
+    is."""
+    param = getattr(error, "param", None)
+    name = None
+    if param is not None:
+        name = "/".join(param.opts) if param.param_type_name == "option" else param.name.upper()
+    kind = type(error).__name__
+    if kind == "MissingParameter" and name:
+        line = f"missing {param.param_type_name} {name}"
+    elif kind == "NoSuchOption":
+        line = f"no such option {error.option_name}"
+        if error.possibilities:
+            line += f"; did you mean {', '.join(sorted(error.possibilities))}?"
+    elif kind == "BadOptionUsage" and "requires an argument" in error.message:
+        line = f"{error.option_name} needs a value"
+    elif name:
+        line = f"{name}: {_bad_value(error)}"
+    else:
+        message = error.message.strip().rstrip(".")
+        message = message.removeprefix("Got ").replace("argument(s)", "argument")
+        line = message[:1].lower() + message[1:]
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None:
+        line += f" (see {ctx.command_path} --help)"
+    return line
+
+
+def _bad_value(error: Any) -> str:
+    """What is wrong with an option's value: "'abc' is not a whole number" where the converter
+    says what it wanted, else the converter's own words."""
+    cause = error.__cause__
+    if cause is not None and hasattr(cause, "errors"):
+        first = cause.errors()[0]
+        if first.get("type") in _NOT_A:
+            return f"{first.get('input')!r} is not {_NOT_A[first['type']]}"
+    return error.message.strip().rstrip(".")
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="litreview",
     help="Literature review assistant: a searchable library of paper abstracts.",
     invoke_without_command=True,
@@ -26,7 +137,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state: dict[str, Any] = {"debug": False, "data_dir": None}
+# interrupted: a Ctrl-C arrived during this run; told: "interrupted" has been said
+_state: dict[str, Any] = {"debug": False, "data_dir": None, "interrupted": False, "told": False}
+# the commands that change the library: only their interruption says what became of it
+_LIBRARY_WRITERS = frozenset({"ingest", "remove", "reindex"})
 F = TypeVar("F", bound=Callable[..., Any])
 
 YearOpt = Annotated[str | None, typer.Option("--year", help="A year (2023) or range (2022..2024).")]
@@ -100,11 +214,12 @@ def handle_errors(func: F) -> F:
             _err(str(error))
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
-            _err("interrupted; the library is unchanged or fully updated")
-            raise typer.Exit(130) from None
+            _interrupted(func.__name__)
         except BrokenPipeError:
             raise typer.Exit(0) from None
         except Exception as error:  # a bug: one line unless --debug
+            if _state["interrupted"]:  # what a Ctrl-C became on its way up (an ImportError)
+                _interrupted(func.__name__)
             if _state["debug"]:
                 raise
             problem = _data_dir_problem(error)
@@ -115,6 +230,16 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _interrupted(command: str) -> None:
+    """Say a command was interrupted (what became of the library, if it writes it); exit 130."""
+    _state["interrupted"] = _state["told"] = True
+    if command in _LIBRARY_WRITERS:
+        _err("interrupted; the library is unchanged or fully updated")
+    else:
+        _err("interrupted")
+    raise typer.Exit(130) from None
 
 
 def _data_dir_problem(error: Exception) -> Any:
@@ -400,9 +525,17 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
     return table
 
 
+def _clip(text: str, limit: int = 60) -> str:
+    """Text the user typed, shown in a title: one line, cut with an ellipsis (a query of
+    thousands of characters is still searched for in full)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _read_queries(path: Path) -> list[tuple[str, str]]:
     from assistant.errors import InputError
     from assistant.ingest.detect import read_text
+    from assistant.workspace import MAX_QUERY_CHARS
 
     queries = []
     for number, line in enumerate(read_text(path).splitlines(), 1):
@@ -416,6 +549,10 @@ def _read_queries(path: Path) -> list[tuple[str, str]]:
             raise InputError(path.name, 'each line needs {"id": ..., "text": "..."}', number)
         if not item["text"].strip():
             raise InputError(path.name, "the query text is empty", number)
+        if len(item["text"]) > MAX_QUERY_CHARS:
+            raise InputError(
+                path.name, f"the query text is over {MAX_QUERY_CHARS:,} characters", number
+            )
         queries.append((str(item.get("id", number)), item["text"]))
     if not queries:
         raise InputError(path.name, "no queries in the file")
@@ -456,7 +593,10 @@ def search(
 ) -> None:
     """Hybrid (semantic + keyword) search over the library."""
     from assistant.errors import UsageError
+    from assistant.workspace import check_query
 
+    if query is not None:  # before the library is opened
+        check_query(query)
     workspace = _workspace()
     model = {"rewrite": rewrite, "rerank": rerank}
     if queries is not None:
@@ -489,7 +629,7 @@ def search(
         empty = not workspace.stats()["papers"]
         _err("no matching papers" + ("; the library is empty" if empty else ""))
         return
-    Console().print(_hit_table(f"Search: {query}", rows, score=True, wide=wide))
+    Console().print(_hit_table(f"Search: {_clip(query)}", rows, score=True, wide=wide))
     if explain:
         Console().print(_explain_table(rows, found.report))
 
@@ -769,6 +909,13 @@ def ask(
     filters: Any = None,  # from the options with_filters adds
 ) -> None:
     """Answer a question from the library, citing papers; every citation is verified."""
+    from assistant.workspace import check_query
+
+    check_query(question, "the question")  # before the library is opened or a model called
+    if session is not None:
+        from assistant.history import check_session_name
+
+        session = check_session_name(session, "--session")
     workspace = _workspace(model, offline, verify)
     streamed = workspace.gateway is not None and not as_json
     written: list[str] = []
@@ -822,8 +969,20 @@ def draft(
             help="Keep sentences without a verified citation, marked (else they are dropped).",
         ),
     ] = False,
-    words: Annotated[int, typer.Option("--words", help="Words per paragraph.")] = 150,
-    fmt: Annotated[str, typer.Option("--format", help="md or latex.")] = "md",
+    words: Annotated[
+        int | None,
+        typer.Option(
+            "--words",
+            help="Words per paragraph a model writes (1-2000; default 150; offline drafts quote "
+            "the abstracts and do not use it).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="md or latex (default: what the --out extension names, else md)."
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write here, with <stem>.bib beside it.")
     ] = None,
@@ -854,9 +1013,12 @@ def draft(
     """Draft a related-work section: themed paragraphs, verified citations, a matching .bib."""
     from assistant.draft import to_latex, to_markdown
     from assistant.errors import UsageError
+    from assistant.workspace import DRAFT_WORDS, check_query, check_words, draft_format
 
-    if fmt not in ("md", "latex"):
-        raise UsageError(f"--format {fmt!r}: use md or latex")
+    check_query(topic, "the topic")
+    fmt = draft_format(out, fmt)
+    if words is not None:
+        check_words(words)
     if papers and papers_file:
         raise UsageError("give --papers or --papers-file, not both")
     keys = [p.strip() for p in (papers or "").split(",") if p.strip()]
@@ -878,6 +1040,12 @@ def draft(
         if not as_json:
             _err(message)
 
+    if words is not None and not planning and not workspace.uses_model:
+        say(
+            "note: --words only sets a model's paragraph length; "
+            "an offline draft quotes the abstracts"
+        )
+    words = DRAFT_WORDS if words is None else words
     if planning:
         plan = workspace.plan_draft(
             topic, k=k, filters=filters, papers=keys, progress=say, exclude=removed
@@ -1147,8 +1315,10 @@ def history_export(
     force: ForceOpt = False,
 ) -> None:
     """Export a session as Markdown (Pandoc citations) plus a JSON sidecar."""
+    from assistant.history import check_session_name
     from assistant.workspace import check_outputs
 
+    name = check_session_name(name, "history export")
     workspace = _workspace()
     workspace.history.require(name)  # an unknown session says so before anything else
     check_outputs([out, out.with_suffix(".json")], force)
@@ -1164,34 +1334,65 @@ app.add_typer(config_app, name="config")
 @handle_errors
 def config_show(as_json: JsonOpt = False) -> None:
     """The settings in force (the API key only as set/unset)."""
-    from assistant.llm import DEFAULT_MODEL, describe_endpoint, endpoint_configured
-    from assistant.locations import config_file
-
-    settings = _workspace().settings
-    data = {
-        "data_dir": str(settings.data_dir),
-        "cache_dir": str(settings.cache_dir),
-        "config_file": str(config_file(settings.data_dir)),
-        "chroma_url": settings.chroma_url,
-        "collection": settings.collection,
-        "model": settings.model or DEFAULT_MODEL,
-        "endpoint": describe_endpoint(settings) if endpoint_configured(settings) else None,
-        "api_key": "set" if settings.openai_api_key else "unset",
-        "llm_timeout": settings.llm_timeout,
-        "llm_max_retries": settings.llm_max_retries,
-        "retrieval": settings.retrieval.model_dump(),
-        "embedder": settings.embedder,
-    }
+    data = _workspace().settings_in_force()
     if as_json:
         _print_json(data)
         return
-    for name, value in data.items():
-        sys.stdout.write(f"{name}: {value}\n")
+    lines = [(name, value) for name, value in data.items() if not isinstance(value, dict)]
+    for group, values in data.items():  # nested settings as group.name lines, after the rest
+        if isinstance(values, dict):
+            lines += [(f"{group}.{name}", value) for name, value in values.items()]
+    width = max(len(name) for name, _ in lines)
+    for name, value in lines:
+        sys.stdout.write(terminal_safe(f"{name:<{width}} = {_setting_text(name, value)}") + "\n")
+
+
+# what an unset setting means, where "none" alone would not say
+_UNSET = {
+    "chroma_url": "none (the embedded store in the data dir)",
+    "endpoint": "none (offline: extractive answers)",
+}
+
+
+def _setting_text(name: str, value: Any) -> str:
+    """A setting's value as `config show` prints it: true/false, none, numbers and text."""
+    if value is None:
+        return _UNSET.get(name, "none")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def run() -> None:
     """Console-script entry point."""
-    app()
+    import signal
+
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    # The command is over. A Ctrl-C now would land in the interpreter's exit, which joins the
+    # worker threads: a KeyboardInterrupt traceback from threading, then onnxruntime's thread
+    # pools torn down mid-work abort the process ("terminate called without an active
+    # exception", 134). Its output is out and its writes are done, so leave as it ended.
+    signal.signal(signal.SIGINT, lambda *_: _leave(code))
+    if code == 130 and _state["interrupted"]:
+        # the interrupt has unwound through every cleanup (an ingest's rollback included) and
+        # been said; waiting for busy worker threads would only keep the user waiting
+        _leave(130)
+    sys.exit(code)
+
+
+def _leave(code: int) -> None:
+    """Exit now with `code`: output flushed, no interpreter teardown (no thread joins)."""
+    import contextlib
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,28 @@ def _m002_turn_flags(db: sqlite3.Connection) -> None:
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_sessions, _m002_turn_flags]
 
+MAX_SESSION_NAME = 100
+_HEADING_CHARS = 90  # a question's heading in an export, its number aside
+
+
+def check_session_name(name: str, where: str = "session") -> str:
+    """A session name as kept: without its outer spaces, and refused (naming `where`, the
+    option or command it came from) when that leaves nothing, when it holds a character that
+    cannot be shown (a control or format character: a blank row in `history`, escapes in a
+    heading), or when it is too long for a table cell. The name is not quoted back: it is
+    what is wrong."""
+    kept = name.strip()
+    if not kept:
+        raise UsageError(f"{where}: a session name cannot be empty")
+    hidden = next((c for c in kept if not c.isprintable()), None)
+    if hidden is not None:
+        raise UsageError(
+            f"{where}: a session name cannot hold control characters (U+{ord(hidden):04X})"
+        )
+    if len(kept) > MAX_SESSION_NAME:
+        raise UsageError(f"{where}: a session name is at most {MAX_SESSION_NAME} characters")
+    return kept
+
 
 @dataclass
 class SessionSummary:
@@ -100,6 +122,7 @@ class History:
                     self.db.execute("INSERT INTO _migrations VALUES (?)", (migration.__name__,))
 
     def record(self, session: str, answer: Answer) -> None:
+        session = check_session_name(session)
         now = time.time()
         with self._writing(), self.db:
             self.db.execute(
@@ -157,7 +180,13 @@ class History:
         answers = self.require(session)
         lines = [f"# Session: {session}", ""]
         for n, answer in enumerate(answers, 1):
-            lines += [f"## {n}. {answer.question}", "", answer.answer, ""]
+            heading = " ".join(answer.question.split())
+            if len(heading) > _HEADING_CHARS:  # the question in full below its heading
+                heading = heading[: _HEADING_CHARS - 1].rstrip() + "…"
+                lines += [f"## {n}. {heading}", "", f"> {' '.join(answer.question.split())}", ""]
+            else:
+                lines += [f"## {n}. {heading}", ""]
+            lines += [answer.answer, ""]
             if answer.note:
                 lines += [f"*{answer.note}*", ""]
             if answer.citations:

@@ -48,6 +48,69 @@ def search_filters(
     )
 
 
+# a query, question or topic is what is looked for, not a document: a pasted abstract fits, while
+# 44,000 characters made a 23 s draft and a prompt of ~10,000 tokens (the embedder reads the
+# first 256 tokens of it anyway)
+MAX_QUERY_CHARS = 5000
+
+
+def check_query(text: str, what: str = "the query") -> str:
+    """A query, question (`what`) or topic no longer than MAX_QUERY_CHARS; UsageError if it is."""
+    from assistant.errors import UsageError
+
+    if len(text) > MAX_QUERY_CHARS:
+        raise UsageError(
+            f"{what} is {len(text):,} characters long; at most {MAX_QUERY_CHARS:,} are taken"
+        )
+    return text
+
+
+DRAFT_WORDS = 150  # words per paragraph a model is asked for
+# a paragraph's length is capped at 3 tokens a word: beyond this it is no paragraph, and the cap
+# sent to the server could exceed a small model's context
+MAX_DRAFT_WORDS = 2000
+
+
+def check_words(words: int) -> int:
+    """`--words` (words per model-written paragraph) within 1..MAX_DRAFT_WORDS."""
+    from assistant.errors import UsageError
+
+    if words < 1:
+        raise UsageError(f"--words must be at least 1 (got {words})")
+    if words > MAX_DRAFT_WORDS:
+        raise UsageError(f"--words must be at most {MAX_DRAFT_WORDS} (got {words})")
+    return words
+
+
+# the draft formats an --out file's extension names
+DRAFT_EXTENSIONS = {".md": "md", ".markdown": "md", ".tex": "latex"}
+
+
+def draft_format(out: Path | None, fmt: str | None = None) -> str:
+    """The format a draft is written in: `fmt` (--format) if given, else the one the --out
+    file's extension names (.tex: latex; .md, .markdown: md), else md. A --format that
+    contradicts the extension is refused rather than honoured: a .tex file holding Markdown
+    (or the reverse) is never what was meant. A .bib name is refused too: the bibliography is
+    written beside the draft under that very name."""
+    from assistant.errors import UsageError
+
+    if fmt is not None and fmt not in ("md", "latex"):
+        raise UsageError(f"--format {fmt!r}: use md or latex")
+    suffix = out.suffix.lower() if out is not None else ""
+    if suffix == ".bib":
+        raise UsageError(
+            f"--out {out}: the bibliography is written beside the draft as .bib; "
+            "name the draft .md or .tex"
+        )
+    implied = DRAFT_EXTENSIONS.get(suffix)
+    if fmt is not None and implied is not None and fmt != implied:
+        raise UsageError(
+            f"--format {fmt} contradicts --out {out} (a {implied} file); "
+            "drop --format or change the extension"
+        )
+    return fmt or implied or "md"
+
+
 def check_outputs(paths: Sequence[Path], force: bool = False) -> None:
     """Before any work (or model call) is spent: each output's directory exists and is
     writable, and no file is overwritten unless `force`."""
@@ -117,6 +180,34 @@ class Workspace:
         if not self.uses_model:
             return "extractive, offline (no model endpoint)"
         return f"{self.settings.model or DEFAULT_MODEL} @ {describe_endpoint(self.settings)}"
+
+    def settings_in_force(self) -> dict[str, Any]:
+        """Every effective setting (`config show`): nested ones (retrieval) as a dict, a
+        setting left unset as None, the API key only as "set" or "unset"."""
+        from assistant.llm import DEFAULT_MODEL, describe_endpoint, endpoint_configured
+        from assistant.locations import config_file
+
+        settings = self.settings
+        endpoint = endpoint_configured(settings)
+        return {
+            "data_dir": str(settings.data_dir),
+            "cache_dir": str(settings.cache_dir),
+            "config_file": str(config_file(settings.data_dir)),
+            "chroma_url": settings.chroma_url,
+            "collection": settings.collection,
+            "model": settings.model or DEFAULT_MODEL,
+            "endpoint": describe_endpoint(settings) if endpoint else None,
+            "api_key": "set" if settings.openai_api_key else "unset",
+            "llm_timeout": settings.llm_timeout,
+            "llm_max_retries": settings.llm_max_retries,
+            "llm_stream_retries": settings.llm_stream_retries,
+            # what the Asker and Drafter choose when --verify is not given
+            "verify": self.verify or settings.verify or ("model" if endpoint else "local"),
+            "answer_k": settings.answer_k,
+            "answer_max_tokens": settings.answer_max_tokens,
+            "embedder": settings.embedder,
+            "retrieval": settings.retrieval.model_dump(),
+        }
 
     # -- the parts, made on first use --------------------------------------------------------
     @property
@@ -190,6 +281,7 @@ class Workspace:
         (always it, offline)."""
         from assistant.model_retrieval import retrieve
 
+        check_query(query)
         return retrieve(
             self.library,
             query,
@@ -225,6 +317,8 @@ class Workspace:
         """`retrieve` for each query; without the model parts, one batched hybrid search."""
         from assistant.model_retrieval import Retrieved, wanted
 
+        for query in queries:
+            check_query(query)
         if not any(wanted(self.library, rewrite, rerank)):
             return [Retrieved(h) for h in self.library.search_many(list(queries), k, filters)]
         for query in queries:
@@ -369,7 +463,11 @@ class Workspace:
         """A verified answer in the current session (or `session`, continued from history),
         recorded in the history unless `record` is off."""
         from assistant.answer import Turn
+        from assistant.history import check_session_name
 
+        check_query(question, "the question")
+        if session is not None:
+            session = check_session_name(session, "--session")
         if session is not None and session != self.session:
             self.reopen(session, missing_ok=True)
         answer = self.asker.ask(
@@ -399,13 +497,17 @@ class Workspace:
 
     # -- sessions -----------------------------------------------------------------------------
     def new_session(self, name: str) -> None:
-        self.session = name
+        from assistant.history import check_session_name
+
+        self.session = check_session_name(name)
         self.turns = []
 
     def reopen(self, name: str, missing_ok: bool = False) -> list[Answer]:
         """Continue a past session: its answers become the context of follow-ups."""
         from assistant.answer import Turn
+        from assistant.history import check_session_name
 
+        name = check_session_name(name)
         answers = self.history.answers(name) if missing_ok else self.history.require(name)
         self.session = name
         self.turns = [Turn(a.question, a.answer) for a in answers]
@@ -415,20 +517,26 @@ class Workspace:
         return self.history.sessions()
 
     def export_session(self, name: str, out: Path) -> tuple[Path, Path]:
-        return self.history.export_markdown(name, out)
+        from assistant.history import check_session_name
+
+        return self.history.export_markdown(check_session_name(name), out)
 
     # -- drafts -------------------------------------------------------------------------------
     def draft(self, topic: str, **options: Any) -> Draft:
         """A related-work draft on `topic`; `options` as `Drafter.draft` takes them (k, filters,
         papers to add, exclude, words, progress, keep_unsupported)."""
+        check_query(topic, "the topic")
         if not options.get("papers"):
             options["papers"] = None  # no keys given: candidates come from the library
+        if "words" in options:
+            check_words(options["words"])
         return self.drafter().draft(topic, **options)
 
     def plan_draft(self, topic: str, **options: Any) -> Outline:
         """The draft's outline, no paragraph written yet: candidates, themes (name and papers)
         and the coverage so far; `options` as `Drafter.plan` takes them (k, filters, papers,
         exclude, progress). Edit it with `Outline.edited`, write it with `draft_from_outline`."""
+        check_query(topic, "the topic")
         if not options.get("papers"):
             options["papers"] = None
         return self.drafter().plan(topic, **options)
@@ -436,6 +544,8 @@ class Workspace:
     def draft_from_outline(self, outline: Outline, **options: Any) -> Draft:
         """The paragraphs of a (possibly edited) outline; `options` as `Drafter.write` takes
         them (words, progress, keep_unsupported)."""
+        if "words" in options:
+            check_words(options["words"])
         return self.drafter().write(outline, **options)
 
     def read_outline(self, path: Path, topic: str | None = None) -> Outline:

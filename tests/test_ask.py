@@ -284,6 +284,52 @@ def test_sessions_history_and_export(
     assert missing.exit_code == 3
 
 
+@pytest.mark.parametrize("name", ["", "   ", "a\tb", "x\x1b[31my", "n" * 101])
+def test_a_blank_or_unprintable_session_name_is_refused(
+    shared_sample_library: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    # found by a tester: --session "" made a nameless session (a blank row in `history`) and
+    # `history export ""` wrote "# Session: "
+    _own_copy(shared_sample_library, tmp_path, monkeypatch)
+    asked = runner.invoke(app, ["ask", "privacy", "--session", name])
+    assert asked.exit_code == 2
+    lines = asked.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("litreview: --session: "), lines
+    assert "\x1b" not in asked.stderr
+    assert json.loads(runner.invoke(app, ["history", "--json"]).stdout) == []
+    out = tmp_path / "x.md"
+    exported = runner.invoke(app, ["history", "export", name, "--out", str(out)])
+    assert exported.exit_code == 2 and len(exported.stderr.strip().splitlines()) == 1
+    assert "session name" in exported.stderr and not out.exists()
+
+
+def test_a_session_name_is_taken_without_its_outer_spaces(
+    shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _own_copy(shared_sample_library, tmp_path, monkeypatch)
+    assert runner.invoke(app, ["ask", "privacy", "--session", " mpc "]).exit_code == 0
+    listing = json.loads(runner.invoke(app, ["history", "--json"]).stdout)
+    assert [s["name"] for s in listing] == ["mpc"]
+
+
+def test_a_long_question_is_no_heading_in_the_session_export(
+    shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by a tester: the Markdown export repeated a whole long question as its heading
+    _own_copy(shared_sample_library, tmp_path, monkeypatch)
+    question = "How is the KV cache quantized? " + "kv cache quantization " * 100
+    assert runner.invoke(app, ["ask", question, "--session", "long"]).exit_code == 0
+    out = tmp_path / "long.md"
+    assert runner.invoke(app, ["history", "export", "long", "--out", str(out)]).exit_code == 0
+    text = out.read_text()
+    heading = next(line for line in text.splitlines() if line.startswith("## 1. "))
+    assert len(heading) <= 100 and heading.endswith("…")
+    assert question.strip() in text  # the question itself is kept, under its heading
+
+
 def test_a_new_question_in_a_session_is_not_read_with_the_one_before(
     shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -328,6 +374,33 @@ def test_config_show_never_prints_the_key(monkeypatch: pytest.MonkeyPatch) -> No
     result = runner.invoke(app, ["config", "show", "--json"])
     data = json.loads(result.stdout)
     assert data["api_key"] == "set" and "sk-very-secret" not in result.stdout
+
+
+def test_config_show_reads_as_text_and_shows_every_setting(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by a tester: the text form printed a Python dict ({'rrf_k': 60, ...}) and None, and
+    # neither form had the verify or stream-retries settings
+    text = runner.invoke(app, ["config", "show"])
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert "{" not in text.stdout and "None" not in text.stdout and "True" not in text.stdout
+    assert all(" = " in line for line in lines), lines
+    settings = dict(line.split(" = ", 1) for line in lines)
+    settings = {name.strip(): value for name, value in settings.items()}
+    assert settings["retrieval.rrf_k"] == "60" and settings["retrieval.stemming"] == "true"
+    assert settings["verify"] == "local" and settings["llm_stream_retries"] == "1"
+    assert settings["api_key"] == "unset" and settings["chroma_url"].startswith("none")
+    data = json.loads(runner.invoke(app, ["config", "show", "--json"]).stdout)
+    assert {f"retrieval.{k}" for k in data["retrieval"]} | set(data) - {"retrieval"} == set(
+        settings
+    )
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret")
+    shown = runner.invoke(app, ["config", "show"]).stdout
+    assert "sk-very-secret" not in shown
+    assert "verify = model" in " ".join(shown.split()) and "api_key = set" in " ".join(
+        shown.split()
+    )
 
 
 def test_gateway_streams_tokens(monkeypatch: pytest.MonkeyPatch) -> None:

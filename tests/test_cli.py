@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,153 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_a_long_query_is_used_in_full_but_shown_shortened(shared_sample_library: Library) -> None:
+    # found by a tester: a 44,000-character query was printed whole as the table's title (579
+    # lines); one of a few thousand characters (a pasted abstract) is searched for as written
+    query = "kv cache quantization " * 150  # 3,300 characters
+    code, out, err = run("search", query, "--k", "3")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) < 12, out
+    title = next(line for line in lines if "Search:" in line)
+    assert "…" in title and len(title.strip()) < 80
+    data = json.loads(run("search", query, "--k", "3", "--json")[1])
+    assert data["query"] == query
+
+
+@pytest.mark.parametrize("command", ["search", "ask", "draft"])
+def test_a_query_past_5000_characters_is_refused_in_one_line(
+    shared_sample_library: Library, command: str
+) -> None:
+    code, out, err = run(command, "kv cache quantization " * 2000)
+    assert code == 2 and not out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "44,000 characters" in lines[0] and "5,000" in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("search", "--bogus", "kv"),
+            "litreview: no such option --bogus (see litreview search --help)",
+        ),
+        (("search", "--k", "abc", "kv"), "litreview: --k: 'abc' is not a whole number"),
+        (("remove",), "litreview: missing argument KEY (see litreview remove --help)"),
+        (("history", "export", "default"), "litreview: missing option --out"),
+        (("search", "kv", "extra"), "litreview: unexpected extra argument (extra)"),
+        (("ingest", "--format"), "litreview: --format needs a value"),
+        (("nosuchcommand",), "litreview: no such command 'nosuchcommand' (see litreview --help)"),
+        (("--bogus",), "litreview: no such option --bogus (see litreview --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_option(
+    isolated_env: Path, args: tuple[str, ...], line: str
+) -> None:
+    # found by a tester: click's boxed multi-line usage errors, and "Input should be a valid
+    # integer, unable to parse string as an integer" for --k abc
+    code, out, err = run(*args)
+    assert code == 2 and not out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(line), err
+    assert "╭" not in err and "Usage:" not in err
+
+
+def test_help_and_a_group_without_its_command_still_show_help(isolated_env: Path) -> None:
+    for args in (["--help"], ["search", "--help"], ["history", "export", "--help"]):
+        code, out, _ = run(*args)
+        assert code == 0 and "Usage:" in out, args
+    code, out, err = run("config")
+    assert code == 2 and "show" in out + err
+
+
+def test_an_interrupted_read_says_only_interrupted(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by a tester: an interrupted search said "the library is unchanged or fully
+    # updated", which is about writes
+    from assistant.workspace import Workspace
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Workspace, "retrieve", interrupted)
+    monkeypatch.setattr(Workspace, "ingest", interrupted)
+    code, out, err = run("search", "kv cache")
+    assert (code, out, err) == (130, "", "litreview: interrupted\n")
+    code, out, err = run("ingest", "--sample")
+    assert (
+        code == 130 and err == "litreview: interrupted; the library is unchanged or fully updated\n"
+    )
+
+
+def test_an_interrupt_that_became_an_import_error_is_said_as_an_interrupt(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by hand: Ctrl-C while onnxruntime was being imported gave "unexpected error:
+    # ImportError: initialization failed" and exit 1
+    import signal
+
+    from assistant.workspace import Workspace
+
+    def importing(*args: object, **kwargs: object) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)  # the handler runs here
+        except KeyboardInterrupt:  # as a C extension's init reports it
+            raise ImportError("initialization failed") from None
+
+    monkeypatch.setattr(Workspace, "retrieve", importing)
+    code, out, err = run("search", "kv cache")
+    assert (code, out, err) == (130, "", "litreview: interrupted\n")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+def _run_script(body: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The console-script entry point in a process of its own, after `body` patched the core."""
+    argv = ["litreview", *args]
+    script = f"import sys\nfrom assistant import cli\n{body}\nsys.argv = {argv!r}\ncli.run()\n"
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_ctrl_c_exits_130_at_once_with_one_line(isolated_env: Path) -> None:
+    # found by a tester: interrupted, the process waited for its worker threads at exit, and a
+    # Ctrl-C arriving then printed a KeyboardInterrupt traceback from threading and aborted with
+    # "terminate called without an active exception" (exit 134)
+    patch = (
+        "import threading, time\n"
+        "from assistant.workspace import Workspace\n"
+        "def interrupted(*args, **kwargs):\n"
+        "    threading.Thread(target=time.sleep, args=(50,)).start()  # a busy worker\n"
+        "    raise KeyboardInterrupt\n"
+        "Workspace.retrieve = interrupted\n"
+    )
+    started = time.monotonic()
+    result = _run_script(patch, "search", "kv cache")
+    assert time.monotonic() - started < 30  # it did not wait for the worker
+    assert result.returncode == 130 and result.stderr == "litreview: interrupted\n"
+
+
+def test_a_ctrl_c_while_exiting_is_no_traceback(isolated_env: Path) -> None:
+    # the command is done (its output printed) when the interrupt comes, as the interpreter
+    # joins the worker threads: it exits as the command did, quietly
+    patch = (
+        "import os, signal, threading, time\n"
+        "from assistant.workspace import Workspace\n"
+        "shown = Workspace.settings_in_force\n"
+        "def late(self):\n"
+        "    def worker():\n"
+        "        time.sleep(1)\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(2)\n"
+        "    threading.Thread(target=worker).start()\n"
+        "    return shown(self)\n"
+        "Workspace.settings_in_force = late\n"
+    )
+    result = _run_script(patch, "config", "show")
+    assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr
+    assert result.returncode == 0 and "retrieval.rrf_k" in result.stdout

@@ -199,3 +199,53 @@ def test_a_quoted_contribution_keeps_no_latex_quote_marks(shared_sample_library:
     )
     assert "``" not in shown and "''" not in shown and "‘packets’" in shown, shown
     assert shown.count('"') == 2, shown
+
+
+def test_the_format_follows_the_out_extension_unless_given(
+    shared_sample_library: Library, tmp_path: Path
+) -> None:
+    # found by a tester: "--out auto.tex" wrote Markdown into the .tex file
+    tex = tmp_path / "auto.tex"
+    result = runner.invoke(app, ["draft", TOPIC, "--out", str(tex)])
+    assert result.exit_code == 0, result.stderr
+    assert "\\cite{" in tex.read_text() and "[@" not in tex.read_text()
+    md = tmp_path / "auto-md.md"
+    assert runner.invoke(app, ["draft", TOPIC, "--out", str(md)]).exit_code == 0
+    assert "[@" in md.read_text()
+    # an explicit --format wins where the extension names no format
+    txt = tmp_path / "auto-txt.txt"
+    latex = runner.invoke(app, ["draft", TOPIC, "--out", str(txt), "--format", "latex"])
+    assert latex.exit_code == 0, latex.stderr
+    assert "\\cite{" in txt.read_text()
+    # one that contradicts the extension is refused before any work, as is a .bib name (the
+    # bibliography is written beside the draft under that very name)
+    for args, needle in (
+        (["--out", str(tmp_path / "x.tex"), "--format", "md"], "--format md"),
+        (["--out", str(tmp_path / "x.md"), "--format", "latex"], "--format latex"),
+        (["--out", str(tmp_path / "x.bib")], "--out"),
+    ):
+        refused = runner.invoke(app, ["draft", TOPIC, *args])
+        assert refused.exit_code == 2, args
+        lines = refused.stderr.strip().splitlines()
+        assert len(lines) == 1 and needle in lines[0], refused.stderr
+        assert not list(tmp_path.glob("x.*"))
+
+
+@pytest.mark.parametrize("words", ["0", "-5", "100000"])
+def test_words_out_of_range_is_refused_in_one_line(
+    shared_sample_library: Library, words: str
+) -> None:
+    # found by a tester: --words 0 and --words -5 were taken (exit 0), unlike --k 0
+    for extra in ([], ["--outline-only"]):
+        result = runner.invoke(app, ["draft", TOPIC, "--words", words, *extra])
+        assert result.exit_code == 2, (words, extra)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("litreview: --words must be"), lines
+
+
+def test_words_offline_says_it_is_not_used(shared_sample_library: Library) -> None:
+    given = runner.invoke(app, ["draft", TOPIC, "--words", "80"])
+    assert given.exit_code == 0
+    assert "--words only sets a model's paragraph length" in given.stderr
+    default = runner.invoke(app, ["draft", TOPIC])
+    assert "--words" not in default.stderr
