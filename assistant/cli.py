@@ -499,13 +499,16 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
     """One line a paper (titles cut with an ellipsis, authors as "Xu et al."); `wide`: all."""
     from rich.table import Table
 
-    table = Table(title=_shown(title), show_lines=False, expand=True)
+    inferred = any(row["year"] and row["year_inferred"] for row in rows)
+    caption = "* year inferred from the page the paper was listed on" if inferred else None
+    table = Table(title=_shown(title), caption=caption, show_lines=False, expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("key", style="cyan", no_wrap=True)
     table.add_column("year", no_wrap=True)
     if wide:
-        table.add_column("title", ratio=3)
-        table.add_column("authors", ratio=1)
+        # the authors under the title, in the title's width: a column of their own at 80
+        # columns wrapped them a word a line
+        table.add_column("title / authors", ratio=1)
     else:
         table.add_column("title", ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column("authors", no_wrap=True, overflow="ellipsis", max_width=18)
@@ -518,7 +521,15 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
             authors = _short_authors(row["authors"])
         year = f"{row['year']}{'*' if row['year_inferred'] else ''}" if row["year"] else ""
         title_text = row["title"] + (" (derived)" if row["title_derived"] else "")
-        cells = [_shown(c) for c in (str(n), row["key"], year, plain(title_text), authors)]
+        if wide:
+            from rich.text import Text
+
+            both = Text(_shown(plain(title_text)))
+            if authors:
+                both.append("\n" + _shown(authors), style="dim")
+            cells: list[Any] = [_shown(c) for c in (str(n), row["key"], year)] + [both]
+        else:
+            cells = [_shown(c) for c in (str(n), row["key"], year, plain(title_text), authors)]
         if score:
             cells.append(f"{row['score']:.4f}")
         table.add_row(*cells)
@@ -656,11 +667,12 @@ def _explain_table(rows: list[dict[str, Any]], report: Any = None) -> Any:
         lines += [f"note: {note}" for note in report.notes]
     caption = "\n".join(terminal_safe(line) for line in lines if line)
     table = Table(title="Why these ranks", caption=caption)
-    names = ["#", "key", "bm25 rank", "bm25 score", "dense rank", "cosine", "fused"]
+    # two-line headers: at 80 columns one-line ones squeezed the fused score to "0.03…"
+    names = ["#", "key", "bm25\nrank", "bm25\nscore", "dense\nrank", "cosine", "fused"]
     if report is not None and report.queries:
-        names.append("query ranks")
+        names.append("query\nranks")
     if report is not None and report.rerank == "done":
-        names.append("model rank")
+        names.append("model\nrank")
     for name in names:
         table.add_column(name, justify="left" if name == "key" else "right", no_wrap=True)
     for n, row in enumerate(rows, 1):
@@ -668,9 +680,9 @@ def _explain_table(rows: list[dict[str, Any]], report: Any = None) -> Any:
         cells = [why["bm25_rank"], why["bm25_score"], why["dense_rank"], why["dense_cosine"]]
         shown = ["-" if c is None else str(c) for c in cells]
         more = []
-        if "query ranks" in names:
+        if "query\nranks" in names:
             more.append(" ".join("-" if r is None else str(r) for r in why["query_ranks"] or []))
-        if "model rank" in names:
+        if "model\nrank" in names:
             more.append("-" if why["model_rank"] is None else str(why["model_rank"]))
         table.add_row(str(n), terminal_safe(row["key"]), *shown, f"{why['fused_score']:.4f}", *more)
     return table

@@ -59,6 +59,25 @@ def test_tables_keep_one_line_a_paper_at_80_columns(
     assert len(wide_rows) > len(rows)  # whole titles and authors, wrapped
 
 
+def test_80_columns_show_whole_scores_authors_in_full_words_and_what_a_star_means(
+    shared_sample_library: Library,
+) -> None:
+    # a tester at 80 columns: --explain's fused score read "0.03…", --wide wrapped the authors
+    # one word a line ("Ziwei" / "He," / "Jian"), and "2026*" went unexplained
+    narrow = {"COLUMNS": "80"}
+    explained = runner.invoke(app, ["search", "mixture of experts", "--explain"], env=narrow)
+    assert explained.exit_code == 0 and "…" not in explained.stdout.split("Why these")[1]
+    assert all(len(line) <= 80 for line in explained.stdout.splitlines())
+    wide = runner.invoke(app, ["search", "KV cache compression", "--k", "3", "--wide"], env=narrow)
+    assert "Ziwei He, Jian Yuan, Haoli Bai" in " ".join(wide.stdout.split())
+    assert not any(line.strip("│ ").rstrip(",") in ("Ziwei", "He", "Jian") for line in (
+        cell.strip() for row in wide.stdout.splitlines() for cell in row.split("│")))  # fmt: skip
+    starred = runner.invoke(app, ["search", "mixture of experts"], env=narrow)
+    assert "2026*" in starred.stdout and "* year inferred" in starred.stdout
+    plain_years = runner.invoke(app, ["search", "KV cache compression", "--k", "2"], env=narrow)
+    assert "* year inferred" not in plain_years.stdout
+
+
 def test_batch_queries_file(shared_sample_library: Library, tmp_path: Path) -> None:
     queries = tmp_path / "q.jsonl"
     queries.write_text(
