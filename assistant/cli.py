@@ -872,12 +872,17 @@ def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = 
         console.print(f"[dim]{_shown(answer.note)}[/dim]")
     if answer.citations:
         console.print("\n[bold]Sources[/bold]")
+        from rich.table import Table
+
+        # a grid, so that a title wrapping at 80 columns stays indented under itself
+        sources = Table.grid(padding=(0, 2))
+        sources.add_column(no_wrap=True, style="cyan")
+        sources.add_column()
         for citation in answer.citations:
-            console.print(
-                f"  [cyan]@{_shown(citation.key)}[/cyan]  {_read(citation.title)} "
-                f"({citation.year or 'n.d.'})",
-                highlight=False,
+            sources.add_row(
+                f"  @{_shown(citation.key)}", f"{_read(citation.title)} ({citation.year or 'n.d.'})"
             )
+        console.print(sources, highlight=False)
     if answer.rejected_citations:
         console.print("\n[bold yellow]Rejected citations[/bold yellow]")
         for rejected in answer.rejected_citations:

@@ -78,6 +78,16 @@ def test_80_columns_show_whole_scores_authors_in_full_words_and_what_a_star_mean
     assert "* year inferred" not in plain_years.stdout
 
 
+def test_sources_wrap_under_their_titles_at_80_columns(shared_sample_library: Library) -> None:
+    result = runner.invoke(
+        app, ["ask", "How can transformer inference be kept private?"], env={"COLUMNS": "80"}
+    )
+    sources = result.stdout.split("Sources\n")[1].split("\n\n")[0].splitlines()
+    sources = [line for line in sources if line.strip() and "citations checked" not in line]
+    assert len(sources) > len(result.stdout.split("Sources")[1].split("@")) - 1  # some wrap
+    assert all(line.startswith("  ") for line in sources), sources
+
+
 def test_batch_queries_file(shared_sample_library: Library, tmp_path: Path) -> None:
     queries = tmp_path / "q.jsonl"
     queries.write_text(
