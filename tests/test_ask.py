@@ -469,3 +469,16 @@ def test_an_extractive_answer_quotes_sentences_that_stand_on_their_own(
     )
     mine = [s.text for s in survey.sentences if re.search(r"\b(?:we|our)\b", s.text, re.I)]
     assert len(mine) >= 2, [s.text for s in survey.sentences]
+
+
+def test_keywords_that_one_sentence_holds_are_answered_offline(
+    shared_sample_library: Library,
+) -> None:
+    # "moe expert offloading" was declined: "no abstract sentence addresses it closely enough",
+    # though HybriMoE's abstract says "requires expert offloading" of a large MoE model
+    answer = Asker(shared_sample_library).ask("moe expert offloading")
+    assert not answer.abstained
+    assert any("offloading" in s.text and "zhong2025hybrimoe" in s.citations
+               for s in answer.sentences)  # fmt: skip
+    # keywords no sentence holds together are still declined
+    assert Asker(shared_sample_library).ask("nerf rendering acceleration").abstained
