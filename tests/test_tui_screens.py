@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Input, Label, Markdown, Static, TabbedContent
 
@@ -327,3 +328,64 @@ def test_help_opens_with_f1_and_closes_with_escape_f1_q_or_its_button(
         assert app.focused is app.query_one("#filter")
 
     _drive(app, script)
+
+
+# -- papers removed after an answer cited them ------------------------------------------------
+def test_a_cited_paper_removed_from_the_library_leaves_a_card_not_a_crash(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "How can transformer inference be kept private?")
+        assert "li2024nimbus" in {c.key for c in app.current_view.answer.citations}
+        # removed from the Library tab, as a user does it
+        table = app.query_one("#papers", PaperTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 136)
+        app.query_one("#filter", Input).value = "li2024nimbus"
+        await _until(pilot, lambda: table.row_count == 1)
+        table.focus()
+        await pilot.press("delete")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#yes")
+        await _until(pilot, lambda: app.paper_count == 135)
+        await pilot.press("f2")
+        app.set_focus(None)
+        for _ in range(len(app.current_view.markers) + 1):
+            await pilot.press("ctrl+up")
+            await pilot.pause(0.05)
+        assert app.is_running
+        cards = [str(card.render()) for card in app.query(".source")]
+        gone = [card for card in cards if "@li2024nimbus" in card]
+        assert len(gone) == 1 and "no longer in the library" in gone[0]
+        assert len(cards) == len(app.current_view.answer.citations)
+        # the same answer reopened from the History tab
+        await pilot.press("ctrl+n")
+        await pilot.press("f5")
+        sessions = app.query_one("#sessions", DataTable)
+        sessions.move_cursor(row=sessions.get_row_index("tui"))
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.query_one(TabbedContent).active == "chat")
+        app.set_focus(None)
+        for _ in range(len(app.current_view.markers) + 1):
+            await pilot.press("ctrl+down")
+            await pilot.pause(0.05)
+        assert app.is_running
+        assert any("no longer in the library" in str(c.render()) for c in app.query(".source"))
+
+    _drive(app, script)
+
+
+def test_a_crash_exits_with_a_failure_code(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.tui import app as tui_app
+
+    def crashed(self: LitreviewApp) -> None:
+        self._return_code = 1  # what Textual records when a handler raises
+
+    monkeypatch.setattr(tui_app.LitreviewApp, "run", crashed)
+    with pytest.raises(SystemExit) as exit_info:
+        tui_app.run_tui(offline=True)
+    assert exit_info.value.code == 1

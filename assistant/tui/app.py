@@ -235,4 +235,7 @@ class LitreviewApp(App[None]):
 
 
 def run_tui(offline: bool = False, data_dir: Path | None = None) -> None:
-    LitreviewApp(offline=offline, data_dir=data_dir).run()
+    app = LitreviewApp(offline=offline, data_dir=data_dir)
+    app.run()
+    if app.return_code:  # a crash printed its traceback; the shell must not read it as success
+        raise SystemExit(app.return_code)
