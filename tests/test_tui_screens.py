@@ -389,3 +389,54 @@ def test_a_crash_exits_with_a_failure_code(
     with pytest.raises(SystemExit) as exit_info:
         tui_app.run_tui(offline=True)
     assert exit_info.value.code == 1
+
+
+# -- the yes/no question ----------------------------------------------------------------------
+def test_confirm_dialog_defaults_to_no_and_answers_y_n_and_escape(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+    answers: list[bool | None] = []
+
+    async def ask(pilot) -> ConfirmScreen:  # noqa: ANN001
+        app.push_screen(ConfirmScreen("Remove it?"), answers.append)
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause(0.1)
+        return app.screen
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        screen = await ask(pilot)
+        # Enter on the focused button must not be the destructive answer
+        assert app.focused is screen.query_one("#no")
+        box = screen.query_one("#confirm-box").region
+        assert box.height <= 9, box  # a compact box, not the full height
+        buttons = screen.query_one("#no").region
+        assert buttons.y > screen.query_one(Label).region.y  # under the question
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert answers == [False]
+        for key, expected in (("y", True), ("n", False), ("escape", False)):
+            await ask(pilot)
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            assert answers[-1] is expected, key
+            assert not isinstance(app.screen, ConfirmScreen)
+
+    _drive(app, script)
+
+
+def test_enter_on_the_remove_question_keeps_the_paper(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        table = app.query_one("#papers", PaperTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 136)
+        table.focus()
+        await pilot.press("delete")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.paper_count == 136 and len(app.workspace.papers()) == 136
+
+    _drive(app, script)
