@@ -440,3 +440,112 @@ def test_enter_on_the_remove_question_keeps_the_paper(sample_library: Library) -
         assert app.paper_count == 136 and len(app.workspace.papers()) == 136
 
     _drive(app, script)
+
+
+# -- pasted and untrusted questions -----------------------------------------------------------
+HOSTILE_QUESTION = "What is \x1b[31mRED\x1b[0m [/x] quantization?\x07"
+
+
+def test_a_paste_into_the_question_is_cleaned_joined_and_never_submits(
+    sample_library: Library,
+) -> None:
+    from textual import events
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        question = app.query_one("#question", Input)
+        assert app.focused is question
+        question.post_message(events.Paste("What is \x1b[31mRED\x1b[0m quantization?"))
+        await pilot.pause(0.1)
+        assert question.value == "What is RED quantization?"
+        question.value = ""
+        question.post_message(events.Paste("line one\nline two\r\n\tthree\r"))
+        await pilot.pause(0.2)
+        assert question.value == "line one line two three"
+        assert not app.busy and not app.query(AnswerView)
+
+    _drive(app, script)
+
+
+def test_escape_sequences_in_a_bracketed_paste_arrive_as_one_clean_paste() -> None:
+    from textual import events
+
+    from assistant.tui.paste import PASTE_END, PASTE_START, SafePasteParser
+
+    wire = f"ab{PASTE_START}What is \x1b[31mRED\x1b[0m\rquantization?\x1b]8;;x\x07{PASTE_END}c"
+    for cut in (None, 3, 9, 14, len(wire) - 4):  # as one read, and split between two reads
+        parser = SafePasteParser()
+        chunks = [wire] if cut is None else [wire[:cut], wire[cut:]]
+        got = [event for chunk in chunks for event in parser.feed(chunk)]
+        keys = [e.character for e in got if isinstance(e, events.Key)]
+        pastes = [e.text for e in got if isinstance(e, events.Paste)]
+        assert pastes == ["What is RED\nquantization?"], cut
+        assert keys == ["a", "b", "c"], cut  # in order, and no Enter from the paste
+
+
+def test_the_app_reads_the_terminal_with_the_safe_paste_parser(isolated_env: Path) -> None:
+    from textual.drivers.linux_driver import LinuxDriver
+
+    from assistant.tui.paste import SafePasteParser
+
+    driver = LitreviewApp(offline=True).driver_class
+    if issubclass(driver, LinuxDriver):
+        loop = driver.run_input_thread
+        assert loop.__globals__["XTermParser"] is SafePasteParser
+
+
+def test_questions_with_control_characters_are_shown_clean_in_transcript_and_history(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        # typed (or pasted on a terminal that left them in): the question is asked clean
+        app.query_one("#question", Input).value = HOSTILE_QUESTION
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.current_view is not None and not app.busy)
+        asked = app.workspace.history.answers("tui")[-1].question
+        assert asked == "What is RED [/x] quantization?"
+        # an old session (asked from the CLI) holding them is shown clean too
+        app.workspace.ask(HOSTILE_QUESTION, session="cli-old")
+        await pilot.press("f5")
+        table = app.query_one("#sessions", DataTable)
+        await _until(pilot, lambda: table.row_count == 2)
+        cells = [str(cell) for row in table.rows for cell in table.get_row(row)]
+        assert cells and not any(c in cell for cell in cells for c in "\x1b\x07")
+        assert any("RED [/x] quantization?" in cell for cell in cells)
+        table.move_cursor(row=table.get_row_index("cli-old"))
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.query_one(TabbedContent).active == "chat")
+        shown = str(app.current_view.render())
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert "What is RED [/x] quantization?" in shown
+        assert app.is_running
+
+    _drive(app, script)
+
+
+def test_library_table_shows_titles_with_brackets_as_written(
+    sample_library: Library, tmp_path: Path
+) -> None:
+    import json
+
+    title = "[Re] Breaking [bold]markup[/bold] titles [/x]"
+    source = tmp_path / "brackets.jsonl"
+    source.write_text(json.dumps({"id": "brk1", "title": title, "abstract": "Tags [/x]."}) + "\n")
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        app.workspace.ingest([source])
+        app.library_tab.load_papers()
+        table = app.query_one("#papers", PaperTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 137)
+        app.query_one("#filter", Input).value = "brk1"
+        await _until(pilot, lambda: table.row_count == 1)
+        await pilot.pause(0.1)
+        assert app.is_running
+        assert str(table.get_row_at(0)[2]) == title
+
+    _drive(app, script)

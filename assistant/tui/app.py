@@ -35,6 +35,7 @@ from assistant.tui.widgets.sources_pane import EVIDENCE_STYLE
 from assistant.workspace import Workspace
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
     from textual.screen import Screen
 
     from assistant.draft import Draft
@@ -86,6 +87,15 @@ class LitreviewApp(App[None]):
             with TabPane("History", id="history"):
                 yield HistoryTab()
         yield Footer()
+
+    def get_driver_class(self) -> type[Driver]:
+        from textual.drivers.linux_driver import LinuxDriver
+
+        from assistant.tui.paste import safe_paste_driver
+
+        driver = super().get_driver_class()
+        # a paste holding escape sequences reached the widgets scrambled, its line breaks as Enter
+        return safe_paste_driver(driver) if issubclass(driver, LinuxDriver) else driver
 
     @property
     def chat_tab(self) -> ChatTab:

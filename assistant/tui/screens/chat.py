@@ -11,8 +11,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input
 
+from assistant.text import terminal_safe
 from assistant.tui.helpers import AppPart, counted, error_text, while_mounted
 from assistant.tui.widgets.answer_view import AnswerView
+from assistant.tui.widgets.question_input import QuestionInput
 from assistant.tui.widgets.sources_pane import SourcesPane
 
 if TYPE_CHECKING:
@@ -47,7 +49,7 @@ class ChatTab(AppPart):
         with Horizontal(id="chat-body"):
             yield VerticalScroll(id="transcript")
             yield SourcesPane(id="sources")
-        yield Input(placeholder="Ask a question about your library…", id="question")
+        yield QuestionInput(placeholder="Ask a question about your library…", id="question")
 
     def activated(self) -> None:
         self.query_one("#question", Input).focus()
@@ -55,7 +57,8 @@ class ChatTab(AppPart):
     # -- asking ---------------------------------------------------------------------------------
     @on(Input.Submitted, "#question")
     def submit_question(self, event: Input.Submitted) -> None:
-        question = event.value.strip()
+        # typed text may hold what a terminal passed through; the history keeps what was asked
+        question = " ".join(terminal_safe(event.value).split())
         if not question:
             return
         if self.busy:
