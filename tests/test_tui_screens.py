@@ -474,9 +474,13 @@ def test_escape_sequences_in_a_bracketed_paste_arrive_as_one_clean_paste() -> No
     from assistant.tui.paste import PASTE_END, PASTE_START, SafePasteParser
 
     wire = f"ab{PASTE_START}What is \x1b[31mRED\x1b[0m\rquantization?\x1b]8;;x\x07{PASTE_END}c"
-    for cut in (None, 3, 9, 14, len(wire) - 4):  # as one read, and split between two reads
+    # as one read, split between two reads, and in three with one wholly inside the paste
+    for cut in (None, 3, 9, 14, len(wire) - 4, (14, 20)):
         parser = SafePasteParser()
-        chunks = [wire] if cut is None else [wire[:cut], wire[cut:]]
+        if isinstance(cut, tuple):
+            chunks = [wire[: cut[0]], wire[cut[0] : cut[1]], wire[cut[1] :]]
+        else:
+            chunks = [wire] if cut is None else [wire[:cut], wire[cut:]]
         got = [event for chunk in chunks for event in parser.feed(chunk)]
         keys = [e.character for e in got if isinstance(e, events.Key)]
         pastes = [e.text for e in got if isinstance(e, events.Paste)]
@@ -549,3 +553,16 @@ def test_library_table_shows_titles_with_brackets_as_written(
         assert str(table.get_row_at(0)[2]) == title
 
     _drive(app, script)
+
+
+def test_a_panic_is_a_failure_too(isolated_env: Path) -> None:
+    import asyncio
+
+    app = LitreviewApp(offline=True)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)):
+            app.panic(Text("the input thread failed"))
+
+    asyncio.run(main())
+    assert app.return_code == 1

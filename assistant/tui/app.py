@@ -127,6 +127,12 @@ class LitreviewApp(App[None]):
         except RuntimeError:  # the event loop closed between the check and the call
             return None
 
+    def panic(self, *renderables: Any) -> None:
+        # Textual panics when its input thread fails; that is a crash too, not a clean exit
+        if self.return_code is None:
+            self._return_code = 1
+        super().panic(*renderables)
+
     # -- the status bar and failures ----------------------------------------------------------
     def _status_text(self, state: str) -> str:
         mode, session = self.workspace.mode_label(), self.workspace.session

@@ -46,7 +46,11 @@ class SafePasteParser(XTermParser):
         self._tail = ""  # the start of a paste marker that ended the last read
 
     def feed(self, data: str) -> Iterable[Any]:
-        return super().feed(self._filter(data)) if data else super().feed(data)
+        if not data:  # the end of input
+            return super().feed(data)
+        filtered = self._filter(data)
+        # a read wholly inside a paste is held: feeding "" would tell the parser input ended
+        return super().feed(filtered) if filtered else ()
 
     def _filter(self, data: str) -> str:
         out: list[str] = []
