@@ -279,7 +279,7 @@ def test_history_lists_the_sessions_and_reopening_restores_the_answers(
         await pilot.press("f5")
         table = app.query_one("#sessions", DataTable)
         assert app.focused is table and table.row_count == 2
-        rows = {str(row.value): table.get_row(row) for row in table.rows}
+        rows = {str(row.value): [str(cell) for cell in table.get_row(row)] for row in table.rows}
         assert rows["tui"][1:] == ["2", "what speedups do they report"]
         table.move_cursor(row=table.get_row_index("tui"))
         await pilot.press("enter")
@@ -566,3 +566,108 @@ def test_a_panic_is_a_failure_too(isolated_env: Path) -> None:
 
     asyncio.run(main())
     assert app.return_code == 1
+
+
+# -- new sessions -----------------------------------------------------------------------------
+def test_new_session_clears_the_sources_pane_too(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "How can transformer inference be kept private?")
+        assert app.query(".source")
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.1)
+        assert not app.query(".source")
+        detail = app.query_one("#sources").query_one("#source-detail", Static)
+        assert "Sources appear here after an answer." in str(detail.render())
+
+    _drive(app, script)
+
+
+def test_new_session_while_answering_keeps_the_answer_in_the_session_it_was_asked_in(
+    sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    app = LitreviewApp()
+    gate = threading.Event()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        asker = app.workspace.asker
+        answer_now = asker.ask
+
+        def slow_ask(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            gate.wait(20)
+            return answer_now(*args, **kwargs)
+
+        monkeypatch.setattr(asker, "ask", slow_ask)
+        await pilot.press(*"How can transformer inference be kept private?", "enter")
+        await _until(pilot, lambda: app.busy)
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.1)
+        new = app.chat_tab.pending_session  # started once the answer is filed under "tui"
+        assert new and app.workspace.session == "tui"
+        assert "after the answer for tui" in str(app.query_one("#status").render())
+        assert not app.query(AnswerView) and not app.query(".source")
+        gate.set()
+        await _until(pilot, lambda: not app.busy)
+        await pilot.pause(0.1)
+        # the answer went to "tui", where it was asked; the new session starts empty
+        assert [a.question for a in app.workspace.history.answers("tui")] == [
+            "How can transformer inference be kept private?"
+        ]
+        assert app.workspace.session == new and new != "tui"
+        assert app.workspace.history.answers(new) == [] and app.workspace.turns == []
+        assert not app.query(AnswerView) and not app.query(".source")
+        assert "cited" not in str(app.query_one("#status").render())
+        assert any("kept in session tui" in m for m in _messages(app))
+        # and the new session takes the next question
+        await _ask(pilot, app, "sparse attention accelerators")
+        assert [a.question for a in app.workspace.history.answers(new)] == [
+            "sparse attention accelerators"
+        ]
+
+    try:
+        _drive(app, script)
+    finally:
+        gate.set()
+
+
+def test_reopening_a_session_waits_for_the_answer_being_written(
+    sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    app = LitreviewApp()
+    gate = threading.Event()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "sparse attention accelerators")
+        await pilot.press("ctrl+n")
+        asker = app.workspace.asker
+        answer_now = asker.ask
+
+        def slow_ask(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            gate.wait(20)
+            return answer_now(*args, **kwargs)
+
+        monkeypatch.setattr(asker, "ask", slow_ask)
+        new = app.workspace.session
+        await pilot.press(*"secure inference", "enter")
+        await _until(pilot, lambda: app.busy)
+        await pilot.press("f5")
+        table = app.query_one("#sessions", DataTable)
+        table.move_cursor(row=table.get_row_index("tui"))
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert any("Wait for the answer" in m for m in _messages(app))
+        assert app.workspace.session == new
+        gate.set()
+        await _until(pilot, lambda: not app.busy)
+        assert [a.question for a in app.workspace.history.answers(new)] == ["secure inference"]
+        assert len(app.workspace.history.answers("tui")) == 1
+
+    try:
+        _drive(app, script)
+    finally:
+        gate.set()

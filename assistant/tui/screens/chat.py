@@ -44,6 +44,8 @@ class ChatTab(AppPart):
         super().__init__()
         self.current_view: AnswerView | None = None  # the latest answer
         self.busy = False  # a question is being answered; the next one waits
+        # Ctrl+N while answering: the session to start once the answer is recorded in its own
+        self.pending_session: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="chat-body"):
@@ -88,14 +90,33 @@ class ChatTab(AppPart):
             return
         self.call_from_thread(self.show_answer, view, answer)
 
+    def _answered(self) -> bool:
+        """The question is done; True if its session is still the one shown. Otherwise the
+        new session asked for meanwhile starts now, after the answer went to its own."""
+        self.busy = False
+        if self.pending_session is None:
+            return True
+        self.workspace.new_session(self.pending_session)
+        self.pending_session = None
+        return False
+
     def answer_failed(self, question: str, view: AnswerView, exc: BaseException) -> None:
         view.update(Text(f"Q: {question}\n✗ {error_text(exc)}", "red"))
-        self.busy = False
+        if not self._answered():
+            self.notify(f"The previous session's question failed: {error_text(exc)}",
+                        severity="warning")  # fmt: skip
+            self.litreview.set_status("new session")
+            return
         self.litreview.fail("could not answer", exc)
 
     @while_mounted
     def show_answer(self, view: AnswerView, answer: Answer) -> None:
-        self.busy = False
+        if not self._answered():  # recorded in its session; this transcript is another's
+            self.notify(f"The answer to the previous question was kept in session "
+                        f"{answer.session} (F5 History to reopen it).")  # fmt: skip
+            self.litreview.set_status("new session")
+            self.post_message(self.AnswerRecorded())
+            return
         view.set_answer(answer)
         view.scroll_visible()
         state = (
@@ -147,9 +168,17 @@ class ChatTab(AppPart):
     def new_session(self) -> None:
         import time
 
-        self.workspace.new_session(time.strftime("tui-%Y%m%d-%H%M%S"))
+        name = time.strftime("tui-%Y%m%d-%H%M%S")
         self.query_one("#transcript", VerticalScroll).remove_children()
+        self.query_one("#sources", SourcesPane).clear()
         self.current_view = None
+        if self.busy:
+            # the workspace records an answer in its current session: switching now would file
+            # the pending answer (and its turn) under the new one, so switch when it lands
+            self.pending_session = name
+            self.litreview.set_status(f"new session after the answer for {self.workspace.session}")
+            return
+        self.workspace.new_session(name)
         self.litreview.set_status("new session")
 
     def show_session(self, answers: list[Answer]) -> None:

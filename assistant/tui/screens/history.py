@@ -85,6 +85,9 @@ class HistoryTab(AppPart):
     @on(Button.Pressed, "#reopen")
     @on(DataTable.RowSelected, "#sessions")
     def reopen_session(self) -> None:
+        if self.litreview.busy:  # the answer being written would be filed under this session
+            self.notify("Wait for the answer being written, then reopen.", severity="warning")
+            return
         name = self._selected_session()
         if name is None:
             return

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from assistant.workspace import Workspace
 
 EVIDENCE_STYLE = "black on yellow"
+EMPTY = "Sources appear here after an answer."
 
 
 def _evidence_span(
@@ -53,12 +54,18 @@ class SourcesPane(VerticalScroll):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("Sources appear here after an answer.", id="source-detail")
+        yield Static(EMPTY, id="source-detail")
+
+    def clear(self) -> None:
+        """Back to the state before any answer (a new session)."""
+        self.query(".source").remove()
+        self.query_one("#source-detail").display = True
 
     def show(self, answer: Answer, selected: tuple[str, str] | None, workspace: Workspace) -> None:
         """Replace the cards with the papers `answer` cites; `selected` is the (sentence, key)
         of the current citation marker, whose quote is the one highlighted for that paper."""
-        self.remove_children()
+        self.query(".source").remove()
+        self.query_one("#source-detail").display = False  # the hint before any answer
         if not answer.citations:
             self.mount(Static("No paper supports this answer.", classes="source"))
             return
