@@ -142,18 +142,22 @@ def test_library_filters_narrow_the_table_and_the_detail_follows_the_cursor(
 
     async def script(pilot) -> None:  # noqa: ANN001
         table = app.query_one("#papers", DataTable)
+
+        def count() -> str:  # the Library tab's own count line
+            return str(app.query_one("#library-count", Static).render())
+
         await pilot.press("f3")
         assert app.focused is app.query_one("#filter")
         await _until(pilot, lambda: table.row_count == 136)
-        assert app.sub_title == "136 of 136 papers"
+        assert count() == "136 of 136 papers"
         year = app.query_one("#filter-year", Input)
         year.value = "2022."  # half typed: not read yet, and the subtitle says how to write it
         await pilot.pause(0.2)
-        assert table.row_count == 136 and app.sub_title == "136 of 136 papers" + YEAR_HINT
+        assert table.row_count == 136 and count() == "136 of 136 papers" + YEAR_HINT
         year.value = "2022.."
         await pilot.pause(0.2)
         after_2022 = table.row_count
-        assert 0 < after_2022 < 136 and app.sub_title == f"{after_2022} of 136 papers"
+        assert 0 < after_2022 < 136 and count() == f"{after_2022} of 136 papers"
         shown = {str(row.value) for row in table.rows}
         assert all(p.year and p.year >= 2022 for p in app.all_papers if p.key in shown)
         app.query_one("#filter-category", Input).value = "CR"
@@ -169,7 +173,7 @@ def test_library_filters_narrow_the_table_and_the_detail_follows_the_cursor(
         assert paper.title in detail and paper.abstract[:60] in detail
         app.query_one("#filter", Input).value = "no paper has this word xyzzy"
         await pilot.pause(0.2)
-        assert table.row_count == 0 and app.sub_title == "0 of 136 papers"
+        assert table.row_count == 0 and count() == "0 of 136 papers"
 
     _drive(app, script)
 
@@ -671,3 +675,52 @@ def test_reopening_a_session_waits_for_the_answer_being_written(
         _drive(app, script)
     finally:
         gate.set()
+
+
+# -- the status bar and the header -------------------------------------------------------------
+def test_a_failure_status_gives_way_to_the_next_success(
+    sample_library: Library, tmp_path: Path
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "sparse attention accelerators")
+        await pilot.press("f5")
+        path = app.query_one("#history-path", Input)
+        path.value = str(tmp_path / "missing" / "s.md")
+        await pilot.click("#history-export")
+        await pilot.pause(0.1)
+        assert "error" in str(app.query_one("#status").render())
+        path.value = str(tmp_path / "s.md")
+        await pilot.click("#history-export")
+        await _until(pilot, lambda: (tmp_path / "s.md").exists())
+        await pilot.pause(0.1)
+        status = str(app.query_one("#status").render())
+        assert "error" not in status and "s.md" in status
+        # a draft written after a failure clears it too
+        app.fail("draft failed", RuntimeError("x"))
+        await pilot.press("f4")
+        await pilot.press(*"sparse attention accelerators", "enter")
+        await _until(pilot, lambda: app.draft_result is not None, seconds=60)
+        await pilot.pause(0.1)
+        assert "error" not in str(app.query_one("#status").render())
+
+    _drive(app, script)
+
+
+def test_the_library_filter_count_stays_in_the_library_tab(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        table = app.query_one("#papers", DataTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 136)
+        app.query_one("#filter", Input).value = "no paper has this word xyzzy"
+        await pilot.pause(0.2)
+        count = app.query_one("#library-count", Static)
+        assert "0 of 136 papers" in str(count.render())
+        assert "papers" not in app.sub_title
+        await pilot.press("f2")
+        assert "0 of 136" not in app.sub_title
+
+    _drive(app, script)
