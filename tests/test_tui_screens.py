@@ -724,3 +724,41 @@ def test_the_library_filter_count_stays_in_the_library_tab(sample_library: Libra
         assert "0 of 136" not in app.sub_title
 
     _drive(app, script)
+
+
+# -- scrolling to the answer -------------------------------------------------------------------
+def _top_visible(app: LitreviewApp, view: AnswerView) -> bool:
+    """The answer is read from its start: its first line is the transcript's first, or all of it
+    is in sight."""
+    transcript = app.query_one("#transcript")
+    top, bottom = view.virtual_region.y, view.virtual_region.bottom
+    height = transcript.scrollable_content_region.height
+    seen = transcript.scroll_y
+    return top == seen + view.styles.margin.top or (seen <= top and bottom <= seen + height)
+
+
+def test_the_transcript_scrolls_to_the_new_answer_and_to_the_last_of_a_reopened_session(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        questions = ("How can transformer inference be kept private?",
+                     "sparse attention accelerators", "low-bit quantization formats")  # fmt: skip
+        for question in questions:
+            await _ask(pilot, app, question)
+            await pilot.pause(0.2)
+            assert _top_visible(app, app.current_view), question
+        transcript = app.query_one("#transcript")
+        assert transcript.max_scroll_y > 0  # the test needs answers longer than the screen
+        await pilot.press("ctrl+n")
+        await pilot.press("f5")
+        sessions = app.query_one("#sessions", DataTable)
+        sessions.move_cursor(row=sessions.get_row_index("tui"))
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.query_one(TabbedContent).active == "chat")
+        await pilot.pause(0.3)
+        assert _top_visible(app, app.current_view)
+        assert app.current_view is app.query(AnswerView).last()
+
+    _drive(app, script)

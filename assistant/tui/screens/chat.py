@@ -30,6 +30,8 @@ class ChatTab(AppPart):
         #transcript {
             width: 3fr;
             padding: 0 1;
+            /* the scrollbar appearing would rewrap the answers after they were scrolled to */
+            scrollbar-gutter: stable;
         }
         #question {
             dock: bottom;
@@ -118,7 +120,7 @@ class ChatTab(AppPart):
             self.post_message(self.AnswerRecorded())
             return
         view.set_answer(answer)
-        view.scroll_visible()
+        self.call_after_refresh(self.read_from_start, view)
         state = (
             "abstained" if answer.abstained else f"{counted(len(answer.citations), 'paper')} cited"
         )
@@ -128,6 +130,14 @@ class ChatTab(AppPart):
         self.litreview.set_status(state)
         self.select_marker(view, view.current)
         self.post_message(self.AnswerRecorded())
+
+    @while_mounted
+    def read_from_start(self, view: AnswerView) -> None:
+        """Scroll `view` (laid out at its full height) to the top of the transcript: scrolled
+        only into sight, a new answer showed its question and two lines above the input."""
+        if view.is_attached:  # only the transcript scrolls, never the screen around it
+            transcript = self.query_one("#transcript", VerticalScroll)
+            transcript.scroll_to_widget(view, top=True, animate=False)
 
     @while_mounted
     def select_marker(self, view: AnswerView, index: int) -> None:
@@ -192,3 +202,5 @@ class ChatTab(AppPart):
             self.current_view = view
         if self.current_view:
             self.select_marker(self.current_view, self.current_view.current)
+            # the current answer is the last: shown where the sources pane's answer is
+            self.call_after_refresh(self.read_from_start, self.current_view)
