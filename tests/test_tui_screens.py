@@ -762,3 +762,25 @@ def test_the_transcript_scrolls_to_the_new_answer_and_to_the_last_of_a_reopened_
         assert app.current_view is app.query(AnswerView).last()
 
     _drive(app, script)
+
+
+def test_the_last_row_of_every_tab_is_above_the_footer(sample_library: Library) -> None:
+    import asyncio
+
+    from textual.widgets import Footer
+
+    for size in ((120, 40), (80, 24), (200, 50)):
+        app = LitreviewApp()
+
+        async def main(size: tuple[int, int] = size, app: LitreviewApp = app) -> None:
+            async with app.run_test(size=size) as pilot:
+                await _until(pilot, lambda: app.ready)
+                footer = app.query_one(Footer).region.y
+                for tab, last in (("f2", "#question"), ("f3", "#remove"),
+                                  ("f4", "#export-tex"), ("f5", "#history-export")):  # fmt: skip
+                    await pilot.press(tab)
+                    await pilot.pause(0.1)
+                    assert app.query_one(last).region.bottom <= footer, (size, last)
+                assert app.screen.max_scroll_y == 0, size
+
+        asyncio.run(main())
