@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Input, Label, Markdown, Static, TabbedContent
 
@@ -141,18 +142,22 @@ def test_library_filters_narrow_the_table_and_the_detail_follows_the_cursor(
 
     async def script(pilot) -> None:  # noqa: ANN001
         table = app.query_one("#papers", DataTable)
+
+        def count() -> str:  # the Library tab's own count line
+            return str(app.query_one("#library-count", Static).render())
+
         await pilot.press("f3")
         assert app.focused is app.query_one("#filter")
         await _until(pilot, lambda: table.row_count == 136)
-        assert app.sub_title == "136 of 136 papers"
+        assert count() == "136 of 136 papers"
         year = app.query_one("#filter-year", Input)
         year.value = "2022."  # half typed: not read yet, and the subtitle says how to write it
         await pilot.pause(0.2)
-        assert table.row_count == 136 and app.sub_title == "136 of 136 papers" + YEAR_HINT
+        assert table.row_count == 136 and count() == "136 of 136 papers" + YEAR_HINT
         year.value = "2022.."
         await pilot.pause(0.2)
         after_2022 = table.row_count
-        assert 0 < after_2022 < 136 and app.sub_title == f"{after_2022} of 136 papers"
+        assert 0 < after_2022 < 136 and count() == f"{after_2022} of 136 papers"
         shown = {str(row.value) for row in table.rows}
         assert all(p.year and p.year >= 2022 for p in app.all_papers if p.key in shown)
         app.query_one("#filter-category", Input).value = "CR"
@@ -168,7 +173,7 @@ def test_library_filters_narrow_the_table_and_the_detail_follows_the_cursor(
         assert paper.title in detail and paper.abstract[:60] in detail
         app.query_one("#filter", Input).value = "no paper has this word xyzzy"
         await pilot.pause(0.2)
-        assert table.row_count == 0 and app.sub_title == "0 of 136 papers"
+        assert table.row_count == 0 and count() == "0 of 136 papers"
 
     _drive(app, script)
 
@@ -278,7 +283,7 @@ def test_history_lists_the_sessions_and_reopening_restores_the_answers(
         await pilot.press("f5")
         table = app.query_one("#sessions", DataTable)
         assert app.focused is table and table.row_count == 2
-        rows = {str(row.value): table.get_row(row) for row in table.rows}
+        rows = {str(row.value): [str(cell) for cell in table.get_row(row)] for row in table.rows}
         assert rows["tui"][1:] == ["2", "what speedups do they report"]
         table.move_cursor(row=table.get_row_index("tui"))
         await pilot.press("enter")
@@ -327,3 +332,455 @@ def test_help_opens_with_f1_and_closes_with_escape_f1_q_or_its_button(
         assert app.focused is app.query_one("#filter")
 
     _drive(app, script)
+
+
+# -- papers removed after an answer cited them ------------------------------------------------
+def test_a_cited_paper_removed_from_the_library_leaves_a_card_not_a_crash(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "How can transformer inference be kept private?")
+        assert "li2024nimbus" in {c.key for c in app.current_view.answer.citations}
+        # removed from the Library tab, as a user does it
+        table = app.query_one("#papers", PaperTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 136)
+        app.query_one("#filter", Input).value = "li2024nimbus"
+        await _until(pilot, lambda: table.row_count == 1)
+        table.focus()
+        await pilot.press("delete")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#yes")
+        await _until(pilot, lambda: app.paper_count == 135)
+        await pilot.press("f2")
+        app.set_focus(None)
+        for _ in range(len(app.current_view.markers) + 1):
+            await pilot.press("ctrl+up")
+            await pilot.pause(0.05)
+        assert app.is_running
+        cards = [str(card.render()) for card in app.query(".source")]
+        gone = [card for card in cards if "@li2024nimbus" in card]
+        assert len(gone) == 1 and "no longer in the library" in gone[0]
+        assert len(cards) == len(app.current_view.answer.citations)
+        # the same answer reopened from the History tab
+        await pilot.press("ctrl+n")
+        await pilot.press("f5")
+        sessions = app.query_one("#sessions", DataTable)
+        sessions.move_cursor(row=sessions.get_row_index("tui"))
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.query_one(TabbedContent).active == "chat")
+        app.set_focus(None)
+        for _ in range(len(app.current_view.markers) + 1):
+            await pilot.press("ctrl+down")
+            await pilot.pause(0.05)
+        assert app.is_running
+        assert any("no longer in the library" in str(c.render()) for c in app.query(".source"))
+
+    _drive(app, script)
+
+
+def test_a_crash_exits_with_a_failure_code(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.tui import app as tui_app
+
+    def crashed(self: LitreviewApp) -> None:
+        self._return_code = 1  # what Textual records when a handler raises
+
+    monkeypatch.setattr(tui_app.LitreviewApp, "run", crashed)
+    with pytest.raises(SystemExit) as exit_info:
+        tui_app.run_tui(offline=True)
+    assert exit_info.value.code == 1
+
+
+# -- the yes/no question ----------------------------------------------------------------------
+def test_confirm_dialog_defaults_to_no_and_answers_y_n_and_escape(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+    answers: list[bool | None] = []
+
+    async def ask(pilot) -> ConfirmScreen:  # noqa: ANN001
+        app.push_screen(ConfirmScreen("Remove it?"), answers.append)
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause(0.1)
+        return app.screen
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        screen = await ask(pilot)
+        # Enter on the focused button must not be the destructive answer
+        assert app.focused is screen.query_one("#no")
+        box = screen.query_one("#confirm-box").region
+        assert box.height <= 9, box  # a compact box, not the full height
+        buttons = screen.query_one("#no").region
+        assert buttons.y > screen.query_one(Label).region.y  # under the question
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert answers == [False]
+        for key, expected in (("y", True), ("n", False), ("escape", False)):
+            await ask(pilot)
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            assert answers[-1] is expected, key
+            assert not isinstance(app.screen, ConfirmScreen)
+
+    _drive(app, script)
+
+
+def test_enter_on_the_remove_question_keeps_the_paper(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        table = app.query_one("#papers", PaperTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 136)
+        table.focus()
+        await pilot.press("delete")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.paper_count == 136 and len(app.workspace.papers()) == 136
+
+    _drive(app, script)
+
+
+# -- pasted and untrusted questions -----------------------------------------------------------
+HOSTILE_QUESTION = "What is \x1b[31mRED\x1b[0m [/x] quantization?\x07"
+
+
+def test_a_paste_into_the_question_is_cleaned_joined_and_never_submits(
+    sample_library: Library,
+) -> None:
+    from textual import events
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        question = app.query_one("#question", Input)
+        assert app.focused is question
+        question.post_message(events.Paste("What is \x1b[31mRED\x1b[0m quantization?"))
+        await pilot.pause(0.1)
+        assert question.value == "What is RED quantization?"
+        question.value = ""
+        question.post_message(events.Paste("line one\nline two\r\n\tthree\r"))
+        await pilot.pause(0.2)
+        assert question.value == "line one line two three"
+        assert not app.busy and not app.query(AnswerView)
+
+    _drive(app, script)
+
+
+def test_escape_sequences_in_a_bracketed_paste_arrive_as_one_clean_paste() -> None:
+    from textual import events
+
+    from assistant.tui.paste import PASTE_END, PASTE_START, SafePasteParser
+
+    wire = f"ab{PASTE_START}What is \x1b[31mRED\x1b[0m\rquantization?\x1b]8;;x\x07{PASTE_END}c"
+    # as one read, split between two reads, and in three with one wholly inside the paste
+    for cut in (None, 3, 9, 14, len(wire) - 4, (14, 20)):
+        parser = SafePasteParser()
+        if isinstance(cut, tuple):
+            chunks = [wire[: cut[0]], wire[cut[0] : cut[1]], wire[cut[1] :]]
+        else:
+            chunks = [wire] if cut is None else [wire[:cut], wire[cut:]]
+        got = [event for chunk in chunks for event in parser.feed(chunk)]
+        keys = [e.character for e in got if isinstance(e, events.Key)]
+        pastes = [e.text for e in got if isinstance(e, events.Paste)]
+        assert pastes == ["What is RED\nquantization?"], cut
+        assert keys == ["a", "b", "c"], cut  # in order, and no Enter from the paste
+
+
+def test_the_app_reads_the_terminal_with_the_safe_paste_parser(isolated_env: Path) -> None:
+    from textual.drivers.linux_driver import LinuxDriver
+
+    from assistant.tui.paste import SafePasteParser
+
+    driver = LitreviewApp(offline=True).driver_class
+    if issubclass(driver, LinuxDriver):
+        loop = driver.run_input_thread
+        assert loop.__globals__["XTermParser"] is SafePasteParser
+
+
+def test_questions_with_control_characters_are_shown_clean_in_transcript_and_history(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        # typed (or pasted on a terminal that left them in): the question is asked clean
+        app.query_one("#question", Input).value = HOSTILE_QUESTION
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.current_view is not None and not app.busy)
+        asked = app.workspace.history.answers("tui")[-1].question
+        assert asked == "What is RED [/x] quantization?"
+        # an old session (asked from the CLI) holding them is shown clean too
+        app.workspace.ask(HOSTILE_QUESTION, session="cli-old")
+        await pilot.press("f5")
+        table = app.query_one("#sessions", DataTable)
+        await _until(pilot, lambda: table.row_count == 2)
+        cells = [str(cell) for row in table.rows for cell in table.get_row(row)]
+        assert cells and not any(c in cell for cell in cells for c in "\x1b\x07")
+        assert any("RED [/x] quantization?" in cell for cell in cells)
+        table.move_cursor(row=table.get_row_index("cli-old"))
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.query_one(TabbedContent).active == "chat")
+        shown = str(app.current_view.render())
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert "What is RED [/x] quantization?" in shown
+        assert app.is_running
+
+    _drive(app, script)
+
+
+def test_library_table_shows_titles_with_brackets_as_written(
+    sample_library: Library, tmp_path: Path
+) -> None:
+    import json
+
+    title = "[Re] Breaking [bold]markup[/bold] titles [/x]"
+    source = tmp_path / "brackets.jsonl"
+    source.write_text(json.dumps({"id": "brk1", "title": title, "abstract": "Tags [/x]."}) + "\n")
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        app.workspace.ingest([source])
+        app.library_tab.load_papers()
+        table = app.query_one("#papers", PaperTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 137)
+        app.query_one("#filter", Input).value = "brk1"
+        await _until(pilot, lambda: table.row_count == 1)
+        await pilot.pause(0.1)
+        assert app.is_running
+        assert str(table.get_row_at(0)[2]) == title
+
+    _drive(app, script)
+
+
+def test_a_panic_is_a_failure_too(isolated_env: Path) -> None:
+    import asyncio
+
+    app = LitreviewApp(offline=True)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)):
+            app.panic(Text("the input thread failed"))
+
+    asyncio.run(main())
+    assert app.return_code == 1
+
+
+# -- new sessions -----------------------------------------------------------------------------
+def test_new_session_clears_the_sources_pane_too(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "How can transformer inference be kept private?")
+        assert app.query(".source")
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.1)
+        assert not app.query(".source")
+        detail = app.query_one("#sources").query_one("#source-detail", Static)
+        assert "Sources appear here after an answer." in str(detail.render())
+
+    _drive(app, script)
+
+
+def test_new_session_while_answering_keeps_the_answer_in_the_session_it_was_asked_in(
+    sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    app = LitreviewApp()
+    gate = threading.Event()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        asker = app.workspace.asker
+        answer_now = asker.ask
+
+        def slow_ask(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            gate.wait(20)
+            return answer_now(*args, **kwargs)
+
+        monkeypatch.setattr(asker, "ask", slow_ask)
+        await pilot.press(*"How can transformer inference be kept private?", "enter")
+        await _until(pilot, lambda: app.busy)
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.1)
+        new = app.chat_tab.pending_session  # started once the answer is filed under "tui"
+        assert new and app.workspace.session == "tui"
+        assert "after the answer for tui" in str(app.query_one("#status").render())
+        assert not app.query(AnswerView) and not app.query(".source")
+        gate.set()
+        await _until(pilot, lambda: not app.busy)
+        await pilot.pause(0.1)
+        # the answer went to "tui", where it was asked; the new session starts empty
+        assert [a.question for a in app.workspace.history.answers("tui")] == [
+            "How can transformer inference be kept private?"
+        ]
+        assert app.workspace.session == new and new != "tui"
+        assert app.workspace.history.answers(new) == [] and app.workspace.turns == []
+        assert not app.query(AnswerView) and not app.query(".source")
+        assert "cited" not in str(app.query_one("#status").render())
+        assert any("kept in session tui" in m for m in _messages(app))
+        # and the new session takes the next question
+        await _ask(pilot, app, "sparse attention accelerators")
+        assert [a.question for a in app.workspace.history.answers(new)] == [
+            "sparse attention accelerators"
+        ]
+
+    try:
+        _drive(app, script)
+    finally:
+        gate.set()
+
+
+def test_reopening_a_session_waits_for_the_answer_being_written(
+    sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    app = LitreviewApp()
+    gate = threading.Event()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "sparse attention accelerators")
+        await pilot.press("ctrl+n")
+        asker = app.workspace.asker
+        answer_now = asker.ask
+
+        def slow_ask(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            gate.wait(20)
+            return answer_now(*args, **kwargs)
+
+        monkeypatch.setattr(asker, "ask", slow_ask)
+        new = app.workspace.session
+        await pilot.press(*"secure inference", "enter")
+        await _until(pilot, lambda: app.busy)
+        await pilot.press("f5")
+        table = app.query_one("#sessions", DataTable)
+        table.move_cursor(row=table.get_row_index("tui"))
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert any("Wait for the answer" in m for m in _messages(app))
+        assert app.workspace.session == new
+        gate.set()
+        await _until(pilot, lambda: not app.busy)
+        assert [a.question for a in app.workspace.history.answers(new)] == ["secure inference"]
+        assert len(app.workspace.history.answers("tui")) == 1
+
+    try:
+        _drive(app, script)
+    finally:
+        gate.set()
+
+
+# -- the status bar and the header -------------------------------------------------------------
+def test_a_failure_status_gives_way_to_the_next_success(
+    sample_library: Library, tmp_path: Path
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "sparse attention accelerators")
+        await pilot.press("f5")
+        path = app.query_one("#history-path", Input)
+        path.value = str(tmp_path / "missing" / "s.md")
+        await pilot.click("#history-export")
+        await pilot.pause(0.1)
+        assert "error" in str(app.query_one("#status").render())
+        path.value = str(tmp_path / "s.md")
+        await pilot.click("#history-export")
+        await _until(pilot, lambda: (tmp_path / "s.md").exists())
+        await pilot.pause(0.1)
+        status = str(app.query_one("#status").render())
+        assert "error" not in status and "s.md" in status
+        # a draft written after a failure clears it too
+        app.fail("draft failed", RuntimeError("x"))
+        await pilot.press("f4")
+        await pilot.press(*"sparse attention accelerators", "enter")
+        await _until(pilot, lambda: app.draft_result is not None, seconds=60)
+        await pilot.pause(0.1)
+        assert "error" not in str(app.query_one("#status").render())
+
+    _drive(app, script)
+
+
+def test_the_library_filter_count_stays_in_the_library_tab(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        table = app.query_one("#papers", DataTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 136)
+        app.query_one("#filter", Input).value = "no paper has this word xyzzy"
+        await pilot.pause(0.2)
+        count = app.query_one("#library-count", Static)
+        assert "0 of 136 papers" in str(count.render())
+        assert "papers" not in app.sub_title
+        await pilot.press("f2")
+        assert "0 of 136" not in app.sub_title
+
+    _drive(app, script)
+
+
+# -- scrolling to the answer -------------------------------------------------------------------
+def _top_visible(app: LitreviewApp, view: AnswerView) -> bool:
+    """The answer is read from its start: its first line is the transcript's first, or all of it
+    is in sight."""
+    transcript = app.query_one("#transcript")
+    top, bottom = view.virtual_region.y, view.virtual_region.bottom
+    height = transcript.scrollable_content_region.height
+    seen = transcript.scroll_y
+    return top == seen + view.styles.margin.top or (seen <= top and bottom <= seen + height)
+
+
+def test_the_transcript_scrolls_to_the_new_answer_and_to_the_last_of_a_reopened_session(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        questions = ("How can transformer inference be kept private?",
+                     "sparse attention accelerators", "low-bit quantization formats")  # fmt: skip
+        for question in questions:
+            await _ask(pilot, app, question)
+            await pilot.pause(0.2)
+            assert _top_visible(app, app.current_view), question
+        transcript = app.query_one("#transcript")
+        assert transcript.max_scroll_y > 0  # the test needs answers longer than the screen
+        await pilot.press("ctrl+n")
+        await pilot.press("f5")
+        sessions = app.query_one("#sessions", DataTable)
+        sessions.move_cursor(row=sessions.get_row_index("tui"))
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.query_one(TabbedContent).active == "chat")
+        await pilot.pause(0.3)
+        assert _top_visible(app, app.current_view)
+        assert app.current_view is app.query(AnswerView).last()
+
+    _drive(app, script)
+
+
+def test_the_last_row_of_every_tab_is_above_the_footer(sample_library: Library) -> None:
+    import asyncio
+
+    from textual.widgets import Footer
+
+    for size in ((120, 40), (80, 24), (200, 50)):
+        app = LitreviewApp()
+
+        async def main(size: tuple[int, int] = size, app: LitreviewApp = app) -> None:
+            async with app.run_test(size=size) as pilot:
+                await _until(pilot, lambda: app.ready)
+                footer = app.query_one(Footer).region.y
+                for tab, last in (("f2", "#question"), ("f3", "#remove"),
+                                  ("f4", "#export-tex"), ("f5", "#history-export")):  # fmt: skip
+                    await pilot.press(tab)
+                    await pilot.pause(0.1)
+                    assert app.query_one(last).region.bottom <= footer, (size, last)
+                assert app.screen.max_scroll_y == 0, size
+
+        asyncio.run(main())

@@ -35,6 +35,7 @@ from assistant.tui.widgets.sources_pane import EVIDENCE_STYLE
 from assistant.workspace import Workspace
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
     from textual.screen import Screen
 
     from assistant.draft import Draft
@@ -87,6 +88,15 @@ class LitreviewApp(App[None]):
                 yield HistoryTab()
         yield Footer()
 
+    def get_driver_class(self) -> type[Driver]:
+        from textual.drivers.linux_driver import LinuxDriver
+
+        from assistant.tui.paste import safe_paste_driver
+
+        driver = super().get_driver_class()
+        # a paste holding escape sequences reached the widgets scrambled, its line breaks as Enter
+        return safe_paste_driver(driver) if issubclass(driver, LinuxDriver) else driver
+
     @property
     def chat_tab(self) -> ChatTab:
         return self.query_one(ChatTab)
@@ -116,6 +126,12 @@ class LitreviewApp(App[None]):
             return super().call_from_thread(callback, *args, **kwargs)
         except RuntimeError:  # the event loop closed between the check and the call
             return None
+
+    def panic(self, *renderables: Any) -> None:
+        # Textual panics when its input thread fails; that is a crash too, not a clean exit
+        if self.return_code is None:
+            self._return_code = 1
+        super().panic(*renderables)
 
     # -- the status bar and failures ----------------------------------------------------------
     def _status_text(self, state: str) -> str:
@@ -235,4 +251,7 @@ class LitreviewApp(App[None]):
 
 
 def run_tui(offline: bool = False, data_dir: Path | None = None) -> None:
-    LitreviewApp(offline=offline, data_dir=data_dir).run()
+    app = LitreviewApp(offline=offline, data_dir=data_dir)
+    app.run()
+    if app.return_code:  # a crash printed its traceback; the shell must not read it as success
+        raise SystemExit(app.return_code)

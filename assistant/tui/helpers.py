@@ -75,6 +75,7 @@ class AppPart(Vertical):
                 self.litreview.fail("export failed", exc)
                 return
             self.notify(done)
+            self.litreview.set_status(done.rstrip("."))  # not the last failure, still shown
 
         existing = [path for path in paths if path.exists()]
         if not existing:

@@ -11,8 +11,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input
 
+from assistant.text import terminal_safe
 from assistant.tui.helpers import AppPart, counted, error_text, while_mounted
 from assistant.tui.widgets.answer_view import AnswerView
+from assistant.tui.widgets.question_input import QuestionInput
 from assistant.tui.widgets.sources_pane import SourcesPane
 
 if TYPE_CHECKING:
@@ -28,6 +30,8 @@ class ChatTab(AppPart):
         #transcript {
             width: 3fr;
             padding: 0 1;
+            /* the scrollbar appearing would rewrap the answers after they were scrolled to */
+            scrollbar-gutter: stable;
         }
         #question {
             dock: bottom;
@@ -42,12 +46,14 @@ class ChatTab(AppPart):
         super().__init__()
         self.current_view: AnswerView | None = None  # the latest answer
         self.busy = False  # a question is being answered; the next one waits
+        # Ctrl+N while answering: the session to start once the answer is recorded in its own
+        self.pending_session: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="chat-body"):
             yield VerticalScroll(id="transcript")
             yield SourcesPane(id="sources")
-        yield Input(placeholder="Ask a question about your library…", id="question")
+        yield QuestionInput(placeholder="Ask a question about your library…", id="question")
 
     def activated(self) -> None:
         self.query_one("#question", Input).focus()
@@ -55,7 +61,8 @@ class ChatTab(AppPart):
     # -- asking ---------------------------------------------------------------------------------
     @on(Input.Submitted, "#question")
     def submit_question(self, event: Input.Submitted) -> None:
-        question = event.value.strip()
+        # typed text may hold what a terminal passed through; the history keeps what was asked
+        question = " ".join(terminal_safe(event.value).split())
         if not question:
             return
         if self.busy:
@@ -85,16 +92,35 @@ class ChatTab(AppPart):
             return
         self.call_from_thread(self.show_answer, view, answer)
 
+    def _answered(self) -> bool:
+        """The question is done; True if its session is still the one shown. Otherwise the
+        new session asked for meanwhile starts now, after the answer went to its own."""
+        self.busy = False
+        if self.pending_session is None:
+            return True
+        self.workspace.new_session(self.pending_session)
+        self.pending_session = None
+        return False
+
     def answer_failed(self, question: str, view: AnswerView, exc: BaseException) -> None:
         view.update(Text(f"Q: {question}\n✗ {error_text(exc)}", "red"))
-        self.busy = False
+        if not self._answered():
+            self.notify(f"The previous session's question failed: {error_text(exc)}",
+                        severity="warning")  # fmt: skip
+            self.litreview.set_status("new session")
+            return
         self.litreview.fail("could not answer", exc)
 
     @while_mounted
     def show_answer(self, view: AnswerView, answer: Answer) -> None:
-        self.busy = False
+        if not self._answered():  # recorded in its session; this transcript is another's
+            self.notify(f"The answer to the previous question was kept in session "
+                        f"{answer.session} (F5 History to reopen it).")  # fmt: skip
+            self.litreview.set_status("new session")
+            self.post_message(self.AnswerRecorded())
+            return
         view.set_answer(answer)
-        view.scroll_visible()
+        self.call_after_refresh(self.read_from_start, view)
         state = (
             "abstained" if answer.abstained else f"{counted(len(answer.citations), 'paper')} cited"
         )
@@ -104,6 +130,14 @@ class ChatTab(AppPart):
         self.litreview.set_status(state)
         self.select_marker(view, view.current)
         self.post_message(self.AnswerRecorded())
+
+    @while_mounted
+    def read_from_start(self, view: AnswerView) -> None:
+        """Scroll `view` (laid out at its full height) to the top of the transcript: scrolled
+        only into sight, a new answer showed its question and two lines above the input."""
+        if view.is_attached:  # only the transcript scrolls, never the screen around it
+            transcript = self.query_one("#transcript", VerticalScroll)
+            transcript.scroll_to_widget(view, top=True, animate=False)
 
     @while_mounted
     def select_marker(self, view: AnswerView, index: int) -> None:
@@ -144,9 +178,17 @@ class ChatTab(AppPart):
     def new_session(self) -> None:
         import time
 
-        self.workspace.new_session(time.strftime("tui-%Y%m%d-%H%M%S"))
+        name = time.strftime("tui-%Y%m%d-%H%M%S")
         self.query_one("#transcript", VerticalScroll).remove_children()
+        self.query_one("#sources", SourcesPane).clear()
         self.current_view = None
+        if self.busy:
+            # the workspace records an answer in its current session: switching now would file
+            # the pending answer (and its turn) under the new one, so switch when it lands
+            self.pending_session = name
+            self.litreview.set_status(f"new session after the answer for {self.workspace.session}")
+            return
+        self.workspace.new_session(name)
         self.litreview.set_status("new session")
 
     def show_session(self, answers: list[Answer]) -> None:
@@ -160,3 +202,5 @@ class ChatTab(AppPart):
             self.current_view = view
         if self.current_view:
             self.select_marker(self.current_view, self.current_view.current)
+            # the current answer is the last: shown where the sources pane's answer is
+            self.call_after_refresh(self.read_from_start, self.current_view)

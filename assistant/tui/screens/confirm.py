@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,7 +12,8 @@ from textual.widgets import Button, Label
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Dismissed with True for Yes; False for No or Escape."""
+    """Dismissed with True for Yes (or `y`); False for No, `n` or Escape. No has the focus, so
+    an Enter typed out of habit never does what cannot be undone."""
 
     DEFAULT_CSS = """
     ConfirmScreen {
@@ -23,9 +25,24 @@ class ConfirmScreen(ModalScreen[bool]):
             border: thick $error;
             padding: 1 2;
         }
+        #confirm-question {
+            width: 1fr;
+        }
+        #confirm-buttons {
+            height: auto;
+            margin-top: 1;
+            align-horizontal: right;
+        }
+        #confirm-buttons Button {
+            margin-left: 2;
+        }
     }
     """
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
+    BINDINGS = [
+        Binding("escape,n", "dismiss(False)", "No"),
+        Binding("y", "dismiss(True)", "Yes"),
+    ]
+    AUTO_FOCUS = "#no"
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -33,10 +50,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Label(self.question)
-            with Horizontal():
-                yield Button("Yes", id="yes", variant="error")
-                yield Button("No", id="no")
+            yield Label(Text(self.question), id="confirm-question")  # paths: text, not markup
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Yes (y)", id="yes", variant="error")
+                yield Button("No (n)", id="no", variant="primary")
 
     @on(Button.Pressed)
     def answer(self, event: Button.Pressed) -> None:

@@ -156,6 +156,7 @@ class DraftTab(AppPart):
         """The planned outline, ready to edit; the draft it replaces is gone."""
         self.draft_result = None
         self.query_one("#draft-text", Markdown).update("")
+        self.litreview.set_status("outline planned")  # not an earlier failure, still shown
         self._show_outline_pane(True)
         self.outline = outline
         tree = self.query_one("#outline", OutlineTree)
@@ -210,6 +211,7 @@ class DraftTab(AppPart):
         from assistant.draft import to_markdown
 
         self.draft_result = draft
+        self.litreview.set_status(f"{draft.mode} draft written")  # not an earlier failure
         coverage = draft.coverage()
         # keys are in the citation alphabet and reasons are litreview's own words: no markup
         left_out = (

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input
 
+from assistant.text import terminal_safe
 from assistant.tui.helpers import AppPart, while_mounted
 
 if TYPE_CHECKING:
@@ -64,8 +66,13 @@ class HistoryTab(AppPart):
         table = self.query_one("#sessions", DataTable)
         table.clear()
         for summary in sessions:
+            # as Text: a str cell is read as markup ("[/x]" in a question raised), and questions
+            # asked from the CLI may hold control characters
             table.add_row(
-                summary.name, str(summary.turns), summary.last_question[:80], key=summary.name
+                Text(terminal_safe(summary.name)),
+                str(summary.turns),
+                Text(terminal_safe(summary.last_question)[:80]),
+                key=summary.name,
             )
 
     def _selected_session(self) -> str | None:
@@ -78,6 +85,9 @@ class HistoryTab(AppPart):
     @on(Button.Pressed, "#reopen")
     @on(DataTable.RowSelected, "#sessions")
     def reopen_session(self) -> None:
+        if self.litreview.busy:  # the answer being written would be filed under this session
+            self.notify("Wait for the answer being written, then reopen.", severity="warning")
+            return
         name = self._selected_session()
         if name is None:
             return

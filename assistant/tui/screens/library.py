@@ -33,6 +33,11 @@ class LibraryTab(AppPart):
         #filter-year, #filter-author, #filter-category {
             width: 1fr;
         }
+        #library-count {
+            height: 1;
+            color: $text-muted;
+            padding: 0 1;
+        }
         #welcome {
             color: $warning;
             padding: 0 1;
@@ -68,6 +73,7 @@ class LibraryTab(AppPart):
             yield Input(placeholder="author", id="filter-author")
             yield Input(placeholder="category", id="filter-category")
         yield Static("", id="welcome")
+        yield Static("", id="library-count")
         yield PaperTable(id="papers")
         yield Static("", id="abstract")
         with Horizontal(id="library-actions"):
@@ -116,7 +122,10 @@ class LibraryTab(AppPart):
         if self.litreview.paper_count != len(papers):  # a removal: the status bar counts too
             self.litreview.set_status(f"{len(papers)} papers" if papers else "library is empty")
         self.litreview.paper_count = len(papers)
-        self.app.sub_title = self.table.show(papers, self.paper_filter())
+        # this tab's own line: the app's header is seen from every tab
+        self.query_one("#library-count", Static).update(
+            Text(self.table.show(papers, self.paper_filter()))
+        )
         welcome = self.query_one("#welcome", Static)
         welcome.update(
             "" if papers else "Your library is empty. Press Ctrl+L or 'Load sample corpus'."

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
+from assistant.text import terminal_safe
+
 if TYPE_CHECKING:
     from assistant.models import Answer
 
@@ -30,7 +32,8 @@ class AnswerView(Static):
         self._show(Text("…", style="dim"))
 
     def _show(self, body: Text) -> None:
-        head = Text.assemble(("Q: ", "bold cyan"), (self.question, "bold"), "\n")
+        # a question from the history may hold control characters (asked from the CLI)
+        head = Text.assemble(("Q: ", "bold cyan"), (terminal_safe(self.question), "bold"), "\n")
         self.update(head + body)
 
     def add_token(self, token: str) -> None:

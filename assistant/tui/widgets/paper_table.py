@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 from assistant.errors import UsageError
@@ -69,7 +70,11 @@ class PaperTable(DataTable):
         for paper in shown:
             authors = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else "")
             title = paper.title + (" (derived title)" if paper.title_derived else "")
-            self.add_row(paper.key, str(paper.year or ""), title[:90], authors[:40], key=paper.key)
+            # as Text: a str cell is markup, and a title such as "[Re] ... [/x]" raised
+            self.add_row(
+                Text(paper.key), str(paper.year or ""), Text(title[:90]), Text(authors[:40]),
+                key=paper.key,
+            )  # fmt: skip
         return f"{len(shown)} of {len(papers)} papers" + ("" if filters is not None else YEAR_HINT)
 
     def paper(self, key: str | None) -> Paper | None:

@@ -12,10 +12,11 @@ from textual.widgets import Static
 from assistant.text import plain
 
 if TYPE_CHECKING:
-    from assistant.models import Answer, Paper
+    from assistant.models import Answer, CitationOut, Paper
     from assistant.workspace import Workspace
 
 EVIDENCE_STYLE = "black on yellow"
+EMPTY = "Sources appear here after an answer."
 
 
 def _evidence_span(
@@ -53,18 +54,34 @@ class SourcesPane(VerticalScroll):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("Sources appear here after an answer.", id="source-detail")
+        yield Static(EMPTY, id="source-detail")
+
+    def clear(self) -> None:
+        """Back to the state before any answer (a new session)."""
+        self.query(".source").remove()
+        self.query_one("#source-detail").display = True
 
     def show(self, answer: Answer, selected: tuple[str, str] | None, workspace: Workspace) -> None:
         """Replace the cards with the papers `answer` cites; `selected` is the (sentence, key)
         of the current citation marker, whose quote is the one highlighted for that paper."""
-        self.remove_children()
+        self.query(".source").remove()
+        self.query_one("#source-detail").display = False  # the hint before any answer
         if not answer.citations:
             self.mount(Static("No paper supports this answer.", classes="source"))
             return
+        from assistant.errors import NotFoundError
+
         for number, citation in enumerate(answer.citations, 1):
-            paper = workspace.library.get(citation.key)
             is_selected = selected is not None and selected[1] == citation.key
+            classes = "source selected" if is_selected else "source"
+            try:
+                paper = workspace.library.get(citation.key)
+            except NotFoundError:  # removed since the answer cited it: the answer still stands
+                card = Static(_gone_text(number, citation), classes=classes)
+                self.mount(card)
+                if is_selected:
+                    self.app.call_after_refresh(card.scroll_visible)
+                continue
             # the selected marker's sentence, else the first sentence citing this paper
             if selected is not None and is_selected:
                 claim: str | None = selected[0]
@@ -77,13 +94,20 @@ class SourcesPane(VerticalScroll):
                 support = workspace.supporting_sentence(claim, citation.key)
                 found = paper.abstract.find(support)
                 span = (found, found + len(support)) if support and found >= 0 else None
-            card = Static(
-                _card_text(number, paper, span),
-                classes="source selected" if is_selected else "source",
-            )
+            card = Static(_card_text(number, paper, span), classes=classes)
             self.mount(card)
             if is_selected:
                 self.app.call_after_refresh(card.scroll_visible)
+
+
+def _gone_text(number: int, citation: CitationOut) -> Text:
+    """The card of a cited paper the library no longer holds: what the answer recorded of it."""
+    return Text.assemble(
+        (f"[{number}] ", "bold green"),
+        (citation.title, "bold"),
+        f"\n{citation.year or 'n.d.'} · @{citation.key}\n",
+        ("This paper is no longer in the library (removed since it was cited).", "italic yellow"),
+    )
 
 
 def _card_text(number: int, paper: Paper, span: tuple[int, int] | None) -> Text:
