@@ -524,9 +524,9 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
         if wide:
             from rich.text import Text
 
-            both = Text(_shown(plain(title_text)))
+            both = Text(terminal_safe(plain(title_text)))  # Text: never read as markup
             if authors:
-                both.append("\n" + _shown(authors), style="dim")
+                both.append("\n" + terminal_safe(authors), style="dim")
             cells: list[Any] = [_shown(c) for c in (str(n), row["key"], year)] + [both]
         else:
             cells = [_shown(c) for c in (str(n), row["key"], year, plain(title_text), authors)]

@@ -174,6 +174,9 @@ def test_library_filters_narrow_the_table_and_the_detail_follows_the_cursor(
         app.query_one("#filter", Input).value = "no paper has this word xyzzy"
         await pilot.pause(0.2)
         assert table.row_count == 0 and count() == "0 of 136 papers"
+        # the detail pane no longer shows a paper the filter left out
+        detail = str(app.query_one("#abstract", Static).render())
+        assert paper.title not in detail and "No paper matches" in detail
 
     _drive(app, script)
 
@@ -202,8 +205,11 @@ def test_delete_on_the_library_table_removes_the_paper_after_a_yes(
         await pilot.press("delete")
         await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.click("#yes")
+        row = table.cursor_coordinate.row
         await _until(pilot, lambda: app.paper_count == 135)
         assert f"Removed {key}." in _messages(app)
+        # the cursor stays on the row it was on, so papers can be removed one after another
+        assert table.cursor_coordinate.row == row and table.cursor_key() != key
         assert "135 papers" in str(app.query_one("#status", Static).render())
         assert key not in {str(row.value) for row in table.rows}
 

@@ -89,11 +89,13 @@ class LitreviewApp(App[None]):
         yield Footer()
 
     def get_driver_class(self) -> type[Driver]:
-        from textual.drivers.linux_driver import LinuxDriver
-
-        from assistant.tui.paste import safe_paste_driver
-
         driver = super().get_driver_class()
+        try:  # Textual's internals: should a later Textual move them, the app reads as before
+            from textual.drivers.linux_driver import LinuxDriver
+
+            from assistant.tui.paste import safe_paste_driver
+        except ImportError:
+            return driver
         # a paste holding escape sequences reached the widgets scrambled, its line breaks as Enter
         return safe_paste_driver(driver) if issubclass(driver, LinuxDriver) else driver
 

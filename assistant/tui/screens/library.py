@@ -126,6 +126,8 @@ class LibraryTab(AppPart):
         self.query_one("#library-count", Static).update(
             Text(self.table.show(papers, self.paper_filter()))
         )
+        if papers and not self.table.row_count:  # the preview showed a paper filtered out
+            self.query_one("#abstract", Static).update("No paper matches the filter.")
         welcome = self.query_one("#welcome", Static)
         welcome.update(
             "" if papers else "Your library is empty. Press Ctrl+L or 'Load sample corpus'."

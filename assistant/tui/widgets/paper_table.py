@@ -64,6 +64,7 @@ class PaperTable(DataTable):
         """Keep `papers` and list those the filter accepts; returns the count for the subtitle,
         with a hint on the year's syntax while it cannot be read."""
         self.papers = papers
+        row = self.cursor_coordinate.row  # kept: after a removal the next paper is under it
         self.clear()
         filters = paper_filter.search_filters()
         shown = [p for p in papers if paper_filter.accepts(p, filters)]
@@ -75,6 +76,8 @@ class PaperTable(DataTable):
                 Text(paper.key), str(paper.year or ""), Text(title[:90]), Text(authors[:40]),
                 key=paper.key,
             )  # fmt: skip
+        if shown:
+            self.move_cursor(row=min(row, len(shown) - 1))
         return f"{len(shown)} of {len(papers)} papers" + ("" if filters is not None else YEAR_HINT)
 
     def paper(self, key: str | None) -> Paper | None:
