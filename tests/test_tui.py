@@ -201,6 +201,10 @@ def test_library_filters_abstract_import_and_remove(
         app.query_one("#import-path").value = str(bib)
         await pilot.click("#import")
         await _until(pilot, lambda: app.paper_count == 137)
+        # one record, and the library's count, not "136 unchanged" of a one-entry file
+        notes = [n.message for n in app._notifications]
+        said = "Imported 1 record: 1 added, 0 updated, 0 merged; 137 papers in the library."
+        assert said in notes
         app.query_one("#filter").value = "zz2024tui"
         await _until(pilot, lambda: table.row_count == 1)
         table.focus()

@@ -178,9 +178,11 @@ class LibraryTab(AppPart):
         except Exception as exc:  # noqa: BLE001 - a bad file is a notification
             self.call_from_thread(self.litreview.fail, "import failed", exc)
             return
+        # "unchanged" counted the library's other papers, not the file's: the total says it
+        records = f"{report.parsed} record{'' if report.parsed == 1 else 's'}"
         message = (
-            f"Imported {report.parsed} records: {report.added} added, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {report.merged_duplicates} merged."
+            f"Imported {records}: {report.added} added, {report.updated} updated, "
+            f"{report.merged_duplicates} merged; {report.papers_after} papers in the library."
         )
         self.call_from_thread(self.notify, message)
         self.call_from_thread(self.post_message, self.PapersImported(report.papers_after))
