@@ -312,6 +312,31 @@ def test_ctrl_c_exits_130_at_once_with_one_line(isolated_env: Path) -> None:
     assert result.returncode == 130 and result.stderr == "litreview: interrupted\n"
 
 
+def test_a_ctrl_c_while_the_cli_is_still_being_imported_is_one_line() -> None:
+    # the entry point imports the CLI itself: a Ctrl-C then printed a traceback
+    script = (
+        "import sys\n"
+        "class Interrupting:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'assistant.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupting())\n"
+        "from assistant.entry import main\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert (result.returncode, result.stderr) == (130, "litreview: interrupted\n")
+
+
+def test_the_console_script_is_the_entry_module() -> None:
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["litreview"] == "assistant.entry:main"
+
+
 def test_a_ctrl_c_while_exiting_is_no_traceback(isolated_env: Path) -> None:
     # the command is done (its output printed) when the interrupt comes, as the interpreter
     # joins the worker threads: it exits as the command did, quietly
