@@ -671,7 +671,8 @@ def short_name(paper: Paper) -> str:
     from assistant import claims
 
     title = plain(paper.title).replace("v.s.", "vs.")  # a full stop would end the sentence
-    head = title.split(":", 1)[0].strip() if ":" in title else ""
+    # "AdapMoE: Adaptive ..." (not the "N:M" of "Efficient N:M Sparse DNN Training")
+    head = title.split(": ", 1)[0].strip() if ": " in title else ""
     if head and len(head.split()) <= 4:
         return head
     for name in claims.introduced_names(paper.abstract):
@@ -1110,7 +1111,7 @@ class Drafter(GroundedWriter):
             name = (
                 keyword_theme_name([by_key[k] for k in ordered], others, self.rarity())
                 if others
-                else topic.strip()[:1].upper() + topic.strip()[1:]
+                else _heading_case(topic)
             )
             themes.append(Theme(name, ordered))
         _distinct_names(themes, by_key)
@@ -1353,15 +1354,17 @@ class Drafter(GroundedWriter):
         topic: str,
     ) -> str | None:
         """The theme's opening, naming the papers that bear out what it says they are about: the
-        name the user gave the theme where two do, else whichever of its distinctive terms, its
-        heading and the draft's topic most of them bear out (the first of equals)."""
+        name the user gave the theme where two do, else whichever of its heading, the draft's
+        topic and its distinctive terms most of them bear out (the first of equals)."""
         rarity = self.rarity()
         best: tuple[int, str] | None = None  # (papers named, lead)
         subjects = [lambda named: _sentence_case(theme.name)] if theme.named else []
+        # terms mined afresh from a subset of the papers come last: they read worst ("scores
+        # and evict", "FP16 and NVFP4"), where the heading and the topic are names
         subjects += [
-            lambda named: _lead_subject(named, others, rarity) or _sentence_case(theme.name),
             lambda named: _sentence_case(theme.name),
-            lambda named: " ".join(topic.split()),
+            lambda named: _sentence_case(" ".join(topic.split())),
+            lambda named: _lead_subject(named, others, rarity) or _sentence_case(theme.name),
         ]
         tried: set[tuple[str, tuple[str, ...]]] = set()
         for subject_of in subjects:
@@ -1462,9 +1465,24 @@ def _lead_subject(
 def _lead(subject: str, papers: Sequence[Paper]) -> str:
     """The theme's opening: its subject and the papers that bear it out, all cited."""
     names = [_lowered(short_name(p)) for p in papers]  # "... and one paper", mid-sentence
+    # "Guo et al., Guo et al. and Wang et al.": one name for two papers is said once
+    counts = {n: names.count(n) for n in names}
+    numbers = {2: "two", 3: "three", 4: "four", 5: "five"}
+    names = [
+        f"{numbers.get(counts[n], counts[n])} papers by {n}" if counts[n] > 1 else n
+        for n in dict.fromkeys(names)
+    ]
     listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     markers = "; ".join(f"@{p.key}" for p in papers)
     return f"Work on {subject} includes {listed} [{markers}]."
+
+
+def _heading_case(text: str) -> str:
+    """A topic as a heading: a capital first, unless its first word has capitals of its own
+    ("sEMG intent detection" stays, where it became "SEMG")."""
+    text = " ".join(text.split())
+    head = text.split(" ", 1)[0]
+    return text if any(c.isupper() for c in head[1:]) else text[:1].upper() + text[1:]
 
 
 def _sentence_case(name: str) -> str:

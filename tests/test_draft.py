@@ -249,3 +249,12 @@ def test_words_offline_says_it_is_not_used(shared_sample_library: Library) -> No
     assert "--words only sets a model's paragraph length" in given.stderr
     default = runner.invoke(app, ["draft", TOPIC])
     assert "--words" not in default.stderr
+
+
+def test_a_topic_that_starts_with_a_lower_case_abbreviation_keeps_it(
+    shared_sample_library: Library,
+) -> None:
+    # "sEMG intent detection" was headed "SEMG intent detection"
+    data = _draft("sEMG intent detection")
+    assert data["themes"][0]["name"] == "sEMG intent detection"
+    assert data["themes"][0]["paragraph"].startswith("Work on sEMG intent detection includes ")

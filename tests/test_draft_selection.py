@@ -8,7 +8,15 @@ import json
 import numpy as np
 import pytest
 
-from assistant.draft import _connectives, _lowered, cluster, contribution, repeating, short_name
+from assistant.draft import (
+    _connectives,
+    _lead,
+    _lowered,
+    cluster,
+    contribution,
+    repeating,
+    short_name,
+)
 from assistant.evaluation.cases import default_evals_dir
 from assistant.library import Library
 from assistant.models import Paper
@@ -268,6 +276,20 @@ def test_a_paper_without_a_name_or_authors_goes_by_its_titles_opening_words() ->
             "We show that MatMul operations can be completely eliminated from LLMs.",
         )
         == "“Scalable MatMul-free Language Modeling”"
+    )
+
+
+def test_names_from_titles_with_a_colon_inside_a_word_and_leads_that_tell_authors_apart() -> None:
+    # "Efficient N:M Sparse DNN Training ..." was named "Efficient N"
+    paper = Paper(key="k", title="Efficient N:M Sparse DNN Training Using Algorithm", abstract="x",
+                  authors=["A Wang", "B Li"])  # fmt: skip
+    assert short_name(paper) == "Wang et al."
+    # "includes Guo et al., Guo et al., Wang et al. and ...": two papers of one first author
+    guo = [Paper(key=f"g{n}", title=f"Work {n} on sparse kernels", abstract="x", year=year,
+                 authors=["Cong Guo", "X Y"]) for n, year in ((1, 2020), (2, 2022))]  # fmt: skip
+    wang = Paper(key="w", title="Dual-side Sparse Tensor Core", abstract="x", authors=["A Wang"])
+    assert _lead("sparse DNN acceleration", [*guo, wang]) == (
+        "Work on sparse DNN acceleration includes two papers by Guo et al. and Wang [@g1; @g2; @w]."
     )
 
 
