@@ -149,18 +149,18 @@ def bib_text(text: str) -> str:
     return bib_escape(text) if latex is None else latex
 
 
-# The field that keeps a title or venue written as LaTeX exactly as the library holds it, so that
-# `export` then `ingest` gives back the same text (the importer reads LaTeX as what it prints:
-# `BERT$'$s` would come back `BERT's`). BibTeX styles ignore fields they do not know.
-RAW_FIELD = "litreview-{}"
-FLAG_FIELD = "litreview-{}"  # litreview-title-derived, litreview-year-inferred
+# litreview's own fields, which BibTeX styles ignore and `ingest` reads back: litreview-title /
+# -journal keep a title or venue written as LaTeX exactly as the library holds it (the importer
+# reads LaTeX as what it prints: `BERT$'$s` would come back `BERT's`); litreview-title-derived /
+# -year-inferred say what litreview made up
+OWN_FIELD = "litreview-{}"
 
 
 def _printed(name: str, value: str) -> list[tuple[str, str]]:
     """A title or venue as LaTeX that prints what it means, with the text as held beside it
     when that LaTeX differs from the plain escape."""
     written, escaped = bib_text(value), bib_escape(value)
-    return [(name, written)] + ([(RAW_FIELD.format(name), escaped)] if written != escaped else [])
+    return [(name, written)] + ([(OWN_FIELD.format(name), escaped)] if written != escaped else [])
 
 
 def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
@@ -191,7 +191,7 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
     # style prints these fields, and ingest reads them back
     for flag in ("title_derived", "year_inferred"):
         if getattr(paper, flag):
-            fields.append((FLAG_FIELD.format(flag.replace("_", "-")), "true"))
+            fields.append((OWN_FIELD.format(flag.replace("_", "-")), "true"))
     return fields
 
 

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from assistant.errors import InputError
+from assistant.export import OWN_FIELD, bib_text
 from assistant.ingest.derive import derive_title
 from assistant.ingest.fields import MAX_ABSTRACT, parse_flag, parse_year
 from assistant.models import Paper, Source
@@ -98,9 +99,7 @@ def _authors(value: str) -> tuple[list[str], bool]:
 def _take_raw(fields: dict[str, str], name: str) -> None:
     """A title or venue that `export` wrote as LaTeX comes back as the library held it (its
     `litreview-` field), unless the LaTeX was edited since: then the edit counts."""
-    from assistant.export import RAW_FIELD, bib_text
-
-    raw = fields.pop(RAW_FIELD.format(name), None)
+    raw = fields.pop(OWN_FIELD.format(name), None)
     if raw is not None and name in fields and decode_latex(bib_text(raw)) == fields[name]:
         fields[name] = raw
 
@@ -130,7 +129,7 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
         }
         for name in ("title", "journal"):
             _take_raw(fields, name)
-        made_up = {flag: parse_flag(fields.pop(f"litreview-{flag}", "")) for flag in _MADE_UP}
+        made_up = {flag: parse_flag(fields.pop(OWN_FIELD.format(flag), "")) for flag in _MADE_UP}
         title, abstract = fields.get("title", ""), fields.get("abstract", "")
         line = (entry.start_line or 0) + 1
         if not title and not abstract:
