@@ -29,6 +29,7 @@ import weakref
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from assistant.text import RESEARCH_WORDS, STOP_WORDS, plain, split_sentences, stem
@@ -363,11 +364,15 @@ def choose_anchors(plan: TopicPlan, nearest: Sequence[Paper]) -> None:
         for paper in nearest:
             stems, joined = _paper_stems(paper)
             users += concept.found_in(stems, joined)
-        if users >= min(2, len(nearest)):
+        # an abbreviation the library defines ("PIM") is a term of art the topic names on
+        # purpose: one near paper using it is enough (else "accelerators" anchored
+        # "processing-in-memory accelerators" and any accelerator was on the topic)
+        needed = 1 if concept.label in plan.expansions else min(2, len(nearest))
+        if users >= needed:
             used.append(concept)
     if used:
         top = max(c.weight for c in used)
-        plan.anchors = [c for c in used if c.weight >= 0.6 * top]
+        plan.anchors = [c for c in used if c.weight >= 0.65 * top]
 
 
 def associated_terms(
@@ -446,12 +451,40 @@ def score_papers(
 
 def _sentence_keys(paper: Paper) -> set[str]:
     """The abstract's sentences of eight words or more, normalised: what a copy repeats."""
-    keys = set()
-    for sentence in split_sentences(" ".join(paper.abstract.split())):
+    return set(_keyed_sentences(paper))
+
+
+_STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
+
+
+def _keyed_sentences(paper: Paper) -> dict[str, frozenset[str]]:
+    """The abstract's sentences of eight words or more: normalised text -> content stems
+    (generic words left out: "model" and "performance" tie any two sentences together)."""
+    return _keyed_abstract(paper.abstract)
+
+
+@lru_cache(maxsize=4096)  # a selection reads each pooled abstract twice, a draft four times
+def _keyed_abstract(abstract: str) -> dict[str, frozenset[str]]:
+    keyed = {}
+    for sentence in split_sentences(" ".join(abstract.split())):
         words = re.findall(r"[a-z0-9]+", sentence.lower())
         if len(words) >= 8:
-            keys.add(" ".join(words))
-    return keys
+            stems = {stem(w) for w in words if len(w) > 2 and not w.isdigit()}
+            keyed[" ".join(words)] = frozenset(stems - _GENERIC_STEMS - _STOP_STEMS)
+    return keyed
+
+
+def coherence(paper: Paper) -> float:
+    """How much an abstract's sentences are about one thing: the mean over its sentences of the
+    share of their content stems the other sentences use. An original keeps writing about what
+    each of its sentences says; a compilation of other papers' sentences does not."""
+    keyed = _keyed_sentences(paper)
+    shares = []
+    for text, own in keyed.items():
+        if own:
+            rest = set().union(*(stems for other, stems in keyed.items() if other != text))
+            shares.append(len(own & rest) / len(own))
+    return sum(shares) / len(shares) if len(shares) > 1 else 1.0
 
 
 def title_support(paper: Paper) -> float:
@@ -465,15 +498,25 @@ def title_support(paper: Paper) -> float:
     return len(title & set(_stems(_words(paper.abstract)))) / len(title)
 
 
+def originality(paper: Paper) -> float:
+    """How much an abstract reads as a paper's own: its `coherence` plus half its
+    `title_support`. On the tuning topics' pools in the 10,000-paper mix (44 real papers, 2,959
+    compilations) coherence alone ranks a real paper above a compilation with AUC 0.991, title
+    support 0.997, and this sum (any weight from 0.25 to 0.5) 1.000."""
+    return coherence(paper) + 0.5 * title_support(paper)
+
+
 def near_duplicates(scored: Sequence[Scored], shared: int = 1) -> dict[str, list[str]]:
     """Papers whose abstract repeats `shared` or more whole sentences of papers kept before
     them (a second version, a compilation, a copy): key -> the papers it repeats. The paper
-    whose abstract bears out its own title is kept first, then the one more focused on the
-    topic, so the original outlives the copy that quotes it."""
+    whose abstract reads most as its own (`originality`) is kept first, then the one more
+    focused on the topic, so the original outlives the copy that quotes it. (Title support
+    alone misjudged compilations at scale: among 10,000 papers, some spliced titles happen to
+    be borne out by their random sentences better than a real paper's own title is.)"""
     owner: dict[str, str] = {}
     similar: dict[str, list[str]] = {}
     order = sorted(
-        scored, key=lambda s: (-round(title_support(s.paper), 1), -s.focus, -s.score, s.key)
+        scored, key=lambda s: (-round(originality(s.paper), 2), -s.focus, -s.score, s.key)
     )
     for item in order:
         mine = _sentence_keys(item.paper)

@@ -22,6 +22,7 @@ from assistant.library import Library
 from assistant.models import Paper
 from assistant.selection import (
     Scored,
+    anchors,
     library_abbreviations,
     mine_abbreviations,
     near_duplicates,
@@ -112,6 +113,20 @@ def test_kv_cache_compression_stays_on_topic(shared_sample_library: Library) -> 
     assert selection.plan.expansions == {"KV": "key value"}
 
 
+def test_a_term_of_art_the_library_defines_anchors_the_topic_even_when_one_near_paper_uses_it(
+    shared_sample_library: Library,
+) -> None:
+    # "processing-in-memory accelerators": one of the ten papers nearest the topic writes "PIM",
+    # so "accelerators" anchored it and the draft cited ten accelerators (SALO, LightMamba,
+    # TeLLMe ...), three of them on PIM
+    gold = _topic("t18")
+    selection = select(shared_sample_library, gold["topic"])
+    assert [c.label for c in anchors(selection.plan)] == ["PIM"]
+    chosen = {s.key for s in selection.chosen}
+    assert {"anon2025sail", "zhang2025aim"} <= chosen
+    assert len(chosen - set(gold["core"]) - set(gold["related"])) <= 1
+
+
 def test_a_topic_no_paper_is_about_chooses_nothing(shared_sample_library: Library) -> None:
     # "zebra migration patterns" drafted three papers that say "pattern" (best cosine 0.13; the
     # labelled topics' best is 0.55 or more): the draft must say the library has nothing on it
@@ -134,6 +149,34 @@ def test_a_copy_that_repeats_a_sentence_of_a_more_focused_paper_is_left_out() ->
         "other", "Expert caches keep hot experts on the GPU between the tokens.", 0.9, 0.8
     )
     assert near_duplicates([copy, original, other]) == {"copy": ["orig"]}
+
+
+def test_the_original_of_a_shared_sentence_is_the_paper_it_belongs_to_not_the_better_titled() -> (
+    None
+):
+    # the 10,000-paper mix: a compilation whose spliced title its random sentences happen to
+    # bear out (title support 0.83) took TimeRipple's sentence, and TimeRipple (0.57), whose
+    # other sentences are about what that sentence says, was left out as its copy
+    shared = "Attention over spatio-temporal tokens dominates the latency of vDiTs on video."
+    original = Scored(
+        Paper(
+            key="timeripple",
+            title="TimeRipple: Accelerating vDiTs by Understanding Spatio-Temporal Correlations",
+            abstract=f"Video diffusion transformers (vDiTs) are slow. {shared} TimeRipple reuses "
+            "attention of spatio-temporal tokens across the frames of video latents.",
+        ),
+        dense=0.5, lexical=0.5, focus=0.9, score=1.2,
+    )  # fmt: skip
+    compilation = Scored(
+        Paper(
+            key="compilation",
+            title="ML-driven Hardware Cost of Graph Neural Networks",
+            abstract=f"Graph neural networks drive hardware cost models. {shared} Machine "
+            "learning predicts the cost of hardware for graph neural networks.",
+        ),
+        dense=0.5, lexical=0.5, focus=0.1, score=1.0,
+    )  # fmt: skip
+    assert near_duplicates([compilation, original]) == {"compilation": ["timeripple"]}
 
 
 def test_themes_hold_three_to_eight_papers_and_a_lone_paper_joins_its_nearest() -> None:
