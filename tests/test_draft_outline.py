@@ -26,10 +26,9 @@ from assistant.library import Library
 
 runner = CliRunner()
 TOPIC = "numerical data formats for low-bit quantization"  # two themes on the sample corpus
-# its offline outline: theme 1 holds the integer-format papers, theme 2 the lookup-table ones
-FIRST = ["anon2020hawqv3", "guo2022ant", "guo2022squant", "li2022efficient", "anon2024accurateb",
-         "anon2025int", "anon2026arcquant"]  # fmt: skip
-SECOND = ["anon2024accurate", "anon2024bitmod", "anon2024lut", "anon2024t", "anon2025elutq"]
+# its offline outline: theme 1 holds the integer-format papers, theme 2 the LLM-era formats
+FIRST = ["anon2020hawqv3", "guo2022ant", "guo2022squant", "li2022efficient", "anon2024accurateb"]
+SECOND = ["anon2024accurate", "anon2024bitmod", "anon2025elutq", "anon2025int", "anon2026arcquant"]
 MOVED, REMOVED = "anon2024bitmod", "guo2022ant"
 
 
@@ -48,9 +47,9 @@ def test_the_plan_has_themes_and_papers_but_no_paragraphs_and_writing_it_is_the_
     drafter = Drafter(shared_sample_library)
     plan = drafter.plan(TOPIC)
     assert [t.keys for t in plan.themes] == [FIRST, SECOND]
-    assert [t.name for t in plan.themes] == ["Integer and error", "Dequantization and weights"]
+    assert [t.name for t in plan.themes] == ["DNN and integer", "Perplexity and NVFP4"]
     assert all(not t.paragraph and not t.sentences for t in plan.themes)
-    assert len(plan.papers) == 12
+    assert len(plan.papers) == 10
     assert plan.removed == [] and plan.borderline and plan.queries
     once = drafter.draft(TOPIC)
     written = drafter.write(plan)
@@ -70,33 +69,32 @@ def test_an_edited_outline_is_written_with_its_names_moves_and_removals(
     edited = plan.edited(
         [
             ("Integer formats", [k for k in FIRST if k != REMOVED] + [MOVED]),
-            ("Lookup tables", [k for k in SECOND if k != MOVED]),
+            ("Formats for LLMs", [k for k in SECOND if k != MOVED]),
         ]
     )
     assert edited.removed == [REMOVED] and plan.removed == []  # the plan itself is unchanged
     # a moved paper takes its place in the theme's order (surveys, then by year)
     assert edited.themes[0].keys == ["anon2020hawqv3", "guo2022squant", "li2022efficient",
-                                     "anon2024accurateb", MOVED, "anon2025int",
-                                     "anon2026arcquant"]  # fmt: skip
+                                     "anon2024accurateb", MOVED]  # fmt: skip
     draft = drafter.write(edited)
-    assert [t.name for t in draft.themes] == ["Integer formats", "Lookup tables"]
+    assert [t.name for t in draft.themes] == ["Integer formats", "Formats for LLMs"]
     assert MOVED in draft.themes[0].keys and MOVED in _cited(draft.themes[0].paragraph)
     assert MOVED not in _cited(draft.themes[1].paragraph)
     coverage = draft.coverage()
     assert REMOVED not in coverage["cited_keys"] and REMOVED not in draft.candidates
     left = {item["key"]: item["reason"] for item in coverage["left_out"]}
     assert left == {REMOVED: REMOVED_IN_OUTLINE}
-    assert coverage["candidates"] == 11 and len(coverage["cited_keys"]) == 11
+    assert coverage["candidates"] == 9 and len(coverage["cited_keys"]) == 9
     # offline, a theme the user named leads with that name, not with terms mined afresh
     assert draft.themes[0].paragraph.startswith("Work on integer formats includes ")
-    assert draft.themes[1].paragraph.startswith("Work on lookup tables includes ")
+    assert draft.themes[1].paragraph.startswith("Work on formats for LLMs includes ")
 
 
 def test_a_theme_renamed_to_words_its_papers_do_not_bear_out_still_has_a_lead(
     shared_sample_library: Library,
 ) -> None:
     plan = Drafter(shared_sample_library).plan(TOPIC)
-    edited = plan.edited([("Reading list for Monday", FIRST), ("Lookup tables", SECOND)])
+    edited = plan.edited([("Reading list for Monday", FIRST), ("Formats for LLMs", SECOND)])
     draft = Drafter(shared_sample_library).write(edited)
     assert draft.themes[0].name == "Reading list for Monday"
     first = draft.themes[0].paragraph.split("\n")[0]
@@ -104,7 +102,7 @@ def test_a_theme_renamed_to_words_its_papers_do_not_bear_out_still_has_a_lead(
     # (with their titles in it, the sentence held for any words)
     assert first.startswith("Work on ") and "Monday" not in first
     assert len(_cited(first)) >= 2
-    assert draft.themes[1].paragraph.startswith("Work on lookup tables includes ")
+    assert draft.themes[1].paragraph.startswith("Work on formats for LLMs includes ")
 
 
 def test_edits_are_checked_and_each_refusal_names_its_field(shared_sample_library: Library) -> None:
@@ -116,12 +114,12 @@ def test_edits_are_checked_and_each_refusal_names_its_field(shared_sample_librar
         return str(caught.value)
 
     assert refused([("A", FIRST + ["nosuchkey"]), ("B", SECOND)]).startswith(
-        "themes[0].keys[7]: 'nosuchkey' is not one of the outline's candidates"
+        "themes[0].keys[5]: 'nosuchkey' is not one of the outline's candidates"
     )
     assert refused([("A", FIRST), ("B", SECOND + [FIRST[0]])]).startswith(
         f"themes[1].keys[5]: '{FIRST[0]}' is already in themes[0]; a paper belongs to one theme"
     )
-    assert refused([("A", FIRST + FIRST[:1])]).startswith("themes[0].keys[7]: ")
+    assert refused([("A", FIRST + FIRST[:1])]).startswith("themes[0].keys[5]: ")
     assert refused([("Same", FIRST), ("same", SECOND)]).startswith(
         "themes[1].name: 'same' already names themes[0]"
     )
@@ -175,18 +173,18 @@ def test_cli_round_trip_outline_edit_and_write(
     assert result.exit_code == 0, result.stderr
     text = out.read_text()
     sections = dict(re.findall(r"### (.+)\n\n(.+)\n", text))
-    assert list(sections) == ["Integer formats for quantization", "Dequantization and weights"]
+    assert list(sections) == ["Integer formats for quantization", "Perplexity and NVFP4"]
     assert MOVED in _cited(sections["Integer formats for quantization"])
-    assert MOVED not in _cited(sections["Dequantization and weights"])
+    assert MOVED not in _cited(sections["Perplexity and NVFP4"])
     # the renamed theme leads with its new name; the one kept as planned does not change
     assert sections["Integer formats for quantization"].startswith(
         "Work on integer formats for quantization includes "
     )
-    assert outline["themes"][1]["planned_name"] == "Dequantization and weights"
+    assert outline["themes"][1]["planned_name"] == "Perplexity and NVFP4"
     assert REMOVED not in _cited(text)
     assert REMOVED not in out.with_suffix(".bib").read_text()
     assert f"left out {REMOVED}: removed in the outline" in result.stderr
-    assert "Coverage: 11/11 candidate papers cited" in result.stderr
+    assert "Coverage: 9/9 candidate papers cited" in result.stderr
     # the same edit as JSON: the removed paper is listed in the coverage report
     data = json.loads(runner.invoke(app, ["draft", TOPIC, "--outline", str(path), "--json"]).stdout)
     assert {i["key"]: i["reason"] for i in data["coverage"]["left_out"]} == {
@@ -202,9 +200,9 @@ def test_cli_outline_out_saves_json_and_prints_a_readable_outline(
     path = tmp_path / "plan.json"
     result = runner.invoke(app, ["draft", TOPIC, "--outline-out", str(path)])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"## Outline: {TOPIC}\n\n### 1. Integer and error\n\n")
+    assert result.stdout.startswith(f"## Outline: {TOPIC}\n\n### 1. DNN and integer\n\n")
     assert "- guo2022ant: ANT: Exploiting Adaptive Numerical Data Type" in result.stdout
-    assert "### 2. Dequantization and weights" in result.stdout
+    assert "### 2. Perplexity and NVFP4" in result.stdout
     assert f"wrote {path}" in result.stderr and f"--outline {path}" in result.stderr
     saved = json.loads(path.read_text())
     assert saved["format"] == "litreview-outline/1" and saved["topic"] == TOPIC
@@ -220,7 +218,7 @@ def test_cli_outline_out_saves_json_and_prints_a_readable_outline(
     ("edit", "message"),
     [
         ("d['themes'][0]['keys'].append('nosuchkey')",
-         "themes[0].keys[7]: 'nosuchkey' is not one of the outline's candidates"),
+         "themes[0].keys[5]: 'nosuchkey' is not one of the outline's candidates"),
         ("d['themes'][1]['keys'].append('guo2022ant')",
          "themes[1].keys[5]: 'guo2022ant' is already in themes[0]"),
         ("d['themes'][0]['nmae'] = 'x'", "themes[0].nmae: unknown field"),
@@ -318,7 +316,7 @@ def test_tui_plans_the_outline_edits_it_and_writes_the_draft(sample_library: Lib
         assert [t.keys for t in tree.outline.themes] == [FIRST, SECOND]
         assert not app.query_one("#draft-scroll").display  # no paragraph before the outline
         status = str(app.query_one("#draft-status").render())
-        assert "Outline: 2 themes, 12 papers" in status and "w write the draft" in status
+        assert "Outline: 2 themes, 10 papers" in status and "w write the draft" in status
         assert {"r", "m", "x", "w"} <= set(app.screen.active_bindings)  # the footer's keys
         # the first line is the first theme: rename it
         await pilot.press("r")
@@ -346,13 +344,13 @@ def test_tui_plans_the_outline_edits_it_and_writes_the_draft(sample_library: Lib
         await _until(pilot, lambda: app.draft_result is not None, seconds=60)
         draft = app.draft_result
         shown = app.query_one("#draft-text", Markdown).source
-        assert "### Integer formats bbold/b" in shown and "### Dequantization and weights" in shown
+        assert "### Integer formats bbold/b" in shown and "### Perplexity and NVFP4" in shown
         assert REMOVED not in draft.cited and REMOVED not in _cited(shown)
         assert MOVED in draft.themes[0].keys and MOVED in draft.cited
         assert f"left out: {REMOVED} (removed in the outline)" in shown
         assert app.query_one("#draft-scroll").display and tree.display  # both, to edit again
         status = str(app.query_one("#draft-status").render())
-        assert "extractive draft: 2 themes, 11 papers cited" in status
+        assert "extractive draft: 2 themes, 9 papers cited" in status
 
     _drive(app, script)
 
@@ -376,7 +374,7 @@ def test_tui_outline_shows_titles_and_names_as_plain_text(sample_library: Librar
         tree = app.query_one("#outline", OutlineTree)
         await pilot.pause(0.1)
         theme = tree.root.children[0]
-        assert str(theme.label) == "1. [link=http://x]Theme[/link]  (7 papers)"
+        assert str(theme.label) == "1. [link=http://x]Theme[/link]  (5 papers)"
         paper = str(theme.children[0].label)
         assert paper == f"{key}  [bold red]Loud[/] title ({plan.papers[key].year})"
 
