@@ -718,6 +718,28 @@ _CLAUSE_VERBS = {"show", "demonstrate", "find", "observe", "reveal", "report", "
 _QUOTE_WORDS = 40  # a longer contribution is cut at a clause boundary
 
 
+# the verb of a clause, before any relative clause of its own ("transfers in MoE that can be"
+# is a thing observed; "most of the weights can be pruned" a finding)
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|can|cannot|could|may|might|will|would|has|have|had|does|do|did|"
+    r"must|should|(?:fail|lead|reduce|achieve|outperform|incur|suffer|remain|exhibit|require|"
+    r"improve|yield|scale|perform|become|depend|dominate|account|cause|limit|degrade|increase|"
+    r"decrease|grow|vary|differ|exceed|enable|allow|need)s?)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_clause(rest: str) -> bool:
+    """Whether what follows "we show/find/observe" is a clause (it takes "that") rather than
+    the thing found: it opens on a name ("PrivQuant reduces ...") or has a verb of its own."""
+    if re.match(r"an?\s", rest):
+        return False
+    if re.match(r"[A-Z]", rest):
+        return True
+    head = re.split(r"\b(?:that|which|who|whose|where|when)\b|[,;:(]", rest, maxsplit=1)[0]
+    return bool(_FINITE.search(head))
+
+
 def _third_person(verb: str, plural: bool = False) -> str:
     verb = verb.lower()
     verb = {"analyse": "analyze"}.get(verb, verb)
@@ -804,9 +826,9 @@ def contribution(paper: Paper, sentence: str, name: str) -> str:
         that = ""
         if rest.lower().startswith("that "):
             that, rest = "that ", rest[5:]
-        elif match.group("verb").lower() in _CLAUSE_VERBS and not re.match(r"an?\s", rest):
+        elif match.group("verb").lower() in _CLAUSE_VERBS and _is_clause(rest):
             # "shows PrivQuant reduces ..." reads as "shows that"; "reveal a critical
-            # crossover" names what they found, no "that"
+            # crossover" and "observe substantial redundant transfers" name what they found
             that = "that "
         verb = _third_person(match.group("verb"), name.endswith("et al."))
         return f'{name} {marker} {verb} {that}"{_trim(rest)}".'

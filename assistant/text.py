@@ -149,7 +149,9 @@ ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Figs.", "Fig.", "Eqs.
 # a sentence ends after . ! ? (and a citation marker right after it) when the next one starts
 _SPLIT = re.compile(
     r"(?<=[.!?])(\s*\[[^\[\]]*@[^\[\]]*\])?\s+(?=[A-Z0-9\"'($\\])"
-    r"|(?<=\]\.)\s+(?=\S)"  # "... [@key]. vTensor ...": a cited sentence ends at its period
+    # "... [@key]. vTensor ...": a cited sentence ends at its period, but a marker after a
+    # reference of the abstract's own ("... [Abrahamson, SICOMP 1987]. [@key]") is the sentence's
+    r"|(?<=\]\.)\s+(?!\[[^\[\]]*@)(?=\S)"
 )
 
 

@@ -471,6 +471,25 @@ def test_an_extractive_answer_quotes_sentences_that_stand_on_their_own(
     assert len(mine) >= 2, [s.text for s in survey.sentences]
 
 
+def test_an_extractive_answer_quotes_only_papers_about_as_close_as_the_best(
+    shared_sample_library: Library,
+) -> None:
+    # MCUBERT answers it (offline question p01); the answer also quoted Block-Skim, the
+    # MatMul-free LM and EmbedAgent, whose closest sentences sit far below MCUBERT's
+    asker = Asker(shared_sample_library)
+    answer = asker.ask(
+        "How can BERT-style language models fit on commodity microcontrollers that have only a "
+        "few hundred kilobytes of memory?"
+    )
+    assert [c.key for c in answer.citations] == ["yang2024mcubert"]
+    # two papers that answer a question as closely are both quoted (eval question q29)
+    both = asker.ask(
+        "How do serving systems manage GPU memory for the KV cache to avoid fragmentation "
+        "beyond paged attention?"
+    )
+    assert {"xu2024vtensor", "xu2026ellm"} <= {c.key for c in both.citations}
+
+
 def test_keywords_that_one_sentence_holds_are_answered_offline(
     shared_sample_library: Library,
 ) -> None:

@@ -288,6 +288,20 @@ def test_a_contribution_with_a_second_verb_keeps_the_authors_verbs_in_the_quote(
          "does not.", "INT vs. FP",
          'INT vs. FP [@k] reveals "a critical performance crossover: while FP excels, INT does '
          'not".'),
+        # what the authors observe is a thing, not a clause: no "that" before it (a tester read
+        # 'Zhang et al. observe that "substantial redundant inter-GPU data transfers in MoE
+        # that can be ..."'); a clause keeps it
+        ("We observe substantial redundant inter-GPU data transfers in MoE that can be "
+         "potentially addressed by in-switch computing.", "Zhang et al.",
+         'Zhang et al. [@k] observe "substantial redundant inter-GPU data transfers in MoE that '
+         'can be potentially addressed by in-switch computing".'),
+        ("We observe the heterogeneity of experts loading across layers and tokens.", "AdapMoE",
+         'AdapMoE [@k] observes "the heterogeneity of experts loading across layers and '
+         'tokens".'),
+        ("We find most of the weights can be pruned without loss.", "SQuant",
+         'SQuant [@k] finds that "most of the weights can be pruned without loss".'),
+        ("We show existing accelerators fail on sparse inputs.", "SALO",
+         'SALO [@k] shows that "existing accelerators fail on sparse inputs".'),
         # a name that is what the paper studies, not its own, stays where it is
         ("We present a reliability study of Arm's Ethos-U55, an industrial-scale NPU.",
          "Ethos-U55",

@@ -47,6 +47,14 @@ def test_a_citation_marker_stays_with_its_sentence() -> None:
     assert text.split_sentences("It is slow. [@a2024] Then it is fast.")[0] == (
         "It is slow. [@a2024]"
     )
+    # a sentence of an abstract that ends on its own bracketed reference keeps the marker after
+    # it: the extractive answer quoting "... [Abrahamson, SICOMP 1987]." lost its citation and
+    # printed "[unsupported]" twice
+    quoted = "It beats the O(n m log m) time [Abrahamson, SICOMP 1987]. [@anon2023faster]"
+    assert text.split_sentences(quoted) == [quoted]
+    assert text.split_sentences(f"{quoted} Next.") == [quoted, "Next."]
+    assert text.split_sentences("Known [Smith 2001]. Then more.") == ["Known [Smith 2001].",
+                                                                       "Then more."]  # fmt: skip
 
 
 def test_plain_text_reads_latex_and_markdown() -> None:

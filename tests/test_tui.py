@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -341,12 +342,12 @@ def test_real_terminal_session_in_tmux(sample_library: Library, tmp_path: Path) 
         screen = ""
         while time.monotonic() < deadline:
             screen = tmux("capture-pane", "-p", "-J", "-t", session)
-            if "[1]" in screen and "papers cited" in screen:
+            if "[1]" in screen and re.search(r"\d+ papers? cited", screen):
                 break
             time.sleep(0.2)
-        assert "papers cited" in screen, screen
+        assert re.search(r"\d+ papers? cited", screen), screen
         titles = [p.title for p in sample_library.papers() if not p.title_derived]
-        assert any(title[:40] in screen.replace("\n", " ") for title in titles), screen
+        assert any(title[:30] in screen for title in titles), screen  # a line of the sources pane
         assert "Traceback" not in screen
         tmux("send-keys", "-t", session, "C-q")
         time.sleep(0.5)

@@ -749,8 +749,12 @@ def test_the_transcript_scrolls_to_the_new_answer_and_to_the_last_of_a_reopened_
     app = LitreviewApp()
 
     async def script(pilot) -> None:  # noqa: ANN001
-        questions = ("How can transformer inference be kept private?",
-                     "sparse attention accelerators", "low-bit quantization formats")  # fmt: skip
+        # questions several papers answer about as closely: their answers quote several
+        questions = (
+            "How can transformer inference be kept private?",
+            "How is the KV cache compressed?",
+            "How are mixture-of-experts models served efficiently on edge devices?",
+        )
         for question in questions:
             await _ask(pilot, app, question)
             await pilot.pause(0.2)

@@ -452,8 +452,10 @@ class EvalRunner:
 
     def _offline(self) -> dict[str, float]:
         """The offline (extractive) mode on answerable questions and near misses: the share it
-        answers, and the share of near misses it declines, per split (EXTRACTIVE_MIN was chosen
-        on the tune split)."""
+        answers, the share of near misses it declines, and on the answerable ones the papers it
+        quotes: the share of the answering papers (`keys`) quoted (recall) and the share of
+        quoted papers that answer (precision), per split (EXTRACTIVE_MIN, EXTRACTIVE_MARGIN and
+        EXTRACTIVE_CLOSE were chosen on the tune split)."""
         from assistant.answer import Asker
 
         if not self.suite.offline_questions:
@@ -461,6 +463,7 @@ class EvalRunner:
         self.say("offline questions")
         asker = Asker(self.library, gateway=None, verify_citations=self.verify_citations)
         counts: dict[str, list[int]] = {}
+        quoted: dict[str, list[tuple[float, float]]] = {}
         for case in self.suite.offline_questions:
             answer = asker.ask(case.question, k=self.library.settings.answer_k)
             kind = "answered" if case.answerable else "abstained"
@@ -468,10 +471,20 @@ class EvalRunner:
             tally = counts.setdefault(f"offline_{case.split}_{kind}", [0, 0])
             tally[0] += right
             tally[1] += 1
+            if case.answerable and case.keys:
+                cited = {c.key for c in answer.citations}
+                found = len(cited & set(case.keys))
+                quoted.setdefault(case.split, []).append(
+                    (found / len(case.keys), found / len(cited) if cited else 0.0)
+                )
             if case.split == "heldout":
                 expected = "an answer" if case.answerable else "an abstention"
                 self._result(case.id, right, f"offline: expected {expected}")
-        return {name: right / total for name, (right, total) in counts.items()}
+        metrics = {name: right / total for name, (right, total) in counts.items()}
+        for split, pairs in quoted.items():
+            metrics[f"offline_{split}_quoted_recall"] = _mean([r for r, _ in pairs])
+            metrics[f"offline_{split}_quoted_precision"] = _mean([p for _, p in pairs])
+        return metrics
 
     def _claims(self) -> dict[str, float]:
         """Realistic answers, every citation labelled: kept-correct and caught-wrong rates per
