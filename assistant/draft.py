@@ -28,7 +28,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -1173,6 +1173,15 @@ class Drafter(GroundedWriter):
                 theme = themes[int(match.group(1)) - 1]
                 if theme not in ordered:
                     name = plain(match.group(2)).strip().strip("*\"'")[:80]
+                    if name and _one_papers_title(name, by_key.values()):
+                        # a small model copies a title it was shown: that names one paper,
+                        # not what the theme's papers share
+                        if notes is not None:
+                            notes.append(
+                                f"The model named theme {match.group(1)} after one of its "
+                                f"papers; its keyword name '{theme.name}' was kept."
+                            )
+                        name = ""
                     theme.name = name or theme.name
                     ordered.append(theme)
         # malformed or partial output: keep the model's names where given, our order for the rest
@@ -1472,6 +1481,23 @@ def _distinct_names(themes: list[Theme], by_key: dict[str, Paper]) -> None:
             extra = [t for t in terms if t.lower() not in theme.name.lower()]
             theme.name = f"{theme.name}: {extra[0]}" if extra else f"{theme.name} (continued)"
         seen.add(theme.name.lower())
+
+
+def _one_papers_title(name: str, papers: Iterable[Paper]) -> bool:
+    """Whether a theme name is a paper's title, or its opening ("TreeKV: Smooth Key-Value
+    Cache Compression ..."), rather than a name of its own."""
+    named = text_words(name.lower())
+    if len(named) < 3:
+        return False
+    for paper in papers:
+        title = text_words(paper.title.lower())
+        if (
+            title
+            and not paper.title_derived
+            and (title[: len(named)] == named or named[: len(title)] == title)
+        ):
+            return True
+    return False
 
 
 def _lead_subject(

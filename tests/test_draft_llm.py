@@ -102,6 +102,33 @@ def test_a_careful_model_writes_from_an_outline_and_its_facets_are_searched(
     assert {r["max_tokens"] for r in _paragraph_requests(requests)} == {CAP}
 
 
+def test_a_theme_the_model_names_after_one_of_its_papers_keeps_its_keyword_name(
+    shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SmolLM2 named the two themes of "KV cache compression" "TreeKV: Smooth Key-Value Cache
+    # Compression with Tree Structures" and "Accurate Block Quantization in LLMs with Outliers"
+    titles: dict[str, str] = {}
+
+    def respond(body: dict[str, Any]) -> Step:
+        kind = _kind(body)
+        if kind == "outline":
+            prompt = body["messages"][-1]["content"]
+            first = re.search(r"^Group 1:\n- (.+)$", prompt, re.M)
+            titles["first"] = first.group(1) if first else ""
+            return Step(reply=f"Group 1: {titles['first']}\nGroup 2: **Lookup-table formats**")
+        if kind == "facets":
+            return Step(reply="1. block floating point formats\n")
+        if kind == "judge":
+            return Step(status=500)
+        return Step(reply=_faithful(body))
+
+    data, _ = _run(ScriptedOpenAI(responder=respond), monkeypatch, tmp_path / "d.md")
+    names = [t["name"] for t in data["themes"]]
+    assert titles["first"] and names[1] == "Lookup-table formats"
+    assert names[0] != titles["first"] and len(names[0].split()) <= 6
+    assert "named theme 1 after one of its papers" in data["note"]
+
+
 def test_a_rambling_model_is_stopped_at_the_cap_then_replaced_by_the_extractive_paragraph(
     shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
