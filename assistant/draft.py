@@ -942,6 +942,9 @@ class Drafter(GroundedWriter):
         outline.model = self.gateway.model if self.gateway else None
         if not len(self.library.index()):
             raise UsageError("the library is empty (litreview ingest FILE, or --sample)")
+        allowed = self.library.index().matching(filters)
+        if allowed is not None and not len(allowed) and not papers:
+            raise UsageError("no paper in the library matches the filters")
         say("gathering candidates")
         facets, note = self.facets(topic, outline.usage)
         if note:

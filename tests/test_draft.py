@@ -188,6 +188,14 @@ def test_errors(shared_sample_library: Library) -> None:
     assert "no paper in the library is about 'sourdough bread baking'" in off_topic.stderr
 
 
+def test_filters_that_match_no_paper_say_so(shared_sample_library: Library) -> None:
+    # it said "no paper in the library is about 'KV cache compression'", blaming the topic
+    result = runner.invoke(app, ["draft", "KV cache compression", "--category", "cs.XX"])
+    assert result.exit_code == 2
+    assert "no paper in the library matches the filters" in result.stderr
+    assert "is about" not in result.stderr
+
+
 def test_a_quoted_contribution_keeps_no_latex_quote_marks(shared_sample_library: Library) -> None:
     # KV Packet's abstract writes ``packets'' (LaTeX quotes): inside a quotation they read as ‘’
     data = _draft("KV cache compression")
