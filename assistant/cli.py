@@ -1332,10 +1332,16 @@ def history_export(
     force: ForceOpt = False,
 ) -> None:
     """Export a session as Markdown (Pandoc citations) plus a JSON sidecar."""
+    from assistant.errors import UsageError
     from assistant.history import check_session_name
     from assistant.workspace import check_outputs
 
     name = check_session_name(name, "history export")
+    if out.suffix.lower() == ".json":
+        raise UsageError(
+            f"--out {out}: the JSON sidecar is written beside the Markdown as .json; "
+            "name the export .md"
+        )
     workspace = _workspace()
     workspace.history.require(name)  # an unknown session says so before anything else
     check_outputs([out, out.with_suffix(".json")], force)

@@ -284,6 +284,20 @@ def test_sessions_history_and_export(
     assert missing.exit_code == 3
 
 
+def test_a_session_export_named_json_is_refused(
+    shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `history export default --out s.json` printed "wrote s.json and s.json": the JSON sidecar
+    # overwrote the Markdown it had just written
+    _own_copy(shared_sample_library, tmp_path, monkeypatch)
+    assert runner.invoke(app, ["ask", "privacy", "--session", "s"]).exit_code == 0
+    out = tmp_path / "s.json"
+    result = runner.invoke(app, ["history", "export", "s", "--out", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(out) in lines[0] and "sidecar" in lines[0], lines
+
+
 @pytest.mark.parametrize("name", ["", "   ", "a\tb", "x\x1b[31my", "n" * 101])
 def test_a_blank_or_unprintable_session_name_is_refused(
     shared_sample_library: Library,
