@@ -782,7 +782,14 @@ def stats(as_json: JsonOpt = False) -> None:
 @app.command()
 @handle_errors
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="bibtex, jsonl, csv or csljson.")] = "bibtex",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="bibtex, jsonl, csv or csljson (default: what the --out extension names, "
+            "else bibtex).",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="File to write (default: stdout).")
     ] = None,
@@ -792,6 +799,15 @@ def export(
     from assistant.errors import UsageError
     from assistant.workspace import check_outputs
 
+    by_suffix = {".bib": "bibtex", ".jsonl": "jsonl", ".csv": "csv", ".json": "csljson"}
+    named = by_suffix.get(out.suffix.lower()) if out is not None else None
+    if fmt is None:
+        fmt = named or "bibtex"
+    elif named is not None and fmt in by_suffix.values() and fmt != named:
+        raise UsageError(
+            f"--format {fmt} contradicts --out {out} (a {named} file); "
+            "drop --format or change the extension"
+        )
     if out is not None:
         check_outputs([out], force)
     text = _workspace().export(fmt)

@@ -167,6 +167,20 @@ def test_export_bibtex_round_trip(sample_library: Library, tmp_path: Path) -> No
         assert parsed[key].abstract == paper.abstract
 
 
+def test_export_format_follows_the_out_extension(
+    shared_sample_library: Library, tmp_path: Path
+) -> None:
+    # `export --out lib.csv` wrote BibTeX into lib.csv, and `--format csv --out lib.bib` wrote
+    # CSV into lib.bib, both silently
+    out = tmp_path / "lib.csv"
+    code, _, _ = run("export", "--out", str(out))
+    assert code == 0 and out.read_text().startswith("key,")
+    wrong = tmp_path / "lib.bib"
+    code, _, err = run("export", "--format", "csv", "--out", str(wrong))
+    assert code == 2 and not wrong.exists()
+    assert len(err.strip().splitlines()) == 1 and "lib.bib" in err and "--format" in err
+
+
 def test_help_does_not_import_heavy_modules() -> None:
     code = (
         "import sys\n"
