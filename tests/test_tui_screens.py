@@ -565,6 +565,30 @@ def test_library_table_shows_titles_with_brackets_as_written(
     _drive(app, script)
 
 
+def test_library_shows_a_latex_title_as_the_cli_does_not_as_its_markup(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        table = app.query_one("#papers", PaperTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 136)
+        app.query_one("#filter", Input).value = "anon2025d"
+        await _until(pilot, lambda: table.row_count == 1)
+        await pilot.pause(0.1)
+        title = str(table.get_row_at(0)[2])
+        assert title.startswith("D^2MoE: Dual Routing"), title
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.pause(0.1)
+        detail = str(app.query_one("#abstract", Static).render())
+        assert "D^2MoE: Dual Routing" in detail
+        assert "^{" not in detail
+
+    _drive(app, script)
+
+
 def test_a_panic_is_a_failure_too(isolated_env: Path) -> None:
     import asyncio
 
