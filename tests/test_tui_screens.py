@@ -304,6 +304,22 @@ def test_history_lists_the_sessions_and_reopening_restores_the_answers(
     _drive(app, script)
 
 
+def test_reopening_a_session_of_one_turn_says_1_turn(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "secure inference")
+        await pilot.press("ctrl+n", "f5")
+        table = app.query_one("#sessions", DataTable)
+        await _until(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.query_one(TabbedContent).active == "chat")
+        status = str(app.query_one("#status").render())
+        assert "reopened tui (1 turn)" in status, status
+
+    _drive(app, script)
+
+
 # -- help -----------------------------------------------------------------------------------------
 def test_help_opens_with_f1_and_closes_with_escape_f1_q_or_its_button(
     sample_library: Library,
