@@ -216,6 +216,25 @@ def test_delete_on_the_library_table_removes_the_paper_after_a_yes(
     _drive(app, script)
 
 
+def test_the_library_table_shows_papers_in_an_80x24_terminal(sample_library: Library) -> None:
+    import asyncio
+
+    app = LitreviewApp()
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _until(pilot, lambda: app.ready)
+            await pilot.press("f3")
+            table = app.query_one("#papers", PaperTable)
+            await _until(pilot, lambda: table.row_count == 136)
+            await pilot.pause(0.1)
+            # the abstract pane's fixed 10 rows left the table its header and one blank row
+            assert table.region.height - 1 >= 4, table.region
+            assert app.query_one("#abstract").region.height >= 4
+
+    asyncio.run(main())
+
+
 def test_paper_filter_reads_the_inputs_as_the_cli_does(shared_sample_library: Library) -> None:
     papers = shared_sample_library.papers()
     paper = next(p for p in papers if p.year and p.authors and p.categories)

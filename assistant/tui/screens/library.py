@@ -45,6 +45,8 @@ class LibraryTab(AppPart):
         }
         #abstract {
             height: 10;
+            /* at 80x24 a fixed 10 rows left the table its header and one blank row */
+            max-height: 33%;
             overflow-y: auto;
             border-top: solid $primary;
             padding: 0 1;
