@@ -216,6 +216,25 @@ def test_delete_on_the_library_table_removes_the_paper_after_a_yes(
     _drive(app, script)
 
 
+def test_the_library_table_shows_papers_in_an_80x24_terminal(sample_library: Library) -> None:
+    import asyncio
+
+    app = LitreviewApp()
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _until(pilot, lambda: app.ready)
+            await pilot.press("f3")
+            table = app.query_one("#papers", PaperTable)
+            await _until(pilot, lambda: table.row_count == 136)
+            await pilot.pause(0.1)
+            # the abstract pane's fixed 10 rows left the table its header and one blank row
+            assert table.region.height - 1 >= 4, table.region
+            assert app.query_one("#abstract").region.height >= 4
+
+    asyncio.run(main())
+
+
 def test_paper_filter_reads_the_inputs_as_the_cli_does(shared_sample_library: Library) -> None:
     papers = shared_sample_library.papers()
     paper = next(p for p in papers if p.year and p.authors and p.categories)
@@ -300,6 +319,22 @@ def test_history_lists_the_sessions_and_reopening_restores_the_answers(
         assert len(app.query(".source")) == len(app.current_view.answer.citations)
         assert "reopened tui (2 turns)" in str(app.query_one("#status").render())
         assert app.focused is app.query_one("#question")
+
+    _drive(app, script)
+
+
+def test_reopening_a_session_of_one_turn_says_1_turn(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await _ask(pilot, app, "secure inference")
+        await pilot.press("ctrl+n", "f5")
+        table = app.query_one("#sessions", DataTable)
+        await _until(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.query_one(TabbedContent).active == "chat")
+        status = str(app.query_one("#status").render())
+        assert "reopened tui (1 turn)" in status, status
 
     _drive(app, script)
 
@@ -561,6 +596,30 @@ def test_library_table_shows_titles_with_brackets_as_written(
         await pilot.pause(0.1)
         assert app.is_running
         assert str(table.get_row_at(0)[2]) == title
+
+    _drive(app, script)
+
+
+def test_library_shows_a_latex_title_as_the_cli_does_not_as_its_markup(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        table = app.query_one("#papers", PaperTable)
+        await pilot.press("f3")
+        await _until(pilot, lambda: table.row_count == 136)
+        app.query_one("#filter", Input).value = "anon2025d"
+        await _until(pilot, lambda: table.row_count == 1)
+        await pilot.pause(0.1)
+        title = str(table.get_row_at(0)[2])
+        assert title.startswith("D^2MoE: Dual Routing"), title
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.pause(0.1)
+        detail = str(app.query_one("#abstract", Static).render())
+        assert "D^2MoE: Dual Routing" in detail
+        assert "^{" not in detail
 
     _drive(app, script)
 

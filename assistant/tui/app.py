@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from assistant.tui.helpers import AppPart, error_text, while_mounted
+from assistant.tui.helpers import AppPart, counted, error_text, while_mounted
 from assistant.tui.screens.chat import ChatTab
 from assistant.tui.screens.draft import DraftTab
 from assistant.tui.screens.help import HelpScreen
@@ -177,7 +177,7 @@ class LitreviewApp(App[None]):
     def on_history_tab_session_reopened(self, message: HistoryTab.SessionReopened) -> None:
         self.chat_tab.show_session(message.answers)
         self.query_one(TabbedContent).active = "chat"
-        self.set_status(f"reopened {message.name} ({len(message.answers)} turns)")
+        self.set_status(f"reopened {message.name} ({counted(len(message.answers), 'turn')})")
         self.chat_tab.activated()
 
     # -- keys and commands ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 
+from assistant.text import plain
 from assistant.tui.helpers import AppPart, while_mounted
 from assistant.tui.screens.confirm import ConfirmScreen
 from assistant.tui.widgets.paper_table import PaperFilter, PaperTable
@@ -44,6 +45,8 @@ class LibraryTab(AppPart):
         }
         #abstract {
             height: 10;
+            /* at 80x24 a fixed 10 rows left the table its header and one blank row */
+            max-height: 33%;
             overflow-y: auto;
             border-top: solid $primary;
             padding: 0 1;
@@ -149,10 +152,10 @@ class LibraryTab(AppPart):
         sources = ", ".join(f"{s.file}#{s.position}" for s in paper.sources)
         self.query_one("#abstract", Static).update(
             Text.assemble(
-                (paper.title, "bold"),
+                (plain(paper.title), "bold"),
                 f"\n{', '.join(paper.authors) or 'authors unknown'} · {paper.year or 'n.d.'}"
                 f" · {', '.join(paper.categories)}\nsources: {sources}\n\n",
-                paper.abstract,
+                plain(paper.abstract),
             )
         )
 

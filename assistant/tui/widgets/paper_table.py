@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from assistant.errors import UsageError
+from assistant.text import plain
 from assistant.workspace import search_filters
 
 if TYPE_CHECKING:
@@ -70,7 +71,8 @@ class PaperTable(DataTable):
         shown = [p for p in papers if paper_filter.accepts(p, filters)]
         for paper in shown:
             authors = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else "")
-            title = paper.title + (" (derived title)" if paper.title_derived else "")
+            # as the CLI lists it: "D^{2}MoE" is D^2MoE, "$\times$" is x
+            title = plain(paper.title) + (" (derived title)" if paper.title_derived else "")
             # as Text: a str cell is markup, and a title such as "[Re] ... [/x]" raised
             self.add_row(
                 Text(paper.key), str(paper.year or ""), Text(title[:90]), Text(authors[:40]),

@@ -114,7 +114,7 @@ def _card_text(number: int, paper: Paper, span: tuple[int, int] | None) -> Text:
     """The paper's heading, then its abstract with `span` (the evidence) highlighted."""
     text = Text.assemble(
         (f"[{number}] ", "bold green"),
-        (paper.title, "bold"),
+        (plain(paper.title), "bold"),
         f"\n{', '.join(paper.authors[:4]) or 'authors unknown'}"
         f"{' et al.' if len(paper.authors) > 4 or paper.authors_truncated else ''}"
         f" · {paper.year or 'n.d.'} · @{paper.key}\n",
