@@ -52,6 +52,7 @@ MIN_THEME, MAX_THEME = 3, 8
 PARAGRAPH_TOKENS = 3.0  # a paragraph's token cap: this many tokens per word asked for
 PARAGRAPH_SECONDS = 120.0  # and its time budget
 LISTED_COPIES = 10  # near-copies listed by name in the report; the rest are counted
+EXCLUDED = "excluded (--exclude)"  # a left-out paper's reason, as reported
 
 # words too common in this field to name a theme: stop and research words, and these
 _GENERIC = STOP_WORDS | RESEARCH_WORDS | {
@@ -953,9 +954,12 @@ class Drafter(GroundedWriter):
         if not chosen and not outline.borderline:
             raise UsageError(f"no paper in the library is about {topic!r}")
         if len(chosen) < 2:
+            # the papers the user excluded are relevant too: say so, not that the library lacks them
+            excluded = sum(1 for item in outline.left_out if item["reason"] == EXCLUDED)
             raise UsageError(
-                f"only {len(chosen)} paper(s) in the library are relevant to {topic!r}; "
-                "a related-work draft needs at least two"
+                f"only {len(chosen)} paper(s) in the library are relevant to {topic!r}"
+                + (f" once {excluded} excluded with --exclude are left out" if excluded else "")
+                + "; a related-work draft needs at least two"
                 + (f" (borderline: {', '.join(b['key'] for b in outline.borderline)})"
                    if outline.borderline else "")
             )  # fmt: skip
@@ -1049,7 +1053,7 @@ class Drafter(GroundedWriter):
                 continue
             chosen.append(paper)
         for key in sorted(removed):
-            self._leave(draft, self.library.get(key), "excluded (--exclude)")
+            self._leave(draft, self.library.get(key), EXCLUDED)
         if len(chosen) > k:
             for paper in chosen[k:]:
                 self._leave(draft, paper, f"beyond the --k {k} best")

@@ -143,6 +143,17 @@ def test_exclude_removes_papers_and_papers_adds_them(shared_sample_library: Libr
     assert unknown.exit_code == 3 and "nosuchkey" in unknown.stderr
 
 
+def test_excluding_the_relevant_papers_says_they_were_excluded(
+    shared_sample_library: Library,
+) -> None:
+    # it said "only 1 paper(s) in the library are relevant", as if the library lacked them
+    keep_one = sorted(MOE_CORE)[1:]
+    result = runner.invoke(app, ["draft", TOPIC, "--exclude", ",".join(keep_one)])
+    assert result.exit_code == 2
+    assert f"{len(keep_one)} excluded with --exclude" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_the_report_names_borderline_papers_and_how_to_add_them(
     shared_sample_library: Library,
 ) -> None:
