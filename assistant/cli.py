@@ -1048,7 +1048,8 @@ def draft(
     from assistant.errors import UsageError
     from assistant.workspace import DRAFT_WORDS, check_query, check_words, draft_format
 
-    check_query(topic, "the topic")
+    # one line: a pasted line break split the draft's heading
+    topic = " ".join(check_query(topic, "the topic").split())
     fmt = draft_format(out, fmt)
     if words is not None:
         check_words(words)

@@ -154,6 +154,13 @@ def test_excluding_the_relevant_papers_says_they_were_excluded(
     assert "Traceback" not in result.stderr
 
 
+def test_a_topic_with_a_line_break_is_one_line(shared_sample_library: Library) -> None:
+    # "## Outline: KV cache" then "compression" on a line of its own
+    result = runner.invoke(app, ["draft", "KV cache\ncompression", "--outline-only"])
+    assert result.exit_code == 0, result.stderr
+    assert "## Outline: KV cache compression\n" in result.stdout
+
+
 def test_the_report_names_borderline_papers_and_how_to_add_them(
     shared_sample_library: Library,
 ) -> None:
