@@ -193,6 +193,7 @@ class LLMGateway:
             extra["max_tokens"] = limits.max_tokens
         if limits is not None and limits.budget:
             extra["timeout"] = max(limits.remaining(), 0.1)
+        accepted = False  # the client retries a request, never a stream it has begun
         try:
             stream = client.chat.completions.create(
                 model=self.model,
@@ -202,6 +203,7 @@ class LLMGateway:
                 stream_options={"include_usage": True},
                 **extra,
             )
+            accepted = True
             for chunk in stream:
                 if limits is not None and (reason := limits.exceeded(parts)):
                     result.stopped = reason
@@ -237,6 +239,11 @@ class LLMGateway:
                 result.problem = "the stream stalled (timeout)"
                 result.text = "".join(parts)
                 return result
+            if accepted:
+                raise LLMError(
+                    f"{self.endpoint} accepted the request but sent nothing within "
+                    f"{self.settings.llm_timeout:g} s"
+                ) from None
             raise LLMError(
                 f"{self.endpoint} did not answer within {self.settings.llm_timeout:g} s "
                 f"(after {self.settings.llm_max_retries} retries)"

@@ -178,6 +178,24 @@ def test_timeout_is_reported(
     assert result.exit_code == 5 and "did not answer within" in result.stderr
 
 
+def test_a_stream_that_stalls_after_it_started_is_reported_without_retries_it_never_had(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # llama.cpp's server under load (seen with SmolLM2): the request is accepted, the stream's
+    # headers come at once, then no token; the client does not retry a stream it has begun, so
+    # "(after 3 retries)" was untrue
+    with ScriptedOpenAI(steps=[Step(stall_stream=3, reply="late")] * 4) as server:
+        _endpoint(monkeypatch, server)
+        monkeypatch.setenv("LITREVIEW_LLM_TIMEOUT", "0.5")
+        monkeypatch.setenv("LITREVIEW_LLM_MAX_RETRIES", "3")
+        result = runner.invoke(app, ["ask", QUESTION])
+        asked = len(server.requests)
+    assert result.exit_code == 5
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "retries" not in result.stderr or f"after {asked - 1} retries" in result.stderr
+    assert "sent nothing" in result.stderr and "0.5 s" in result.stderr
+
+
 def test_cut_stream_is_retried_then_completes(
     shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:

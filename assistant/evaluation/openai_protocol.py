@@ -23,6 +23,7 @@ class Step:
     retry_after: float | None = None
     cut_after: int | None = None  # send this many chunks, then drop the connection
     stall: float = 0.0  # seconds to wait before answering
+    stall_stream: float = 0.0  # seconds to wait after a stream's headers, before its first chunk
     error_message: str = "scripted failure"
 
 
@@ -103,6 +104,9 @@ class ScriptedOpenAI:
         handler.send_header("Content-Type", "text/event-stream")
         handler.send_header("Connection", "close")
         handler.end_headers()
+        if step.stall_stream:
+            handler.wfile.flush()
+            time.sleep(step.stall_stream)
         words = _pieces(step.reply)
         for n, piece in enumerate(words):
             if step.cut_after is not None and n >= step.cut_after:
