@@ -853,3 +853,53 @@ def test_the_last_row_of_every_tab_is_above_the_footer(sample_library: Library) 
                 assert app.screen.max_scroll_y == 0, size
 
         asyncio.run(main())
+
+
+# -- small terminals ------------------------------------------------------------------------------
+def _shown(widget) -> str:  # noqa: ANN001
+    """What `widget` shows on screen (cropped to its size), line by line."""
+    return "\n".join(
+        "".join(segment.text for segment in widget.render_line(y))
+        for y in range(widget.size.height)
+    )
+
+
+def _drive_at(app: LitreviewApp, size: tuple[int, int], script) -> None:  # noqa: ANN001
+    import asyncio
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await _until(pilot, lambda: app.ready)
+            await script(pilot)
+
+    asyncio.run(main())
+
+
+def test_the_status_bar_shows_what_happened_in_an_80_column_terminal(
+    sample_library: Library,
+) -> None:
+    import re
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        status = app.query_one("#status")
+        await _ask(pilot, app, "secure two-party inference for transformers")
+        await pilot.pause(0.1)
+        shown = _shown(status)
+        # the mode and session filled the line: "1 paper cited" showed as "1 paper"
+        assert re.search(r"\d+ papers? cited", shown), shown
+        assert "extractive" in shown and "tui" in shown, shown
+        # a new session's longer name leaves the state whole as well
+        await pilot.press("ctrl+n")
+        await _ask(pilot, app, "secure two-party inference for transformers")
+        await pilot.pause(0.1)
+        shown = _shown(status)
+        assert re.search(r"\d+ papers? cited", shown), shown
+        assert app.workspace.session in shown, shown
+        # and wide again, the whole line is back
+        await pilot.resize_terminal(140, 45)
+        await pilot.pause(0.2)
+        assert _shown(status).startswith(" Mode: extractive, offline (no model endpoint)  │  ")
+
+    _drive_at(app, (80, 24), script)
