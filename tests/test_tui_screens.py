@@ -903,3 +903,31 @@ def test_the_status_bar_shows_what_happened_in_an_80_column_terminal(
         assert _shown(status).startswith(" Mode: extractive, offline (no model endpoint)  │  ")
 
     _drive_at(app, (80, 24), script)
+
+
+def test_the_outline_stays_usable_beside_its_draft_in_an_80x24_terminal(
+    sample_library: Library,
+) -> None:
+    from assistant.tui.widgets.outline_tree import OutlineTree
+
+    for size in ((80, 24), (120, 40)):
+        app = LitreviewApp()
+
+        async def script(pilot, app: LitreviewApp = app, size: tuple[int, int] = size) -> None:  # noqa: ANN001
+            await pilot.press("f4", *"KV cache compression", "ctrl+o")
+            tree = app.query_one("#outline", OutlineTree)
+            await _until(pilot, lambda: tree.outline is not None, seconds=60)
+            await pilot.press("w")
+            await _until(pilot, lambda: app.draft_result is not None, seconds=60)
+            await pilot.pause(0.2)
+            lines = tree.outline.themes[0].keys
+            # the draft took two thirds of 12 rows: the outline box showed its theme line alone
+            assert tree.size.height >= 5, (size, tree.size)
+            assert len(lines) >= 4 and lines[3] in _shown(tree), (size, _shown(tree))
+            draft = app.query_one("#draft-scroll")
+            assert draft.size.height >= 4, (size, draft.size)
+            if size == (120, 40):  # the draft keeps the larger part, as it did
+                assert draft.size.height > tree.region.height, (tree.region, draft.region)
+            assert app.screen.max_scroll_y == 0, size
+
+        _drive_at(app, size, script)

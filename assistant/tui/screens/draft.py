@@ -59,6 +59,11 @@ class DraftTab(AppPart):
                 display: block;
                 height: 2fr;
             }
+            /* a third of 12 rows (80x24) left the box its theme line: 5 lines stay for the
+               cursor's theme and papers, the draft the rest (from 120x40 up, the third is more) */
+            #outline {
+                min-height: 7;
+            }
         }
     }
     """
