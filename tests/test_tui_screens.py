@@ -931,3 +931,19 @@ def test_the_outline_stays_usable_beside_its_draft_in_an_80x24_terminal(
             assert app.screen.max_scroll_y == 0, size
 
         _drive_at(app, size, script)
+
+
+def test_the_help_fits_an_80_column_terminal(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HelpScreen)
+        box = app.screen.query_one("#help-box")
+        # 90 columns wide, the box lost its right border and the table's descriptions their end
+        assert box.region.x >= 0 and box.region.right <= 80, box.region
+        inside = [w for w in box.walk_children() if w.display and w.region.width]
+        assert all(w.region.right <= box.region.right for w in inside), box.region
+
+    _drive_at(app, (80, 24), script)
