@@ -947,3 +947,37 @@ def test_the_help_fits_an_80_column_terminal(sample_library: Library) -> None:
         assert all(w.region.right <= box.region.right for w in inside), box.region
 
     _drive_at(app, (80, 24), script)
+
+
+def test_the_draft_status_line_is_never_cut_off_in_an_80_column_terminal(
+    sample_library: Library,
+) -> None:
+    from assistant.tui.widgets.outline_tree import OutlineTree
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        status = app.query_one("#draft-status")
+        await pilot.press("f4", *"KV cache compression", "ctrl+o")
+        tree = app.query_one("#outline", OutlineTree)
+        await _until(pilot, lambda: tree.outline is not None, seconds=60)
+        await pilot.pause(0.1)
+        shown = " ".join(_shown(status).split())
+        # it read '... (0.4s) — r rename theme · m move paper · x remove', the rest cut off;
+        # the keys are in the footer too, so the hint goes when it does not fit
+        assert shown.startswith("Outline: 1 theme, 5 papers ("), shown
+        assert "w write the draft" in shown or "rename" not in shown, shown
+        await pilot.press("w")
+        await _until(pilot, lambda: app.draft_result is not None, seconds=60)
+        await pilot.pause(0.1)
+        shown = " ".join(_shown(status).split())
+        assert "5 papers cited" in shown, shown
+        assert "write it again)" in shown or "(edit" not in shown, shown
+        # a long message wraps rather than losing its end
+        long = "✗ " + "the model endpoint said something rather long about this " * 2 + "END"
+        app.draft_tab._status(long)
+        await pilot.pause(0.1)
+        assert " ".join(_shown(status).split()).endswith("END"), _shown(status)
+        assert app.screen.max_scroll_y == 0
+
+    _drive_at(app, (80, 24), script)

@@ -59,3 +59,28 @@ class StatusBar(Static):
     def render(self) -> Text:
         width = self.size.width or 10_000  # not laid out yet: the whole line
         return Text(fit_status(self.mode, self.session, self.state, width), no_wrap=True)
+
+
+class HintedLine(Static):
+    """A message and, when the two fit on one line, a hint after it (keys the footer lists as
+    well); a message longer than the line wraps, so its end is never lost. Plain text."""
+
+    DEFAULT_CSS = """
+    HintedLine {
+        height: auto;
+        max-height: 3;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.message, self.hint = "", ""
+
+    def show(self, message: str, hint: str = "") -> None:
+        self.message, self.hint = message, hint
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        width = self.size.width or 10_000
+        with_hint = f"{self.message}{self.hint}"
+        return Text(with_hint if cell_len(with_hint) <= width else self.message)
