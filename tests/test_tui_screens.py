@@ -981,3 +981,24 @@ def test_the_draft_status_line_is_never_cut_off_in_an_80_column_terminal(
         assert app.screen.max_scroll_y == 0
 
     _drive_at(app, (80, 24), script)
+
+
+def test_the_library_detail_of_a_paper_without_categories_has_no_dangling_dot(
+    sample_library: Library,
+) -> None:
+    paper = next(p for p in sample_library.papers() if not p.categories and p.year)
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f3")
+        table = app.query_one("#papers", PaperTable)
+        await _until(pilot, lambda: table.row_count == 136)
+        app.query_one("#filter", Input).value = paper.key
+        await _until(pilot, lambda: table.row_count == 1)
+        table.focus()
+        await pilot.pause(0.2)
+        lines = str(app.query_one("#abstract", Static).render()).splitlines()
+        # it read 'authors unknown · 2020 ·', the categories left out after their separator
+        assert lines[1].endswith(str(paper.year)), lines[:3]
+
+    _drive_at(app, (120, 40), script)
