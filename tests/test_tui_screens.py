@@ -1002,3 +1002,33 @@ def test_the_library_detail_of_a_paper_without_categories_has_no_dangling_dot(
         assert lines[1].endswith(str(paper.year)), lines[:3]
 
     _drive_at(app, (120, 40), script)
+
+
+def test_a_draft_written_from_the_outline_shows_its_text_in_an_80x24_terminal(
+    sample_library: Library,
+) -> None:
+    from textual.widgets import Button
+
+    from assistant.tui.widgets.outline_tree import OutlineTree
+
+    for size in ((80, 24), (120, 40)):
+        app = LitreviewApp()
+
+        async def script(pilot, app: LitreviewApp = app, size: tuple[int, int] = size) -> None:  # noqa: ANN001
+            await pilot.press("f4", *"KV cache compression", "ctrl+o")
+            tree = app.query_one("#outline", OutlineTree)
+            await _until(pilot, lambda: tree.outline is not None, seconds=60)
+            await pilot.press("w")
+            await _until(pilot, lambda: app.draft_result is not None, seconds=60)
+            await pilot.pause(0.2)
+            # 5 rows under the outline held the draft's two headings and not a word of its text
+            draft = app.query_one("#draft-scroll")
+            assert draft.size.height >= 8, (size, draft.size)
+            assert tree.size.height >= 5, (size, tree.size)
+            tall = size[1] >= 30  # a tall terminal keeps the bordered inputs and buttons
+            for widget in app.query_one("#draft-controls").query("Input, Button"):
+                assert widget.compact is not tall, (size, widget)
+            assert app.query_one("#export-tex", Button).region.bottom <= app.screen.size.height - 1
+            assert app.screen.max_scroll_y == 0, size
+
+        _drive_at(app, size, script)

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from assistant.draft import Draft, Outline
 
 OUTLINE_KEYS = "r rename theme · m move paper · x remove paper · w write the draft"
+# Below this many rows the tab's inputs and buttons are one line each, not three: at 80x24 the
+# outline and its draft shared 12 rows, and the draft's were its headings alone.
+SHORT_TERMINAL = 30
 
 
 class DraftTab(AppPart):
@@ -51,6 +54,14 @@ class DraftTab(AppPart):
             }
             #draft-scroll {
                 display: none;
+            }
+        }
+        &.-short {
+            #draft-controls, #draft-export {
+                height: 1;
+            }
+            #draft-export {
+                margin-top: 1;
             }
         }
         &.-outline.-written {
@@ -89,6 +100,13 @@ class DraftTab(AppPart):
 
     def activated(self) -> None:
         self.query_one("#topic", Input).focus()
+
+    def on_resize(self) -> None:
+        short = self.screen.size.height < SHORT_TERMINAL
+        self.set_class(short, "-short")
+        for widget in self.query("#draft-controls > *, #draft-export > *"):
+            if isinstance(widget, (Input, Button)):
+                widget.compact = short
 
     def _topic(self) -> str | None:
         topic = self.query_one("#topic", Input).value.strip()
