@@ -853,3 +853,182 @@ def test_the_last_row_of_every_tab_is_above_the_footer(sample_library: Library) 
                 assert app.screen.max_scroll_y == 0, size
 
         asyncio.run(main())
+
+
+# -- small terminals ------------------------------------------------------------------------------
+def _shown(widget) -> str:  # noqa: ANN001
+    """What `widget` shows on screen (cropped to its size), line by line."""
+    return "\n".join(
+        "".join(segment.text for segment in widget.render_line(y))
+        for y in range(widget.size.height)
+    )
+
+
+def _drive_at(app: LitreviewApp, size: tuple[int, int], script) -> None:  # noqa: ANN001
+    import asyncio
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await _until(pilot, lambda: app.ready)
+            await script(pilot)
+
+    asyncio.run(main())
+
+
+def test_the_status_bar_shows_what_happened_in_an_80_column_terminal(
+    sample_library: Library,
+) -> None:
+    import re
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        status = app.query_one("#status")
+        await _ask(pilot, app, "secure two-party inference for transformers")
+        await pilot.pause(0.1)
+        shown = _shown(status)
+        # the mode and session filled the line: "1 paper cited" showed as "1 paper"
+        assert re.search(r"\d+ papers? cited", shown), shown
+        assert "extractive" in shown and "tui" in shown, shown
+        # a new session's longer name leaves the state whole as well
+        await pilot.press("ctrl+n")
+        await _ask(pilot, app, "secure two-party inference for transformers")
+        await pilot.pause(0.1)
+        shown = _shown(status)
+        assert re.search(r"\d+ papers? cited", shown), shown
+        assert app.workspace.session in shown, shown
+        # and wide again, the whole line is back
+        await pilot.resize_terminal(140, 45)
+        await pilot.pause(0.2)
+        assert _shown(status).startswith(" Mode: extractive, offline (no model endpoint)  │  ")
+
+    _drive_at(app, (80, 24), script)
+
+
+def test_the_outline_stays_usable_beside_its_draft_in_an_80x24_terminal(
+    sample_library: Library,
+) -> None:
+    from assistant.tui.widgets.outline_tree import OutlineTree
+
+    for size in ((80, 24), (120, 40)):
+        app = LitreviewApp()
+
+        async def script(pilot, app: LitreviewApp = app, size: tuple[int, int] = size) -> None:  # noqa: ANN001
+            await pilot.press("f4", *"KV cache compression", "ctrl+o")
+            tree = app.query_one("#outline", OutlineTree)
+            await _until(pilot, lambda: tree.outline is not None, seconds=60)
+            await pilot.press("w")
+            await _until(pilot, lambda: app.draft_result is not None, seconds=60)
+            await pilot.pause(0.2)
+            lines = tree.outline.themes[0].keys
+            # the draft took two thirds of 12 rows: the outline box showed its theme line alone
+            assert tree.size.height >= 5, (size, tree.size)
+            assert len(lines) >= 4 and lines[3] in _shown(tree), (size, _shown(tree))
+            draft = app.query_one("#draft-scroll")
+            assert draft.size.height >= 4, (size, draft.size)
+            if size == (120, 40):  # the draft keeps the larger part, as it did
+                assert draft.size.height > tree.region.height, (tree.region, draft.region)
+            assert app.screen.max_scroll_y == 0, size
+
+        _drive_at(app, size, script)
+
+
+def test_the_help_fits_an_80_column_terminal(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HelpScreen)
+        box = app.screen.query_one("#help-box")
+        # 90 columns wide, the box lost its right border and the table's descriptions their end
+        assert box.region.x >= 0 and box.region.right <= 80, box.region
+        inside = [w for w in box.walk_children() if w.display and w.region.width]
+        assert all(w.region.right <= box.region.right for w in inside), box.region
+
+    _drive_at(app, (80, 24), script)
+
+
+def test_the_draft_status_line_is_never_cut_off_in_an_80_column_terminal(
+    sample_library: Library,
+) -> None:
+    from assistant.tui.widgets.outline_tree import OutlineTree
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        status = app.query_one("#draft-status")
+        await pilot.press("f4", *"KV cache compression", "ctrl+o")
+        tree = app.query_one("#outline", OutlineTree)
+        await _until(pilot, lambda: tree.outline is not None, seconds=60)
+        await pilot.pause(0.1)
+        shown = " ".join(_shown(status).split())
+        # it read '... (0.4s) — r rename theme · m move paper · x remove', the rest cut off;
+        # the keys are in the footer too, so the hint goes when it does not fit
+        assert shown.startswith("Outline: 1 theme, 5 papers ("), shown
+        assert "w write the draft" in shown or "rename" not in shown, shown
+        await pilot.press("w")
+        await _until(pilot, lambda: app.draft_result is not None, seconds=60)
+        await pilot.pause(0.1)
+        shown = " ".join(_shown(status).split())
+        assert "5 papers cited" in shown, shown
+        assert "write it again)" in shown or "(edit" not in shown, shown
+        # a long message wraps rather than losing its end
+        long = "✗ " + "the model endpoint said something rather long about this " * 2 + "END"
+        app.draft_tab._status(long)
+        await pilot.pause(0.1)
+        assert " ".join(_shown(status).split()).endswith("END"), _shown(status)
+        assert app.screen.max_scroll_y == 0
+
+    _drive_at(app, (80, 24), script)
+
+
+def test_the_library_detail_of_a_paper_without_categories_has_no_dangling_dot(
+    sample_library: Library,
+) -> None:
+    paper = next(p for p in sample_library.papers() if not p.categories and p.year)
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f3")
+        table = app.query_one("#papers", PaperTable)
+        await _until(pilot, lambda: table.row_count == 136)
+        app.query_one("#filter", Input).value = paper.key
+        await _until(pilot, lambda: table.row_count == 1)
+        table.focus()
+        await pilot.pause(0.2)
+        lines = str(app.query_one("#abstract", Static).render()).splitlines()
+        # it read 'authors unknown · 2020 ·', the categories left out after their separator
+        assert lines[1].endswith(str(paper.year)), lines[:3]
+
+    _drive_at(app, (120, 40), script)
+
+
+def test_a_draft_written_from_the_outline_shows_its_text_in_an_80x24_terminal(
+    sample_library: Library,
+) -> None:
+    from textual.widgets import Button
+
+    from assistant.tui.widgets.outline_tree import OutlineTree
+
+    for size in ((80, 24), (120, 40)):
+        app = LitreviewApp()
+
+        async def script(pilot, app: LitreviewApp = app, size: tuple[int, int] = size) -> None:  # noqa: ANN001
+            await pilot.press("f4", *"KV cache compression", "ctrl+o")
+            tree = app.query_one("#outline", OutlineTree)
+            await _until(pilot, lambda: tree.outline is not None, seconds=60)
+            await pilot.press("w")
+            await _until(pilot, lambda: app.draft_result is not None, seconds=60)
+            await pilot.pause(0.2)
+            # 5 rows under the outline held the draft's two headings and not a word of its text
+            draft = app.query_one("#draft-scroll")
+            assert draft.size.height >= 8, (size, draft.size)
+            assert tree.size.height >= 5, (size, tree.size)
+            tall = size[1] >= 30  # a tall terminal keeps the bordered inputs and buttons
+            for widget in app.query_one("#draft-controls").query("Input, Button"):
+                assert widget.compact is not tall, (size, widget)
+            assert app.query_one("#export-tex", Button).region.bottom <= app.screen.size.height - 1
+            assert app.screen.max_scroll_y == 0, size
+
+        _drive_at(app, size, script)

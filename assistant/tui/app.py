@@ -18,12 +18,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from assistant.tui.helpers import AppPart, counted, error_text, while_mounted
 from assistant.tui.screens.chat import ChatTab
@@ -32,6 +31,7 @@ from assistant.tui.screens.help import HelpScreen
 from assistant.tui.screens.history import HistoryTab
 from assistant.tui.screens.library import LibraryTab
 from assistant.tui.widgets.sources_pane import EVIDENCE_STYLE
+from assistant.tui.widgets.status_bar import StatusBar
 from assistant.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -76,7 +76,9 @@ class LitreviewApp(App[None]):
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Static(self._status_text("opening the library…"), id="status")
+        workspace = self.workspace
+        yield StatusBar(workspace.mode_label(), workspace.session, "opening the library…",
+                        id="status")  # fmt: skip
         with TabbedContent(initial="chat"):
             with TabPane("Chat", id="chat"):
                 yield ChatTab()
@@ -136,13 +138,10 @@ class LitreviewApp(App[None]):
         super().panic(*renderables)
 
     # -- the status bar and failures ----------------------------------------------------------
-    def _status_text(self, state: str) -> str:
-        mode, session = self.workspace.mode_label(), self.workspace.session
-        return f" Mode: {mode}  │  session: {session}  │  {state}"
-
     @while_mounted
     def set_status(self, state: str) -> None:
-        self.query_one("#status", Static).update(escape(self._status_text(state)))
+        workspace = self.workspace
+        self.query_one("#status", StatusBar).show(workspace.mode_label(), workspace.session, state)
 
     def fail(self, what: str, exc: BaseException) -> None:
         self.notify(f"{what}: {error_text(exc)}", severity="error", timeout=8)

@@ -10,21 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Markdown, Static
+from textual.widgets import Button, Input, Markdown
 from textual.worker import get_current_worker
 
 from assistant.tui.helpers import AppPart, counted, error_text, while_mounted
 from assistant.tui.widgets.outline_tree import OutlineTree
+from assistant.tui.widgets.status_bar import HintedLine
 
 if TYPE_CHECKING:
     from assistant.draft import Draft, Outline
 
 OUTLINE_KEYS = "r rename theme · m move paper · x remove paper · w write the draft"
+# Below this many rows the tab's inputs and buttons are one line each, not three: at 80x24 the
+# outline and its draft shared 12 rows, and the draft's were its headings alone.
+SHORT_TERMINAL = 30
 
 
 class DraftTab(AppPart):
@@ -37,7 +40,6 @@ class DraftTab(AppPart):
             width: 1fr;
         }
         #draft-status {
-            height: 1;
             color: $text-muted;
         }
         #draft-scroll {
@@ -54,10 +56,23 @@ class DraftTab(AppPart):
                 display: none;
             }
         }
+        &.-short {
+            #draft-controls, #draft-export {
+                height: 1;
+            }
+            #draft-export {
+                margin-top: 1;
+            }
+        }
         &.-outline.-written {
             #draft-scroll {
                 display: block;
                 height: 2fr;
+            }
+            /* a third of 12 rows (80x24) left the box its theme line: 5 lines stay for the
+               cursor's theme and papers, the draft the rest (from 120x40 up, the third is more) */
+            #outline {
+                min-height: 7;
             }
         }
     }
@@ -75,7 +90,7 @@ class DraftTab(AppPart):
             yield Button("Plan outline", id="plan-outline")
             yield Button("Write draft", id="write-draft", disabled=True)
             yield Button("Draft", id="run-draft", variant="primary")
-        yield Static("", id="draft-status")
+        yield HintedLine(id="draft-status")
         yield OutlineTree(id="outline")
         yield VerticalScroll(Markdown("", id="draft-text"), id="draft-scroll")
         with Horizontal(id="draft-export"):
@@ -86,6 +101,13 @@ class DraftTab(AppPart):
     def activated(self) -> None:
         self.query_one("#topic", Input).focus()
 
+    def on_resize(self) -> None:
+        short = self.screen.size.height < SHORT_TERMINAL
+        self.set_class(short, "-short")
+        for widget in self.query("#draft-controls > *, #draft-export > *"):
+            if isinstance(widget, (Input, Button)):
+                widget.compact = short
+
     def _topic(self) -> str | None:
         topic = self.query_one("#topic", Input).value.strip()
         if not topic:
@@ -93,9 +115,10 @@ class DraftTab(AppPart):
             return None
         return topic
 
-    def _status(self, text: str) -> None:
-        """The status line; the text may quote titles or errors, so it is never markup."""
-        self.query_one("#draft-status", Static).update(Text(text))
+    def _status(self, text: str, hint: str = "") -> None:
+        """The status line; the text may quote titles or errors, so it is never markup. The
+        hint follows it where both fit on the line (its keys are in the footer as well)."""
+        self.query_one("#draft-status", HintedLine).show(text, hint)
 
     def _show_outline_pane(self, shown: bool) -> None:
         self.set_class(shown, "-outline")
@@ -169,7 +192,8 @@ class DraftTab(AppPart):
         removed = f", {len(outline.removed)} removed" if outline.removed else ""
         self._status(
             f"{prefix}: {counted(len(outline.themes), 'theme')}, "
-            f"{counted(papers, 'paper')}{removed} ({outline.seconds:.1f}s) — {OUTLINE_KEYS}"
+            f"{counted(papers, 'paper')}{removed} ({outline.seconds:.1f}s)",
+            f" — {OUTLINE_KEYS}",
         )
 
     @on(OutlineTree.Changed)
@@ -230,9 +254,8 @@ class DraftTab(AppPart):
         self._status(
             f"{draft.mode} draft: {counted(len(draft.themes), 'theme')}, "
             f"{counted(len(draft.cited), 'paper')} cited, "
-            f"{draft.seconds:.1f}s"
-            + (f" — {draft.problem}" if draft.problem else "")
-            + (" (edit the outline and press w to write it again)" if self.outline else "")
+            f"{draft.seconds:.1f}s" + (f" — {draft.problem}" if draft.problem else ""),
+            " (edit the outline and press w to write it again)" if self.outline else "",
         )
 
     @on(Button.Pressed, "#export-md, #export-tex")

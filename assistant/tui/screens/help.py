@@ -38,6 +38,7 @@ class HelpScreen(ModalScreen[None]):
         align: center middle;
         #help-box {
             width: 90;
+            max-width: 100%;  /* 90 columns in an 80-column terminal lost the right edge */
             height: 80%;
             background: $surface;
             border: thick $primary;

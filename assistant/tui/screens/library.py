@@ -150,11 +150,13 @@ class LibraryTab(AppPart):
         if paper is None:
             return
         sources = ", ".join(f"{s.file}#{s.position}" for s in paper.sources)
+        about = [", ".join(paper.authors) or "authors unknown", str(paper.year or "n.d.")]
+        if paper.categories:  # none: no separator left hanging at the end of the line
+            about.append(", ".join(paper.categories))
         self.query_one("#abstract", Static).update(
             Text.assemble(
                 (plain(paper.title), "bold"),
-                f"\n{', '.join(paper.authors) or 'authors unknown'} · {paper.year or 'n.d.'}"
-                f" · {', '.join(paper.categories)}\nsources: {sources}\n\n",
+                f"\n{' · '.join(about)}\nsources: {sources}\n\n",
                 plain(paper.abstract),
             )
         )
