@@ -280,7 +280,8 @@ class Outline:
             for key in theme.keys:
                 paper = self.papers[key]
                 year = f" ({paper.year})" if paper.year else ""
-                lines.append(f"- {key}: {' '.join(paper.title.split())}{year}")
+                # as `litreview library` prints it: "D^2MoE", not its markup "D^{2}MoE"
+                lines.append(f"- {key}: {' '.join(plain(paper.title).split())}{year}")
             lines.append("")
         if self.removed:
             lines += [f"Removed in the outline: {', '.join(self.removed)}", ""]

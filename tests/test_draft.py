@@ -161,6 +161,16 @@ def test_a_topic_with_a_line_break_is_one_line(shared_sample_library: Library) -
     assert "## Outline: KV cache compression\n" in result.stdout
 
 
+def test_the_printed_outline_shows_a_latex_title_as_the_library_does(
+    shared_sample_library: Library,
+) -> None:
+    # "- anon2025d: D^{2}MoE: Dual Routing ..." where `litreview library` prints D^2MoE
+    result = runner.invoke(app, ["draft", "mixture-of-experts inference", "--outline-only"])
+    assert result.exit_code == 0, result.stderr
+    assert "- anon2025d: D^2MoE: Dual Routing" in result.stdout, result.stdout
+    assert "^{" not in result.stdout
+
+
 def test_the_report_names_borderline_papers_and_how_to_add_them(
     shared_sample_library: Library,
 ) -> None:

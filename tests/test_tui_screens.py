@@ -1032,3 +1032,24 @@ def test_a_draft_written_from_the_outline_shows_its_text_in_an_80x24_terminal(
             assert app.screen.max_scroll_y == 0, size
 
         _drive_at(app, size, script)
+
+
+def test_the_outline_shows_a_latex_title_as_the_library_does_not_as_its_markup(
+    sample_library: Library,
+) -> None:
+    from assistant.tui.widgets.outline_tree import OutlineTree
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f4", *"mixture-of-experts inference", "ctrl+o")
+        tree = app.query_one("#outline", OutlineTree)
+        await _until(pilot, lambda: tree.outline is not None, seconds=60)
+        await pilot.pause(0.2)
+        assert "anon2025d" in tree.outline.papers, list(tree.outline.papers)
+        shown = _shown(tree)
+        # the outline listed "D^{2}MoE: Dual Routing ..." where the Library tab says D^2MoE
+        assert "D^2MoE: Dual Routing" in shown, shown
+        assert "^{" not in shown
+
+    _drive_at(app, (140, 40), script)

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
 
-from assistant.text import terminal_safe
+from assistant.text import plain, terminal_safe
 from assistant.tui.screens.outline_edit import NEW_THEME, MoveScreen, RenameScreen
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class OutlineTree(Tree[NodeData]):
     def _paper_label(self, key: str, removed: bool = False) -> Text:
         assert self.outline is not None
         paper = self.outline.papers[key]
-        title = terminal_safe(" ".join(paper.title.split()))
+        title = terminal_safe(" ".join(plain(paper.title).split()))  # as the Library tab shows it
         year = f" ({paper.year})" if paper.year else ""
         style = "dim strike" if removed else ""
         return Text.assemble(
