@@ -24,6 +24,11 @@ _LINE = re.compile(
     re.IGNORECASE,
 )
 _MAX_ABSTRACT_CHARS = 2500
+# A verdict line is a number, a word and a quote of a few words: 80 tokens an item is ample. The
+# cap, the stop once every item has its line, and the time budget keep a model that goes on
+# writing (SmolLM2 judged a draft, then wrote 3,480 more tokens in 200 s) from holding the answer.
+JUDGE_TOKENS_PER_ITEM = 80
+JUDGE_SECONDS = 120.0
 
 
 @dataclass
@@ -63,6 +68,15 @@ def parse_judgements(text: str, count: int) -> dict[int, Judgement]:
     return found
 
 
+_ALL_JUDGED = "every item judged"
+
+
+def _every_item_judged(text: str, count: int) -> str | None:
+    """A reason to stop reading once each item has its finished line (what follows is chatter)."""
+    finished = text[: text.rfind("\n") + 1]
+    return _ALL_JUDGED if finished and len(parse_judgements(finished, count)) == count else None
+
+
 class CitationJudge:
     def __init__(self, gateway: LLMGateway, prompts: PromptSet) -> None:
         self.gateway = gateway
@@ -85,13 +99,22 @@ class CitationJudge:
     def judge(self, items: Sequence[JudgeItem]) -> JudgeResult:
         if not items:
             return JudgeResult()
+        count = len(items)
         try:
-            result = self.gateway.chat(self.messages(items))
+            result = self.gateway.chat(
+                self.messages(items),
+                max_tokens=JUDGE_TOKENS_PER_ITEM * count + 32,
+                stop_when=lambda text: _every_item_judged(text, count),
+                budget=JUDGE_SECONDS,
+            )
         except LLMError as exc:
             return JudgeResult(problem=f"the model judge failed: {exc}")
-        if not result.complete:
-            return JudgeResult(usage=result.usage, problem="the model judge's reply was cut off")
-        judgements = parse_judgements(result.text, len(items))
+        if not result.complete and _every_item_judged(result.text, count) is None:
+            why = f": {result.stopped}" if result.stopped else ""
+            return JudgeResult(
+                usage=result.usage, problem=f"the model judge's reply was cut off{why}"
+            )
+        judgements = parse_judgements(result.text, count)
         if not judgements:
             return JudgeResult(
                 usage=result.usage, problem="the model judge's reply could not be read"

@@ -245,6 +245,25 @@ def test_judge_rejects_a_citation_the_local_checks_kept(
     assert "[unsupported]" in data["answer"]
 
 
+def test_the_judge_reply_is_capped_and_read_once_every_item_is_judged(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SmolLM2 through llama.cpp judged a draft's citations, then wrote on until its context was
+    # full: 3,480 tokens in 200 s, as no cap was sent and the reply was read to its end
+    judge = (
+        '1: SUPPORTED "2.7x"\n2: CONTRADICTED "HEQuant reduces latency, not only communication"\n'
+        + "The claims were checked against the abstracts one by one. " * 2000
+    )
+    data, requests = _ask(
+        [Step(reply=_reply(shared_sample_library)), Step(reply=judge)], monkeypatch
+    )
+    assert 0 < requests[1]["body"].get("max_tokens", 0) <= 400
+    assert data["verification"] == "model", data["note"]
+    assert [c["key"] for c in data["citations"]] == [NIMBUS_KEY]
+    assert data["rejected_citations"][-1]["verdict"] == "contradicted"
+    assert data["usage"]["total_tokens"] < 3000  # the chatter was not read
+
+
 def test_judge_cannot_rescue_a_citation_the_local_checks_rejected(
     shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
