@@ -1053,3 +1053,26 @@ def test_the_outline_shows_a_latex_title_as_the_library_does_not_as_its_markup(
         assert "^{" not in shown
 
     _drive_at(app, (140, 40), script)
+
+
+def test_every_footer_key_shows_whole_in_an_80_column_terminal(sample_library: Library) -> None:
+    from textual.widgets import Footer
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        for tab in ("f2", "f3", "f4", "f5", "f2"):
+            await pilot.press(tab)
+            await pilot.pause(0.2)
+            footer = app.query_one(Footer)
+            keys = [k for k in footer.query("FooterKey") if k.display]
+            # the tab keys (F2..F5, already on the tab bar) filled the line: "^y Cop▏", and
+            # Ctrl+N and the citation keys were off the screen
+            cut = [k.description for k in keys if k.region.right > footer.region.right]
+            assert keys and not cut, (tab, cut, [k.description for k in keys])
+            shown = {k.description for k in keys}
+            assert {"Quit", "Help", "New session"} <= shown, (tab, shown)
+            on_chat = {"Copy answer", "Prev cite", "Next cite"}
+            assert on_chat <= shown if tab == "f2" else not on_chat & shown, (tab, shown)
+
+    _drive_at(app, (80, 24), script)

@@ -45,15 +45,20 @@ if TYPE_CHECKING:
 __all__ = ["EVIDENCE_STYLE", "HelpScreen", "LitreviewApp", "run_tui"]
 
 
+_CHAT_ACTIONS = frozenset({"citation", "copy_answer"})
+
+
 class LitreviewApp(App[None]):
     TITLE = "litreview"
     CSS_PATH = "app.tcss"
     BINDINGS = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "tab('chat')", "Chat"),
-        Binding("f3", "tab('library')", "Library"),
-        Binding("f4", "tab('draft')", "Draft"),
-        Binding("f5", "tab('history')", "History"),
+        # the tab bar names the tabs and F1 lists their keys: in the footer they pushed Ctrl+N
+        # and the citation keys off an 80-column line
+        Binding("f2", "tab('chat')", "Chat", show=False),
+        Binding("f3", "tab('library')", "Library", show=False),
+        Binding("f4", "tab('draft')", "Draft", show=False),
+        Binding("f5", "tab('history')", "History", show=False),
         Binding("ctrl+y", "copy_answer", "Copy answer"),
         Binding("ctrl+n", "new_session", "New session"),
         Binding("ctrl+l", "load_sample", "Load sample", show=False),
@@ -180,6 +185,16 @@ class LitreviewApp(App[None]):
         self.chat_tab.activated()
 
     # -- keys and commands ----------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The answer's keys (copy it, walk its citations) are offered on the Chat tab only."""
+        if action in _CHAT_ACTIONS:
+            tabs = self.query(TabbedContent)
+            return bool(tabs) and tabs.first().active == "chat"
+        return True
+
+    def on_tabbed_content_tab_activated(self) -> None:
+        self.refresh_bindings()
+
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         self.query_one(f"TabPane#{tab}").query_one(AppPart).activated()
