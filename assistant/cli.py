@@ -852,6 +852,10 @@ def reindex(
     )
 
 
+def _streams_to_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = False) -> None:
     """After the answer: the verified text (if it is not what was streamed), sources,
     rejections, notes. `streamed`: the text shown while the model wrote, if it was."""
@@ -871,6 +875,8 @@ def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = 
         sys.stdout.write("\n")
         if changed or show_evidence:
             console.print("\n[bold]Verified answer[/bold]")
+        else:  # the label said "unverified": say the checks are done
+            console.print("[dim]Verified: the reply above stands as written.[/dim]")
     if show_evidence:
         for sentence in answer.sentences:
             console.print(_shown(sentence.text), highlight=False)
@@ -950,10 +956,14 @@ def ask(
 
         session = check_session_name(session, "--session")
     workspace = _workspace(model, offline, verify)
-    streamed = workspace.gateway is not None and not as_json
+    # the reply is shown as it comes only to a reader at a terminal, under a label: a pipe or a
+    # file gets the verified answer alone, never a sentence the checks have not seen
+    streamed = workspace.gateway is not None and not as_json and _streams_to_terminal()
     written: list[str] = []
 
     def on_token(token: str) -> None:
+        if not written:
+            sys.stdout.write("Model reply (unverified):\n")
         written.append(token)
         sys.stdout.write(terminal_safe(token, keep_newlines=True))
         sys.stdout.flush()

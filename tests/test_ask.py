@@ -133,6 +133,43 @@ def test_not_in_evidence_and_unsupported_are_rejected(
     assert "[unsupported]" in data["answer"]
 
 
+def _invented_reply(library: Library) -> tuple[str, str, str]:
+    hit = Asker(library).evidence(QUESTION, 8, None)[0].paper
+    invented = "NASA built the first two-party inference chip in 1990"
+    reply = f"{hit.abstract.split('. ')[0]} [@{hit.key}]. {invented} [@{hit.key}]."
+    return reply, invented, hit.key
+
+
+def test_an_unverified_model_reply_never_reaches_a_pipe(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SmolLM2's reply ("NASAIC: NASA's work on ...") was streamed to stdout as it came and the
+    # verified answer printed after it: `ask Q > answer.md` kept the invented text, unmarked
+    reply, invented, _ = _invented_reply(shared_sample_library)
+    with ScriptedOpenAI(steps=[Step(reply=reply)]) as server:
+        _endpoint(monkeypatch, server)
+        result = runner.invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split()).split(" Sources ")[0]  # the answer, lines rejoined
+    found = [m.end() for m in re.finditer(re.escape(invented), text)]
+    assert found and all("[unsupported]" in text[end : end + 20] for end in found), text
+
+
+def test_a_reply_streamed_to_a_terminal_is_labelled_unverified(
+    shared_sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.cli as cli
+
+    reply, invented, _ = _invented_reply(shared_sample_library)
+    monkeypatch.setattr(cli, "_streams_to_terminal", lambda: True)
+    with ScriptedOpenAI(steps=[Step(reply=reply)]) as server:
+        _endpoint(monkeypatch, server)
+        result = runner.invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.index("Model reply (unverified)") < out.index(invented) < out.index("Verified")
+
+
 @pytest.mark.parametrize(
     ("steps", "needle"),
     [
