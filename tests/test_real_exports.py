@@ -445,3 +445,63 @@ def test_csv_line_ends_and_broken_quotes(isolated_env: Path, tmp_path: Path) -> 
     result = runner.invoke(app, ["ingest", str(latin)])
     assert result.exit_code == 2 and "latin.csv:2: not UTF-8 text" in result.stderr
     assert "Latin-1" in result.stderr
+
+
+# Scopus CSV as exported before its 2023 layout: authors as "Surname, I., Surname, I." (commas
+# between the names as well as inside them) and "[No author name available]" for proceedings.
+# Written by hand in the shape of RobertoNardone/Low-Power-Wide-Area-Networks-Review
+# `scopus.csv` (commit b6be27d13a8a5108214aa75b155a18975ae235a5; no licence, so not copied):
+# its header, and the authors of three of its rows as Scopus lists them.
+OLD_SCOPUS_HEADER = (
+    "\ufeffAuthors,Author(s) ID,Title,Year,Source title,Volume,Issue,Art. No.,Page start,"
+    "Page end,Page count,Cited by,DOI,Link,Document Type,Publication Stage,Access Type,Source,EID"
+)
+
+
+def _old_scopus_row(authors: str, ids: str, title: str, year: int, doi: str) -> str:
+    cells = [authors, ids, title, str(year), "Concurrency Computation", "32", "13", " e5250", "",
+             "", "", "3", doi, "https://www.scopus.com/inward/record.uri?eid=2-s2.0-1",
+             "Article", "Final", "", "Scopus", "2-s2.0-1"]  # fmt: skip
+    return ",".join('"' + cell.replace('"', '""') + '"' for cell in cells)
+
+
+def test_old_scopus_csv_lists_every_author(isolated_env: Path, tmp_path: Path) -> None:
+    rows = [
+        OLD_SCOPUS_HEADER,
+        _old_scopus_row(
+            "Fecil'ak, P., Pekár, A., Ádám, N., Baláž, A., Chovancová, E.",
+            "54901979400;55260386600;24723640000;55398818200;16051977200;",
+            "A non-intrusive Smart metering system: Analytics and simulation of power consumption",
+            2020,
+            "10.1002/cpe.5250",
+        ),
+        _old_scopus_row(
+            "Satheesh Madhav, N.V., Semwal, R., Semwal, D.K., Semwal, R.B.",
+            "1;2;3;4;",
+            "Recent trends in oral transmucosal drug delivery systems: An emphasis on the soft "
+            "palatal route",
+            2012,
+            "10.1517/17425247.2012.676040",
+        ),
+        _old_scopus_row(
+            "Ayoub, W., Ellatif Samhat, A., Mroue, M., Joumaa, H., Nouvel, F., Prévotet, J.-C.",
+            "5;6;7;8;9;10;",
+            "Technology Selection for IoT-Based Smart Transportation Systems",
+            2020,
+            "10.1007/978-3-030-44907-0_2",
+        ),
+        _old_scopus_row("Devare, M.", "11;", "Analysis and design of IoT based LPWAN", 2018, ""),
+    ]
+    source = tmp_path / "scopus.csv"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report, _ = _ingest(source)
+    assert report["parsed"] == 4
+    authors = {p["title"][:20]: p["authors"] for p in _library().values()}
+    assert authors == {
+        "A non-intrusive Smar": ["P. Fecil'ak", "A. Pekár", "N. Ádám", "A. Baláž", "E. Chovancová"],
+        "Recent trends in ora": ["N.V. Satheesh Madhav", "R. Semwal", "D.K. Semwal", "R.B. Semwal"],
+        "Technology Selection": ["W. Ayoub", "A. Ellatif Samhat", "M. Mroue", "H. Joumaa",
+                                 "F. Nouvel", "J.-C. Prévotet"],
+        "Analysis and design ": ["M. Devare"],
+    }  # fmt: skip
+    assert "fecilak2020non" in _library()

@@ -79,8 +79,25 @@ def person_name(raw: str) -> str:
     return raw.strip(", ")
 
 
+# Initials as Scopus writes them after a surname: "P.", "N.V.", "J.-C.", "Ch."
+_INITIALS = re.compile(r"(?:[^\W\d_][^\W\d_]?\.(?:-|\s)?)+")
+
+
+def _surname_initials_pairs(text: str) -> list[str] | None:
+    """ "Fecil'ak, P., Pekár, A., Ádám, N." (Scopus CSV before 2023: commas between the names
+    as well as inside them) as "Surname, I." names; None for any other list."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) < 4 or len(parts) % 2:
+        return None
+    surnames, initials = parts[0::2], parts[1::2]
+    if not all(surnames) or not all(_INITIALS.fullmatch(i) and i[0].isupper() for i in initials):
+        return None
+    return [f"{surname}, {first}" for surname, first in zip(surnames, initials, strict=True)]
+
+
 def split_authors(value: Any) -> list[str]:
-    """Authors from a list, or a string separated by ";", " and ", or commas between full names."""
+    """Authors from a list, or a string separated by ";", " and ", commas between "Surname, I."
+    names, or commas between full names."""
     if isinstance(value, list):
         return [person_name(str(a)) for a in value if str(a).strip()]
     text = clean_text(value)
@@ -92,6 +109,8 @@ def split_authors(value: Any) -> list[str]:
         parts = re.split(r"\s+and\s+", text)
         if not all(p.count(",") == 1 for p in parts):  # not "Smith, J. and Doe, J.": "A, B and C"
             parts = [q for p in parts for q in p.split(",")]
+    elif pairs := _surname_initials_pairs(text):
+        parts = pairs  # "Fecil'ak, P., Pekár, A."
     elif text.count(",") >= 1 and all(" " in p.strip() for p in text.split(",")):
         parts = text.split(",")  # "Jane Doe, John Smith"
     else:
