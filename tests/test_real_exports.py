@@ -505,3 +505,29 @@ def test_old_scopus_csv_lists_every_author(isolated_env: Path, tmp_path: Path) -
         "Analysis and design ": ["M. Devare"],
     }  # fmt: skip
     assert "fecilak2020non" in _library()
+
+
+def test_no_author_placeholders_are_not_authors(isolated_env: Path, tmp_path: Path) -> None:
+    # Scopus writes "[No author name available]" (and "[No author id available]") for a
+    # proceedings volume (same source as above); Web of Science writes "AU [Anonymous]".
+    rows = [
+        OLD_SCOPUS_HEADER,
+        "[No author name available],[No author id available],"
+        '"17th International Conference on Computer Aided Systems Theory, EUROCAST 2019",2020,'
+        '"Lecture Notes in Computer Science","12014 LNCS",,,"","",1026,,,'
+        '"https://www.scopus.com/inward/record.uri?eid=2-s2.0-1",Conference Review,Final,,'
+        "Scopus,2-s2.0-1",
+    ]
+    (tmp_path / "scopus.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _ingest(tmp_path / "scopus.csv")
+    wos = (
+        "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU [Anonymous]\n"
+        "TI Editorial: the year in review\nSO NATURE\nPY 2012\nUT WOS:000000000000001\nER\n\nEF\n"
+    )
+    (tmp_path / "savedrecs.txt").write_text(wos, encoding="utf-8")
+    _ingest(tmp_path / "savedrecs.txt")
+    papers = _library()
+    assert sorted(papers) == ["anon2012editorial", "anon202017th"]
+    assert all(p["authors"] == [] for p in papers.values())
+    shown = runner.invoke(app, ["library"]).stdout
+    assert "available]" not in shown and "Anonymous" not in shown

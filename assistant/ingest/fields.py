@@ -69,6 +69,20 @@ def parse_date(value: Any) -> str | None:
     return f"{year}-{int(month):02d}" + (f"-{int(day):02d}" if day and int(day) else "")
 
 
+# What an export writes where a record has no author: Scopus "[No author name available]", Web
+# of Science "[Anonymous]". Not a name: a record without one has no authors.
+_NO_AUTHOR = re.compile(r"\[(?:no author name available|anonymous)\]", re.IGNORECASE)
+
+
+def person_names(names: list[str]) -> list[str]:
+    """Each name as `person_name` gives it; blanks and no-author placeholders left out."""
+    return [
+        person_name(name)
+        for name in names
+        if name.strip() and not _NO_AUTHOR.fullmatch(name.strip())
+    ]
+
+
 def person_name(raw: str) -> str:
     """ "Last, First" becomes "First Last"; other forms are kept."""
     raw = " ".join(raw.split())
@@ -99,7 +113,7 @@ def split_authors(value: Any) -> list[str]:
     """Authors from a list, or a string separated by ";", " and ", commas between "Surname, I."
     names, or commas between full names."""
     if isinstance(value, list):
-        return [person_name(str(a)) for a in value if str(a).strip()]
+        return person_names([str(a) for a in value])
     text = clean_text(value)
     if not text:
         return []
@@ -115,7 +129,7 @@ def split_authors(value: Any) -> list[str]:
         parts = text.split(",")  # "Jane Doe, John Smith"
     else:
         parts = [text]
-    return [person_name(p) for p in parts if p.strip()]
+    return person_names(parts)
 
 
 def split_keywords(value: Any) -> list[str]:
