@@ -531,3 +531,56 @@ def test_no_author_placeholders_are_not_authors(isolated_env: Path, tmp_path: Pa
     assert all(p["authors"] == [] for p in papers.values())
     shown = runner.invoke(app, ["library"]).stdout
     assert "available]" not in shown and "Anonymous" not in shown
+
+
+# Three DBLP records of one work (dblp data is CC0): the journal version, its ECCC preprint of
+# the same year (one work: merged) and the conference version two years before (kept apart).
+# From nutanlimaye/nutanlimaye.github.io `dblp.bib`, lines 1, 73 and 227
+# (commit a54e1942d82d35d96ac341278fa986c061473add).
+DBLP_THREE_VERSIONS = r"""@article{DBLP:journals/algorithmica/ChauguleL24,
+  author       = {Prasad Chaugule and
+                  Nutan Limaye},
+  title        = {On The Closures of Monotone Algebraic Classes and Variants of the
+                  Determinant},
+  journal      = {Algorithmica},
+  volume       = {86},
+  number       = {7},
+  pages        = {2130--2151},
+  year         = {2024}
+}
+
+@article{DBLP:journals/eccc/ChauguleL24,
+  author       = {Prasad Chaugule and
+                  Nutan Limaye},
+  title        = {On the closures of monotone algebraic classes and variants of the
+                  determinant},
+  journal      = {Electron. Colloquium Comput. Complex.},
+  volume       = {{TR24-021}},
+  year         = {2024}
+}
+
+@inproceedings{DBLP:conf/latin/ChauguleL22,
+  author       = {Prasad Chaugule and
+                  Nutan Limaye},
+  title        = {On the Closures of Monotone Algebraic Classes and Variants of the
+                  Determinant},
+  booktitle    = {{LATIN}},
+  series       = {Lecture Notes in Computer Science},
+  volume       = {13568},
+  pages        = {610--625},
+  publisher    = {Springer},
+  year         = {2022}
+}
+"""
+
+
+def test_a_pair_kept_apart_is_noted_once(isolated_env: Path, tmp_path: Path) -> None:
+    source = tmp_path / "dblp.bib"
+    source.write_text(DBLP_THREE_VERSIONS, encoding="utf-8")
+    report, stderr = _ingest(source)
+    assert report["parsed"] == 3 and len(_library()) == 2
+    notes = [line for line in stderr.splitlines() if "kept apart" in line]
+    assert notes == [
+        "litreview: note: dblp.bib:1 and dblp.bib:23 share a title (on the closures of monotone "
+        "algebraic classes and variants o) but were kept apart: different years"
+    ]

@@ -206,11 +206,14 @@ def group_duplicates(
                     missed.setdefault((j, i), (identity, reason))
             seen[identity].append(i)
     if near_misses is not None:  # a pair kept apart on one identity may have merged on another
-        near_misses.extend(
-            NearMiss(papers[j], papers[i], identity, reason)
-            for (j, i), (identity, reason) in missed.items()
-            if find(j) != find(i) and not identity.startswith("key:")  # renamed, said there
-        )
+        told: set[tuple[int, int]] = set()  # one note a pair of papers, however many records
+        for (j, i), (identity, reason) in missed.items():
+            papers_pair = (min(find(j), find(i)), max(find(j), find(i)))
+            if papers_pair[0] == papers_pair[1] or identity.startswith("key:"):  # renamed: said
+                continue
+            if papers_pair not in told:
+                told.add(papers_pair)
+                near_misses.append(NearMiss(papers[j], papers[i], identity, reason))
     groups: dict[int, list[Paper]] = defaultdict(list)
     for i, paper in enumerate(papers):
         groups[find(i)].append(paper)
