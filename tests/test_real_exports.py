@@ -584,3 +584,52 @@ def test_a_pair_kept_apart_is_noted_once(isolated_env: Path, tmp_path: Path) -> 
         "litreview: note: dblp.bib:1 and dblp.bib:23 share a title (on the closures of monotone "
         "algebraic classes and variants o) but were kept apart: different years"
     ]
+
+
+# The conference paper and its ECCC preprint of the year before, as DBLP lists them (same
+# dblp.bib, lines 832 and 961): one work, merged; the citation is the published one's.
+DBLP_PAPER_AND_PREPRINT = r"""@inproceedings{DBLP:conf/cocoon/BalajiKL15,
+  author       = {Nikhil Balaji and
+                  Andreas Krebs and
+                  Nutan Limaye},
+  title        = {Skew Circuits of Small Width},
+  booktitle    = {{COCOON}},
+  series       = {Lecture Notes in Computer Science},
+  volume       = {9198},
+  pages        = {199--210},
+  publisher    = {Springer},
+  year         = {2015}
+}
+
+@article{DBLP:journals/eccc/BalajiKL14,
+  author       = {Nikhil Balaji and
+                  Andreas Krebs and
+                  Nutan Limaye},
+  title        = {Skew Circuits of Small Width},
+  journal      = {Electron. Colloquium Comput. Complex.},
+  volume       = {{TR14-183}},
+  year         = {2014}
+}
+"""
+
+
+def test_a_paper_merged_with_its_preprint_is_cited_as_published(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "dblp.bib"
+    source.write_text(DBLP_PAPER_AND_PREPRINT, encoding="utf-8")
+    _ingest(source)
+    (paper,) = _library().values()
+    assert paper["key"] == "DBLP:conf/cocoon/BalajiKL15"
+    assert (paper["year"], paper["venue"]) == (2015, "COCOON")
+    assert paper["extra"]["volume"] == "9198" and paper["extra"]["pages"] == "199–210"
+    # listed the other way round: the same paper
+    conference, preprint = DBLP_PAPER_AND_PREPRINT.split("\n\n")
+    reversed_source = tmp_path / "reversed.bib"
+    reversed_source.write_text(preprint + "\n" + conference, encoding="utf-8")
+    other = ["--data-dir", str(tmp_path / "other")]
+    assert runner.invoke(app, [*other, "ingest", str(reversed_source)]).exit_code == 0
+    (again,) = json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
+    assert {k: again[k] for k in ("key", "year", "venue", "extra")} == {
+        k: paper[k] for k in ("key", "year", "venue", "extra")
+    }
