@@ -633,3 +633,43 @@ def test_a_paper_merged_with_its_preprint_is_cited_as_published(
     assert {k: again[k] for k in ("key", "year", "venue", "extra")} == {
         k: paper[k] for k in ("key", "year", "venue", "extra")
     }
+
+
+# Semantic Scholar Graph API papers (/graph/v1/paper/search, /paper/batch) saved as JSON Lines or
+# as the `data` array: authors are objects, {"authorId": ..., "name": ...}. The record is the
+# API's own example paper in its OpenAPI document (api.semanticscholar.org/api-docs/graph).
+S2_PAPER = {
+    "paperId": "649def34f8be52c8b66281af98ae884c09aef38b",
+    "title": "Construction of the Literature Graph in Semantic Scholar",
+    "abstract": "We describe a deployed scalable system for organizing published scientific "
+    "literature into a heterogeneous graph to facilitate algorithmic manipulation and "
+    "discovery.",
+    "venue": "Annual Meeting of the Association for Computational Linguistics",
+    "year": 2018,
+    "authors": [
+        {"authorId": "1741101", "name": "Oren Etzioni"},
+        {"authorId": "145585097", "name": "Waleed Ammar"},
+    ],
+}
+
+
+def test_authors_given_as_objects_are_their_names(isolated_env: Path, tmp_path: Path) -> None:
+    (tmp_path / "s2.jsonl").write_text(json.dumps(S2_PAPER) + "\n", encoding="utf-8")
+    _ingest(tmp_path / "s2.jsonl")
+    (paper,) = _library().values()
+    assert paper["authors"] == ["Oren Etzioni", "Waleed Ammar"]
+    assert paper["key"] == "etzioni2018construction"
+    # the search response's `data` array saved as a .json file
+    other = ["--data-dir", str(tmp_path / "other")]
+    (tmp_path / "s2.json").write_text(json.dumps([S2_PAPER], indent=2), encoding="utf-8")
+    assert runner.invoke(app, [*other, "ingest", str(tmp_path / "s2.json")]).exit_code == 0
+    (paper,) = json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
+    assert paper["authors"] == ["Oren Etzioni", "Waleed Ammar"]
+    # an author object with no name is refused with its line, not turned into text
+    nameless = dict(S2_PAPER, authors=[{"authorId": "1741101"}])
+    (tmp_path / "bad.jsonl").write_text(json.dumps(nameless) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "bad.jsonl")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "litreview: bad.jsonl:1: authors: an author object without a name (its fields: authorId)"
+    )

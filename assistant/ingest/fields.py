@@ -109,11 +109,28 @@ def _surname_initials_pairs(text: str) -> list[str] | None:
     return [f"{surname}, {first}" for surname, first in zip(surnames, initials, strict=True)]
 
 
+def author_name(value: Any) -> str:
+    """An author of a JSON list: a name, or an object holding one: Semantic Scholar's
+    {"authorId", "name"}, OpenAlex's {"author": {"display_name"}}, CSL's "given"/"family" or
+    "literal". ValueError for an object with no name in it (never its text as a name)."""
+    if not isinstance(value, dict):
+        name = person_name(str(value)) if value is not None else ""
+    else:
+        person = value["author"] if isinstance(value.get("author"), dict) else value
+        texts = {f: clean_text(v) for f, v in person.items() if isinstance(v, str)}
+        name = texts.get("name") or texts.get("display_name") or texts.get("literal") or ""
+        name = name or " ".join(texts[f] for f in ("given", "family") if texts.get(f))
+        if not name:
+            fields = ", ".join(person) or "none"
+            raise ValueError(f"an author object without a name (its fields: {fields})")
+    return "" if _NO_AUTHOR.fullmatch(name) else name
+
+
 def split_authors(value: Any) -> list[str]:
     """Authors from a list, or a string separated by ";", " and ", commas between "Surname, I."
     names, or commas between full names."""
     if isinstance(value, list):
-        return person_names([str(a) for a in value])
+        return [name for name in map(author_name, value) if name]
     text = clean_text(value)
     if not text:
         return []

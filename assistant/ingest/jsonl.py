@@ -62,6 +62,10 @@ def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
         title = clean_text(item.get("title"))
         if not abstract and not title:
             raise InputError(file, "record has neither an abstract nor a title", number)
+        try:
+            authors = split_authors(item.get("authors", item.get("author")))
+        except ValueError as exc:
+            raise InputError(file, f"authors: {exc}", number) from None
         categories = split_keywords(item.get("categories", item.get("keywords")) or [])
         count += 1
         yield Paper(
@@ -69,7 +73,7 @@ def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
             own_key=key not in (None, ""),
             title=title or derive_title(abstract),
             title_derived=not title or parse_flag(item.get("title_derived")),
-            authors=split_authors(item.get("authors", item.get("author"))),
+            authors=authors,
             authors_truncated=parse_flag(item.get("authors_truncated")),
             year=parse_year(item.get("year"), file, number),
             year_inferred=parse_flag(item.get("year_inferred")),
