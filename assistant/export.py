@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Sequence
 
+from assistant.ingest.fields import split_name
 from assistant.models import Paper
 
 _CSV_FIELDS = ["key", "title", "title_derived", "authors", "authors_truncated", "year",
@@ -197,10 +198,16 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
 
 def _bib_name(name: str) -> str:
     """A name BibTeX splits the way it was meant: "Barnes and Noble" (one organisation) braced,
-    and a person called "others" too (bare, it is BibTeX's "et al.")."""
+    a person called "others" too (bare, it is BibTeX's "et al."), and a surname of capitalised
+    particles written first ("Van Den Oord, Aaron")."""
     escaped = bib_escape(name)
     braced = " and " in f" {name} " or "," in name or name.lower() == "others"
-    return f"{{{escaped}}}" if braced else escaped
+    if braced:
+        return f"{{{escaped}}}"
+    given, surname = split_name(name)
+    if " " in surname and surname[0].isupper():  # "Van Den Oord": BibTeX would read "Oord"
+        return f"{bib_escape(surname)}, {bib_escape(given)}"  # "von Last, First" form
+    return escaped
 
 
 def to_bibtex(papers: Sequence[Paper]) -> str:

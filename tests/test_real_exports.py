@@ -673,3 +673,37 @@ def test_authors_given_as_objects_are_their_names(isolated_env: Path, tmp_path: 
     assert result.stderr.strip() == (
         "litreview: bad.jsonl:1: authors: an author object without a name (its fields: authorId)"
     )
+
+
+# Google Scholar's BibTeX for VQ-VAE, as cited in READMEs (e.g. ZixunHuang1997/VQVAE-Archetype
+# README.md): the surname "Van Den Oord" with capitalised particles.
+SCHOLAR_VQVAE = r"""@article{van2017neural,
+  title={Neural discrete representation learning},
+  author={Van Den Oord, Aaron and Vinyals, Oriol and others},
+  journal={Advances in neural information processing systems},
+  volume={30},
+  year={2017}
+}
+"""
+
+
+def test_a_surname_with_capitalised_particles_stays_whole(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    from assistant.draft import short_name
+    from assistant.models import Paper
+
+    (tmp_path / "scholar.bib").write_text(SCHOLAR_VQVAE, encoding="utf-8")
+    _ingest(tmp_path / "scholar.bib")
+    (paper,) = _library().values()
+    assert paper["authors"] == ["Aaron Van Den Oord", "Oriol Vinyals"]
+    shown = runner.invoke(app, ["library"]).stdout
+    assert "│ Van Den Oord et" in shown and "│ Oord" not in shown
+    assert short_name(Paper(**paper)) == "Van Den Oord et al."
+    # the export writes "Last, First" so BibTeX's surname is "Van Den Oord", not "Oord"
+    exported = tmp_path / "out.bib"
+    assert runner.invoke(app, ["export", "--out", str(exported)]).exit_code == 0
+    (entry,) = bibtexparser.parse_string(exported.read_text()).entries
+    assert entry["author"] == "Van Den Oord, Aaron and Oriol Vinyals and others"
+    (reread,) = parse_bibtex(exported.read_text(), "out.bib")
+    assert reread.authors == paper["authors"]

@@ -83,6 +83,25 @@ def person_names(names: list[str]) -> list[str]:
     ]
 
 
+# Particles that begin a surname ("Aaron Van Den Oord", "Ludwig van Beethoven") when a given
+# name comes before them; the first word is never one ("Di He", "Le Song": given names).
+_PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "dos", "das", "la", "le", "di", "du",
+              "ter", "ten"}  # fmt: skip
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(given names, surname) of a "First Last" name: the last word and the particles before
+    it; a "Last, First" name splits at its comma."""
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip(), last.strip()
+    words = name.split()
+    start = len(words) - 1
+    while start > 1 and words[start - 1].lower() in _PARTICLES:
+        start -= 1
+    return " ".join(words[:start]), " ".join(words[start:])
+
+
 def person_name(raw: str) -> str:
     """ "Last, First" becomes "First Last"; other forms are kept."""
     raw = " ".join(raw.split())
