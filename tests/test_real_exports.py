@@ -707,3 +707,59 @@ def test_a_surname_with_capitalised_particles_stays_whole(
     assert entry["author"] == "Van Den Oord, Aaron and Oriol Vinyals and others"
     (reread,) = parse_bibtex(exported.read_text(), "out.bib")
     assert reread.authors == paper["authors"]
+
+
+# OpenAlex works (the API's /works results, and its snapshot's JSON Lines): the docs' own example
+# work W2741809807 (docs.openalex.org, "Work object"), trimmed to the fields litreview reads.
+OPENALEX_WORK = {
+    "id": "https://openalex.org/W2741809807",
+    "doi": "https://doi.org/10.7717/peerj.4375",
+    "title": "The state of OA: a large-scale analysis of the prevalence and impact of Open "
+    "Access articles",
+    "display_name": "The state of OA: a large-scale analysis of the prevalence and impact of "
+    "Open Access articles",
+    "publication_year": 2018,
+    "publication_date": "2018-02-13",
+    "primary_location": {"source": {"display_name": "PeerJ", "type": "journal"}},
+    "authorships": [
+        {"author_position": "first", "author": {"display_name": "Heather Piwowar"}},
+        {"author_position": "middle", "author": {"display_name": "Jason Priem"}},
+    ],
+    "abstract_inverted_index": {"Despite": [0], "growing": [1], "interest": [2], "in": [3],
+                                "Open": [4], "Access": [5], "(OA)": [6]},
+}  # fmt: skip
+
+
+def test_semantic_scholar_and_openalex_api_results(isolated_env: Path, tmp_path: Path) -> None:
+    s2 = dict(S2_PAPER, journal={"name": "ArXiv", "volume": "abs/1805.02262"},
+              externalIds={"DOI": "10.18653/v1/N18-3011", "ArXiv": "1805.02262"})  # fmt: skip
+    # the responses as the APIs send them: {"total", "data": [...]} and {"meta", "results": [...]}
+    (tmp_path / "s2-search.json").write_text(json.dumps({"total": 1, "offset": 0, "data": [s2]}))
+    response = {"meta": {"count": 1, "page": 1, "per_page": 25}, "results": [OPENALEX_WORK]}
+    (tmp_path / "openalex.json").write_text(json.dumps(response, indent=2))
+    for name in ("s2-search.json", "openalex.json"):
+        report, _ = _ingest(tmp_path / name)
+        assert report["parsed"] == 1
+    papers = _library()
+    assert sorted(papers) == ["etzioni2018construction", "piwowar2018state"]
+    s2_paper, work = papers["etzioni2018construction"], papers["piwowar2018state"]
+    assert s2_paper["doi"] == "10.18653/v1/N18-3011" and s2_paper["arxiv_id"] == "1805.02262"
+    assert s2_paper["venue"] == "Annual Meeting of the Association for Computational Linguistics"
+    assert work["authors"] == ["Heather Piwowar", "Jason Priem"]
+    assert work["abstract"] == "Despite growing interest in Open Access (OA)"
+    assert (work["doi"], work["venue"], work["date"]) == (
+        "10.7717/peerj.4375",
+        "PeerJ",
+        "2018-02-13",
+    )
+    # the same records as JSON Lines (OpenAlex's snapshot; a script's dump of S2 results)
+    other = ["--data-dir", str(tmp_path / "other")]
+    lines = tmp_path / "works.jsonl"
+    lines.write_text(json.dumps(s2) + "\n" + json.dumps(OPENALEX_WORK) + "\n")
+    assert runner.invoke(app, [*other, "ingest", str(lines)]).exit_code == 0
+    again = {
+        p["key"]: p for p in json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
+    }
+    for key, paper in again.items():
+        for field in ("title", "authors", "year", "doi", "arxiv_id", "venue", "abstract"):
+            assert paper[field] == papers[key][field], (key, field)
