@@ -763,3 +763,26 @@ def test_semantic_scholar_and_openalex_api_results(isolated_env: Path, tmp_path:
     for key, paper in again.items():
         for field in ("title", "authors", "year", "doi", "arxiv_id", "venue", "abstract"):
             assert paper[field] == papers[key][field], (key, field)
+
+
+def test_jsonl_export_round_trips_every_field(isolated_env: Path, tmp_path: Path) -> None:
+    # the DBLP conference paper (volume, pages...), an S2 paper with its arXiv id and date
+    (tmp_path / "dblp.bib").write_text(DBLP_PAPER_AND_PREPRINT.split("\n\n")[0] + "\n")
+    s2 = dict(S2_PAPER, publicationDate="2018-05-06", externalIds={"ArXiv": "1805.02262"})
+    (tmp_path / "s2.jsonl").write_text(json.dumps(s2) + "\n")
+    _ingest(tmp_path / "dblp.bib")
+    _ingest(tmp_path / "s2.jsonl")
+    before = _library()
+    assert before["etzioni2018construction"]["date"] == "2018-05-06"
+    out = tmp_path / "library.jsonl"
+    assert runner.invoke(app, ["export", "--out", str(out)]).exit_code == 0
+    other = ["--data-dir", str(tmp_path / "other")]
+    assert runner.invoke(app, [*other, "ingest", str(out)]).exit_code == 0
+    after = {
+        p["key"]: p for p in json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
+    }
+    assert sorted(after) == sorted(before)
+    for key, paper in before.items():
+        for field, value in paper.items():
+            if field not in ("sources", "own_key"):
+                assert after[key][field] == value, (key, field)

@@ -130,6 +130,26 @@ def _name_of(value: Any) -> str:
     return clean_text(value) if isinstance(value, str) else ""
 
 
+def _own_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """What litreview's own JSONL export holds beyond the bibliographic fields (`extra` fields,
+    organizations, page metadata), each taken when it has its type: foreign files may use
+    the same names for other things."""
+    own: dict[str, Any] = {}
+    extra = item.get("extra")
+    if isinstance(extra, dict):
+        own["extra"] = {str(k): clean_text(v) for k, v in extra.items() if isinstance(v, str)}
+    organizations = item.get("organizations")
+    if isinstance(organizations, list):
+        own["organizations"] = [clean_text(o) for o in organizations if isinstance(o, str)]
+    for name, kind in (("author_count", int), ("upvotes", int), ("score", (int, float))):
+        value = item.get(name)
+        if isinstance(value, kind) and not isinstance(value, bool):
+            own[name] = value
+    if isinstance(item.get("has_code"), bool):
+        own["has_code"] = item["has_code"]
+    return own
+
+
 def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
     count = 0
     response = _response_items(text, file)
@@ -154,7 +174,7 @@ def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
         location = item.get("primary_location")  # OpenAlex: {"source": {"display_name"}}
         source = location.get("source") if isinstance(location, dict) else None
         doi = clean_text(item.get("doi")) or clean_text(ids.get("DOI"))
-        arxiv = clean_text(ids.get("ArXiv"))
+        arxiv = clean_text(ids.get("ArXiv")) or clean_text(item.get("arxiv_id"))
         url = clean_text(item.get("url")) or None
         count += 1
         yield Paper(
@@ -166,7 +186,9 @@ def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
             authors_truncated=parse_flag(item.get("authors_truncated")),
             year=parse_year(item.get("year", item.get("publication_year")), file, number),
             year_inferred=parse_flag(item.get("year_inferred")),
-            date=parse_date(item.get("publication_date") or item.get("publicationDate")),
+            date=parse_date(
+                item.get("date") or item.get("publication_date") or item.get("publicationDate")
+            ),
             venue=clean_text(item.get("venue"))
             or _name_of(item.get("journal"))
             or _name_of(source)
@@ -177,6 +199,7 @@ def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
             categories=[str(c) for c in categories],
             abstract=abstract,
             sources=[Source(file=file, position=count, line=number, format="jsonl")],
+            **_own_fields(item),
         )
     if not count:
         raise InputError(file, "no records in the file")
