@@ -188,12 +188,28 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
         fields.append(("keywords", bib_escape(", ".join(paper.categories))))
     if paper.abstract:
         fields.append(("abstract", bib_escape(paper.abstract)))
+    # the record's other fields (volume, pages, publisher, series, ISSN...): a citation needs
+    # them, and ingest reads them back as they were
+    written = {name for name, _ in fields}
+    for name, value in paper.extra.items():
+        name = name.lower()
+        if name in written or name.startswith(OWN_FIELD.format("")) or not _FIELD_NAME.match(name):
+            continue
+        written.add(name)
+        fields.append(
+            (name, " ".join(value.split()) if name in VERBATIM_FIELDS else bib_escape(value))
+        )
     # what litreview made up (a title from the abstract's opening, a year from the page's): no
     # style prints these fields, and ingest reads them back
     for flag in ("title_derived", "year_inferred"):
         if getattr(paper, flag):
             fields.append((OWN_FIELD.format(flag.replace("_", "-")), "true"))
     return fields
+
+
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_.:+-]*\Z")  # what a BibTeX field name may be
+# identifiers written as they are, and read so by ingest (assistant/ingest/bibtex.py)
+VERBATIM_FIELDS = {"doi", "url", "eprint", "archiveprefix", "file", "isbn", "issn", "pmid"}
 
 
 def _bib_name(name: str) -> str:

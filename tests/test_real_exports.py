@@ -786,3 +786,20 @@ def test_jsonl_export_round_trips_every_field(isolated_env: Path, tmp_path: Path
         for field, value in paper.items():
             if field not in ("sources", "own_key"):
                 assert after[key][field] == value, (key, field)
+
+
+def test_bibtex_export_keeps_volume_pages_and_publisher(isolated_env: Path, tmp_path: Path) -> None:
+    # the DBLP conference paper: its volume, pages, series and publisher are the citation's
+    (tmp_path / "dblp.bib").write_text(DBLP_PAPER_AND_PREPRINT.split("\n\n")[0] + "\n")
+    _ingest(tmp_path / "dblp.bib")
+    (paper,) = _library().values()
+    out = tmp_path / "out.bib"
+    assert runner.invoke(app, ["export", "--out", str(out)]).exit_code == 0
+    (entry,) = bibtexparser.parse_string(out.read_text()).entries
+    assert entry["volume"] == "9198" and entry["pages"] == "199–210"
+    assert entry["publisher"] == "Springer"
+    assert entry["series"] == "Lecture Notes in Computer Science"
+    other = ["--data-dir", str(tmp_path / "other")]
+    assert runner.invoke(app, [*other, "ingest", str(out)]).exit_code == 0
+    (again,) = json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
+    assert again["extra"] == paper["extra"]
