@@ -803,3 +803,29 @@ def test_bibtex_export_keeps_volume_pages_and_publisher(isolated_env: Path, tmp_
     assert runner.invoke(app, [*other, "ingest", str(out)]).exit_code == 0
     (again,) = json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
     assert again["extra"] == paper["extra"]
+
+
+def test_google_scholar_arxiv_entries_keep_their_arxiv_id(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # Google Scholar writes an arXiv paper as journal={arXiv preprint arXiv:ID} (the entry as
+    # its README cites it: e.g. the hit for 2301.00303 in the index); a URL may name it instead
+    scholar = r"""@article{he2022rethinking,
+  title={Rethinking with Retrieval: Faithful Large Language Model Inference},
+  author={He, Hangfeng and Zhang, Hongming and Roth, Dan},
+  journal={arXiv preprint arXiv:2301.00303},
+  year={2022}
+}
+
+@misc{vaswani2017attention,
+  title={Attention Is All You Need},
+  author={Vaswani, Ashish and others},
+  year={2017},
+  url={https://arxiv.org/abs/1706.03762v7}
+}
+"""
+    (tmp_path / "scholar.bib").write_text(scholar, encoding="utf-8")
+    _ingest(tmp_path / "scholar.bib")
+    papers = _library()
+    assert papers["he2022rethinking"]["arxiv_id"] == "2301.00303"
+    assert papers["vaswani2017attention"]["arxiv_id"] == "1706.03762"

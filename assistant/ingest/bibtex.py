@@ -20,6 +20,7 @@ from assistant.errors import InputError
 from assistant.export import OWN_FIELD, VERBATIM_FIELDS, bib_text
 from assistant.ingest.derive import derive_title
 from assistant.ingest.fields import MAX_ABSTRACT, parse_flag, parse_year
+from assistant.ingest.values import arxiv_in
 from assistant.models import Paper, Source
 
 _KNOWN = {"title", "author", "year", "date", "journal", "booktitle", "doi", "url", "eprint",
@@ -150,7 +151,9 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
             venue=fields.get("journal") or fields.get("booktitle") or None,
             doi=fields.get("doi") or None,
             url=fields.get("url") or None,
-            arxiv_id=fields.get("eprint") or None,
+            arxiv_id=fields.get("eprint")
+            or arxiv_in(fields.get("url"), fields.get("doi"), fields.get("journal"))
+            or None,
             categories=keywords,
             abstract=abstract,
             extra={k: v for k, v in fields.items() if k not in _KNOWN},
