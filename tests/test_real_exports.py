@@ -829,3 +829,51 @@ def test_google_scholar_arxiv_entries_keep_their_arxiv_id(
     papers = _library()
     assert papers["he2022rethinking"]["arxiv_id"] == "2301.00303"
     assert papers["vaswani2017attention"]["arxiv_id"] == "1706.03762"
+
+
+# Mendeley's BibTeX: eprint holds the arXiv id with its prefix and version, the same wrong id on
+# unrelated papers, or no arXiv id at all. In the shape of maloryowen/Progress-Report-April-2019
+# references.bib (commit e664b4df27dc9c6cb229ae0eeee7b1edd0ab4b61; no licence, so not copied).
+MENDELEY = r"""@article{Willson1993,
+archivePrefix = {arXiv},
+arxivId = {arXiv:1011.1669v3},
+author = {Willson, M. F.},
+doi = {10.1007/BF00052229},
+eprint = {arXiv:1011.1669v3},
+journal = {Vegetatio},
+title = {{Dispersal mode, seed shadows, and colonization patterns}},
+year = {1993}
+}
+@article{Almeida2018,
+archivePrefix = {arXiv},
+arxivId = {10.1111/ecog.02097},
+author = {de Almeida, Adriana and Mikich, Sandra Bos},
+doi = {10.1111/oik.04774},
+eprint = {ecog.02097},
+journal = {Oikos},
+primaryClass = {10.1111},
+title = {{Combining plant–frugivore networks for describing the structure of neotropical
+  communities}},
+year = {2018}
+}
+@article{Bronstein2009,
+archivePrefix = {arXiv},
+arxivId = {arXiv:1011.1669v3},
+author = {Bronstein, Judith L.},
+doi = {10.1111/j.1365-2745.2009.01566.x},
+eprint = {arXiv:1011.1669v3},
+journal = {Journal of Ecology},
+title = {{The evolution of facilitation and mutualism}},
+year = {2009}
+}
+"""
+
+
+def test_an_eprint_that_is_no_arxiv_id_is_not_one(isolated_env: Path, tmp_path: Path) -> None:
+    (tmp_path / "mendeley.bib").write_text(MENDELEY, encoding="utf-8")
+    _, stderr = _ingest(tmp_path / "mendeley.bib")
+    papers = _library()
+    assert papers["Willson1993"]["arxiv_id"] == "1011.1669"
+    assert papers["Almeida2018"]["arxiv_id"] is None
+    assert papers["Almeida2018"]["extra"]["eprint"] == "ecog.02097"  # kept, as written
+    assert "share an arxiv (1011.1669) but were kept apart: different titles" in stderr

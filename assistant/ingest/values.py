@@ -61,3 +61,13 @@ def arxiv_in(*values: str | None) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+_ARXIV_ID = re.compile(r"(?:arxiv:\s*)?(\d{4}\.\d{4,5}|[a-z.-]+/\d{7})(?:v\d+)?", re.IGNORECASE)
+
+
+def arxiv_id_of(eprint: str | None) -> str | None:
+    """The arXiv id (without version) a BibTeX eprint field holds: "1011.1669", "arXiv:1011.1669v3",
+    "hep-th/9901001"; None for an eprint that is no arXiv id ("ecog.02097", "9403132")."""
+    match = _ARXIV_ID.fullmatch((eprint or "").strip())
+    return match.group(1) if match else None
