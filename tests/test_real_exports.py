@@ -877,3 +877,34 @@ def test_an_eprint_that_is_no_arxiv_id_is_not_one(isolated_env: Path, tmp_path: 
     assert papers["Almeida2018"]["arxiv_id"] is None
     assert papers["Almeida2018"]["extra"]["eprint"] == "ecog.02097"  # kept, as written
     assert "share an arxiv (1011.1669) but were kept apart: different titles" in stderr
+
+
+# The arXiv API's own example response (arXiv API User's Manual, "Output format"), as an
+# ArxivSwift test keeps it: a summary hard-wrapped after the hyphen of "positron-proton".
+ARXIV_MANUAL = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title type="html">ArXiv Query: search_query=all:electron&amp;id_list=&amp;start=0</title>
+  <id>http://arxiv.org/api/cHxbiOdZaP56ODnBPIenZhzg5f8</id>
+  <entry>
+    <id>http://arxiv.org/abs/hep-ex/0307015v1</id>
+    <published>2003-07-07T13:46:39Z</published>
+    <title>Multi-Electron Production at High Transverse Momenta in ep Collisions at HERA</title>
+    <summary>Multi-electron production is studied at high transverse momentum in positron-
+proton collisions using the H1 detector at HERA. The data correspond to an
+integrated luminosity of 115 pb^-1.</summary>
+    <author>
+      <name>H1 Collaboration</name>
+    </author>
+  </entry>
+</feed>
+"""
+
+
+def test_an_arxiv_summary_wrapped_after_a_hyphen_keeps_the_word(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "arxiv.xml").write_text(ARXIV_MANUAL, encoding="utf-8")
+    _ingest(tmp_path / "arxiv.xml")
+    (paper,) = _library().values()
+    assert "in positron-proton collisions using" in paper["abstract"]
+    assert paper["arxiv_id"] == "hep-ex/0307015"
