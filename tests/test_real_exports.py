@@ -908,3 +908,21 @@ def test_an_arxiv_summary_wrapped_after_a_hyphen_keeps_the_word(
     (paper,) = _library().values()
     assert "in positron-proton collisions using" in paper["abstract"]
     assert paper["arxiv_id"] == "hep-ex/0307015"
+
+
+@pytest.mark.parametrize(
+    ("name", "surname"),
+    [
+        ("Aaron Van Den Oord", "Van Den Oord"),
+        ("Ludwig van Beethoven", "van Beethoven"),
+        ("Thanh Van Nguyen", "Nguyen"),  # Văn, a middle name
+        ("Di He", "He"),
+        ("Nhu D Le", "Le"),
+        ("Maria de la Cruz", "de la Cruz"),
+        ("Plato", "Plato"),
+    ],
+)
+def test_surnames_with_particles(name: str, surname: str) -> None:
+    from assistant.ingest.fields import split_name
+
+    assert split_name(name)[1] == surname

@@ -83,7 +83,7 @@ def person_names(names: list[str]) -> list[str]:
     ]
 
 
-# Particles that begin a surname ("Aaron Van Den Oord", "Ludwig van Beethoven") when a given
+# Particles that begin a surname ("Ludwig van Beethoven", "Aaron Van Den Oord") when a given
 # name comes before them; the first word is never one ("Di He", "Le Song": given names).
 _PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "dos", "das", "la", "le", "di", "du",
               "ter", "ten"}  # fmt: skip
@@ -91,7 +91,8 @@ _PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "dos", "das", "la",
 
 def split_name(name: str) -> tuple[str, str]:
     """(given names, surname) of a "First Last" name: the last word and the particles before
-    it; a "Last, First" name splits at its comma."""
+    it, lower-case as BibTeX reads them or two capitalised ones ("Van Den"); one capitalised
+    word is a middle name ("Thanh Van Nguyen"). A "Last, First" name splits at its comma."""
     if "," in name:
         last, _, first = name.partition(",")
         return first.strip(), last.strip()
@@ -99,6 +100,9 @@ def split_name(name: str) -> tuple[str, str]:
     start = len(words) - 1
     while start > 1 and words[start - 1].lower() in _PARTICLES:
         start -= 1
+    run = words[start:-1]
+    if len(run) == 1 and not run[0].islower():
+        start += 1
     return " ".join(words[:start]), " ".join(words[start:])
 
 
