@@ -491,7 +491,9 @@ def _short_authors(authors: list[str]) -> str:
     """ "Xu et al.": the first author's surname, as a one-line table cell."""
     if not authors:
         return ""
-    surname = authors[0].split(",")[0].strip() if "," in authors[0] else authors[0].split()[-1]
+    from assistant.ingest.fields import split_name
+
+    surname = split_name(authors[0])[1]
     return f"{surname} et al." if len(authors) > 1 else surname
 
 

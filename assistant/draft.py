@@ -683,7 +683,9 @@ def short_name(paper: Paper) -> str:
         if len(name) >= 3 and whole and claims.mentions(title, name):
             return name
     if paper.authors:
-        surname = paper.authors[0].split()[-1]
+        from assistant.ingest.fields import split_name
+
+        surname = split_name(paper.authors[0])[1] or paper.authors[0]
         return f"{surname} et al." if len(paper.authors) > 1 or paper.authors_truncated else surname
     words = title.split()  # a title in typographic quotes: the straight ones mark quotations
     if paper.title_derived and words[0].lower() not in ("a", "an"):

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Sequence
 
+from assistant.ingest.fields import split_name
 from assistant.models import Paper
 
 _CSV_FIELDS = ["key", "title", "title_derived", "authors", "authors_truncated", "year",
@@ -187,6 +188,17 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
         fields.append(("keywords", bib_escape(", ".join(paper.categories))))
     if paper.abstract:
         fields.append(("abstract", bib_escape(paper.abstract)))
+    # the record's other fields (volume, pages, publisher, series, ISSN...): a citation needs
+    # them, and ingest reads them back as they were
+    written = {name for name, _ in fields}
+    for name, value in paper.extra.items():
+        name = name.lower()
+        if name in written or name.startswith(OWN_FIELD.format("")) or not _FIELD_NAME.match(name):
+            continue
+        written.add(name)
+        fields.append(
+            (name, " ".join(value.split()) if name in VERBATIM_FIELDS else bib_escape(value))
+        )
     # what litreview made up (a title from the abstract's opening, a year from the page's): no
     # style prints these fields, and ingest reads them back
     for flag in ("title_derived", "year_inferred"):
@@ -195,12 +207,23 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
     return fields
 
 
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_.:+-]*\Z")  # what a BibTeX field name may be
+# identifiers written as they are, and read so by ingest (assistant/ingest/bibtex.py)
+VERBATIM_FIELDS = {"doi", "url", "eprint", "archiveprefix", "file", "isbn", "issn", "pmid"}
+
+
 def _bib_name(name: str) -> str:
     """A name BibTeX splits the way it was meant: "Barnes and Noble" (one organisation) braced,
-    and a person called "others" too (bare, it is BibTeX's "et al.")."""
+    a person called "others" too (bare, it is BibTeX's "et al."), and a surname of capitalised
+    particles written first ("Van Den Oord, Aaron")."""
     escaped = bib_escape(name)
     braced = " and " in f" {name} " or "," in name or name.lower() == "others"
-    return f"{{{escaped}}}" if braced else escaped
+    if braced:
+        return f"{{{escaped}}}"
+    given, surname = split_name(name)
+    if " " in surname and surname[0].isupper():  # "Van Den Oord": BibTeX would read "Oord"
+        return f"{bib_escape(surname)}, {bib_escape(given)}"  # "von Last, First" form
+    return escaped
 
 
 def to_bibtex(papers: Sequence[Paper]) -> str:

@@ -262,6 +262,8 @@ def test_atom_errors(text: str, needle: str) -> None:
         ("Jane Doe, John Smith", ["Jane Doe", "John Smith"]),
         ("Ann Lee, Bo Kim and Chi Ng", ["Ann Lee", "Bo Kim", "Chi Ng"]),
         ("Plato", ["Plato"]),
+        ("Fecil'ak, P., Pekár, A., Prévotet, J.-C.", ["P. Fecil'ak", "A. Pekár", "J.-C. Prévotet"]),
+        ("Smith, John, Doe, Jane", ["Smith, John, Doe, Jane"]),  # no initials: not pairs
     ],
 )
 def test_author_strings(value: str, expected: list[str]) -> None:

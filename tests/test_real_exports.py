@@ -445,3 +445,484 @@ def test_csv_line_ends_and_broken_quotes(isolated_env: Path, tmp_path: Path) -> 
     result = runner.invoke(app, ["ingest", str(latin)])
     assert result.exit_code == 2 and "latin.csv:2: not UTF-8 text" in result.stderr
     assert "Latin-1" in result.stderr
+
+
+# Scopus CSV as exported before its 2023 layout: authors as "Surname, I., Surname, I." (commas
+# between the names as well as inside them) and "[No author name available]" for proceedings.
+# Written by hand in the shape of RobertoNardone/Low-Power-Wide-Area-Networks-Review
+# `scopus.csv` (commit b6be27d13a8a5108214aa75b155a18975ae235a5; no licence, so not copied):
+# its header, and the authors of three of its rows as Scopus lists them.
+OLD_SCOPUS_HEADER = (
+    "\ufeffAuthors,Author(s) ID,Title,Year,Source title,Volume,Issue,Art. No.,Page start,"
+    "Page end,Page count,Cited by,DOI,Link,Document Type,Publication Stage,Access Type,Source,EID"
+)
+
+
+def _old_scopus_row(authors: str, ids: str, title: str, year: int, doi: str) -> str:
+    cells = [authors, ids, title, str(year), "Concurrency Computation", "32", "13", " e5250", "",
+             "", "", "3", doi, "https://www.scopus.com/inward/record.uri?eid=2-s2.0-1",
+             "Article", "Final", "", "Scopus", "2-s2.0-1"]  # fmt: skip
+    return ",".join('"' + cell.replace('"', '""') + '"' for cell in cells)
+
+
+def test_old_scopus_csv_lists_every_author(isolated_env: Path, tmp_path: Path) -> None:
+    rows = [
+        OLD_SCOPUS_HEADER,
+        _old_scopus_row(
+            "Fecil'ak, P., Pekár, A., Ádám, N., Baláž, A., Chovancová, E.",
+            "54901979400;55260386600;24723640000;55398818200;16051977200;",
+            "A non-intrusive Smart metering system: Analytics and simulation of power consumption",
+            2020,
+            "10.1002/cpe.5250",
+        ),
+        _old_scopus_row(
+            "Satheesh Madhav, N.V., Semwal, R., Semwal, D.K., Semwal, R.B.",
+            "1;2;3;4;",
+            "Recent trends in oral transmucosal drug delivery systems: An emphasis on the soft "
+            "palatal route",
+            2012,
+            "10.1517/17425247.2012.676040",
+        ),
+        _old_scopus_row(
+            "Ayoub, W., Ellatif Samhat, A., Mroue, M., Joumaa, H., Nouvel, F., Prévotet, J.-C.",
+            "5;6;7;8;9;10;",
+            "Technology Selection for IoT-Based Smart Transportation Systems",
+            2020,
+            "10.1007/978-3-030-44907-0_2",
+        ),
+        _old_scopus_row("Devare, M.", "11;", "Analysis and design of IoT based LPWAN", 2018, ""),
+    ]
+    source = tmp_path / "scopus.csv"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report, _ = _ingest(source)
+    assert report["parsed"] == 4
+    authors = {p["title"][:20]: p["authors"] for p in _library().values()}
+    assert authors == {
+        "A non-intrusive Smar": ["P. Fecil'ak", "A. Pekár", "N. Ádám", "A. Baláž", "E. Chovancová"],
+        "Recent trends in ora": ["N.V. Satheesh Madhav", "R. Semwal", "D.K. Semwal", "R.B. Semwal"],
+        "Technology Selection": ["W. Ayoub", "A. Ellatif Samhat", "M. Mroue", "H. Joumaa",
+                                 "F. Nouvel", "J.-C. Prévotet"],
+        "Analysis and design ": ["M. Devare"],
+    }  # fmt: skip
+    assert "fecilak2020non" in _library()
+
+
+def test_no_author_placeholders_are_not_authors(isolated_env: Path, tmp_path: Path) -> None:
+    # Scopus writes "[No author name available]" (and "[No author id available]") for a
+    # proceedings volume (same source as above); Web of Science writes "AU [Anonymous]".
+    rows = [
+        OLD_SCOPUS_HEADER,
+        "[No author name available],[No author id available],"
+        '"17th International Conference on Computer Aided Systems Theory, EUROCAST 2019",2020,'
+        '"Lecture Notes in Computer Science","12014 LNCS",,,"","",1026,,,'
+        '"https://www.scopus.com/inward/record.uri?eid=2-s2.0-1",Conference Review,Final,,'
+        "Scopus,2-s2.0-1",
+    ]
+    (tmp_path / "scopus.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _ingest(tmp_path / "scopus.csv")
+    wos = (
+        "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU [Anonymous]\n"
+        "TI Editorial: the year in review\nSO NATURE\nPY 2012\nUT WOS:000000000000001\nER\n\nEF\n"
+    )
+    (tmp_path / "savedrecs.txt").write_text(wos, encoding="utf-8")
+    _ingest(tmp_path / "savedrecs.txt")
+    papers = _library()
+    assert sorted(papers) == ["anon2012editorial", "anon202017th"]
+    assert all(p["authors"] == [] for p in papers.values())
+    shown = runner.invoke(app, ["library"]).stdout
+    assert "available]" not in shown and "Anonymous" not in shown
+
+
+# Three DBLP records of one work (dblp data is CC0): the journal version, its ECCC preprint of
+# the same year (one work: merged) and the conference version two years before (kept apart).
+# From nutanlimaye/nutanlimaye.github.io `dblp.bib`, lines 1, 73 and 227
+# (commit a54e1942d82d35d96ac341278fa986c061473add).
+DBLP_THREE_VERSIONS = r"""@article{DBLP:journals/algorithmica/ChauguleL24,
+  author       = {Prasad Chaugule and
+                  Nutan Limaye},
+  title        = {On The Closures of Monotone Algebraic Classes and Variants of the
+                  Determinant},
+  journal      = {Algorithmica},
+  volume       = {86},
+  number       = {7},
+  pages        = {2130--2151},
+  year         = {2024}
+}
+
+@article{DBLP:journals/eccc/ChauguleL24,
+  author       = {Prasad Chaugule and
+                  Nutan Limaye},
+  title        = {On the closures of monotone algebraic classes and variants of the
+                  determinant},
+  journal      = {Electron. Colloquium Comput. Complex.},
+  volume       = {{TR24-021}},
+  year         = {2024}
+}
+
+@inproceedings{DBLP:conf/latin/ChauguleL22,
+  author       = {Prasad Chaugule and
+                  Nutan Limaye},
+  title        = {On the Closures of Monotone Algebraic Classes and Variants of the
+                  Determinant},
+  booktitle    = {{LATIN}},
+  series       = {Lecture Notes in Computer Science},
+  volume       = {13568},
+  pages        = {610--625},
+  publisher    = {Springer},
+  year         = {2022}
+}
+"""
+
+
+def test_a_pair_kept_apart_is_noted_once(isolated_env: Path, tmp_path: Path) -> None:
+    source = tmp_path / "dblp.bib"
+    source.write_text(DBLP_THREE_VERSIONS, encoding="utf-8")
+    report, stderr = _ingest(source)
+    assert report["parsed"] == 3 and len(_library()) == 2
+    notes = [line for line in stderr.splitlines() if "kept apart" in line]
+    assert notes == [
+        "litreview: note: dblp.bib:1 and dblp.bib:23 share a title (on the closures of monotone "
+        "algebraic classes and variants o) but were kept apart: different years"
+    ]
+
+
+# The conference paper and its ECCC preprint of the year before, as DBLP lists them (same
+# dblp.bib, lines 832 and 961): one work, merged; the citation is the published one's.
+DBLP_PAPER_AND_PREPRINT = r"""@inproceedings{DBLP:conf/cocoon/BalajiKL15,
+  author       = {Nikhil Balaji and
+                  Andreas Krebs and
+                  Nutan Limaye},
+  title        = {Skew Circuits of Small Width},
+  booktitle    = {{COCOON}},
+  series       = {Lecture Notes in Computer Science},
+  volume       = {9198},
+  pages        = {199--210},
+  publisher    = {Springer},
+  year         = {2015}
+}
+
+@article{DBLP:journals/eccc/BalajiKL14,
+  author       = {Nikhil Balaji and
+                  Andreas Krebs and
+                  Nutan Limaye},
+  title        = {Skew Circuits of Small Width},
+  journal      = {Electron. Colloquium Comput. Complex.},
+  volume       = {{TR14-183}},
+  year         = {2014}
+}
+"""
+
+
+def test_a_paper_merged_with_its_preprint_is_cited_as_published(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "dblp.bib"
+    source.write_text(DBLP_PAPER_AND_PREPRINT, encoding="utf-8")
+    _ingest(source)
+    (paper,) = _library().values()
+    assert paper["key"] == "DBLP:conf/cocoon/BalajiKL15"
+    assert (paper["year"], paper["venue"]) == (2015, "COCOON")
+    assert paper["extra"]["volume"] == "9198" and paper["extra"]["pages"] == "199–210"
+    # listed the other way round: the same paper
+    conference, preprint = DBLP_PAPER_AND_PREPRINT.split("\n\n")
+    reversed_source = tmp_path / "reversed.bib"
+    reversed_source.write_text(preprint + "\n" + conference, encoding="utf-8")
+    other = ["--data-dir", str(tmp_path / "other")]
+    assert runner.invoke(app, [*other, "ingest", str(reversed_source)]).exit_code == 0
+    (again,) = json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
+    assert {k: again[k] for k in ("key", "year", "venue", "extra")} == {
+        k: paper[k] for k in ("key", "year", "venue", "extra")
+    }
+
+
+# Semantic Scholar Graph API papers (/graph/v1/paper/search, /paper/batch) saved as JSON Lines or
+# as the `data` array: authors are objects, {"authorId": ..., "name": ...}. The record is the
+# API's own example paper in its OpenAPI document (api.semanticscholar.org/api-docs/graph).
+S2_PAPER = {
+    "paperId": "649def34f8be52c8b66281af98ae884c09aef38b",
+    "title": "Construction of the Literature Graph in Semantic Scholar",
+    "abstract": "We describe a deployed scalable system for organizing published scientific "
+    "literature into a heterogeneous graph to facilitate algorithmic manipulation and "
+    "discovery.",
+    "venue": "Annual Meeting of the Association for Computational Linguistics",
+    "year": 2018,
+    "authors": [
+        {"authorId": "1741101", "name": "Oren Etzioni"},
+        {"authorId": "145585097", "name": "Waleed Ammar"},
+    ],
+}
+
+
+def test_authors_given_as_objects_are_their_names(isolated_env: Path, tmp_path: Path) -> None:
+    (tmp_path / "s2.jsonl").write_text(json.dumps(S2_PAPER) + "\n", encoding="utf-8")
+    _ingest(tmp_path / "s2.jsonl")
+    (paper,) = _library().values()
+    assert paper["authors"] == ["Oren Etzioni", "Waleed Ammar"]
+    assert paper["key"] == "etzioni2018construction"
+    # the search response's `data` array saved as a .json file
+    other = ["--data-dir", str(tmp_path / "other")]
+    (tmp_path / "s2.json").write_text(json.dumps([S2_PAPER], indent=2), encoding="utf-8")
+    assert runner.invoke(app, [*other, "ingest", str(tmp_path / "s2.json")]).exit_code == 0
+    (paper,) = json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
+    assert paper["authors"] == ["Oren Etzioni", "Waleed Ammar"]
+    # an author object with no name is refused with its line, not turned into text
+    nameless = dict(S2_PAPER, authors=[{"authorId": "1741101"}])
+    (tmp_path / "bad.jsonl").write_text(json.dumps(nameless) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "bad.jsonl")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "litreview: bad.jsonl:1: authors: an author object without a name (its fields: authorId)"
+    )
+
+
+# Google Scholar's BibTeX for VQ-VAE, as cited in READMEs (e.g. ZixunHuang1997/VQVAE-Archetype
+# README.md): the surname "Van Den Oord" with capitalised particles.
+SCHOLAR_VQVAE = r"""@article{van2017neural,
+  title={Neural discrete representation learning},
+  author={Van Den Oord, Aaron and Vinyals, Oriol and others},
+  journal={Advances in neural information processing systems},
+  volume={30},
+  year={2017}
+}
+"""
+
+
+def test_a_surname_with_capitalised_particles_stays_whole(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    from assistant.draft import short_name
+    from assistant.models import Paper
+
+    (tmp_path / "scholar.bib").write_text(SCHOLAR_VQVAE, encoding="utf-8")
+    _ingest(tmp_path / "scholar.bib")
+    (paper,) = _library().values()
+    assert paper["authors"] == ["Aaron Van Den Oord", "Oriol Vinyals"]
+    shown = runner.invoke(app, ["library"]).stdout
+    assert "│ Van Den Oord et" in shown and "│ Oord" not in shown
+    assert short_name(Paper(**paper)) == "Van Den Oord et al."
+    # the export writes "Last, First" so BibTeX's surname is "Van Den Oord", not "Oord"
+    exported = tmp_path / "out.bib"
+    assert runner.invoke(app, ["export", "--out", str(exported)]).exit_code == 0
+    (entry,) = bibtexparser.parse_string(exported.read_text()).entries
+    assert entry["author"] == "Van Den Oord, Aaron and Oriol Vinyals and others"
+    (reread,) = parse_bibtex(exported.read_text(), "out.bib")
+    assert reread.authors == paper["authors"]
+
+
+# OpenAlex works (the API's /works results, and its snapshot's JSON Lines): the docs' own example
+# work W2741809807 (docs.openalex.org, "Work object"), trimmed to the fields litreview reads.
+OPENALEX_WORK = {
+    "id": "https://openalex.org/W2741809807",
+    "doi": "https://doi.org/10.7717/peerj.4375",
+    "title": "The state of OA: a large-scale analysis of the prevalence and impact of Open "
+    "Access articles",
+    "display_name": "The state of OA: a large-scale analysis of the prevalence and impact of "
+    "Open Access articles",
+    "publication_year": 2018,
+    "publication_date": "2018-02-13",
+    "primary_location": {"source": {"display_name": "PeerJ", "type": "journal"}},
+    "authorships": [
+        {"author_position": "first", "author": {"display_name": "Heather Piwowar"}},
+        {"author_position": "middle", "author": {"display_name": "Jason Priem"}},
+    ],
+    "abstract_inverted_index": {"Despite": [0], "growing": [1], "interest": [2], "in": [3],
+                                "Open": [4], "Access": [5], "(OA)": [6]},
+}  # fmt: skip
+
+
+def test_semantic_scholar_and_openalex_api_results(isolated_env: Path, tmp_path: Path) -> None:
+    s2 = dict(S2_PAPER, journal={"name": "ArXiv", "volume": "abs/1805.02262"},
+              externalIds={"DOI": "10.18653/v1/N18-3011", "ArXiv": "1805.02262"})  # fmt: skip
+    # the responses as the APIs send them: {"total", "data": [...]} and {"meta", "results": [...]}
+    (tmp_path / "s2-search.json").write_text(json.dumps({"total": 1, "offset": 0, "data": [s2]}))
+    response = {"meta": {"count": 1, "page": 1, "per_page": 25}, "results": [OPENALEX_WORK]}
+    (tmp_path / "openalex.json").write_text(json.dumps(response, indent=2))
+    for name in ("s2-search.json", "openalex.json"):
+        report, _ = _ingest(tmp_path / name)
+        assert report["parsed"] == 1
+    papers = _library()
+    assert sorted(papers) == ["etzioni2018construction", "piwowar2018state"]
+    s2_paper, work = papers["etzioni2018construction"], papers["piwowar2018state"]
+    assert s2_paper["doi"] == "10.18653/v1/N18-3011" and s2_paper["arxiv_id"] == "1805.02262"
+    assert s2_paper["venue"] == "Annual Meeting of the Association for Computational Linguistics"
+    assert work["authors"] == ["Heather Piwowar", "Jason Priem"]
+    assert work["abstract"] == "Despite growing interest in Open Access (OA)"
+    assert (work["doi"], work["venue"], work["date"]) == (
+        "10.7717/peerj.4375",
+        "PeerJ",
+        "2018-02-13",
+    )
+    # the same records as JSON Lines (OpenAlex's snapshot; a script's dump of S2 results)
+    other = ["--data-dir", str(tmp_path / "other")]
+    lines = tmp_path / "works.jsonl"
+    lines.write_text(json.dumps(s2) + "\n" + json.dumps(OPENALEX_WORK) + "\n")
+    assert runner.invoke(app, [*other, "ingest", str(lines)]).exit_code == 0
+    again = {
+        p["key"]: p for p in json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
+    }
+    for key, paper in again.items():
+        for field in ("title", "authors", "year", "doi", "arxiv_id", "venue", "abstract"):
+            assert paper[field] == papers[key][field], (key, field)
+
+
+def test_jsonl_export_round_trips_every_field(isolated_env: Path, tmp_path: Path) -> None:
+    # the DBLP conference paper (volume, pages...), an S2 paper with its arXiv id and date
+    (tmp_path / "dblp.bib").write_text(DBLP_PAPER_AND_PREPRINT.split("\n\n")[0] + "\n")
+    s2 = dict(S2_PAPER, publicationDate="2018-05-06", externalIds={"ArXiv": "1805.02262"})
+    (tmp_path / "s2.jsonl").write_text(json.dumps(s2) + "\n")
+    _ingest(tmp_path / "dblp.bib")
+    _ingest(tmp_path / "s2.jsonl")
+    before = _library()
+    assert before["etzioni2018construction"]["date"] == "2018-05-06"
+    out = tmp_path / "library.jsonl"
+    assert runner.invoke(app, ["export", "--out", str(out)]).exit_code == 0
+    other = ["--data-dir", str(tmp_path / "other")]
+    assert runner.invoke(app, [*other, "ingest", str(out)]).exit_code == 0
+    after = {
+        p["key"]: p for p in json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
+    }
+    assert sorted(after) == sorted(before)
+    for key, paper in before.items():
+        for field, value in paper.items():
+            if field not in ("sources", "own_key"):
+                assert after[key][field] == value, (key, field)
+
+
+def test_bibtex_export_keeps_volume_pages_and_publisher(isolated_env: Path, tmp_path: Path) -> None:
+    # the DBLP conference paper: its volume, pages, series and publisher are the citation's
+    (tmp_path / "dblp.bib").write_text(DBLP_PAPER_AND_PREPRINT.split("\n\n")[0] + "\n")
+    _ingest(tmp_path / "dblp.bib")
+    (paper,) = _library().values()
+    out = tmp_path / "out.bib"
+    assert runner.invoke(app, ["export", "--out", str(out)]).exit_code == 0
+    (entry,) = bibtexparser.parse_string(out.read_text()).entries
+    assert entry["volume"] == "9198" and entry["pages"] == "199–210"
+    assert entry["publisher"] == "Springer"
+    assert entry["series"] == "Lecture Notes in Computer Science"
+    other = ["--data-dir", str(tmp_path / "other")]
+    assert runner.invoke(app, [*other, "ingest", str(out)]).exit_code == 0
+    (again,) = json.loads(runner.invoke(app, [*other, "library", "--json"]).stdout)
+    assert again["extra"] == paper["extra"]
+
+
+def test_google_scholar_arxiv_entries_keep_their_arxiv_id(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # Google Scholar writes an arXiv paper as journal={arXiv preprint arXiv:ID} (the entry as
+    # its README cites it: e.g. the hit for 2301.00303 in the index); a URL may name it instead
+    scholar = r"""@article{he2022rethinking,
+  title={Rethinking with Retrieval: Faithful Large Language Model Inference},
+  author={He, Hangfeng and Zhang, Hongming and Roth, Dan},
+  journal={arXiv preprint arXiv:2301.00303},
+  year={2022}
+}
+
+@misc{vaswani2017attention,
+  title={Attention Is All You Need},
+  author={Vaswani, Ashish and others},
+  year={2017},
+  url={https://arxiv.org/abs/1706.03762v7}
+}
+"""
+    (tmp_path / "scholar.bib").write_text(scholar, encoding="utf-8")
+    _ingest(tmp_path / "scholar.bib")
+    papers = _library()
+    assert papers["he2022rethinking"]["arxiv_id"] == "2301.00303"
+    assert papers["vaswani2017attention"]["arxiv_id"] == "1706.03762"
+
+
+# Mendeley's BibTeX: eprint holds the arXiv id with its prefix and version, the same wrong id on
+# unrelated papers, or no arXiv id at all. In the shape of maloryowen/Progress-Report-April-2019
+# references.bib (commit e664b4df27dc9c6cb229ae0eeee7b1edd0ab4b61; no licence, so not copied).
+MENDELEY = r"""@article{Willson1993,
+archivePrefix = {arXiv},
+arxivId = {arXiv:1011.1669v3},
+author = {Willson, M. F.},
+doi = {10.1007/BF00052229},
+eprint = {arXiv:1011.1669v3},
+journal = {Vegetatio},
+title = {{Dispersal mode, seed shadows, and colonization patterns}},
+year = {1993}
+}
+@article{Almeida2018,
+archivePrefix = {arXiv},
+arxivId = {10.1111/ecog.02097},
+author = {de Almeida, Adriana and Mikich, Sandra Bos},
+doi = {10.1111/oik.04774},
+eprint = {ecog.02097},
+journal = {Oikos},
+primaryClass = {10.1111},
+title = {{Combining plant–frugivore networks for describing the structure of neotropical
+  communities}},
+year = {2018}
+}
+@article{Bronstein2009,
+archivePrefix = {arXiv},
+arxivId = {arXiv:1011.1669v3},
+author = {Bronstein, Judith L.},
+doi = {10.1111/j.1365-2745.2009.01566.x},
+eprint = {arXiv:1011.1669v3},
+journal = {Journal of Ecology},
+title = {{The evolution of facilitation and mutualism}},
+year = {2009}
+}
+"""
+
+
+def test_an_eprint_that_is_no_arxiv_id_is_not_one(isolated_env: Path, tmp_path: Path) -> None:
+    (tmp_path / "mendeley.bib").write_text(MENDELEY, encoding="utf-8")
+    _, stderr = _ingest(tmp_path / "mendeley.bib")
+    papers = _library()
+    assert papers["Willson1993"]["arxiv_id"] == "1011.1669"
+    assert papers["Almeida2018"]["arxiv_id"] is None
+    assert papers["Almeida2018"]["extra"]["eprint"] == "ecog.02097"  # kept, as written
+    assert "share an arxiv (1011.1669) but were kept apart: different titles" in stderr
+
+
+# The arXiv API's own example response (arXiv API User's Manual, "Output format"), as an
+# ArxivSwift test keeps it: a summary hard-wrapped after the hyphen of "positron-proton".
+ARXIV_MANUAL = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title type="html">ArXiv Query: search_query=all:electron&amp;id_list=&amp;start=0</title>
+  <id>http://arxiv.org/api/cHxbiOdZaP56ODnBPIenZhzg5f8</id>
+  <entry>
+    <id>http://arxiv.org/abs/hep-ex/0307015v1</id>
+    <published>2003-07-07T13:46:39Z</published>
+    <title>Multi-Electron Production at High Transverse Momenta in ep Collisions at HERA</title>
+    <summary>Multi-electron production is studied at high transverse momentum in positron-
+proton collisions using the H1 detector at HERA. The data correspond to an
+integrated luminosity of 115 pb^-1.</summary>
+    <author>
+      <name>H1 Collaboration</name>
+    </author>
+  </entry>
+</feed>
+"""
+
+
+def test_an_arxiv_summary_wrapped_after_a_hyphen_keeps_the_word(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "arxiv.xml").write_text(ARXIV_MANUAL, encoding="utf-8")
+    _ingest(tmp_path / "arxiv.xml")
+    (paper,) = _library().values()
+    assert "in positron-proton collisions using" in paper["abstract"]
+    assert paper["arxiv_id"] == "hep-ex/0307015"
+
+
+@pytest.mark.parametrize(
+    ("name", "surname"),
+    [
+        ("Aaron Van Den Oord", "Van Den Oord"),
+        ("Ludwig van Beethoven", "van Beethoven"),
+        ("Thanh Van Nguyen", "Nguyen"),  # Văn, a middle name
+        ("Di He", "He"),
+        ("Nhu D Le", "Le"),
+        ("Maria de la Cruz", "de la Cruz"),
+        ("Plato", "Plato"),
+    ],
+)
+def test_surnames_with_particles(name: str, surname: str) -> None:
+    from assistant.ingest.fields import split_name
+
+    assert split_name(name)[1] == surname

@@ -29,6 +29,15 @@ def _entry_lines(text: str) -> list[int]:
     return lines
 
 
+# arXiv keeps a title's and an abstract's line breaks as submitted: one after the hyphen of a
+# compound ("positron-\nproton") is no space in it
+_HYPHEN_BREAK = re.compile(r"(?<=\w-)\s*\n\s*(?=\w)")
+
+
+def _unwrapped(text: str) -> str:
+    return clean_text(_HYPHEN_BREAK.sub("", text))
+
+
 def iter_atom(text: str, file: str) -> Iterator[Paper]:
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise InputError(file, "XML with a DOCTYPE or entities is not accepted")
@@ -44,8 +53,8 @@ def iter_atom(text: str, file: str) -> Iterator[Paper]:
     count = 0
     for position, entry in enumerate(root.findall("atom:entry", _NS), 1):
         line = lines[position - 1] if position <= len(lines) else None
-        title = clean_text(entry.findtext("atom:title", "", _NS))
-        abstract = clean_text(entry.findtext("atom:summary", "", _NS))
+        title = _unwrapped(entry.findtext("atom:title", "", _NS))
+        abstract = _unwrapped(entry.findtext("atom:summary", "", _NS))
         if not title and not abstract:
             raise InputError(file, "entry has neither a <title> nor a <summary>", line)
         entry_id = clean_text(entry.findtext("atom:id", "", _NS))

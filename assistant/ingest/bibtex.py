@@ -17,14 +17,15 @@ from functools import cache
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.export import OWN_FIELD, bib_text
+from assistant.export import OWN_FIELD, VERBATIM_FIELDS, bib_text
 from assistant.ingest.derive import derive_title
 from assistant.ingest.fields import MAX_ABSTRACT, parse_flag, parse_year
+from assistant.ingest.values import arxiv_id_of, arxiv_in
 from assistant.models import Paper, Source
 
 _KNOWN = {"title", "author", "year", "date", "journal", "booktitle", "doi", "url", "eprint",
           "archiveprefix", "keywords", "abstract", "month"}  # fmt: skip
-_VERBATIM = {"doi", "url", "eprint", "archiveprefix", "file", "isbn", "issn", "pmid"}
+_EPRINT = {"eprint", "archiveprefix"}
 _MADE_UP = ("title-derived", "year-inferred")  # what litreview's export flags (see export.py)
 _LATEX_HINT = re.compile(r"[\\{}~$]|--")
 
@@ -123,7 +124,7 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
     for position, entry in enumerate(entries, 1):
         raw = {name.lower(): str(f.value) for name, f in entry.fields_dict.items()}
         fields = {
-            name: (" ".join(value.split()) if name in _VERBATIM else decode_latex(value))
+            name: (" ".join(value.split()) if name in VERBATIM_FIELDS else decode_latex(value))
             for name, value in raw.items()
             if name != "author"
         }
@@ -151,10 +152,16 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
             venue=fields.get("journal") or fields.get("booktitle") or None,
             doi=fields.get("doi") or None,
             url=fields.get("url") or None,
-            arxiv_id=fields.get("eprint") or None,
+            arxiv_id=arxiv_id_of(fields.get("eprint"))
+            or arxiv_in(fields.get("url"), fields.get("doi"), fields.get("journal"))
+            or None,
             categories=keywords,
             abstract=abstract,
-            extra={k: v for k, v in fields.items() if k not in _KNOWN},
+            extra={
+                k: v
+                for k, v in fields.items()
+                if k not in _KNOWN or (k in _EPRINT and not arxiv_id_of(fields.get("eprint")))
+            },  # an eprint that is no arXiv id (Mendeley's "ecog.02097") is kept as written
             sources=[Source(file=file, position=position, line=line, format="bibtex")],
         )
 

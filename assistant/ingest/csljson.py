@@ -177,7 +177,10 @@ def iter_csljson(text: str, file: str) -> Iterator[Paper]:
             year = parse_year(year_value, file, line)
         except InputError as error:
             raise RecordError(file, error.detail, line, span) from None
-        authors = item.get("author") or split_authors(item.get("authors"))  # a plain JSON array
+        try:  # CSL's "author", or "authors": names or objects holding them (Semantic Scholar)
+            authors = item.get("author") or split_authors(item.get("authors"))
+        except ValueError as exc:
+            raise RecordError(file, f"authors: {exc}", line, span) from None
         if not isinstance(authors, list):
             authors = [authors]
         keywords = item.get("keyword") or item.get("keywords") or []

@@ -27,6 +27,7 @@ _BY_EXTENSION = {
 # CSL-JSON: an array, or objects with keys only CSL has.
 _ENDNOTE = re.compile(r"\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<xml>\s*<records[\s>/]", re.S)
 _WOS = re.compile(r"(?:FN .*\n(?:VR .*\n)?\s*)?PT [A-Z]\s*\n")
+_API_RESPONSE = re.compile(r'\{\s*"(?:meta|total|offset|next|token|data|results)"\s*:')
 _CSL = re.compile(
     r'"(?:issued|container-title|citation-key|date-parts)"\s*:|"author"\s*:\s*\[\s*\{'
 )
@@ -93,6 +94,8 @@ def detect_format(path: Path, text: str) -> str:
         return "endnote"
     if head.startswith("<?xml") or head.startswith("<feed"):
         return "atom"
+    if _API_RESPONSE.match(head):
+        return "jsonl"  # a Semantic Scholar or OpenAlex API response: their records, as JSON
     if head.startswith("[") or (head.startswith("{") and _CSL.search(head)):
         return "csljson"
     if first_line.startswith("{"):

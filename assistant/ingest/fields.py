@@ -69,6 +69,43 @@ def parse_date(value: Any) -> str | None:
     return f"{year}-{int(month):02d}" + (f"-{int(day):02d}" if day and int(day) else "")
 
 
+# What an export writes where a record has no author: Scopus "[No author name available]", Web
+# of Science "[Anonymous]". Not a name: a record without one has no authors.
+_NO_AUTHOR = re.compile(r"\[(?:no author name available|anonymous)\]", re.IGNORECASE)
+
+
+def person_names(names: list[str]) -> list[str]:
+    """Each name as `person_name` gives it; blanks and no-author placeholders left out."""
+    return [
+        person_name(name)
+        for name in names
+        if name.strip() and not _NO_AUTHOR.fullmatch(name.strip())
+    ]
+
+
+# Particles that begin a surname ("Ludwig van Beethoven", "Aaron Van Den Oord") when a given
+# name comes before them; the first word is never one ("Di He", "Le Song": given names).
+_PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "dos", "das", "la", "le", "di", "du",
+              "ter", "ten"}  # fmt: skip
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(given names, surname) of a "First Last" name: the last word and the particles before
+    it, lower-case as BibTeX reads them or two capitalised ones ("Van Den"); one capitalised
+    word is a middle name ("Thanh Van Nguyen"). A "Last, First" name splits at its comma."""
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip(), last.strip()
+    words = name.split()
+    start = len(words) - 1
+    while start > 1 and words[start - 1].lower() in _PARTICLES:
+        start -= 1
+    run = words[start:-1]
+    if len(run) == 1 and not run[0].islower():
+        start += 1
+    return " ".join(words[:start]), " ".join(words[start:])
+
+
 def person_name(raw: str) -> str:
     """ "Last, First" becomes "First Last"; other forms are kept."""
     raw = " ".join(raw.split())
@@ -79,10 +116,44 @@ def person_name(raw: str) -> str:
     return raw.strip(", ")
 
 
+# Initials as Scopus writes them after a surname: "P.", "N.V.", "J.-C.", "Ch."
+_INITIALS = re.compile(r"(?:[^\W\d_][^\W\d_]?\.(?:-|\s)?)+")
+
+
+def _surname_initials_pairs(text: str) -> list[str] | None:
+    """ "Fecil'ak, P., Pekár, A., Ádám, N." (Scopus CSV before 2023: commas between the names
+    as well as inside them) as "Surname, I." names; None for any other list."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) < 4 or len(parts) % 2:
+        return None
+    surnames, initials = parts[0::2], parts[1::2]
+    if not all(surnames) or not all(_INITIALS.fullmatch(i) and i[0].isupper() for i in initials):
+        return None
+    return [f"{surname}, {first}" for surname, first in zip(surnames, initials, strict=True)]
+
+
+def author_name(value: Any) -> str:
+    """An author of a JSON list: a name, or an object holding one: Semantic Scholar's
+    {"authorId", "name"}, OpenAlex's {"author": {"display_name"}}, CSL's "given"/"family" or
+    "literal". ValueError for an object with no name in it (never its text as a name)."""
+    if not isinstance(value, dict):
+        name = person_name(str(value)) if value is not None else ""
+    else:
+        person = value["author"] if isinstance(value.get("author"), dict) else value
+        texts = {f: clean_text(v) for f, v in person.items() if isinstance(v, str)}
+        name = texts.get("name") or texts.get("display_name") or texts.get("literal") or ""
+        name = name or " ".join(texts[f] for f in ("given", "family") if texts.get(f))
+        if not name:
+            fields = ", ".join(person) or "none"
+            raise ValueError(f"an author object without a name (its fields: {fields})")
+    return "" if _NO_AUTHOR.fullmatch(name) else name
+
+
 def split_authors(value: Any) -> list[str]:
-    """Authors from a list, or a string separated by ";", " and ", or commas between full names."""
+    """Authors from a list, or a string separated by ";", " and ", commas between "Surname, I."
+    names, or commas between full names."""
     if isinstance(value, list):
-        return [person_name(str(a)) for a in value if str(a).strip()]
+        return [name for name in map(author_name, value) if name]
     text = clean_text(value)
     if not text:
         return []
@@ -92,11 +163,13 @@ def split_authors(value: Any) -> list[str]:
         parts = re.split(r"\s+and\s+", text)
         if not all(p.count(",") == 1 for p in parts):  # not "Smith, J. and Doe, J.": "A, B and C"
             parts = [q for p in parts for q in p.split(",")]
+    elif pairs := _surname_initials_pairs(text):
+        parts = pairs  # "Fecil'ak, P., Pekár, A."
     elif text.count(",") >= 1 and all(" " in p.strip() for p in text.split(",")):
         parts = text.split(",")  # "Jane Doe, John Smith"
     else:
         parts = [text]
-    return [person_name(p) for p in parts if p.strip()]
+    return person_names(parts)
 
 
 def split_keywords(value: Any) -> list[str]:

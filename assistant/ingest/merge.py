@@ -206,11 +206,14 @@ def group_duplicates(
                     missed.setdefault((j, i), (identity, reason))
             seen[identity].append(i)
     if near_misses is not None:  # a pair kept apart on one identity may have merged on another
-        near_misses.extend(
-            NearMiss(papers[j], papers[i], identity, reason)
-            for (j, i), (identity, reason) in missed.items()
-            if find(j) != find(i) and not identity.startswith("key:")  # renamed, said there
-        )
+        told: set[tuple[int, int]] = set()  # one note a pair of papers, however many records
+        for (j, i), (identity, reason) in missed.items():
+            papers_pair = (min(find(j), find(i)), max(find(j), find(i)))
+            if papers_pair[0] == papers_pair[1] or identity.startswith("key:"):  # renamed: said
+                continue
+            if papers_pair not in told:
+                told.add(papers_pair)
+                near_misses.append(NearMiss(papers[j], papers[i], identity, reason))
     groups: dict[int, list[Paper]] = defaultdict(list)
     for i, paper in enumerate(papers):
         groups[find(i)].append(paper)
@@ -246,11 +249,28 @@ def _source_order(source: Source) -> tuple[str, int]:
     return (source.file, source.position)
 
 
+# Venues of preprint servers (as DBLP, Google Scholar, Zotero and Scopus name them).
+_PREPRINT_VENUE = re.compile(
+    r"^corr$|arxiv|biorxiv|medrxiv|chemrxiv|techrxiv|\bssrn\b|research square|"
+    r"colloquium comput|colloquium on computational complexity|cryptol(?:ogy|\.) eprint",
+    re.IGNORECASE,
+)
+
+
+def is_preprint(paper: Paper) -> bool:
+    """A preprint's record: a preprint server as its venue, or an arXiv id and no venue."""
+    if paper.venue:
+        return bool(_PREPRINT_VENUE.search(paper.venue.strip()))
+    return bool(paper.arxiv_id)
+
+
 def _richness(paper: Paper) -> tuple:
-    """Which record's fields win: real titles, dated, longer author lists, longer abstracts."""
+    """Which record's fields win: real titles, dated, published (not a preprint), longer author
+    lists, longer abstracts."""
     return (
         not paper.title_derived,
         paper.year is not None and not paper.year_inferred,
+        not is_preprint(paper),
         len(paper.authors),
         len(paper.abstract),
         min((_source_order(s) for s in paper.sources), default=("", 0)),
@@ -266,8 +286,12 @@ def merge_group(group: list[Paper], copy: bool = True) -> Paper:
         return group[0].model_copy(deep=True) if copy else group[0]
     ranked = sorted(group, key=_richness, reverse=True)
     merged = ranked[0].model_copy(deep=True) if copy else ranked[0]
+    published = not is_preprint(merged)
     for other in ranked[1:]:
-        for field in ("venue", "url", "doi", "arxiv_id", "has_code", "upvotes", "score"):
+        # a preprint's DOI, volume, pages... are not the published version's: not taken
+        details = not (published and is_preprint(other))
+        fields = ("venue", "url", "doi", "arxiv_id", "has_code", "upvotes", "score")
+        for field in fields if details else tuple(f for f in fields if f != "doi"):
             if getattr(merged, field) in (None, "") and getattr(other, field) not in (None, ""):
                 setattr(merged, field, getattr(other, field))
         if merged.year is None and other.year is not None:
@@ -283,9 +307,10 @@ def merge_group(group: list[Paper], copy: bool = True) -> Paper:
         for value in other.organizations:
             if value not in merged.organizations:
                 merged.organizations.append(value)
-        for name, value in other.extra.items():
+        for name, value in other.extra.items() if details else ():
             merged.extra.setdefault(name, value)
-    own_keys = sorted(p.key for p in group if p.own_key and p.key)
+    # the key of the record whose fields won, when it has one: a key and a citation of one record
+    own_keys = [p.key for p in ranked if p.own_key and p.key]
     merged.own_key = bool(own_keys)
     merged.key = own_keys[0] if own_keys else ""
     sources = {(s.file, s.position): s for p in group for s in p.sources}

@@ -11,7 +11,7 @@ from assistant.ingest.fields import (
     clean_text,
     parse_date,
     parse_year,
-    person_name,
+    person_names,
     split_keywords,
 )
 from assistant.models import Paper, Source
@@ -67,7 +67,7 @@ def iter_ris(text: str, file: str) -> Iterator[Paper]:
             own_key=bool(key),
             title=title or derive_title(abstract),
             title_derived=not title,
-            authors=[person_name(a) for a in authors if a.strip()],
+            authors=person_names(authors),
             year=parse_year(year_value, file, line),
             date=parse_date(entry.get("date") or entry.get("year")),
             venue=clean_text(

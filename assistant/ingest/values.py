@@ -28,7 +28,8 @@ _MONTHS = {
 _MONTH_DAY = re.compile(r"([A-Za-z]+)\.?(?:[\s-]+(\d{1,2})\b)?")
 _DOI = re.compile(r"\b(10\.\d{4,9}/\S+)")
 _ARXIV = re.compile(
-    r"(?:arxiv\.org/(?:abs|pdf)/|10\.48550/arxiv\.|^arxiv:\s*)(\d{4}\.\d{4,5}|[a-z.-]+/\d{7})",
+    r"(?:arxiv\.org/(?:abs|pdf)/|10\.48550/arxiv\.|(?:^|preprint\s+)arxiv:\s*)"
+    r"(\d{4}\.\d{4,5}|[a-z.-]+/\d{7})",
     re.IGNORECASE,
 )
 
@@ -53,9 +54,20 @@ def doi_in(value: str | None) -> str | None:
 
 
 def arxiv_in(*values: str | None) -> str | None:
-    """The arXiv id (without version) in an arxiv.org URL, an arXiv DOI or "arXiv:2101.00001"."""
+    """The arXiv id (without version) in an arxiv.org URL, an arXiv DOI, "arXiv:2101.00001" or
+    Google Scholar's journal "arXiv preprint arXiv:2101.00001"."""
     for value in values:
         match = _ARXIV.search((value or "").strip())
         if match:
             return match.group(1)
     return None
+
+
+_ARXIV_ID = re.compile(r"(?:arxiv:\s*)?(\d{4}\.\d{4,5}|[a-z.-]+/\d{7})(?:v\d+)?", re.IGNORECASE)
+
+
+def arxiv_id_of(eprint: str | None) -> str | None:
+    """The arXiv id (without version) a BibTeX eprint field holds: "1011.1669", "arXiv:1011.1669v3",
+    "hep-th/9901001"; None for an eprint that is no arXiv id ("ecog.02097", "9403132")."""
+    match = _ARXIV_ID.fullmatch((eprint or "").strip())
+    return match.group(1) if match else None

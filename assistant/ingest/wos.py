@@ -18,7 +18,7 @@ from assistant.ingest.derive import derive_title
 from assistant.ingest.fields import (
     clean_text,
     parse_year,
-    person_name,
+    person_names,
     split_keywords,
     text_lines,
 )
@@ -103,7 +103,7 @@ def _paper(record: _Record, file: str, position: int) -> Paper:
             file, "record has neither a title (TI) nor an abstract (AB)", record.line, span
         )
     people = fields.get("AF") or fields.get("AU") or []
-    authors = [person_name(name) for name in people if name.strip()]
+    authors = person_names(people)
     authors += [clean_text(group) for group in fields.get("CA", []) if group.strip()]
     published = joined("PY") or joined("EA")  # EA: early access, "JAN 2021"
     found = re.search(r"\d{4}", published)
