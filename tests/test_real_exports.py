@@ -635,6 +635,22 @@ def test_a_paper_merged_with_its_preprint_is_cited_as_published(
     }
 
 
+def test_a_paper_keeps_its_key_when_a_richer_record_of_it_arrives_later(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # a draft cites the preprint's key; importing the published version later must not break
+    # [@DBLP:journals/eccc/BalajiKL14]: the library's key stays, the published fields win
+    conference, preprint = DBLP_PAPER_AND_PREPRINT.split("\n\n")
+    (tmp_path / "preprint.bib").write_text(preprint, encoding="utf-8")
+    (tmp_path / "published.bib").write_text(conference, encoding="utf-8")
+    _ingest(tmp_path / "preprint.bib")
+    assert list(_library()) == ["DBLP:journals/eccc/BalajiKL14"]
+    _ingest(tmp_path / "published.bib")
+    (paper,) = _library().values()
+    assert paper["key"] == "DBLP:journals/eccc/BalajiKL14"
+    assert (paper["year"], paper["venue"]) == (2015, "COCOON")
+
+
 # Semantic Scholar Graph API papers (/graph/v1/paper/search, /paper/batch) saved as JSON Lines or
 # as the `data` array: authors are objects, {"authorId": ..., "name": ...}. The record is the
 # API's own example paper in its OpenAPI document (api.semanticscholar.org/api-docs/graph).

@@ -277,7 +277,7 @@ def _richness(paper: Paper) -> tuple:
     )
 
 
-def merge_group(group: list[Paper], copy: bool = True) -> Paper:
+def merge_group(group: list[Paper], copy: bool = True, held: Collection[str] = ()) -> Paper:
     """One record keeping every source and, field by field, the richest value.
 
     With copy=False the richest record itself becomes the merged one (changed in place).
@@ -309,8 +309,11 @@ def merge_group(group: list[Paper], copy: bool = True) -> Paper:
                 merged.organizations.append(value)
         for name, value in other.extra.items() if details else ():
             merged.extra.setdefault(name, value)
-    # the key of the record whose fields won, when it has one: a key and a citation of one record
-    own_keys = [p.key for p in ranked if p.own_key and p.key]
+    # the key of the record whose fields won, when it has one: a key and a citation of one record;
+    # but a key the library already holds (`held`) stays, or a draft citing it would break
+    own_keys = sorted(
+        (p.key for p in ranked if p.own_key and p.key), key=lambda key: key not in held
+    )
     merged.own_key = bool(own_keys)
     merged.key = own_keys[0] if own_keys else ""
     sources = {(s.file, s.position): s for p in group for s in p.sources}
@@ -477,7 +480,10 @@ def merge_into(
     candidates = revisited + incoming
     incoming.clear()
     misses: list[NearMiss] = []
-    merged = [merge_group(group, copy=False) for group in group_duplicates(candidates, misses)]
+    held = {p.key for p in revisited if p.own_key and p.key}
+    merged = [
+        merge_group(group, copy=False, held=held) for group in group_duplicates(candidates, misses)
+    ]
     del candidates, revisited
     hit_set = set(hit)
     bases = {base_key(p) for p in merged if not (p.own_key and p.key)}
