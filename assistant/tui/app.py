@@ -46,6 +46,7 @@ __all__ = ["EVIDENCE_STYLE", "HelpScreen", "LitreviewApp", "run_tui"]
 
 
 _CHAT_ACTIONS = frozenset({"citation", "copy_answer"})
+_CITATIONS = Binding.Group("Citations", compact=True)
 
 
 class LitreviewApp(App[None]):
@@ -62,8 +63,10 @@ class LitreviewApp(App[None]):
         Binding("ctrl+y", "copy_answer", "Copy answer"),
         Binding("ctrl+n", "new_session", "New session"),
         Binding("ctrl+l", "load_sample", "Load sample", show=False),
-        Binding("ctrl+up,left_square_bracket", "citation(-1)", "Prev cite"),
-        Binding("ctrl+down,right_square_bracket", "citation(1)", "Next cite"),
+        # one footer entry for the pair ("^↑^↓ Citations"): two left the last one under the
+        # command palette's key at 80 columns
+        Binding("ctrl+up,left_square_bracket", "citation(-1)", "Prev cite", group=_CITATIONS),
+        Binding("ctrl+down,right_square_bracket", "citation(1)", "Next cite", group=_CITATIONS),
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
