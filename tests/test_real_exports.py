@@ -746,6 +746,21 @@ OPENALEX_WORK = {
 }  # fmt: skip
 
 
+def test_an_api_response_with_an_integer_too_long_to_read_is_one_line(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # Python refuses integers of over 4,300 digits: a saved response holding one was
+    # "unexpected error: ValueError: Exceeds the limit (4300 digits) ..." (exit 1)
+    year = "1" * 5000
+    text = f'{{"data": [{{"title": "A paper", "abstract": "Some text.", "year": {year}}}]}}'
+    (tmp_path / "s2.json").write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "s2.json")])
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("litreview: s2.json:1: ") and "unexpected" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert json.loads(runner.invoke(app, ["library", "--json"]).stdout) == []
+
+
 def test_semantic_scholar_and_openalex_api_results(isolated_env: Path, tmp_path: Path) -> None:
     s2 = dict(S2_PAPER, journal={"name": "ArXiv", "volume": "abs/1805.02262"},
               externalIds={"DOI": "10.18653/v1/N18-3011", "ArXiv": "1805.02262"})  # fmt: skip

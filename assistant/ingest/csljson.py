@@ -39,9 +39,7 @@ def _line(text: str, offset: int) -> int:
 def _items(text: str, file: str) -> Iterator[tuple[int, int, Any]]:
     """(start, end, value) of each top-level item: the array's elements, or each object of a
     text holding objects alone. A blanked item (--skip-invalid) leaves a stray comma: allowed."""
-    # an integer too long for int() (Python refuses > 4,300 digits) is kept as its digits: the
-    # field holding it is then refused as the item's (a year out of range), not the whole file
-    decoder = json.JSONDecoder(parse_int=_integer)
+    decoder = json_decoder()
     position = _SPACE.match(text, 0).end()
     in_array = text.startswith("[", position)
     if in_array:
@@ -67,19 +65,33 @@ def _items(text: str, file: str) -> Iterator[tuple[int, int, Any]]:
             continue
         if not expect_item:
             raise InputError(file, "expected ',' or ']' between items", _line(text, position))
-        try:
-            value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                file, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno
-            ) from None
-        except RecursionError:
-            raise InputError(
-                file, "invalid JSON: nested too deeply", _line(text, position)
-            ) from None
+        value, end = decode_at(decoder, text, position, file)
         yield position, end, value
         position = end
         expect_item = not in_array
+
+
+def json_decoder() -> json.JSONDecoder:
+    """A decoder that keeps an integer too long for int() (Python refuses > 4,300 digits) as its
+    digits: the field holding it is then refused as the item's (a year out of range), not the
+    whole file."""
+    return json.JSONDecoder(parse_int=_integer)
+
+
+def decode_at(decoder: json.JSONDecoder, text: str, position: int, file: str) -> tuple[Any, int]:
+    """The JSON value at `position` and where it ends; bad JSON is one line naming its line."""
+    try:
+        return decoder.raw_decode(text, position)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            file, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno
+        ) from None
+    except RecursionError:
+        raise InputError(file, "invalid JSON: nested too deeply", _line(text, position)) from None
+    except ValueError as exc:  # Python's limit on the digits of an integer (json_decoder has none)
+        raise InputError(
+            file, f"invalid JSON: a number too long to read ({exc})", _line(text, position)
+        ) from None
 
 
 def _integer(digits: str) -> int | str:

@@ -73,16 +73,11 @@ def _response_items(text: str, file: str) -> list[tuple[int, dict[str, Any]]] | 
     `results` list of objects); None when the text is not one."""
     if not _RESPONSE_START.match(text):
         return None
-    decoder = json.JSONDecoder()
+    from assistant.ingest.csljson import decode_at
+
+    decoder = json.JSONDecoder()  # a number too long to read refuses the file, as a line's does
     start = len(text) - len(text.lstrip())
-    try:
-        response, end = decoder.raw_decode(text, start)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            file, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno
-        ) from None
-    except RecursionError:
-        raise InputError(file, "invalid JSON: nested too deeply", 1) from None
+    response, end = decode_at(decoder, text, start, file)
     name = next((n for n in _RESPONSE_LISTS if isinstance(response.get(n), list)), None)
     if name is None or text[end:].strip():
         return None  # JSON Lines whose first record has a "data" field, say
