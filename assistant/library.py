@@ -79,6 +79,7 @@ class IngestReport:
     reused_chunks: int = 0
     resumed_chunks: int = 0  # kept from an interrupted ingest of the same records
     unchanged_files: list[str] = field(default_factory=list)  # imported before as they are now
+    set_aside: list[str] = field(default_factory=list)  # in named folders: PDFs, figures, folders
     skipped: list[SkippedRecord] = field(default_factory=list)
     # keys changed because two works shared one; records kept apart though they share an
     # identifier or title (the user may want to merge them by hand)
@@ -119,21 +120,70 @@ def _chunk_texts(paper: Paper, chunk_chars: int, overlap: int) -> list[str]:
     return [f"{lead}\n{piece}" if lead else piece for piece in pieces]
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files named directly, and the visible files inside named directories (sorted)."""
+def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], dict[Path, str]]:
+    """Files named directly, and the visible files inside named directories (sorted); and what
+    those directories hold that is not a reference export (the papers' PDFs, figures, folders),
+    set aside: path -> what it is."""
+    from assistant.ingest.detect import document_kind
+
     files: list[Path] = []
+    set_aside: dict[Path, str] = {}
     for path in paths:
         if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-            if not inside:
+            visible = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+            if not visible:
                 raise InputError(str(path), "the directory holds no files")
-            files.extend(inside)
+            exports = []
+            for inside in visible:
+                if inside.is_dir():
+                    set_aside[inside] = "folder"  # not read: named, it would be
+                elif inside.is_file():
+                    kind = document_kind(inside, _head(inside))
+                    if kind:
+                        set_aside[inside] = kind
+                    else:
+                        exports.append(inside)
+            if not exports:
+                raise InputError(
+                    str(path), f"no reference export in it ({_counted(set_aside, path)})"
+                )
+            files.extend(exports)
         elif path.exists() and not path.is_file():
             # a FIFO or a device (/dev/zero) would block or never end: refused before it is opened
             raise InputError(str(path), "not a regular file (a pipe, device or socket)")
         else:
             files.append(path)
-    return files
+    return files, set_aside
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16)
+    except OSError:
+        return b""  # unreadable: parsing it says why, naming the file
+
+
+def _counted(set_aside: dict[Path, str], directory: Path | None = None) -> str:
+    """ "2 PDFs, 1 image and 1 folder" (of those directly in `directory`, if given)."""
+    kinds = Counter(
+        kind for path, kind in set_aside.items() if directory is None or path.parent == directory
+    )
+    parts = [f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(kinds.items())]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
+
+def set_aside_note(set_aside: dict[Path, str]) -> str:
+    """The ingest report's note on what the named folders held besides reference exports."""
+    names = ", ".join(
+        f"{p.name}/" if kind == "folder" else p.name for p, kind in sorted(set_aside.items())
+    )
+    return (
+        f"set aside {_counted(set_aside)}, not reference exports: {names} "
+        "(a folder inside is not read; name it to import its files)"
+        if "folder" in set_aside.values()
+        else f"set aside {_counted(set_aside)}, not reference exports: {names}"
+    )
 
 
 class Library:
@@ -384,7 +434,7 @@ class Library:
         from assistant.ingest import parse_file
 
         progress = progress or _Silent()
-        files = expand_paths(paths)
+        files, _ = expand_paths(paths)
         progress.stage("Parsing", len(files))
         parsed: list[Paper] = []
         skipped: list[SkippedRecord] = []
@@ -425,8 +475,11 @@ class Library:
         if not paths and not readers:
             raise UsageError("nothing to ingest: give files or directories, or --sample")
         progress = progress or _Silent()
-        files = expand_paths(paths)
+        files, set_aside = expand_paths(paths)
         report = IngestReport(files=[str(f) for f in files] + list(readers))
+        report.set_aside = [str(p) for p in sorted(set_aside)]
+        if set_aside:
+            report.notes.append(set_aside_note(set_aside))
         names = Counter(f.name for f in files)
         fingerprints = {f: import_fingerprint(f, fmt, field_map) for f in files}  # before the store
         with self._write_lock():

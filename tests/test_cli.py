@@ -151,6 +151,85 @@ def test_empty_and_binary_files_are_rejected(isolated_env: Path, tmp_path: Path)
         assert code == 2 and path.name in err and len(err.strip().splitlines()) == 1
 
 
+BIB_ENTRY = """@article{lee2024tiny,
+  title = {Tiny Transformers on Microcontrollers},
+  author = {Lee, Ada and Kim, Bo},
+  year = {2024},
+  journal = {Embedded Systems Letters},
+  abstract = {We fit a transformer into 256 KB of SRAM by pruning heads and quantizing weights.}
+}
+"""
+PDF_BYTES = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n\x00\x00"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+
+def test_a_folder_of_exports_beside_their_pdfs_imports_the_exports(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # A reference manager's export folder holds the .bib beside the papers' PDFs (and figures):
+    # `ingest FOLDER` used to stop at the first PDF ("binary file (contains NUL bytes)").
+    folder = tmp_path / "refs"
+    (folder / "files").mkdir(parents=True)
+    (folder / "library.bib").write_text(BIB_ENTRY)
+    (folder / "lee2024tiny.pdf").write_bytes(PDF_BYTES)
+    (folder / "scan").write_bytes(PDF_BYTES)  # a PDF without its extension
+    (folder / "figure1.png").write_bytes(PNG_BYTES)
+    code, out, err = run("ingest", str(folder))
+    assert code == 0, err
+    assert "library: 1 papers" in out
+    notes = [line for line in err.splitlines() if "note: set aside" in line]
+    # nothing is passed over in silence: the report names what it set aside, and why
+    assert len(notes) == 1, err
+    for name in ("lee2024tiny.pdf", "scan", "figure1.png", "files"):
+        assert name in notes[0]
+    code, out, _ = run("ingest", str(folder), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["set_aside"] == sorted(
+        str(folder / n) for n in ("figure1.png", "files", "lee2024tiny.pdf", "scan")
+    )
+
+
+def test_a_folder_of_nothing_but_documents_says_so(isolated_env: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(PDF_BYTES)
+    (folder / "b.pdf").write_bytes(PDF_BYTES)
+    code, _, err = run("ingest", str(folder))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert str(folder) in err and "no reference export" in err and "2 PDF" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "advice"),
+    [
+        ("paper.pdf", PDF_BYTES, "a PDF document"),
+        ("savedrecs.xlsx", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "save it as CSV"),
+        ("savedrecs.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "save it as CSV"),
+    ],
+)
+def test_a_document_or_spreadsheet_named_to_ingest_is_refused_with_advice(
+    isolated_env: Path, tmp_path: Path, name: str, content: bytes, advice: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, _, err = run("ingest", str(path))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert name in err and advice in err
+    assert run("stats", "--json")[1] and json.loads(run("stats", "--json")[1])["papers"] == 0
+
+
+def test_a_spreadsheet_in_a_folder_is_not_set_aside(isolated_env: Path, tmp_path: Path) -> None:
+    # a workbook is most likely the user's references in the wrong form: refused, not skipped
+    folder = tmp_path / "refs"
+    folder.mkdir()
+    (folder / "library.bib").write_text(BIB_ENTRY)
+    (folder / "savedrecs.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00")
+    code, _, err = run("ingest", str(folder))
+    assert code == 2 and "savedrecs.xls" in err and "save it as CSV" in err
+
+
 def test_export_bibtex_round_trip(sample_library: Library, tmp_path: Path) -> None:
     out = tmp_path / "lib.bib"
     code, _, _ = run("export", "--format", "bibtex", "--out", str(out))

@@ -33,6 +33,65 @@ _CSL = re.compile(
 )
 
 
+# Files people keep beside their reference exports (the papers, their figures): what they are,
+# by their first bytes or, failing that, their extension. A folder being imported sets these
+# aside (and says so); named on their own, they are refused with this name.
+_DOCUMENT_MAGIC = (
+    (b"%PDF-", "PDF"),
+    (b"\x89PNG", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"GIF8", "image"),
+    (b"II*\x00", "image"),
+    (b"MM\x00*", "image"),
+    (b"{\\rtf", "word-processor document"),
+    (b"AT&TFORM", "DjVu document"),
+    (b"%!PS", "PostScript document"),
+)
+_DOCUMENT_EXTENSIONS = {
+    **dict.fromkeys((".pdf",), "PDF"),
+    **dict.fromkeys(
+        (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".svg"), "image"
+    ),  # fmt: skip
+    **dict.fromkeys((".doc", ".docx", ".odt", ".rtf", ".pages"), "word-processor document"),
+    **dict.fromkeys((".epub", ".djvu", ".ps", ".eps"), "document"),
+}
+_SAVE_AS_CSV = "save it as CSV (or tab-delimited text) and ingest that"
+_SPREADSHEET_EXTENSIONS = {".xlsx", ".xls", ".xlsm", ".ods", ".numbers"}
+
+
+def document_kind(path: Path, head: bytes) -> str | None:
+    """ "PDF", "image" or another kind of document (not a reference export) from a file's first
+    bytes, else from its extension; None for anything that may be one."""
+    for magic, kind in _DOCUMENT_MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image"
+    return _DOCUMENT_EXTENSIONS.get(path.suffix.lower())
+
+
+def _not_text(path: Path, data: bytes) -> str | None:
+    """Why a file is not a reference export, with what to do instead; None if it may be one.
+    (A tab-delimited export saved as `.xls` is text, and is read as such.)"""
+    head = data[:16]
+    binary = b"\x00" in data[:8192] or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+    kind = document_kind(path, head)
+    if binary and path.suffix.lower() in _SPREADSHEET_EXTENSIONS:
+        return f"a spreadsheet workbook, not text: {_SAVE_AS_CSV}"
+    if kind:
+        kind = "PDF document" if kind == "PDF" else kind
+        article = "an" if kind[0] in "aeiou" else "a"
+        return (
+            f"{article} {kind}, not a reference export: import the papers' records instead "
+            "(BibTeX, RIS, CSV ... from a reference manager or the publisher)"
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return f"a Microsoft Office file, not text: {_SAVE_AS_CSV}"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive: unpack it and ingest the files (or the folder) inside"
+    return None
+
+
 def read_text(path: Path) -> str:
     """The file's text, or an InputError naming the file: missing, a directory, empty, binary,
     or not UTF-8."""
@@ -49,6 +108,9 @@ def read_text(path: Path) -> str:
         raise InputError(name, f"cannot read: {exc.strerror}") from None
     if not data.strip():
         raise InputError(name, "the file is empty")
+    why_not = _not_text(path, data)
+    if why_not:
+        raise InputError(name, why_not)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (Web of Science tab-delimited)
         try:
             return data.decode("utf-16")
