@@ -449,3 +449,18 @@ def test_a_ctrl_c_while_exiting_is_no_traceback(isolated_env: Path) -> None:
     result = _run_script(patch, "config", "show")
     assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr
     assert result.returncode == 0 and "retrieval.rrf_k" in result.stdout
+
+
+def test_a_tab_delimited_export_saved_as_xls_is_read_as_text(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # Web of Science's and other sites' "Excel" downloads are often tab-delimited text named .xls
+    path = tmp_path / "savedrecs.xls"
+    path.write_text(
+        "PT\tAU\tTI\tAB\tPY\n"
+        "J\tLee, A; Kim, B\tTiny Transformers on Microcontrollers\t"
+        "We fit a transformer into 256 KB of SRAM.\t2024\n"
+    )
+    code, out, err = run("ingest", str(path))
+    assert code == 0, err
+    assert "library: 1 papers" in out
