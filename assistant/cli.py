@@ -1191,33 +1191,9 @@ def _print_outline(plan: Any, path: Path | None, as_json: bool) -> None:
 
 
 def _print_coverage(result: Any) -> None:
-    coverage = result.coverage()
-    lines = [
-        f"Coverage: {coverage['cited']}/{coverage['candidates']} candidate papers cited "
-        f"({result.mode}{', ' + result.model if result.model else ''}; "
-        f"citations checked: {result.verification}; {result.seconds:.1f} s)"
-    ]
-    for item in coverage["left_out"]:
-        lines.append(f"  left out {item['key']}: {item['reason']}")
-    if coverage.get("more_copies_left_out"):
-        more = coverage["more_copies_left_out"]
-        lines.append(f"  left out {more} more paper(s) that repeat sentences of the cited ones")
-    for item in coverage["borderline"]:
-        lines.append(f"  borderline {item['key']} (just below the cut): {item['hint']}")
-    for item in coverage["fallbacks"]:
-        lines.append(f"  extractive paragraph for {item['theme']!r}: {item['reason']}")
-    for item in coverage["dropped_sentences"]:
-        lines.append(f"  dropped ({item['reason']}): {item['sentence'][:100]}")
-    for item in coverage["rejected_citations"]:
-        verdict = item.get("verdict", "unsupported")
-        lines.append(f"  rejected @{item['key']}: {verdict}, {item['reason']}")
-    if coverage["unsupported_sentences"]:
-        fate = "kept, marked" if getattr(result, "keep_unsupported", False) else "dropped"
-        count = len(coverage["unsupported_sentences"])
-        lines.append(f"  {count} sentence(s) without a verified citation ({fate})")
-    if result.note:
-        lines.append(result.note)
-    sys.stderr.write(terminal_safe("\n".join(lines), keep_newlines=True) + "\n")
+    from assistant.draft import coverage_lines
+
+    sys.stderr.write(terminal_safe("\n".join(coverage_lines(result)), keep_newlines=True) + "\n")
 
 
 @app.command("mcp")

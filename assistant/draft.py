@@ -1663,6 +1663,38 @@ def to_latex(draft: Draft, bib_name: str | None) -> str:
     return "\n".join(lines)
 
 
+def coverage_lines(draft: Draft) -> list[str]:
+    """The coverage report as people read it (the CLI's stderr, the MCP tool's text): what was
+    cited, and what was left out, dropped or rejected, and why."""
+    coverage = draft.coverage()
+    lines = [
+        f"Coverage: {coverage['cited']}/{coverage['candidates']} candidate papers cited "
+        f"({draft.mode}{', ' + draft.model if draft.model else ''}; "
+        f"citations checked: {draft.verification}; {draft.seconds:.1f} s)"
+    ]
+    for item in coverage["left_out"]:
+        lines.append(f"  left out {item['key']}: {item['reason']}")
+    if coverage.get("more_copies_left_out"):
+        more = coverage["more_copies_left_out"]
+        lines.append(f"  left out {more} more paper(s) that repeat sentences of the cited ones")
+    for item in coverage["borderline"]:
+        lines.append(f"  borderline {item['key']} (just below the cut): {item['hint']}")
+    for item in coverage["fallbacks"]:
+        lines.append(f"  extractive paragraph for {item['theme']!r}: {item['reason']}")
+    for item in coverage["dropped_sentences"]:
+        lines.append(f"  dropped ({item['reason']}): {item['sentence'][:100]}")
+    for item in coverage["rejected_citations"]:
+        verdict = item.get("verdict", "unsupported")
+        lines.append(f"  rejected @{item['key']}: {verdict}, {item['reason']}")
+    if coverage["unsupported_sentences"]:
+        fate = "kept, marked" if draft.keep_unsupported else "dropped"
+        count = len(coverage["unsupported_sentences"])
+        lines.append(f"  {count} sentence(s) without a verified citation ({fate})")
+    if draft.note:
+        lines.append(draft.note)
+    return lines
+
+
 def write_draft(draft: Draft, library: Library, out: Any, fmt: str) -> tuple[Any, Any]:
     """Write the draft and `<stem>.bib` beside it (exactly the cited entries)."""
     from pathlib import Path

@@ -35,7 +35,9 @@ INSTRUCTIONS = (
     "semantic search, optional year/author/category filters); get_paper and the paper://{key} "
     "resource give one record; ask answers a question from the library with every citation "
     "checked against the cited abstract (rejected citations are listed, and it abstains when the "
-    "library does not answer); bibtex gives entries for citation keys; library_stats counts "
+    "library does not answer); draft writes a related-work section on a topic, its citations "
+    "checked the same way, with its BibTeX; bibtex gives entries for citation keys; "
+    "library_stats counts "
     "papers by year, category and source."
 )
 
@@ -109,6 +111,51 @@ def build_server(
             if answer.note:
                 text += f"\n\n{answer.note}"
             return text, answer.public_dict()
+
+        return run(call)
+
+    @server.tool(annotations=read_only)
+    def draft(
+        topic: str,
+        papers: list[str] | None = None,
+        exclude: list[str] | None = None,
+        format: str = "markdown",
+        words: int | None = None,
+        year: str | None = None,
+        author: str | None = None,
+        category: str | None = None,
+    ) -> Result:
+        """Draft a related-work section on `topic` from the library: themed paragraphs whose
+        every citation is checked against the cited abstract, as `litreview draft --json` gives
+        it, plus `text` (the section, `format` markdown or latex) and `bibtex` (exactly the cited
+        entries). `papers` adds keys, `exclude` removes them; `coverage` says what was left out
+        and why. Offline (or with no model) the paragraphs quote the abstracts; with a model,
+        `words` sets a paragraph's length. Nothing is written to disk."""
+        from assistant.draft import coverage_lines, to_latex, to_markdown
+        from assistant.errors import UsageError
+        from assistant.export import to_bibtex
+        from assistant.workspace import DRAFT_WORDS, search_filters
+
+        def call() -> tuple[str, dict[str, Any]]:
+            if format not in ("markdown", "latex"):
+                raise UsageError(f"format {format!r}: use markdown or latex")
+            filters = search_filters(year, [author or ""], [category or ""])
+            result = workspace.draft(
+                " ".join(topic.split()),
+                filters=filters,
+                papers=list(papers or []),
+                exclude=list(exclude or []),
+                words=DRAFT_WORDS if words is None else words,
+            )
+            render = to_markdown if format == "markdown" else to_latex
+            text = render(result, "the bibtex field of this result") if result.themes else ""
+            data = result.as_dict()
+            data["text"] = text
+            data["bibtex"] = to_bibtex([workspace.get(key) for key in result.cited])
+            readable = "\n".join([text.rstrip(), "", *coverage_lines(result)]).strip()
+            if result.incomplete:
+                readable += f"\nThe draft is incomplete: {result.problem}"
+            return readable, data
 
         return run(call)
 

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.library import Library
 
-TOOLS = {"search", "get_paper", "ask", "bibtex", "library_stats"}
+TOOLS = {"search", "get_paper", "ask", "draft", "bibtex", "library_stats"}
 
 
 def _session(
@@ -110,6 +110,52 @@ def test_ask_uses_the_servers_model_and_lists_rejected_citations(
 
         _session(script, env={"OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "test"})
     assert len(model.requests) == 2  # the answer and one judge call
+
+
+def test_draft_gives_the_section_its_bibliography_and_its_coverage(
+    shared_sample_library: Library,
+) -> None:
+    # Drafting related work is one of the three jobs; an AI client had search and ask only
+    async def script(session: Any) -> None:
+        tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+        assert tools["draft"].annotations.read_only_hint
+
+        result = await session.call_tool(
+            "draft", {"topic": "speculative decoding", "exclude": ["zhong2024propd"]}
+        )
+        assert not result.is_error, _text(result)
+        data = result.structured_content
+        assert data["mode"] == "extractive" and data["verification"] == "local"
+        cited = data["coverage"]["cited_keys"]
+        assert cited and "zhong2024propd" not in cited
+        assert data["text"].startswith("## Related Work")
+        for key in cited:
+            assert f"@{key}" in data["text"]
+            assert f"{{{key}," in data["bibtex"]
+        assert data["bibtex"].count("\n@") + data["bibtex"].startswith("@") == len(cited)
+        left_out = {item["key"]: item["reason"] for item in data["coverage"]["left_out"]}
+        assert "exclude" in left_out["zhong2024propd"]
+        assert "Bibliography: the bibtex field of this result" in data["text"]
+        # the readable text is the section, then what it covers
+        assert _text(result).startswith("## Related Work")
+        assert f"{len(cited)}/" in _text(result)
+
+        latex = await session.call_tool(
+            "draft", {"topic": "speculative decoding", "format": "latex"}
+        )
+        assert "\\cite" in latex.structured_content["text"]
+        assert latex.structured_content["text"].lstrip().startswith("\\section")
+
+        for bad, words in (
+            ({"topic": "  "}, "empty"),
+            ({"topic": "speculative decoding", "papers": ["nobody2030"]}, "nobody2030"),
+            ({"topic": "speculative decoding", "format": "docx"}, "markdown or latex"),
+            ({"topic": "speculative decoding", "year": "20x"}, "2022..2024"),
+        ):
+            refused = await session.call_tool("draft", bad)
+            assert refused.is_error and words in _text(refused), (bad, _text(refused))
+
+    _session(script)
 
 
 def test_bad_requests_are_tool_errors_not_crashes(shared_sample_library: Library) -> None:
