@@ -1,0 +1,205 @@
+"""How prose names a paper and says what its authors say: "AdapMoE [@key] introduces "..."".
+
+Shared by drafts (each paper's contribution) and offline answers (a sentence the authors wrote in
+the first person is attributed, not passed off as the answer's own "we"). Quotes stay verbatim;
+only their lead ("In this paper, we propose") becomes the paper's name and a verb.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.models import Paper
+from assistant.text import plain
+
+_TITLE_GLUE = {"a", "an", "the", "of", "for", "with", "in", "on", "via", "and", "to", "using", "by",
+               "from", "towards", "toward", "at", "as", "&"}  # fmt: skip
+
+
+def short_name(paper: Paper) -> str:
+    """What prose calls a paper: its system name ("AdapMoE" from "AdapMoE: Adaptive ...", or a
+    name the abstract introduces that the title also uses), else its first author ("Zhong et
+    al."), else the opening words of its title."""
+    from assistant import claims
+
+    title = plain(paper.title).replace("v.s.", "vs.")  # a full stop would end the sentence
+    # "AdapMoE: Adaptive ..." (not the "N:M" of "Efficient N:M Sparse DNN Training")
+    head = title.split(": ", 1)[0].strip() if ": " in title else ""
+    if head and len(head.split()) <= 4:
+        return head
+    for name in claims.introduced_names(paper.abstract):
+        # the title's own word, not part of one ("MatMul" of "MatMul-free" names no system)
+        whole = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", title)
+        if len(name) >= 3 and whole and claims.mentions(title, name):
+            return name
+    if paper.authors:
+        from assistant.ingest.fields import split_name
+
+        surname = split_name(paper.authors[0])[1] or paper.authors[0]
+        return f"{surname} et al." if len(paper.authors) > 1 or paper.authors_truncated else surname
+    words = title.split()  # a title in typographic quotes: the straight ones mark quotations
+    if paper.title_derived and words[0].lower() not in ("a", "an"):
+        # litreview made this title from the abstract's opening ("Large Language Models (LLMs)
+        # have achieved…"): no name at all; one that describes the work ("A novel digital MAC
+        # design…") still reads as one
+        return f"A {paper.year} paper" if paper.year else "One paper"
+    shown = words[:6]
+    while len(shown) > 3 and shown[-1].lower() in _TITLE_GLUE:  # "... in LLMs with…": "with"
+        shown.pop()
+    return f"“{' '.join(shown)}{'…' if len(words) > len(shown) else ''}”"
+
+
+_CONTRIBUTION_VERBS = (
+    r"(?:propose|present|introduce|develop|design|build|explore|investigate|study|"
+    r"show|demonstrate|provide|conduct|report|describe|formulate|reveal|identify|observe|find|"
+    r"take|analy[sz]e|evaluate|examine|construct|establish|prove|derive|offer|improve|enable|"
+    r"extend|leverage|exploit|tackle|address)"
+)
+_CONTRIBUTION = re.compile(
+    r"^(?P<lead>.{0,100}?\W)??(?:we|us to|this (?:paper|work|study|article|thesis))\s+"
+    r"(?:(?:first|further|also|then|thus|therefore|hence|here)\s+)?"
+    rf"(?P<verb>{_CONTRIBUTION_VERBS})(?P<ending>s|d|ed)?\b\s*"
+    r"(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+# "we analyze X and propose Y": the second verb is the authors' too, so the first stays theirs
+_SECOND_VERB = re.compile(
+    rf"\band\s+(?:then\s+|also\s+|further\s+)?{_CONTRIBUTION_VERBS}(?:s|d|ed)?\b",
+    re.IGNORECASE,
+)
+_THIRD_PERSON = {"study": "studies", "identify": "identifies", "prove": "proves"}
+_CLAUSE_VERBS = {"show", "demonstrate", "find", "observe", "reveal", "report", "prove"}
+_QUOTE_WORDS = 40  # a longer contribution is cut at a clause boundary
+
+
+# the verb of a clause, before any relative clause of its own ("transfers in MoE that can be"
+# is a thing observed; "most of the weights can be pruned" a finding)
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|can|cannot|could|may|might|will|would|has|have|had|does|do|did|"
+    r"must|should|(?:fail|lead|reduce|achieve|outperform|incur|suffer|remain|exhibit|require|"
+    r"improve|yield|scale|perform|become|depend|dominate|account|cause|limit|degrade|increase|"
+    r"decrease|grow|vary|differ|exceed|enable|allow|need)s?)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_clause(rest: str) -> bool:
+    """Whether what follows "we show/find/observe" is a clause (it takes "that") rather than
+    the thing found: it opens on a name ("PrivQuant reduces ...") or has a verb of its own."""
+    if re.match(r"an?\s", rest):
+        return False
+    if re.match(r"[A-Z]", rest):
+        return True
+    head = re.split(r"\b(?:that|which|who|whose|where|when)\b|[,;:(]", rest, maxsplit=1)[0]
+    return bool(_FINITE.search(head))
+
+
+def _third_person(verb: str, plural: bool = False) -> str:
+    verb = verb.lower()
+    verb = {"analyse": "analyze"}.get(verb, verb)
+    if plural:  # "Li et al. propose"
+        return verb
+    return _THIRD_PERSON.get(verb, verb + ("es" if verb.endswith(("sh", "ch", "s")) else "s"))
+
+
+def _trim(text: str) -> str:
+    """A quote of at most about _QUOTE_WORDS words, cut where a clause ends and marked so."""
+    words = text.split()
+    if len(words) <= _QUOTE_WORDS:
+        return text
+    head = " ".join(words[:_QUOTE_WORDS])
+    cut = max(head.rfind(", "), head.rfind("; "), head.rfind(" which "), head.rfind(" by "))
+    # the ellipsis says the quote goes on: "(i) ..., (ii) ..." must not read as the whole list
+    return (head[:cut] if cut > len(head) // 2 else head) + " …"
+
+
+_NOUNS = (
+    r"(?:framework|system|method|approach|technique|accelerator|architecture|dataset|"
+    r"benchmark|tool|model|design|scheme|algorithm|compiler|engine|library|pipeline|"
+    r"protocol|platform|mechanism|solution|type|format|workflow|network)"
+)
+
+
+def _without_name(rest: str, name: str) -> tuple[str, str] | None:
+    """What the authors say their system is, without its name quoted back at the reader ("a new
+    framework Nimbus for ..." under the name Nimbus): (words before the quote, the quote), or
+    None where the name does not stand for the system the sentence introduces."""
+    if not name or name.endswith("et al.") or not re.search(re.escape(name), rest):
+        return None
+    at_start = re.match(
+        rf"(?:that\s+)?(?:the\s+)?{re.escape(name)}(?:\s*:\s*|\s+(to\s)|\s+(?:that|which)\s+|\s+(?=[a-z]+s\b))"
+        r"(?P<rest>.+)$",
+        rest,
+    )
+    if at_start:  # "SALO to enable ...", "PEL-NAS: a search space ...", "X reduces ..."
+        quote = at_start.group("rest")
+        if at_start.group(1):
+            return "is designed ", f"to {quote}"
+        return ("is " if re.match(r"(?:an?|the|one)\s", quote) else ""), quote
+    escaped = re.escape(name)
+    bound = rest
+    for pattern, replacement in (
+        (rf",?\s+(?:called|named|dubbed|termed|referred to as)\s+{escaped}\b,?", " …"),
+        (rf"\b({_NOUNS})\s+{escaped}\b", r"\1 …"),  # "framework Nimbus for"
+        (rf"\s*\({escaped}\)", " …"),
+    ):
+        bound = re.sub(pattern, replacement, bound, count=1)
+        if bound != rest:
+            break
+    if bound == rest or not re.match(r"(?:an?|the|one)\s", rest):
+        return None
+    return "is ", bound
+
+
+def states_contribution(sentence: str) -> bool:
+    """Whether the sentence is the authors saying what they did ("We propose ...", "In this
+    paper, we study ...")."""
+    return bool(_CONTRIBUTION.match(sentence.rstrip(". ")))
+
+
+_FIRST_PERSON = re.compile(r"\b(?:we|our|ours|us)\b|\bthis (?:paper|work|study|article)\b", re.I)
+
+
+def in_first_person(sentence: str) -> bool:
+    """Whether the authors speak in it ("we", "our", "this paper"): quoted bare, an answer
+    would seem to speak for them."""
+    return bool(_FIRST_PERSON.search(sentence))
+
+
+def contribution(paper: Paper, sentence: str, name: str) -> str:
+    """`sentence` from the paper's abstract as a cited statement: "AdapMoE [@key] introduces
+    "an algorithm-system co-design framework ..."", the quote verbatim (only trimmed)."""
+    text = " ".join(sentence.split()).rstrip(". ")
+    marker = f"[@{paper.key}]"
+    match = _CONTRIBUTION.match(text)
+    if match:
+        rest = match.group("rest").strip()
+        # "we propose AdapMoE, an ..." -> quote what follows the name
+        named = re.match(
+            rf"(?:the\s+)?{re.escape(name)}\s*(?:\([^)]*\))?\s*,\s*(.+)$", rest, re.IGNORECASE
+        )
+        if named:
+            rest = named.group(1)
+            which = re.match(r"which\s+(.+)$", rest)
+            if which:  # "we propose HEQuant, which features X" -> HEQuant "features X"
+                return f'{name} {marker} "{_trim(which.group(1))}".'
+        unnamed = _without_name(rest, name)
+        if unnamed is not None:
+            how, quote = unnamed
+            return f'{name} {marker} {how}"{_trim(quote)}".'
+        if _SECOND_VERB.search(rest):
+            said = f'"{match.group("verb")}{match.group("ending") or ""} {_trim(rest)}"'
+            if name.endswith("et al."):
+                return f"{name} {marker} {said}."
+            return f"The authors of {name} {marker} {said}."
+        that = ""
+        if rest.lower().startswith("that "):
+            that, rest = "that ", rest[5:]
+        elif match.group("verb").lower() in _CLAUSE_VERBS and _is_clause(rest):
+            # "shows PrivQuant reduces ..." reads as "shows that"; "reveal a critical
+            # crossover" and "observe substantial redundant transfers" name what they found
+            that = "that "
+        verb = _third_person(match.group("verb"), name.endswith("et al."))
+        return f'{name} {marker} {verb} {that}"{_trim(rest)}".'
+    puts = "put" if name.endswith("et al.") else "puts"
+    return f'As {name} {marker} {puts} it, "{_trim(text)}".'
