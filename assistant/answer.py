@@ -513,7 +513,7 @@ class Asker(GroundedWriter):
             return answer
         # quoted as a reader sees them: LaTeX markup ("$\mathsf{Nimbus}$") is not the words
         text = " ".join(
-            f"{plain(sentence).rstrip()} [@{paper.key}]" for _, _, sentence, paper in chosen
+            _quoted(plain(sentence).rstrip(), paper) for _, _, sentence, paper in chosen
         )
         answer = self._verified(question, "extractive", text, [h.paper for h in hits])
         answer.note = (
@@ -530,6 +530,18 @@ class Asker(GroundedWriter):
         if paper is None:  # only reachable with verification off
             return CitationOut(key=key, title="(not in the library)")
         return CitationOut(key=key, title=paper.title, year=paper.year)
+
+
+def _quoted(sentence: str, paper: Paper) -> str:
+    """An abstract's sentence as an offline answer cites it: as written, unless its authors speak
+    in it ("We propose ...", "Our evaluation shows ..."): then by the paper's name, their words
+    in quotes ("AdaptGear [@key] is "a novel system ...""), so the answer never says "we" for
+    four groups of authors at once."""
+    from assistant.attribution import contribution, in_first_person, short_name
+
+    if not in_first_person(sentence):
+        return f"{sentence} [@{paper.key}]"
+    return contribution(paper, sentence, short_name(paper))
 
 
 def evidence_out(span: EvidenceSpan) -> EvidenceOut:

@@ -147,8 +147,9 @@ def stems(items: Iterable[str]) -> set[str]:
 ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Figs.", "Fig.", "Eqs.", "Eq.", "cf.",
                  "approx.", "a.k.a.", "w.r.t.", "App.", "Sec.", "Tab.", "resp.")  # fmt: skip
 # a sentence ends after . ! ? (and a citation marker right after it) when the next one starts
+# (a capital, a digit, a quote, straight or typographic, a bracket, a formula)
 _SPLIT = re.compile(
-    r"(?<=[.!?])(\s*\[[^\[\]]*@[^\[\]]*\])?\s+(?=[A-Z0-9\"'($\\])"
+    r"(?<=[.!?])(\s*\[[^\[\]]*@[^\[\]]*\])?\s+(?=[A-Z0-9\"'($\\“‘])"
     # "... [@key]. vTensor ...": a cited sentence ends at its period, but a marker after a
     # reference of the abstract's own ("... [Abrahamson, SICOMP 1987]. [@key]") is the sentence's
     r"|(?<=\]\.)\s+(?!\[[^\[\]]*@)(?=\S)"

@@ -57,6 +57,18 @@ def test_a_citation_marker_stays_with_its_sentence() -> None:
                                                                        "Then more."]  # fmt: skip
 
 
+def test_a_sentence_may_open_with_a_typographic_quote() -> None:
+    # an offline answer names a paper without a system name by its title in quotes:
+    # '... [@a] ... DNNs". “Efficient N:M Sparse DNN Training…” [@b] presents "..."' was read as
+    # one sentence citing both papers, and the second was rejected as another paper's name
+    answer = 'It [@a] prunes "DNNs". “Efficient N:M Sparse…” [@b] presents "a scheme". ‘Done’.'
+    assert text.split_sentences(answer) == [
+        'It [@a] prunes "DNNs".',
+        '“Efficient N:M Sparse…” [@b] presents "a scheme".',
+        "‘Done’.",
+    ]
+
+
 def test_plain_text_reads_latex_and_markdown() -> None:
     assert (
         text.plain(r"a $2.7\times \sim 4.7\times$ gain, 0.08\% loss")
