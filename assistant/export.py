@@ -9,10 +9,11 @@ import re
 from collections.abc import Sequence
 
 from assistant.ingest.fields import split_name
+from assistant.ingest.kinds import export_kind
 from assistant.models import Paper
 
 _CSV_FIELDS = ["key", "title", "title_derived", "authors", "authors_truncated", "year",
-               "year_inferred", "date", "venue", "categories", "doi", "url", "arxiv_id",
+               "year_inferred", "date", "venue", "kind", "categories", "doi", "url", "arxiv_id",
                "abstract", "sources"]  # fmt: skip
 
 
@@ -164,6 +165,16 @@ def _printed(name: str, value: str) -> list[tuple[str, str]]:
     return [(name, written)] + ([(OWN_FIELD.format(name), escaped)] if written != escaped else [])
 
 
+# BibTeX's entry type and the field that names the venue, by kind: a preprint as biblatex and
+# natbib styles cite one, `@misc` with its eprint and the server (if any) as howpublished
+BIB_ENTRY_TYPE = {"article": "article", "inproceedings": "inproceedings", "preprint": "misc",
+                  "book": "book", "incollection": "incollection", "thesis": "phdthesis",
+                  "report": "techreport", "misc": "misc"}  # fmt: skip
+BIB_VENUE_FIELD = {"article": "journal", "inproceedings": "booktitle", "preprint": "howpublished",
+                   "book": "series", "incollection": "booktitle", "thesis": "school",
+                   "report": "institution", "misc": "howpublished"}  # fmt: skip
+
+
 def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
     """Text fields escaped for BibTeX; identifiers (DOI, URL, eprint) as they are. Abstracts are
     escaped to print as written: no style prints them, and they round-trip as they are."""
@@ -177,7 +188,7 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
     if paper.date and len(paper.date) >= 10:
         fields.append(("date", paper.date))
     if paper.venue:
-        fields += _printed("journal", paper.venue)
+        fields += _printed(BIB_VENUE_FIELD[export_kind(paper)], paper.venue)
     if paper.doi:
         fields.append(("doi", paper.doi))
     if paper.url:
@@ -227,14 +238,15 @@ def _bib_name(name: str) -> str:
 
 
 def to_bibtex(papers: Sequence[Paper]) -> str:
-    """One entry per paper; `@article` with a venue, `@misc` without one."""
+    """One entry per paper, of its kind (`export_kind`): `@inproceedings` with a booktitle,
+    `@article` with a journal, a preprint `@misc` with its eprint..."""
     import bibtexparser
     from bibtexparser.model import Entry, Field
 
     library = bibtexparser.Library()
     for paper in papers:
-        kind = "article" if paper.venue else "misc"
-        library.add(Entry(kind, paper.key, [Field(k, v) for k, v in _bib_fields(paper)]))
+        entry_type = BIB_ENTRY_TYPE[export_kind(paper)]
+        library.add(Entry(entry_type, paper.key, [Field(k, v) for k, v in _bib_fields(paper)]))
     return bibtexparser.write_string(library)
 
 
@@ -251,6 +263,7 @@ def to_csv(papers: Sequence[Paper]) -> str:
         writer.writerow(
             {
                 **{f: row.get(f) for f in _CSV_FIELDS},
+                "kind": export_kind(paper),  # the kind the BibTeX export writes
                 "authors": "; ".join(paper.authors),
                 "categories": "; ".join(paper.categories),
                 "sources": "; ".join(f"{s.file}#{s.position}" for s in paper.sources),
@@ -278,6 +291,12 @@ def _csl_name(name: str) -> dict[str, str]:
     return csl
 
 
+# CSL 1.0.2's types: "article" is a preprint or working paper, "document" a generic work
+CSL_TYPE = {"article": "article-journal", "inproceedings": "paper-conference",
+            "preprint": "article", "book": "book", "incollection": "chapter", "thesis": "thesis",
+            "report": "report", "misc": "document"}  # fmt: skip
+
+
 def to_csljson(papers: Sequence[Paper]) -> str:
     """A CSL-JSON array (Zotero, Pandoc, citeproc): `id` and `citation-key` are the paper's key,
     so the file imports again under the same keys."""
@@ -286,7 +305,7 @@ def to_csljson(papers: Sequence[Paper]) -> str:
         item: dict = {
             "id": paper.key,
             "citation-key": paper.key,
-            "type": "article-journal" if paper.venue else "article",
+            "type": CSL_TYPE[export_kind(paper)],
             "title": paper.title,
         }
         if paper.authors:

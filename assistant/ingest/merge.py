@@ -249,19 +249,12 @@ def _source_order(source: Source) -> tuple[str, int]:
     return (source.file, source.position)
 
 
-# Venues of preprint servers (as DBLP, Google Scholar, Zotero and Scopus name them).
-_PREPRINT_VENUE = re.compile(
-    r"^corr$|arxiv|biorxiv|medrxiv|chemrxiv|techrxiv|\bssrn\b|research square|"
-    r"colloquium comput|colloquium on computational complexity|cryptol(?:ogy|\.) eprint",
-    re.IGNORECASE,
-)
-
-
 def is_preprint(paper: Paper) -> bool:
-    """A preprint's record: a preprint server as its venue, or an arXiv id and no venue."""
-    if paper.venue:
-        return bool(_PREPRINT_VENUE.search(paper.venue.strip()))
-    return bool(paper.arxiv_id)
+    """A preprint's record: the source says so, or a preprint server is its venue, or it has an
+    arXiv id and no venue (see `assistant.ingest.kinds`)."""
+    from assistant.ingest.kinds import effective_kind
+
+    return effective_kind(paper) == "preprint"
 
 
 def _richness(paper: Paper) -> tuple:
@@ -290,8 +283,9 @@ def merge_group(group: list[Paper], copy: bool = True, held: Collection[str] = (
     for other in ranked[1:]:
         # a preprint's DOI, volume, pages... are not the published version's: not taken
         details = not (published and is_preprint(other))
-        fields = ("venue", "url", "doi", "arxiv_id", "has_code", "upvotes", "score")
-        for field in fields if details else tuple(f for f in fields if f != "doi"):
+        # a kind too: a preprint's (`details`) never makes the published record a preprint
+        fields = ("venue", "kind", "url", "doi", "arxiv_id", "has_code", "upvotes", "score")
+        for field in fields if details else tuple(f for f in fields if f not in ("doi", "kind")):
             if getattr(merged, field) in (None, "") and getattr(other, field) not in (None, ""):
                 setattr(merged, field, getattr(other, field))
         if merged.year is None and other.year is not None:

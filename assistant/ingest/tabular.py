@@ -24,6 +24,8 @@ from assistant.ingest.fields import (
     split_authors,
     split_keywords,
 )
+from assistant.ingest.kinds import kind_named
+from assistant.ingest.values import arxiv_id_of
 from assistant.models import Paper, Source
 
 # Field -> header spellings seen in exports (Zotero, Web of Science, Scopus, Semantic Scholar),
@@ -43,6 +45,10 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "venue": ("venue", "journal", "sourcetitle", "publicationtitle", "booktitle", "so",
               "journalbook"),
     "doi": ("doi", "di"),
+    "arxiv_id": ("arxivid", "arxiv"),
+    # Scopus and Lens "Document Type"/"Publication Type", Zotero "Item Type", Web of Science DT
+    "kind": ("kind", "documenttype", "publicationtype", "itemtype", "referencetype", "doctype",
+             "entrytype", "type", "dt"),
     "url": ("url", "link", "pdfurl", "externalurl", "sourceurls"),
     "categories": ("keywords", "categories", "authorkeywords", "manualtags", "de",
                    "fieldsofstudy"),
@@ -182,7 +188,9 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
                 year_inferred=parse_flag(cell("year_inferred")),
                 date=parse_date(cell("date")),
                 venue=cell("venue") or None,
+                kind=kind_named(cell("kind")),
                 doi=cell("doi") or None,
+                arxiv_id=arxiv_id_of(cell("arxiv_id")),  # the column litreview's export writes
                 url=cell("url") or None,
                 categories=split_keywords(cell("categories")),
                 abstract=abstract,
