@@ -366,3 +366,64 @@ def test_books_chapters_theses_and_reports_keep_their_entry_types() -> None:
                      "lamport1978": "report", "tool2020": "document"}  # fmt: skip
     reread = parse_csljson(to_csljson(list(papers.values())), "again.json")
     assert {p.key: p.kind for p in reread} == {k: p.kind for k, p in papers.items()}
+
+
+# -- citation keys of surnames with particles ----------------------------------------------------
+
+PARTICLE_BIB = r"""@article{x1,
+  title  = {Graph neural networks for molecules},
+  author = {van der Berg, Jan and Smith, Ann},
+  year   = {2020}
+}
+"""
+
+
+def test_generated_keys_use_the_whole_surname_with_its_particles() -> None:
+    from assistant.ingest.merge import base_key
+
+    def key(*authors: str) -> str:
+        return base_key(Paper(title="Graph neural networks", authors=list(authors), year=2020))
+
+    # as Better BibTeX keys on the family name: "van der Berg", not "Berg", in any name form
+    assert key("Jan van der Berg") == "vanderberg2020graph"
+    assert key("van der Berg, Jan") == "vanderberg2020graph"
+    assert key("Aaron Van Den Oord") == "vandenoord2020graph"
+    assert key("Ludwig van Beethoven") == "vanbeethoven2020graph"
+    assert key("Thanh Van Nguyen") == "nguyen2020graph"  # a middle name, not a particle
+    assert key("Di He") == "he2020graph"  # a given name, not a particle
+    assert key("Cong Guo") == "guo2020graph"
+
+
+def test_a_library_keeps_the_keys_it_holds_when_the_key_convention_changes(
+    isolated_env: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import assistant.ingest.merge as merge
+
+    # a library whose keys were made before particles counted: "berg2020graph"
+    new_convention = merge._key_surname
+    monkeypatch.setattr(merge, "_key_surname", merge._last_word_surname)
+    source = tmp_path / "papers.csv"
+    source.write_text(
+        "title,authors,year,abstract\n"
+        "Graph neural networks for molecules,Jan van der Berg; Ann Smith,2020,"
+        "We embed molecules.\n",
+        encoding="utf-8",
+    )
+    _ingest(source)
+    assert list(_library()) and next(iter(_library().values()))["key"] == "berg2020graph"
+    monkeypatch.setattr(merge, "_key_surname", new_convention)  # not undo(): HOME is patched
+    # the same file again with a new paper of the same author: the held key stays, the new
+    # paper gets a key under the new convention
+    source.write_text(
+        source.read_text(encoding="utf-8")
+        + "Graph kernels revisited,Jan van der Berg,2020,We revisit kernels on graphs.\n"
+        + "Graph neural networks for molecules,Jan van der Berg; Ann Smith,2020,"
+        "We embed molecules as graphs.\n",
+        encoding="utf-8",
+    )
+    _ingest(source)
+    keys = {title: paper["key"] for title, paper in _library().items()}
+    assert keys == {
+        "Graph neural networks for molecules": "berg2020graph",
+        "Graph kernels revisited": "vanderberg2020graph",
+    }

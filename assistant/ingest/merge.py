@@ -89,7 +89,11 @@ def _identities(paper: Paper) -> list[str]:
 
 
 def _surname_of(paper: Paper) -> str:
-    return "".join(_WORD.findall(_ascii(_surname(paper.authors[0])))) if paper.authors else ""
+    return (
+        "".join(_WORD.findall(_ascii(_last_word_surname(paper.authors[0]))))
+        if paper.authors
+        else ""
+    )
 
 
 def _titles_agree(a: str, b: str) -> bool:
@@ -309,13 +313,17 @@ def merge_group(group: list[Paper], copy: bool = True, held: Collection[str] = (
         (p.key for p in ranked if p.own_key and p.key), key=lambda key: key not in held
     )
     merged.own_key = bool(own_keys)
-    merged.key = own_keys[0] if own_keys else ""
+    # without one, the generated key a library record holds (`key_base` may keep it)
+    held_keys = [p.key for p in ranked if p.key]
+    merged.key = own_keys[0] if own_keys else (held_keys[0] if held_keys else "")
     sources = {(s.file, s.position): s for p in group for s in p.sources}
     merged.sources = sorted(sources.values(), key=_source_order)
     return merged
 
 
-def _surname(author: str) -> str:
+def _last_word_surname(author: str) -> str:
+    """The surname as duplicate detection compares first authors, and as keys were made before
+    they counted particles: the last word ("van der Berg" -> "Berg")."""
     parts = [p for p in re.split(r"\s+", author.strip()) if p]
     if not parts:
         return ""
@@ -326,13 +334,34 @@ def _surname(author: str) -> str:
     return tail if tail.lower() not in _PARTICLES else "".join(parts[-2:])
 
 
-def base_key(paper: Paper) -> str:
-    """`guo2023olive`: first author's surname, year, first significant title word."""
-    surname = "".join(_WORD.findall(_ascii(_surname(paper.authors[0])))) if paper.authors else ""
+def _key_surname(author: str) -> str:
+    """The whole surname with its particles, as Better BibTeX keys on the family name: "Jan van
+    der Berg" and "van der Berg, Jan" -> "van der Berg" (`split_name`)."""
+    from assistant.ingest.fields import split_name
+
+    return split_name(author)[1]
+
+
+def base_key(paper: Paper, surname_of: Callable[[str], str] | None = None) -> str:
+    """`vanderberg2023olive`: first author's whole surname, year, first significant title word."""
+    surname_of = surname_of or _key_surname
+    surname = "".join(_WORD.findall(_ascii(surname_of(paper.authors[0])))) if paper.authors else ""
     words = [w for w in _WORD.findall(_ascii(paper.title)) if w not in _STOPWORDS]
     word = words[0] if words else "untitled"
     year = str(paper.year) if paper.year else ""
     return f"{surname or 'anon'}{year}{word}"
+
+
+def key_base(paper: Paper) -> str:
+    """The base a paper's generated key is built on: `base_key`, unless the paper holds a key
+    made before surnames kept their particles (`berg2020graph` for "Jan van der Berg"): then
+    that older base, so a library's keys stay as they are (drafts cite them)."""
+    base = base_key(paper)
+    if paper.key and not paper.own_key:
+        legacy = base_key(paper, _last_word_surname)
+        if legacy != base and re.fullmatch(re.escape(legacy) + "[a-z]*", paper.key):
+            return legacy
+    return base
 
 
 def _letters(n: int) -> str:
@@ -359,7 +388,7 @@ def assign_keys(papers: list[Paper], taken: Collection[str] = ()) -> None:
     by_base: dict[str, list[Paper]] = defaultdict(list)
     for paper in papers:
         if not (paper.own_key and paper.key):
-            by_base[base_key(paper)].append(paper)
+            by_base[key_base(paper)].append(paper)
     for base, group in sorted(by_base.items()):
         # order inside a collision group is by content, so it does not depend on ingest order
         group.sort(key=lambda p: (normalize_title(p.title), p.abstract, p.embedding_text_hash()))
@@ -408,7 +437,7 @@ class Summary(NamedTuple):
         return cls(
             paper.key,
             bool(paper.own_key and paper.key),
-            base_key(paper),
+            key_base(paper),
             tuple(_identities(paper)),
             record_marks(paper),
         )
@@ -480,7 +509,7 @@ def merge_into(
     ]
     del candidates, revisited
     hit_set = set(hit)
-    bases = {base_key(p) for p in merged if not (p.own_key and p.key)}
+    bases = {key_base(p) for p in merged if not (p.own_key and p.key)}
     bases |= {library[i].base for i in hit if not library[i].own_key}
     claimed = {p.key for p in merged if p.own_key and p.key}  # a record's own key outranks ours
     bases |= {s.base for s in library if not s.own_key and s.key in claimed}
