@@ -12,7 +12,7 @@ from assistant.ingest.fields import split_name
 from assistant.ingest.kinds import export_kind
 from assistant.models import Paper
 
-_CSV_FIELDS = ["key", "title", "title_derived", "authors", "authors_truncated", "year",
+CSV_FIELDS = ["key", "title", "title_derived", "authors", "authors_truncated", "year",
                "year_inferred", "date", "venue", "kind", "categories", "doi", "url", "arxiv_id",
                "abstract", "sources"]  # fmt: skip
 
@@ -255,14 +255,18 @@ def to_jsonl(papers: Sequence[Paper]) -> str:
 
 
 def to_csv(papers: Sequence[Paper]) -> str:
+    """One row a paper: litreview's fields, then a column for each `extra` field the papers hold
+    (volume, pages, publisher...), which `ingest` reads back as extra fields."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=_CSV_FIELDS)
+    extra_columns = sorted({name for p in papers for name in p.extra} - set(CSV_FIELDS))
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS + extra_columns)
     writer.writeheader()
     for paper in papers:
         row = paper.public_dict()
         writer.writerow(
             {
-                **{f: row.get(f) for f in _CSV_FIELDS},
+                **{name: value for name, value in paper.extra.items() if name in extra_columns},
+                **{f: row.get(f) for f in CSV_FIELDS},
                 "kind": export_kind(paper),  # the kind the BibTeX export writes
                 "authors": "; ".join(paper.authors),
                 "categories": "; ".join(paper.categories),
@@ -289,6 +293,27 @@ def _csl_name(name: str) -> dict[str, str]:
     if particles:
         csl["non-dropping-particle"] = " ".join(particles)
     return csl
+
+
+# `extra` fields (as BibTeX names them) and their CSL-JSON variables
+CSL_VARIABLES = {"volume": "volume", "pages": "page", "publisher": "publisher",
+                 "address": "publisher-place", "edition": "edition", "series": "collection-title",
+                 "issn": "ISSN", "isbn": "ISBN", "pmid": "PMID", "pmcid": "PMCID",
+                 "chapter": "chapter-number", "language": "language"}  # fmt: skip
+
+
+def _csl_extra(paper: Paper) -> dict[str, str]:
+    """The `extra` fields CSL has variables for; BibTeX's `number` is a journal's issue, but a
+    report's own number (an arXiv id, when there is one, holds CSL's number)."""
+    item = {
+        CSL_VARIABLES[name]: value for name, value in paper.extra.items() if name in CSL_VARIABLES
+    }
+    if "number" in paper.extra:
+        if export_kind(paper) in ("article", "inproceedings", "incollection"):
+            item["issue"] = paper.extra["number"]
+        elif not paper.arxiv_id:
+            item["number"] = paper.extra["number"]
+    return item
 
 
 # CSL 1.0.2's types: "article" is a preprint or working paper, "document" a generic work
@@ -327,5 +352,7 @@ def to_csljson(papers: Sequence[Paper]) -> str:
             item["keyword"] = "; ".join(paper.categories)
         if paper.abstract:
             item["abstract"] = paper.abstract
+        for name, value in _csl_extra(paper).items():
+            item.setdefault(name, value)
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"

@@ -427,3 +427,41 @@ def test_a_library_keeps_the_keys_it_holds_when_the_key_convention_changes(
         "Graph neural networks for molecules": "berg2020graph",
         "Graph kernels revisited": "vanderberg2020graph",
     }
+
+
+# -- volume, pages, publisher... in CSV and CSL-JSON ----------------------------------------------
+
+
+def test_csljson_and_csv_exports_keep_volume_pages_and_publisher(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    from tests.test_real_exports import DBLP_PAPER_AND_PREPRINT
+
+    # the DBLP conference paper: its volume, pages, series and publisher are the citation's
+    (tmp_path / "dblp.bib").write_text(DBLP_PAPER_AND_PREPRINT.split("\n\n")[0] + "\n")
+    _ingest(tmp_path / "dblp.bib")
+    (paper,) = _library().values()
+    assert paper["extra"] == {"series": "Lecture Notes in Computer Science", "volume": "9198",
+                              "pages": "199–210", "publisher": "Springer"}  # fmt: skip
+    (item,) = json.loads(_export("csljson"))
+    assert (item["volume"], item["page"], item["publisher"]) == ("9198", "199–210", "Springer")
+    assert item["collection-title"] == "Lecture Notes in Computer Science"
+    rows = _export("csv").splitlines()
+    header = rows[0].split(",")
+    assert {"volume", "pages", "publisher", "series"} <= set(header)
+    for fmt, name in (("csljson", "again.json"), ("csv", "again.csv")):
+        out = tmp_path / name
+        out.write_text(_export(fmt), encoding="utf-8")
+        other = ["--data-dir", str(tmp_path / f"other-{fmt}")]
+        _ingest(out, data=other)
+        (again,) = _library(other).values()
+        assert again["extra"] == paper["extra"], fmt
+        assert (again["kind"], again["venue"]) == ("inproceedings", "COCOON"), fmt
+
+
+def test_a_foreign_csv_column_is_not_taken_as_an_extra_field(tmp_path: Path) -> None:
+    from assistant.ingest.tabular import parse_csv
+
+    # a Scopus export's other columns (Cited by, EID...) are not litreview's extra fields
+    (paper,) = parse_csv(SCOPUS_CSV, "scopus.csv")
+    assert paper.extra == {} and paper.kind == "inproceedings"

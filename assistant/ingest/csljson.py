@@ -170,6 +170,21 @@ def _kind(csl_type: Any) -> str | None:
     return "preprint" if csl_type.strip() == "article" else kind_named(csl_type)
 
 
+def _extra(item: dict[str, Any]) -> dict[str, str]:
+    """Volume, issue, page, publisher... under the names BibTeX and `export` give them (issue is
+    BibTeX's number; a number holding the arXiv id is not kept twice)."""
+    from assistant.export import CSL_VARIABLES
+
+    extra: dict[str, str] = {}
+    for name, variable in [*CSL_VARIABLES.items(), ("number", "issue"), ("number", "number")]:
+        value = clean_text(_first(item.get(variable))) if item.get(variable) is not None else ""
+        if value and not isinstance(_first(item.get(variable)), (dict, list)):
+            extra.setdefault(name, value)
+    if arxiv_in(extra.get("number")):
+        del extra["number"]
+    return extra
+
+
 def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) and value else value
 
@@ -223,6 +238,7 @@ def iter_csljson(text: str, file: str) -> Iterator[Paper]:
             arxiv_id=arxiv_in(url, doi, clean_text(item.get("number"))),
             categories=split_keywords(keywords),
             abstract=abstract,
+            extra=_extra(item),
             sources=[Source(file=file, position=count, line=line, format="csljson")],
         )
     if not count:

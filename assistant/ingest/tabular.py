@@ -90,6 +90,18 @@ def _columns(header: list[str], field_map: dict[str, str] | None, file: str) -> 
     return columns
 
 
+def _extra_columns(header: list[str], columns: dict[str, str]) -> dict[str, int]:
+    """Name -> index of the columns litreview's own CSV export writes for `extra` fields (volume,
+    pages, publisher...): in its files only (all its columns present), never a database's other
+    columns (Scopus "Cited by", "EID")."""
+    from assistant.export import CSV_FIELDS
+
+    if not set(CSV_FIELDS) <= set(header):
+        return {}
+    taken = set(CSV_FIELDS) | set(columns.values())
+    return {name: i for i, name in enumerate(header) if name and name not in taken}
+
+
 class _Dialect(csv.excel):
     strict = True  # an unclosed quote is an error, not the rest of the file in one field
 
@@ -158,6 +170,7 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
     header = _trimmed([h.strip() for h in header])
     columns = _columns(header, field_map, file)
     index = {field: header.index(column) for field, column in columns.items()}
+    extra_columns = _extra_columns(header, columns)
     count = 0
     line = 2
     try:
@@ -194,6 +207,11 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
                 url=cell("url") or None,
                 categories=split_keywords(cell("categories")),
                 abstract=abstract,
+                extra={
+                    name: clean_text(row[i])
+                    for name, i in extra_columns.items()
+                    if i < len(row) and clean_text(row[i])
+                },
                 sources=[Source(file=file, position=count, line=line, format="csv")],
             )
     except csv.Error as exc:
