@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from typing import NamedTuple
 
+from assistant.ingest.fields import split_name
+from assistant.ingest.kinds import effective_kind
 from assistant.models import CITATION_KEY, Paper, Source
 
 _STOPWORDS = {
@@ -256,8 +258,6 @@ def _source_order(source: Source) -> tuple[str, int]:
 def is_preprint(paper: Paper) -> bool:
     """A preprint's record: the source says so, or a preprint server is its venue, or it has an
     arXiv id and no venue (see `assistant.ingest.kinds`)."""
-    from assistant.ingest.kinds import effective_kind
-
     return effective_kind(paper) == "preprint"
 
 
@@ -337,8 +337,6 @@ def _last_word_surname(author: str) -> str:
 def _key_surname(author: str) -> str:
     """The whole surname with its particles, as Better BibTeX keys on the family name: "Jan van
     der Berg" and "van der Berg, Jan" -> "van der Berg" (`split_name`)."""
-    from assistant.ingest.fields import split_name
-
     return split_name(author)[1]
 
 
