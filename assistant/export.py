@@ -9,10 +9,11 @@ import re
 from collections.abc import Sequence
 
 from assistant.ingest.fields import split_name
+from assistant.ingest.kinds import export_kind
 from assistant.models import Paper
 
-_CSV_FIELDS = ["key", "title", "title_derived", "authors", "authors_truncated", "year",
-               "year_inferred", "date", "venue", "categories", "doi", "url", "arxiv_id",
+CSV_FIELDS = ["key", "title", "title_derived", "authors", "authors_truncated", "year",
+               "year_inferred", "date", "venue", "kind", "categories", "doi", "url", "arxiv_id",
                "abstract", "sources"]  # fmt: skip
 
 
@@ -164,6 +165,16 @@ def _printed(name: str, value: str) -> list[tuple[str, str]]:
     return [(name, written)] + ([(OWN_FIELD.format(name), escaped)] if written != escaped else [])
 
 
+# BibTeX's entry type and the field that names the venue, by kind: a preprint as biblatex and
+# natbib styles cite one, `@misc` with its eprint and the server (if any) as howpublished
+BIB_ENTRY_TYPE = {"article": "article", "inproceedings": "inproceedings", "preprint": "misc",
+                  "book": "book", "incollection": "incollection", "thesis": "phdthesis",
+                  "report": "techreport", "misc": "misc"}  # fmt: skip
+BIB_VENUE_FIELD = {"article": "journal", "inproceedings": "booktitle", "preprint": "howpublished",
+                   "book": "series", "incollection": "booktitle", "thesis": "school",
+                   "report": "institution", "misc": "howpublished"}  # fmt: skip
+
+
 def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
     """Text fields escaped for BibTeX; identifiers (DOI, URL, eprint) as they are. Abstracts are
     escaped to print as written: no style prints them, and they round-trip as they are."""
@@ -177,7 +188,7 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
     if paper.date and len(paper.date) >= 10:
         fields.append(("date", paper.date))
     if paper.venue:
-        fields += _printed("journal", paper.venue)
+        fields += _printed(BIB_VENUE_FIELD[export_kind(paper)], paper.venue)
     if paper.doi:
         fields.append(("doi", paper.doi))
     if paper.url:
@@ -227,14 +238,15 @@ def _bib_name(name: str) -> str:
 
 
 def to_bibtex(papers: Sequence[Paper]) -> str:
-    """One entry per paper; `@article` with a venue, `@misc` without one."""
+    """One entry per paper, of its kind (`export_kind`): `@inproceedings` with a booktitle,
+    `@article` with a journal, a preprint `@misc` with its eprint..."""
     import bibtexparser
     from bibtexparser.model import Entry, Field
 
     library = bibtexparser.Library()
     for paper in papers:
-        kind = "article" if paper.venue else "misc"
-        library.add(Entry(kind, paper.key, [Field(k, v) for k, v in _bib_fields(paper)]))
+        entry_type = BIB_ENTRY_TYPE[export_kind(paper)]
+        library.add(Entry(entry_type, paper.key, [Field(k, v) for k, v in _bib_fields(paper)]))
     return bibtexparser.write_string(library)
 
 
@@ -243,14 +255,19 @@ def to_jsonl(papers: Sequence[Paper]) -> str:
 
 
 def to_csv(papers: Sequence[Paper]) -> str:
+    """One row a paper: litreview's fields, then a column for each `extra` field the papers hold
+    (volume, pages, publisher...), which `ingest` reads back as extra fields."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=_CSV_FIELDS)
+    extra_columns = sorted({name for p in papers for name in p.extra} - set(CSV_FIELDS))
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS + extra_columns)
     writer.writeheader()
     for paper in papers:
         row = paper.public_dict()
         writer.writerow(
             {
-                **{f: row.get(f) for f in _CSV_FIELDS},
+                **{name: value for name, value in paper.extra.items() if name in extra_columns},
+                **{f: row.get(f) for f in CSV_FIELDS},
+                "kind": export_kind(paper),  # the kind the BibTeX export writes
                 "authors": "; ".join(paper.authors),
                 "categories": "; ".join(paper.categories),
                 "sources": "; ".join(f"{s.file}#{s.position}" for s in paper.sources),
@@ -278,6 +295,33 @@ def _csl_name(name: str) -> dict[str, str]:
     return csl
 
 
+# `extra` fields (as BibTeX names them) and their CSL-JSON variables
+CSL_VARIABLES = {"volume": "volume", "pages": "page", "publisher": "publisher",
+                 "address": "publisher-place", "edition": "edition", "series": "collection-title",
+                 "issn": "ISSN", "isbn": "ISBN", "pmid": "PMID", "pmcid": "PMCID",
+                 "chapter": "chapter-number", "language": "language"}  # fmt: skip
+
+
+def _csl_extra(paper: Paper) -> dict[str, str]:
+    """The `extra` fields CSL has variables for; BibTeX's `number` is a journal's issue, but a
+    report's own number (an arXiv id, when there is one, holds CSL's number)."""
+    item = {
+        CSL_VARIABLES[name]: value for name, value in paper.extra.items() if name in CSL_VARIABLES
+    }
+    if "number" in paper.extra:
+        if export_kind(paper) in ("article", "inproceedings", "incollection"):
+            item["issue"] = paper.extra["number"]
+        elif not paper.arxiv_id:
+            item["number"] = paper.extra["number"]
+    return item
+
+
+# CSL 1.0.2's types: "article" is a preprint or working paper, "document" a generic work
+CSL_TYPE = {"article": "article-journal", "inproceedings": "paper-conference",
+            "preprint": "article", "book": "book", "incollection": "chapter", "thesis": "thesis",
+            "report": "report", "misc": "document"}  # fmt: skip
+
+
 def to_csljson(papers: Sequence[Paper]) -> str:
     """A CSL-JSON array (Zotero, Pandoc, citeproc): `id` and `citation-key` are the paper's key,
     so the file imports again under the same keys."""
@@ -286,7 +330,7 @@ def to_csljson(papers: Sequence[Paper]) -> str:
         item: dict = {
             "id": paper.key,
             "citation-key": paper.key,
-            "type": "article-journal" if paper.venue else "article",
+            "type": CSL_TYPE[export_kind(paper)],
             "title": paper.title,
         }
         if paper.authors:
@@ -308,5 +352,7 @@ def to_csljson(papers: Sequence[Paper]) -> str:
             item["keyword"] = "; ".join(paper.categories)
         if paper.abstract:
             item["abstract"] = paper.abstract
+        for name, value in _csl_extra(paper).items():
+            item.setdefault(name, value)
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"

@@ -39,6 +39,11 @@ class Paper(BaseModel):
     year_inferred: bool = False
     date: str | None = Field(default=None, description="ISO date (YYYY-MM-DD or YYYY-MM) as given")
     venue: str | None = None
+    kind: str | None = Field(
+        default=None,
+        description="the kind of work as the source named it: article, inproceedings, preprint, "
+        "book, incollection, thesis, report or misc (assistant/ingest/kinds.py); None: not said",
+    )
     categories: list[str] = Field(default_factory=list)
     url: str | None = None
     doi: str | None = None

@@ -182,10 +182,12 @@ def _collect(
 ) -> tuple[list[Paper], int]:
     """Stamp each record's source with the record's digest; hold those `keep` accepts. A record
     with a field too large for any real one is refused (see `check_sizes`); a key that cannot
-    be cited is made citable (see `make_citable`)."""
+    be cited is made citable (see `make_citable`); a preprint called an article is a preprint
+    (see `settle_kind`)."""
     import hashlib
 
     from assistant.ingest.fields import check_sizes, record_json
+    from assistant.ingest.kinds import settle_kind
     from assistant.ingest.merge import make_citable
 
     kept: list[Paper] = []
@@ -194,6 +196,7 @@ def _collect(
         count += 1
         check_sizes(paper)
         make_citable(paper)
+        settle_kind(paper)
         digest = hashlib.blake2b(record_json(paper).encode(), digest_size=12).hexdigest()
         for source in paper.sources:
             source.digest = digest

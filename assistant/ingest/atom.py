@@ -89,6 +89,7 @@ def iter_atom(text: str, file: str) -> Iterator[Paper]:
             year=int(date[:4]) if date else None,
             date=date,
             venue=clean_text(entry.findtext("arxiv:journal_ref", "", _NS)) or None,
+            kind="preprint",  # the arXiv record, even of a paper published since (journal_ref)
             doi=clean_text(entry.findtext("arxiv:doi", "", _NS)) or None,
             url=url,
             arxiv_id=match.group(1) if match else None,

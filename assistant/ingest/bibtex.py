@@ -17,9 +17,10 @@ from functools import cache
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.export import OWN_FIELD, VERBATIM_FIELDS, bib_text
+from assistant.export import BIB_VENUE_FIELD, OWN_FIELD, VERBATIM_FIELDS, bib_text
 from assistant.ingest.derive import derive_title
 from assistant.ingest.fields import MAX_ABSTRACT, parse_flag, parse_year
+from assistant.ingest.kinds import PREPRINT_VENUE, kind_named
 from assistant.ingest.values import arxiv_id_of, arxiv_in
 from assistant.models import Paper, Source
 
@@ -28,6 +29,26 @@ _KNOWN = {"title", "author", "year", "date", "journal", "booktitle", "doi", "url
 _EPRINT = {"eprint", "archiveprefix"}
 _MADE_UP = ("title-derived", "year-inferred")  # what litreview's export flags (see export.py)
 _LATEX_HINT = re.compile(r"[\\{}~$]|--")
+_URL_LIKE = re.compile(r"://|\\url\b|^\s*www\.")  # a howpublished that is a link, not a venue
+# where a venue may stand, by entry type: journal or booktitle, else the kind's own field
+_VENUE_FIELDS = sorted(set(BIB_VENUE_FIELD.values()))
+
+
+def _kind_and_venue(entry_type: str, fields: dict[str, str]) -> tuple[str | None, str | None]:
+    """The kind an entry type names, and which field holds the venue: journal or booktitle, else
+    the field the kind's export writes it to (howpublished, series, school, institution), the
+    way `export` writes it; a howpublished that is a link is no venue."""
+    kind = kind_named(entry_type)
+    venue_field = next((name for name in ("journal", "booktitle") if fields.get(name)), None)
+    name = BIB_VENUE_FIELD.get(kind or "")
+    if not venue_field and name and fields.get(name) and not _URL_LIKE.search(fields[name]):
+        venue_field = name
+    # a @misc of arXiv (its own BibTeX: eprint and archivePrefix) or of another preprint server
+    # (`export` writes preprints so)
+    server = venue_field == "howpublished" and PREPRINT_VENUE.search(fields[venue_field])
+    if kind in ("misc", None) and (arxiv_id_of(fields.get("eprint")) or server):
+        kind = "preprint"
+    return kind, venue_field
 
 
 @cache
@@ -128,8 +149,11 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
             for name, value in raw.items()
             if name != "author"
         }
-        for name in ("title", "journal"):
+        for name in ("title", *_VENUE_FIELDS):
             _take_raw(fields, name)
+        kind, venue_field = _kind_and_venue(entry.entry_type, fields)
+        if entry.entry_type.lower() == "mastersthesis":  # a thesis exported as @phdthesis
+            fields.setdefault("type", "Master's thesis")  # says which (BibTeX styles print it)
         made_up = {flag: parse_flag(fields.pop(OWN_FIELD.format(flag), "")) for flag in _MADE_UP}
         title, abstract = fields.get("title", ""), fields.get("abstract", "")
         line = (entry.start_line or 0) + 1
@@ -149,7 +173,8 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
             year=year,
             year_inferred=made_up["year-inferred"],
             date=date or None,
-            venue=fields.get("journal") or fields.get("booktitle") or None,
+            venue=fields.get(venue_field or "") or None,
+            kind=kind,
             doi=fields.get("doi") or None,
             url=fields.get("url") or None,
             arxiv_id=arxiv_id_of(fields.get("eprint"))
@@ -160,7 +185,8 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
             extra={
                 k: v
                 for k, v in fields.items()
-                if k not in _KNOWN or (k in _EPRINT and not arxiv_id_of(fields.get("eprint")))
+                if (k not in _KNOWN and k != venue_field)
+                or (k in _EPRINT and not arxiv_id_of(fields.get("eprint")))
             },  # an eprint that is no arXiv id (Mendeley's "ecog.02097") is kept as written
             sources=[Source(file=file, position=position, line=line, format="bibtex")],
         )

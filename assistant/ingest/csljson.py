@@ -23,6 +23,7 @@ from assistant.ingest.fields import (
     split_authors,
     split_keywords,
 )
+from assistant.ingest.kinds import kind_named
 from assistant.ingest.values import arxiv_in, doi_in
 from assistant.models import Paper, Source
 
@@ -161,6 +162,29 @@ def _issued(value: Any) -> tuple[Any, str | None]:
     return match.group(), date
 
 
+def _kind(csl_type: Any) -> str | None:
+    """The kind a CSL type names: "article" is CSL's preprint or working paper (Zotero writes its
+    preprints so), not a journal article ("article-journal")."""
+    if not isinstance(csl_type, str):
+        return None
+    return "preprint" if csl_type.strip() == "article" else kind_named(csl_type)
+
+
+def _extra(item: dict[str, Any]) -> dict[str, str]:
+    """Volume, issue, page, publisher... under the names BibTeX and `export` give them (issue is
+    BibTeX's number; a number holding the arXiv id is not kept twice)."""
+    from assistant.export import CSL_VARIABLES
+
+    extra: dict[str, str] = {}
+    for name, variable in [*CSL_VARIABLES.items(), ("number", "issue"), ("number", "number")]:
+        value = clean_text(_first(item.get(variable))) if item.get(variable) is not None else ""
+        if value and not isinstance(_first(item.get(variable)), (dict, list)):
+            extra.setdefault(name, value)
+    if arxiv_in(extra.get("number")):
+        del extra["number"]
+    return extra
+
+
 def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) and value else value
 
@@ -208,11 +232,13 @@ def iter_csljson(text: str, file: str) -> Iterator[Paper]:
             year=year,
             date=date,
             venue=_strip_markup(_first(item.get("container-title"))) or None,
+            kind=_kind(item.get("type")),
             doi=doi,
             url=url,
             arxiv_id=arxiv_in(url, doi, clean_text(item.get("number"))),
             categories=split_keywords(keywords),
             abstract=abstract,
+            extra=_extra(item),
             sources=[Source(file=file, position=count, line=line, format="csljson")],
         )
     if not count:

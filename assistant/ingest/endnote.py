@@ -18,6 +18,7 @@ from assistant.errors import InputError
 from assistant.ingest import RecordError
 from assistant.ingest.derive import derive_title
 from assistant.ingest.fields import clean_text, parse_year, person_name
+from assistant.ingest.kinds import ENDNOTE_NUMBERS, kind_named
 from assistant.ingest.values import arxiv_in, doi_in, month_date
 from assistant.models import Paper, Source
 
@@ -49,6 +50,15 @@ def _keywords(record: ET.Element) -> list[str]:
             if word and word not in words:
                 words.append(word)
     return words
+
+
+def _kind(record: ET.Element) -> str | None:
+    """The kind `<ref-type name="Conference Proceedings">10</ref-type>` names: by its name, else
+    by EndNote's number for it."""
+    ref_type = record.find("ref-type")
+    if ref_type is None:
+        return None
+    return kind_named(ref_type.get("name")) or ENDNOTE_NUMBERS.get(_text(ref_type))
 
 
 def _paper(record: ET.Element, file: str, position: int, line: int | None, span) -> Paper:
@@ -83,6 +93,7 @@ def _paper(record: ET.Element, file: str, position: int, line: int | None, span)
         date=month_date(year, _first(record, "dates/pub-dates/date")),
         venue=_first(record, "periodical/full-title", "titles/secondary-title", "periodical/abbr-1")
         or None,
+        kind=_kind(record),
         doi=doi,
         url=urls[0] if urls else None,
         arxiv_id=arxiv_in(*urls, doi),

@@ -24,6 +24,7 @@ from assistant.ingest.fields import (
     split_keywords,
     text_lines,
 )
+from assistant.ingest.kinds import KINDS, kind_named
 from assistant.ingest.values import arxiv_in, doi_in
 from assistant.models import Paper, Source
 
@@ -145,6 +146,17 @@ def _own_fields(item: dict[str, Any]) -> dict[str, Any]:
     return own
 
 
+def _kind(item: dict[str, Any]) -> str | None:
+    """litreview's own `kind`, else the first of Semantic Scholar's publicationTypes that names
+    one ("Conference", "JournalArticle", "BookSection")."""
+    if item.get("kind") in KINDS:
+        return item["kind"]
+    types = item.get("publicationTypes")
+    if isinstance(types, list):
+        return next((kind_named(t) for t in types if isinstance(t, str) and kind_named(t)), None)
+    return None
+
+
 def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
     count = 0
     response = _response_items(text, file)
@@ -188,6 +200,7 @@ def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
             or _name_of(item.get("journal"))
             or _name_of(source)
             or None,
+            kind=_kind(item),
             doi=doi_in(doi) or doi or None,  # OpenAlex writes https://doi.org/10...
             url=url,
             arxiv_id=arxiv_in(f"arXiv:{arxiv}" if arxiv else None, url),

@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from typing import NamedTuple
 
+from assistant.ingest.fields import split_name
+from assistant.ingest.kinds import effective_kind
 from assistant.models import CITATION_KEY, Paper, Source
 
 _STOPWORDS = {
@@ -89,7 +91,11 @@ def _identities(paper: Paper) -> list[str]:
 
 
 def _surname_of(paper: Paper) -> str:
-    return "".join(_WORD.findall(_ascii(_surname(paper.authors[0])))) if paper.authors else ""
+    return (
+        "".join(_WORD.findall(_ascii(_last_word_surname(paper.authors[0]))))
+        if paper.authors
+        else ""
+    )
 
 
 def _titles_agree(a: str, b: str) -> bool:
@@ -249,19 +255,10 @@ def _source_order(source: Source) -> tuple[str, int]:
     return (source.file, source.position)
 
 
-# Venues of preprint servers (as DBLP, Google Scholar, Zotero and Scopus name them).
-_PREPRINT_VENUE = re.compile(
-    r"^corr$|arxiv|biorxiv|medrxiv|chemrxiv|techrxiv|\bssrn\b|research square|"
-    r"colloquium comput|colloquium on computational complexity|cryptol(?:ogy|\.) eprint",
-    re.IGNORECASE,
-)
-
-
 def is_preprint(paper: Paper) -> bool:
-    """A preprint's record: a preprint server as its venue, or an arXiv id and no venue."""
-    if paper.venue:
-        return bool(_PREPRINT_VENUE.search(paper.venue.strip()))
-    return bool(paper.arxiv_id)
+    """A preprint's record: the source says so, or a preprint server is its venue, or it has an
+    arXiv id and no venue (see `assistant.ingest.kinds`)."""
+    return effective_kind(paper) == "preprint"
 
 
 def _richness(paper: Paper) -> tuple:
@@ -290,8 +287,9 @@ def merge_group(group: list[Paper], copy: bool = True, held: Collection[str] = (
     for other in ranked[1:]:
         # a preprint's DOI, volume, pages... are not the published version's: not taken
         details = not (published and is_preprint(other))
-        fields = ("venue", "url", "doi", "arxiv_id", "has_code", "upvotes", "score")
-        for field in fields if details else tuple(f for f in fields if f != "doi"):
+        # a kind too: a preprint's (`details`) never makes the published record a preprint
+        fields = ("venue", "kind", "url", "doi", "arxiv_id", "has_code", "upvotes", "score")
+        for field in fields if details else tuple(f for f in fields if f not in ("doi", "kind")):
             if getattr(merged, field) in (None, "") and getattr(other, field) not in (None, ""):
                 setattr(merged, field, getattr(other, field))
         if merged.year is None and other.year is not None:
@@ -315,13 +313,17 @@ def merge_group(group: list[Paper], copy: bool = True, held: Collection[str] = (
         (p.key for p in ranked if p.own_key and p.key), key=lambda key: key not in held
     )
     merged.own_key = bool(own_keys)
-    merged.key = own_keys[0] if own_keys else ""
+    # without one, the generated key a library record holds (`key_base` may keep it)
+    held_keys = [p.key for p in ranked if p.key]
+    merged.key = own_keys[0] if own_keys else (held_keys[0] if held_keys else "")
     sources = {(s.file, s.position): s for p in group for s in p.sources}
     merged.sources = sorted(sources.values(), key=_source_order)
     return merged
 
 
-def _surname(author: str) -> str:
+def _last_word_surname(author: str) -> str:
+    """The surname as duplicate detection compares first authors, and as keys were made before
+    they counted particles: the last word ("van der Berg" -> "Berg")."""
     parts = [p for p in re.split(r"\s+", author.strip()) if p]
     if not parts:
         return ""
@@ -332,13 +334,32 @@ def _surname(author: str) -> str:
     return tail if tail.lower() not in _PARTICLES else "".join(parts[-2:])
 
 
-def base_key(paper: Paper) -> str:
-    """`guo2023olive`: first author's surname, year, first significant title word."""
-    surname = "".join(_WORD.findall(_ascii(_surname(paper.authors[0])))) if paper.authors else ""
+def _key_surname(author: str) -> str:
+    """The whole surname with its particles, as Better BibTeX keys on the family name: "Jan van
+    der Berg" and "van der Berg, Jan" -> "van der Berg" (`split_name`)."""
+    return split_name(author)[1]
+
+
+def base_key(paper: Paper, surname_of: Callable[[str], str] | None = None) -> str:
+    """`vanderberg2023olive`: first author's whole surname, year, first significant title word."""
+    surname_of = surname_of or _key_surname
+    surname = "".join(_WORD.findall(_ascii(surname_of(paper.authors[0])))) if paper.authors else ""
     words = [w for w in _WORD.findall(_ascii(paper.title)) if w not in _STOPWORDS]
     word = words[0] if words else "untitled"
     year = str(paper.year) if paper.year else ""
     return f"{surname or 'anon'}{year}{word}"
+
+
+def key_base(paper: Paper) -> str:
+    """The base a paper's generated key is built on: `base_key`, unless the paper holds a key
+    made before surnames kept their particles (`berg2020graph` for "Jan van der Berg"): then
+    that older base, so a library's keys stay as they are (drafts cite them)."""
+    base = base_key(paper)
+    if paper.key and not paper.own_key:
+        legacy = base_key(paper, _last_word_surname)
+        if legacy != base and re.fullmatch(re.escape(legacy) + "[a-z]*", paper.key):
+            return legacy
+    return base
 
 
 def _letters(n: int) -> str:
@@ -365,7 +386,7 @@ def assign_keys(papers: list[Paper], taken: Collection[str] = ()) -> None:
     by_base: dict[str, list[Paper]] = defaultdict(list)
     for paper in papers:
         if not (paper.own_key and paper.key):
-            by_base[base_key(paper)].append(paper)
+            by_base[key_base(paper)].append(paper)
     for base, group in sorted(by_base.items()):
         # order inside a collision group is by content, so it does not depend on ingest order
         group.sort(key=lambda p: (normalize_title(p.title), p.abstract, p.embedding_text_hash()))
@@ -414,7 +435,7 @@ class Summary(NamedTuple):
         return cls(
             paper.key,
             bool(paper.own_key and paper.key),
-            base_key(paper),
+            key_base(paper),
             tuple(_identities(paper)),
             record_marks(paper),
         )
@@ -486,7 +507,7 @@ def merge_into(
     ]
     del candidates, revisited
     hit_set = set(hit)
-    bases = {base_key(p) for p in merged if not (p.own_key and p.key)}
+    bases = {key_base(p) for p in merged if not (p.own_key and p.key)}
     bases |= {library[i].base for i in hit if not library[i].own_key}
     claimed = {p.key for p in merged if p.own_key and p.key}  # a record's own key outranks ours
     bases |= {s.base for s in library if not s.own_key and s.key in claimed}

@@ -15,6 +15,7 @@ from assistant.errors import InputError
 from assistant.ingest import RecordError
 from assistant.ingest.derive import derive_title
 from assistant.ingest.fields import clean_text, parse_year, person_name, text_lines
+from assistant.ingest.kinds import kind_named
 from assistant.ingest.values import month_date
 from assistant.models import Paper, Source
 
@@ -110,6 +111,16 @@ def _title(value: str) -> str:
     return title[:-1] if title.endswith(".") and not title.endswith("..") else title
 
 
+def _kind(publication_types: list[str]) -> str | None:
+    """The kind PT lines name ("Journal Article", "Review", "Preprint"): a preprint is also
+    "Journal Article" in some records, so it wins."""
+    kinds = [kind_named(value) for value in publication_types]
+    for kind in ("preprint", "article"):
+        if kind in kinds:
+            return kind
+    return next((kind for kind in kinds if kind), None)
+
+
 def _paper(record: _Record, file: str, position: int) -> Paper:
     span = (record.start, record.end)
     values: dict[str, list[str]] = {}
@@ -151,6 +162,7 @@ def _paper(record: _Record, file: str, position: int) -> Paper:
         year=year,
         date=month_date(year, published[4:]),
         venue=first("JT", "TA") or None,
+        kind=_kind(values.get("PT", [])),
         doi=doi,
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid.isdigit() else None,
         categories=_keywords(record.fields),

@@ -14,6 +14,7 @@ from assistant.ingest.fields import (
     person_names,
     split_keywords,
 )
+from assistant.ingest.kinds import kind_named
 from assistant.models import Paper, Source
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -( |$)")
@@ -76,6 +77,7 @@ def iter_ris(text: str, file: str) -> Iterator[Paper]:
                 or entry.get("alternate_title3")
             )
             or None,
+            kind=kind_named(entry.get("type_of_reference")),  # TY: JOUR, CONF, CHAP, THES...
             doi=clean_text(entry.get("doi")) or None,
             url=clean_text(urls[0]) if urls else None,
             categories=split_keywords(entry.get("keywords") or []),

@@ -24,6 +24,8 @@ from assistant.ingest.fields import (
     split_authors,
     split_keywords,
 )
+from assistant.ingest.kinds import kind_named
+from assistant.ingest.values import arxiv_id_of
 from assistant.models import Paper, Source
 
 # Field -> header spellings seen in exports (Zotero, Web of Science, Scopus, Semantic Scholar),
@@ -43,6 +45,10 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "venue": ("venue", "journal", "sourcetitle", "publicationtitle", "booktitle", "so",
               "journalbook"),
     "doi": ("doi", "di"),
+    "arxiv_id": ("arxivid", "arxiv"),
+    # Scopus and Lens "Document Type"/"Publication Type", Zotero "Item Type", Web of Science DT
+    "kind": ("kind", "documenttype", "publicationtype", "itemtype", "referencetype", "doctype",
+             "entrytype", "type", "dt"),
     "url": ("url", "link", "pdfurl", "externalurl", "sourceurls"),
     "categories": ("keywords", "categories", "authorkeywords", "manualtags", "de",
                    "fieldsofstudy"),
@@ -82,6 +88,18 @@ def _columns(header: list[str], field_map: dict[str, str] | None, file: str) -> 
             1,
         )
     return columns
+
+
+def _extra_columns(header: list[str], columns: dict[str, str]) -> dict[str, int]:
+    """Name -> index of the columns litreview's own CSV export writes for `extra` fields (volume,
+    pages, publisher...): in its files only (all its columns present), never a database's other
+    columns (Scopus "Cited by", "EID")."""
+    from assistant.export import CSV_FIELDS
+
+    if not set(CSV_FIELDS) <= set(header):
+        return {}
+    taken = set(CSV_FIELDS) | set(columns.values())
+    return {name: i for i, name in enumerate(header) if name and name not in taken}
 
 
 class _Dialect(csv.excel):
@@ -152,6 +170,7 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
     header = _trimmed([h.strip() for h in header])
     columns = _columns(header, field_map, file)
     index = {field: header.index(column) for field, column in columns.items()}
+    extra_columns = _extra_columns(header, columns)
     count = 0
     line = 2
     try:
@@ -182,10 +201,17 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
                 year_inferred=parse_flag(cell("year_inferred")),
                 date=parse_date(cell("date")),
                 venue=cell("venue") or None,
+                kind=kind_named(cell("kind")),
                 doi=cell("doi") or None,
+                arxiv_id=arxiv_id_of(cell("arxiv_id")),  # the column litreview's export writes
                 url=cell("url") or None,
                 categories=split_keywords(cell("categories")),
                 abstract=abstract,
+                extra={
+                    name: clean_text(row[i])
+                    for name, i in extra_columns.items()
+                    if i < len(row) and clean_text(row[i])
+                },
                 sources=[Source(file=file, position=count, line=line, format="csv")],
             )
     except csv.Error as exc:

@@ -22,6 +22,7 @@ from assistant.ingest.fields import (
     split_keywords,
     text_lines,
 )
+from assistant.ingest.kinds import wos_kind
 from assistant.ingest.values import month_date
 from assistant.models import Paper, Source
 
@@ -129,6 +130,7 @@ def _paper(record: _Record, file: str, position: int) -> Paper:
         year=year,
         date=month_date(year, joined("PD")),
         venue=joined("SO") or joined("SE") or None,
+        kind=wos_kind(joined("PT"), joined("DT")),
         doi=joined("DI").split(";")[0].strip() or None,  # PLOS: "10.1/x; 10.1/x.r001; ..."
         categories=keywords,
         abstract=abstract,

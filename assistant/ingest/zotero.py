@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from assistant.errors import InputError
 from assistant.ingest.derive import derive_title
 from assistant.ingest.fields import clean_text, parse_date
+from assistant.ingest.kinds import kind_named
 from assistant.ingest.values import arxiv_in, doi_in
 from assistant.models import Paper, Source
 
@@ -365,6 +366,7 @@ def _paper(
         year=year,
         date=date,
         venue=first(_VENUE_FIELDS) or None,
+        kind=kind_named(reader.type_names.get(type_id)),  # journalArticle, conferencePaper...
         doi=doi,
         url=url,
         arxiv_id=arxiv_in(
