@@ -33,11 +33,25 @@ class OutlineTree(Tree[NodeData]):
         border-title-color: $text;
     }
     """
+    # The footer lists these first: "Rename theme", "Move paper" and the Draft tab's and app's
+    # keys made it wider than 80 columns, the last under the command palette's key. The tree
+    # says what is a theme and what a paper; the tooltips say it in full.
     BINDINGS = [
-        Binding("r", "rename", "Rename theme", id="outline.rename"),
-        Binding("m", "move", "Move paper", id="outline.move"),
-        Binding("x,delete", "remove", "Remove paper", key_display="x", id="outline.remove"),
+        Binding("r", "rename", "Rename", tooltip="Rename the theme", id="outline.rename"),
+        Binding("m", "move", "Move", tooltip="Move the paper to another theme", id="outline.move"),
+        Binding(
+            "x,delete",
+            "remove",
+            "Remove",
+            key_display="x",
+            id="outline.remove",
+            tooltip="Remove the paper from the draft",
+        ),
         Binding("w", "write", "Write draft", id="outline.write"),
+        # Ctrl+O and Ctrl+N act here as anywhere, but leave the footer to the outline's keys:
+        # the nearest binding of a key is the one the footer shows (F1 lists both)
+        Binding("ctrl+o", "app.plan_outline", "Plan outline", show=False),
+        Binding("ctrl+n", "app.new_session", "New session", show=False),
     ]
 
     class Changed(Message):
