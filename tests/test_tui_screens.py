@@ -1124,3 +1124,31 @@ def test_every_footer_key_shows_whole_on_every_tab_and_focus(
         await _until(pilot, lambda: app.workspace.session != session)
 
     _drive_at(app, size, script)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (140, 45)])
+def test_every_input_placeholder_shows_whole(
+    sample_library: Library, size: tuple[int, int]
+) -> None:
+    from rich.cells import cell_len
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        for tab in ("f2", "f3", "f4", "f5"):
+            await pilot.press(tab)
+            await pilot.pause(0.2)
+            pane = app.query_one(TabbedContent).active_pane
+            assert pane is not None
+            inputs = [i for i in pane.query(Input) if i.region.area and not i.value]
+            assert inputs, (size, tab)
+            for field in inputs:
+                width = field.scrollable_content_region.width
+                # at 80 columns 'year or 2022..2024' read 'year or', and the import path's
+                # 'import: path to a .bib/.ris/…' read 'import: path to a'
+                assert field.placeholder.strip(), (size, field.id)
+                assert cell_len(field.placeholder) <= width, (size, field.id, field.placeholder)
+        # shortened, the year's placeholder still shows how to type a range
+        assert ".." in app.query_one("#filter-year", Input).placeholder, size
+
+    _drive_at(app, size, script)
