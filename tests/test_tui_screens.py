@@ -1152,3 +1152,32 @@ def test_every_input_placeholder_shows_whole(
         assert ".." in app.query_one("#filter-year", Input).placeholder, size
 
     _drive_at(app, size, script)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_the_outline_shortens_a_long_title_rather_than_cutting_its_line(
+    sample_library: Library, size: tuple[int, int]
+) -> None:
+    from assistant.tui.widgets.outline_tree import OutlineTree
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f4", *"KV cache compression", "ctrl+o")
+        tree = app.query_one("#outline", OutlineTree)
+        await _until(pilot, lambda: tree.outline is not None, seconds=60)
+        await pilot.pause(0.2)
+        outline = tree.outline
+        shown = _shown(tree)
+        # the lines ran on past the box, scrolled sideways: 'TreeKV: ... with Tree Structu',
+        # 'Accurate Block Quantization in LLMs with Outliers (202'
+        assert tree.max_scroll_x == 0, (size, shown)
+        for key in outline.themes[0].keys:
+            paper = outline.papers[key]
+            line = next(line for line in shown.splitlines() if f" {key}  " in line)
+            assert not paper.year or f"({paper.year})" in line, (size, line)
+            if paper.title not in line:
+                assert "…" in line, (size, line)
+        assert any("…" in line for line in shown.splitlines()), (size, shown)
+
+    _drive_at(app, size, script)

@@ -19,6 +19,9 @@ from assistant.text import plain, terminal_safe
 from assistant.tui.screens.outline_edit import NEW_THEME, MoveScreen, RenameScreen
 
 if TYPE_CHECKING:
+    from rich.style import Style
+    from textual.widgets.tree import TreeNode
+
     from assistant.draft import Outline
 
 # what a line of the tree stands for: ("theme", its index), ("paper", key), ("removed", None)
@@ -112,6 +115,23 @@ class OutlineTree(Tree[NodeData]):
         return Text.assemble(
             (terminal_safe(key), "dim" if removed else "cyan"), "  ", (title, style), (year, "dim")
         )
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        """The label, shortened to the box's width: a long title ran past the box's edge, to be
+        scrolled sideways ("... with Tree Structu"), and took the paper's year with it."""
+        label = super().render_label(node, base_style, style)
+        depth, above = 0, node.parent
+        while above is not None and above is not self.root:
+            depth, above = depth + 1, above.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room <= 0 or label.cell_len <= room:  # not laid out yet, or it fits
+            return label
+        paper = self.outline.papers.get(node.data[1]) if self.outline and node.data else None
+        # a paper's year ends its label: the title before it gives way
+        year = len(f" ({paper.year})") if paper and paper.year and depth else 0
+        if not year or room <= year + 8:
+            return shortened(label, room)
+        return shortened(label[: len(label) - year], room - year) + label[len(label) - year :]
 
     def theme_index(self) -> int | None:
         """The theme under the cursor, or the theme of the paper under it."""
@@ -214,6 +234,19 @@ class OutlineTree(Tree[NodeData]):
     def action_write(self) -> None:
         if self.outline is not None:
             self.post_message(self.WriteRequested(self.outline))
+
+
+def shortened(text: Text, width: int) -> Text:
+    """`text` in `width` cells, ending in "…" (after the last whole word, if one ends close)."""
+    if text.cell_len <= width:
+        return text
+    cut = text.copy()
+    cut.truncate(max(width - 1, 0))
+    space = cut.plain.rfind(" ")
+    if space > len(cut.plain) - 12:
+        cut = cut[:space]
+    cut.rstrip()
+    return cut + "…"
 
 
 def _theme_label(n: int, name: str, count: int) -> Text:
