@@ -1181,3 +1181,19 @@ def test_the_outline_shortens_a_long_title_rather_than_cutting_its_line(
         assert any("…" in line for line in shown.splitlines()), (size, shown)
 
     _drive_at(app, size, script)
+
+
+def test_the_help_table_reads_row_by_row_in_an_80_column_terminal(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f1")
+        await pilot.pause(0.3)
+        cells = list(app.screen.query("MarkdownTableCellContents"))
+        assert cells
+        tallest = max(cells, key=lambda cell: cell.region.height)
+        # the key column (11 columns here) held 'Ctrl+↑ / Ctrl+↓ ([ / ] outside the question
+        # box)' over 7 lines, broken inside its brackets: 'Ctrl+↓ ([', '/ ]', 'outside', ...
+        assert tallest.region.height <= 3, _shown(tallest)
+
+    _drive_at(app, (80, 24), script)
