@@ -1055,31 +1055,145 @@ def test_the_outline_shows_a_latex_title_as_the_library_does_not_as_its_markup(
     _drive_at(app, (140, 40), script)
 
 
-def test_every_footer_key_shows_whole_in_an_80_column_terminal(sample_library: Library) -> None:
+def _footer_keys(app: LitreviewApp) -> tuple[list[str], set[str]]:
+    """The footer keys that end under the command palette's key (docked on the right) or past
+    the footer's edge, and the descriptions (or group labels) of every key shown."""
     from textual.widgets import Footer
+
+    footer = app.query_one(Footer)
+    shown_keys = [k for k in footer.query("FooterKey, FooterLabel") if k.display]
+    keys = [k for k in shown_keys if not k.has_class("-command-palette")]
+    edge = min(
+        [k.region.x for k in shown_keys if k.has_class("-command-palette")] + [footer.region.right]
+    )
+    # a key's description, or a group's label ("^↑^↓ Citations")
+    shown = {getattr(k, "description", "") or str(k.render()).strip() for k in keys}
+    cut = [str(k.render()) for k in keys if k.region.right > edge]
+    return cut, shown
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_every_footer_key_shows_whole_on_every_tab_and_focus(
+    sample_library: Library, size: tuple[int, int]
+) -> None:
+    from assistant.tui.widgets.outline_tree import OutlineTree
+
+    app = LitreviewApp()
+
+    async def check_every_focus(pilot, state: str) -> None:  # noqa: ANN001
+        pane = app.query_one(TabbedContent).active_pane
+        assert pane is not None
+        tab = pane.id
+        for widget in [w for w in pane.query("*") if w.focusable and w.region.area]:
+            widget.focus()
+            await pilot.pause(0.05)
+            await _until(pilot, lambda: bool(_footer_keys(app)[1]))  # the footer recomposed
+            cut, shown = _footer_keys(app)
+            where = (size, state, tab, widget.id or type(widget).__name__)
+            # the tab keys (F2..F5, already on the tab bar) filled the Chat line: "^y Cop▏";
+            # then "^↓ ▏^p palette": the palette key, docked on the right, covered the last
+            # one; on the outline: "w Write draft  ^o Pla▏^p palette", Quit and Help gone
+            assert not cut, (where, cut, shown)
+            assert {"Quit", "Help"} <= shown, (where, shown)
+            on_chat = {"Copy answer", "Citations"}
+            assert on_chat <= shown if tab == "chat" else not on_chat & shown, (where, shown)
+            if isinstance(widget, OutlineTree):
+                assert {"Rename", "Move", "Remove", "Write draft"} <= shown, (where, shown)
+            else:
+                assert "New session" in shown, (where, shown)
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        for tab in ("f2", "f3", "f4", "f5"):
+            await pilot.press(tab)
+            await pilot.pause(0.2)
+            await check_every_focus(pilot, "start")
+        await pilot.press("f4", *"KV cache compression", "ctrl+o")
+        tree = app.query_one("#outline", OutlineTree)
+        await _until(pilot, lambda: tree.outline is not None, seconds=60)
+        await check_every_focus(pilot, "outline planned")
+        tree.focus()
+        await pilot.press("w")
+        await _until(pilot, lambda: app.draft_result is not None, seconds=60)
+        await check_every_focus(pilot, "draft written")
+        # left out of the footer on the outline, Ctrl+O and Ctrl+N still act there
+        tree.focus()
+        await pilot.press("ctrl+o")
+        await _until(pilot, lambda: app.draft_result is None, seconds=60)
+        session = app.workspace.session
+        await pilot.press("ctrl+n")
+        await _until(pilot, lambda: app.workspace.session != session)
+
+    _drive_at(app, size, script)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (140, 45)])
+def test_every_input_placeholder_shows_whole(
+    sample_library: Library, size: tuple[int, int]
+) -> None:
+    from rich.cells import cell_len
 
     app = LitreviewApp()
 
     async def script(pilot) -> None:  # noqa: ANN001
-        for tab in ("f2", "f3", "f4", "f5", "f2"):
+        for tab in ("f2", "f3", "f4", "f5"):
             await pilot.press(tab)
             await pilot.pause(0.2)
-            footer = app.query_one(Footer)
-            shown_keys = [k for k in footer.query("FooterKey, FooterLabel") if k.display]
-            keys = [k for k in shown_keys if not k.has_class("-command-palette")]
-            # the tab keys (F2..F5, already on the tab bar) filled the line: "^y Cop▏", and
-            # Ctrl+N and the citation keys were off the screen; then "^↓ ▏^p palette": the
-            # palette key, docked on the right, covered the last one
-            edge = min(
-                [k.region.x for k in shown_keys if k.has_class("-command-palette")]
-                + [footer.region.right]
-            )
-            # a key's description, or a group's label ("^↑^↓ Citations")
-            shown = {getattr(k, "description", "") or str(k.render()).strip() for k in keys}
-            cut = [k for k in keys if k.region.right > edge]
-            assert keys and not cut, (tab, cut, shown)
-            assert {"Quit", "Help", "New session"} <= shown, (tab, shown)
-            on_chat = {"Copy answer", "Citations"}
-            assert on_chat <= shown if tab == "f2" else not on_chat & shown, (tab, shown)
+            pane = app.query_one(TabbedContent).active_pane
+            assert pane is not None
+            inputs = [i for i in pane.query(Input) if i.region.area and not i.value]
+            assert inputs, (size, tab)
+            for field in inputs:
+                width = field.scrollable_content_region.width
+                # at 80 columns 'year or 2022..2024' read 'year or', and the import path's
+                # 'import: path to a .bib/.ris/…' read 'import: path to a'
+                assert field.placeholder.strip(), (size, field.id)
+                assert cell_len(field.placeholder) <= width, (size, field.id, field.placeholder)
+        # shortened, the year's placeholder still shows how to type a range
+        assert ".." in app.query_one("#filter-year", Input).placeholder, size
+
+    _drive_at(app, size, script)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_the_outline_shortens_a_long_title_rather_than_cutting_its_line(
+    sample_library: Library, size: tuple[int, int]
+) -> None:
+    from assistant.tui.widgets.outline_tree import OutlineTree
+
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f4", *"KV cache compression", "ctrl+o")
+        tree = app.query_one("#outline", OutlineTree)
+        await _until(pilot, lambda: tree.outline is not None, seconds=60)
+        await pilot.pause(0.2)
+        outline = tree.outline
+        shown = _shown(tree)
+        # the lines ran on past the box, scrolled sideways: 'TreeKV: ... with Tree Structu',
+        # 'Accurate Block Quantization in LLMs with Outliers (202'
+        assert tree.max_scroll_x == 0, (size, shown)
+        for key in outline.themes[0].keys:
+            paper = outline.papers[key]
+            line = next(line for line in shown.splitlines() if f" {key}  " in line)
+            assert not paper.year or f"({paper.year})" in line, (size, line)
+            if paper.title not in line:
+                assert "…" in line, (size, line)
+        assert any("…" in line for line in shown.splitlines()), (size, shown)
+
+    _drive_at(app, size, script)
+
+
+def test_the_help_table_reads_row_by_row_in_an_80_column_terminal(sample_library: Library) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f1")
+        await pilot.pause(0.3)
+        cells = list(app.screen.query("MarkdownTableCellContents"))
+        assert cells
+        tallest = max(cells, key=lambda cell: cell.region.height)
+        # the key column (11 columns here) held 'Ctrl+↑ / Ctrl+↓ ([ / ] outside the question
+        # box)' over 7 lines, broken inside its brackets: 'Ctrl+↓ ([', '/ ]', 'outside', ...
+        assert tallest.region.height <= 3, _shown(tallest)
 
     _drive_at(app, (80, 24), script)

@@ -16,7 +16,7 @@ HELP_TEXT = """\
 | --- | --- |
 | F2 / F3 / F4 / F5 | Chat / Library / Draft / History |
 | Enter (in an input) | ask, filter, draft, import |
-| Ctrl+↑ / Ctrl+↓ (`[` / `]` outside the question box) | previous / next citation marker |
+| Ctrl+↑ / Ctrl+↓ | previous / next citation marker (`[` / `]` outside the question box) |
 | Ctrl+Y | copy the last answer to the clipboard |
 | Ctrl+N | start a new chat session |
 | Ctrl+P | command palette |

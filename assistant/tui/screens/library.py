@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from assistant.text import plain
 from assistant.tui.helpers import AppPart, while_mounted
 from assistant.tui.screens.confirm import ConfirmScreen
+from assistant.tui.widgets.fitting_input import FittingInput
 from assistant.tui.widgets.paper_table import PaperFilter, PaperTable
 
 if TYPE_CHECKING:
@@ -33,6 +34,17 @@ class LibraryTab(AppPart):
         }
         #filter-year, #filter-author, #filter-category {
             width: 1fr;
+        }
+        /* room for "2022..2024", "author" and "category" whole: at 80 columns a sixth each
+           showed the year's box "year" alone (the filter's box keeps its own whole) */
+        #filter-year {
+            min-width: 16;
+        }
+        #filter-author {
+            min-width: 12;
+        }
+        #filter-category {
+            min-width: 14;
         }
         #library-count {
             height: 1;
@@ -71,8 +83,10 @@ class LibraryTab(AppPart):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filters"):
-            yield Input(placeholder="filter: title, key, abstract…", id="filter")
-            yield Input(placeholder="year or 2022..2024", id="filter-year")
+            yield FittingInput("filter: title, key, abstract…", "title, key, abstract…",
+                               "filter…", id="filter")  # fmt: skip
+            yield FittingInput("year or 2022..2024", "year 2022..2024", "2022..2024", "year",
+                               id="filter-year")  # fmt: skip
             yield Input(placeholder="author", id="filter-author")
             yield Input(placeholder="category", id="filter-category")
         yield Static("", id="welcome")
@@ -80,8 +94,14 @@ class LibraryTab(AppPart):
         yield PaperTable(id="papers")
         yield Static("", id="abstract")
         with Horizontal(id="library-actions"):
-            yield Input(placeholder="import: path to a .bib/.ris/.csv/.jsonl/.xml file",
-                        id="import-path")  # fmt: skip
+            yield FittingInput(
+                "import: path to a .bib/.ris/.csv/.jsonl/.xml file",
+                "path to a .bib/.ris/.csv/.jsonl/.xml file",
+                "path to a .bib/.ris/.csv… file",
+                "path: .bib/.ris/.csv…",
+                "file to import",
+                id="import-path",
+            )
             yield Button("Import", id="import")
             yield Button("Load sample corpus", id="load-sample")
             yield Button("Remove selected", id="remove", variant="error")

@@ -19,6 +19,9 @@ from assistant.text import plain, terminal_safe
 from assistant.tui.screens.outline_edit import NEW_THEME, MoveScreen, RenameScreen
 
 if TYPE_CHECKING:
+    from rich.style import Style
+    from textual.widgets.tree import TreeNode
+
     from assistant.draft import Outline
 
 # what a line of the tree stands for: ("theme", its index), ("paper", key), ("removed", None)
@@ -33,11 +36,25 @@ class OutlineTree(Tree[NodeData]):
         border-title-color: $text;
     }
     """
+    # The footer lists these first: "Rename theme", "Move paper" and the Draft tab's and app's
+    # keys made it wider than 80 columns, the last under the command palette's key. The tree
+    # says what is a theme and what a paper; the tooltips say it in full.
     BINDINGS = [
-        Binding("r", "rename", "Rename theme", id="outline.rename"),
-        Binding("m", "move", "Move paper", id="outline.move"),
-        Binding("x,delete", "remove", "Remove paper", key_display="x", id="outline.remove"),
+        Binding("r", "rename", "Rename", tooltip="Rename the theme", id="outline.rename"),
+        Binding("m", "move", "Move", tooltip="Move the paper to another theme", id="outline.move"),
+        Binding(
+            "x,delete",
+            "remove",
+            "Remove",
+            key_display="x",
+            id="outline.remove",
+            tooltip="Remove the paper from the draft",
+        ),
         Binding("w", "write", "Write draft", id="outline.write"),
+        # Ctrl+O and Ctrl+N act here as anywhere, but leave the footer to the outline's keys:
+        # the nearest binding of a key is the one the footer shows (F1 lists both)
+        Binding("ctrl+o", "app.plan_outline", "Plan outline", show=False),
+        Binding("ctrl+n", "app.new_session", "New session", show=False),
     ]
 
     class Changed(Message):
@@ -98,6 +115,23 @@ class OutlineTree(Tree[NodeData]):
         return Text.assemble(
             (terminal_safe(key), "dim" if removed else "cyan"), "  ", (title, style), (year, "dim")
         )
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        """The label, shortened to the box's width: a long title ran past the box's edge, to be
+        scrolled sideways ("... with Tree Structu"), and took the paper's year with it."""
+        label = super().render_label(node, base_style, style)
+        depth, above = 0, node.parent
+        while above is not None and above is not self.root:
+            depth, above = depth + 1, above.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room <= 0 or label.cell_len <= room:  # not laid out yet, or it fits
+            return label
+        paper = self.outline.papers.get(node.data[1]) if self.outline and node.data else None
+        # a paper's year ends its label: the title before it gives way
+        year = len(f" ({paper.year})") if paper and paper.year and depth else 0
+        if not year or room <= year + 8:
+            return shortened(label, room)
+        return shortened(label[: len(label) - year], room - year) + label[len(label) - year :]
 
     def theme_index(self) -> int | None:
         """The theme under the cursor, or the theme of the paper under it."""
@@ -200,6 +234,19 @@ class OutlineTree(Tree[NodeData]):
     def action_write(self) -> None:
         if self.outline is not None:
             self.post_message(self.WriteRequested(self.outline))
+
+
+def shortened(text: Text, width: int) -> Text:
+    """`text` in `width` cells, ending in "…" (after the last whole word, if one ends close)."""
+    if text.cell_len <= width:
+        return text
+    cut = text.copy()
+    cut.truncate(max(width - 1, 0))
+    space = cut.plain.rfind(" ")
+    if space > len(cut.plain) - 12:
+        cut = cut[:space]
+    cut.rstrip()
+    return cut + "…"
 
 
 def _theme_label(n: int, name: str, count: int) -> Text:
