@@ -735,6 +735,10 @@ def show(
         facts.append(f"{paper.year}{' (inferred)' if paper.year_inferred else ''}")
     if paper.date:
         facts.append(paper.date)
+    from assistant.ingest.kinds import kind_label
+
+    if kind_label(paper):
+        facts.append(kind_label(paper))
     if paper.venue:
         facts.append(paper.venue)
     if paper.categories:

@@ -465,3 +465,25 @@ def test_a_foreign_csv_column_is_not_taken_as_an_extra_field(tmp_path: Path) -> 
     # a Scopus export's other columns (Cited by, EID...) are not litreview's extra fields
     (paper,) = parse_csv(SCOPUS_CSV, "scopus.csv")
     assert paper.extra == {} and paper.kind == "inproceedings"
+
+
+def test_show_says_what_kind_of_work_a_paper_is(isolated_env: Path, tmp_path: Path) -> None:
+    # `show --json` carried the kind; the panel a person reads did not
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@inproceedings{kim2024fast, title={Fast Things}, author={Kim, Bo}, year={2024},\n"
+        "  booktitle={Proceedings of ISCA}, abstract={We make things fast.}}\n"
+        "@article{lee2023slow, title={Slow Things}, author={Lee, Ada}, year={2023},\n"
+        "  journal={Journal of Slowness}, abstract={We make things slow.}}\n"
+        "@misc{park2025any, title={Any Things}, author={Park, Jo}, year={2025},\n"
+        "  eprint={2501.00001}, archiveprefix={arXiv}, abstract={We make things.}}\n"
+    )
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(bib)]).exit_code == 0
+    for key, label in (
+        ("kim2024fast", "2024 · conference paper · Proceedings of ISCA"),
+        ("lee2023slow", "2023 · journal article · Journal of Slowness"),
+        ("park2025any", "2025 · preprint"),
+    ):
+        shown = runner.invoke(app, ["show", key], env={"COLUMNS": "200"})
+        assert shown.exit_code == 0 and label in shown.stdout, shown.stdout

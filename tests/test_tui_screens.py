@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Input, Label, Markdown, Static, TabbedContent
 
 from assistant.library import Library
+from assistant.settings import load_settings
 from assistant.tui.app import HelpScreen, LitreviewApp
 from assistant.tui.screens.confirm import ConfirmScreen
 from assistant.tui.widgets.answer_view import AnswerView
@@ -1000,6 +1001,30 @@ def test_the_library_detail_of_a_paper_without_categories_has_no_dangling_dot(
         lines = str(app.query_one("#abstract", Static).render()).splitlines()
         # it read 'authors unknown · 2020 ·', the categories left out after their separator
         assert lines[1].endswith(str(paper.year)), lines[:3]
+
+    _drive_at(app, (120, 40), script)
+
+
+def test_the_library_detail_says_what_kind_of_work_and_where_it_appeared(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # the detail line read 'Bo Kim · 2024': a conference paper and its venue were not shown
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@inproceedings{kim2024fast, title={Fast Things}, author={Kim, Bo}, year={2024},\n"
+        "  booktitle={Proceedings of ISCA}, abstract={We make things fast.}}\n"
+    )
+    Library(load_settings()).ingest([bib])
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f3")
+        table = app.query_one("#papers", PaperTable)
+        await _until(pilot, lambda: table.row_count == 1)
+        table.focus()
+        await pilot.pause(0.2)
+        lines = str(app.query_one("#abstract", Static).render()).splitlines()
+        assert lines[1] == "Bo Kim · 2024 · conference paper · Proceedings of ISCA", lines[:3]
 
     _drive_at(app, (120, 40), script)
 

@@ -113,6 +113,22 @@ def settle_kind(paper: Paper) -> None:
         paper.kind = "preprint"
 
 
+KIND_LABELS = {
+    "article": "journal article",
+    "inproceedings": "conference paper",
+    "preprint": "preprint",
+    "book": "book",
+    "incollection": "book chapter",
+    "thesis": "thesis",
+    "report": "report",
+}
+
+
+def kind_label(paper: Paper) -> str | None:
+    """The kind of work as a reader says it ("conference paper"); None when nothing is known."""
+    return KIND_LABELS.get(effective_kind(paper) or "")
+
+
 def export_kind(paper: Paper) -> str:
     """What an export writes: `effective_kind`, or as before a kind was known, an article
     with a venue and misc without one."""

@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 
+from assistant.ingest.kinds import kind_label
 from assistant.text import plain
 from assistant.tui.helpers import AppPart, while_mounted
 from assistant.tui.screens.confirm import ConfirmScreen
@@ -171,6 +172,7 @@ class LibraryTab(AppPart):
             return
         sources = ", ".join(f"{s.file}#{s.position}" for s in paper.sources)
         about = [", ".join(paper.authors) or "authors unknown", str(paper.year or "n.d.")]
+        about += [fact for fact in (kind_label(paper), plain(paper.venue or "")) if fact]
         if paper.categories:  # none: no separator left hanging at the end of the line
             about.append(", ".join(paper.categories))
         self.query_one("#abstract", Static).update(
