@@ -1328,7 +1328,7 @@ def history_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     for s in sessions:
         when = datetime.fromtimestamp(s.updated).strftime("%Y-%m-%d %H:%M")
         table.add_row(
-            terminal_safe(s.name), str(s.turns), when, terminal_safe(s.last_question[:70])
+            terminal_safe(s.name), str(s.turns), when, _clip(terminal_safe(s.last_question), 70)
         )
     Console().print(table)
 

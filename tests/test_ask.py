@@ -338,6 +338,12 @@ def test_sessions_history_and_export(
     assert len(sidecar["answers"]) == 2 and sidecar["answers"][0]["citations"]
     missing = runner.invoke(app, ["history", "export", "nope", "--out", str(out)])
     assert missing.exit_code == 3
+    # a long last question is cut where it shows, and says so ("... of the K" read as the end)
+    long_question = "How do " + "secure two-party inference frameworks " * 4 + "cut latency?"
+    assert runner.invoke(app, ["ask", long_question, "--session", "long"]).exit_code == 0
+    table = runner.invoke(app, ["history"], env={"COLUMNS": "200"}).stdout
+    row = next(line for line in table.splitlines() if "long" in line)
+    assert "…" in row and "cut latency?" not in row, row
 
 
 def test_a_session_export_named_json_is_refused(
