@@ -21,13 +21,27 @@ from typing import Any
 
 _ESCAPED_DOLLAR = "\ue000"  # "\$1" is a dollar, not math: kept apart while math marks go
 
+
+def _ties_as_spaces(math: re.Match[str]) -> str:
+    """Inside math a "~" is a tie (a space); the tilde symbol is written \\sim there."""
+    return math.group(0).replace("~", " ")
+
+
+def _tilde(sim: re.Match[str]) -> str:
+    """\\sim as "~": "3.5\\sim 23.4" reads "3.5~23.4" (a range); "2.7x \\sim 4.7x" keeps its
+    spaces."""
+    before = sim.string[sim.start() - 1 : sim.start()]
+    return "~ " if before.isspace() else "~"
+
+
 _LATEX_COMMANDS = (
     (re.compile(r"\\\$"), _ESCAPED_DOLLAR),
+    (re.compile(r"\$[^$]*\$"), _ties_as_spaces),
     (re.compile(r"\\(?:footnote|thanks)\s*\{[^{}]*\}"), ""),  # an aside, not the sentence
     (re.compile(r"\\([&#_])"), r"\1"),
     (re.compile(r"(?<=\w)--(?=\w)|(?<=\s)--?-(?=\s)"), "-"),  # en and em dashes: "0.45--0.96"
     (re.compile(r"\\(?:times|texttimes)\b\s*"), "x "),
-    (re.compile(r"\\(?:sim|approx|thicksim)\b\s*"), "~ "),
+    (re.compile(r"\\(?:sim|approx|thicksim)\b\s*"), _tilde),
     (re.compile(r"\\(?:mathrm|mathsf|mathbf|mathit|text|textbf|textit|emph|mathcal)\s*\{([^{}]*)\}"),
      r"\1"),
     (re.compile(r"\\%"), "%"),

@@ -94,6 +94,18 @@ def test_plain_text_reads_the_sample_abstracts_latex_that_show_printed() -> None
     assert text.plain("about ~3 s, a -- b") == "about ~3 s, a - b"
 
 
+def test_plain_text_reads_a_tie_inside_math_as_a_space_and_sim_as_a_tilde() -> None:
+    # PrivQuant's abstract, as a draft and an answer quoted it: "8.7x, 1.8x ~ and 2.4x latency
+    # reduction" (a tie inside math is a space), and HEQuant's "3.5~ 23.4x" (a range)
+    assert text.plain(r"in $8.7\times, 1.8\times ~ \mathrm{and}~ 2.4\times$ latency") == (
+        "in 8.7x, 1.8x and 2.4x latency"
+    )
+    assert text.plain(r"achieves $3.5\sim 23.4\times$ reduction") == (
+        "achieves 3.5~23.4x reduction"
+    )
+    assert text.plain(r"about $\sim$3 s, or ~3x outside math") == "about ~3 s, or ~3x outside math"
+
+
 def test_plain_text_keeps_a_defined_macro_and_puts_no_space_before_punctuation() -> None:
     # from the sample's Nimbus abstract: "\bert{}" is the authors' macro for BERT, and a figure
     # ends a list ("4.3$\times$, respectively")
