@@ -1117,14 +1117,25 @@ class Drafter(GroundedWriter):
         ]
 
     def _judge(self, draft: Draft, papers: Sequence[Paper]) -> None:
-        """One model verification call over every citation of the draft (see `ask`)."""
+        """One model verification call over every citation the model wrote (see `ask`). A
+        paragraph that fell back to the extractive text quotes the cited abstracts themselves:
+        the judge has nothing to add there, and reading it cost a small local model a minute."""
         from assistant.answer import judge_failed_note
 
         sentences = [
             (theme, SentenceOut.model_validate(sentence))
             for theme in draft.themes
+            if theme.written_by == "llm"
             for sentence in theme.sentences
         ]
+        if not sentences:
+            if self.gateway is not None and self.verify_mode == "model" and self.verify_citations:
+                skipped = (
+                    "Model verification did not run: nothing the model wrote was kept (every "
+                    "paragraph quotes the abstracts, checked locally)."
+                )
+                draft.note = f"{draft.note} {skipped}" if draft.note else skipped
+            return
         result, rejected = self.judge_sentences([s for _, s in sentences], papers)
         if result is None:
             return
@@ -1136,7 +1147,7 @@ class Drafter(GroundedWriter):
             return
         draft.verification = "model"
         draft.rejected_citations += [r.model_dump(mode="json") for r in rejected]
-        for theme in draft.themes:
+        for theme in {id(t): t for t, _ in sentences}.values():  # the judged themes
             old = {s["text"]: s for s in theme.sentences}
             mine = [s for t, s in sentences if t is theme]
             updated = []

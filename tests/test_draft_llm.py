@@ -286,3 +286,50 @@ def test_the_model_judge_checks_the_whole_draft_in_one_call(
         data["coverage"]["dropped_sentences"]
     )  # fmt: skip
     assert sentence.rstrip(".") not in " ".join(out.read_text().split())
+
+
+def test_the_judge_reads_only_what_the_model_wrote(
+    shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with SmolLM2 every paragraph fell back to the abstracts' own quotes, and the judge still
+    # read all of them: ~58 s of a 95 s draft spent judging quotes of the cited abstracts
+    def respond_with(paragraph: Callable[[dict[str, Any]], Step]) -> ScriptedOpenAI:
+        def respond(body: dict[str, Any]) -> Step:
+            kind = _kind(body)
+            if kind == "judge":
+                return Step(reply="\n".join(f"{n}: SUPPORTED" for n in range(1, 60)))
+            if kind in ("facets", "outline"):
+                return Step(reply="")
+            return paragraph(body)
+
+        return ScriptedOpenAI(responder=respond)
+
+    def loop(body: dict[str, Any]) -> Step:
+        return Step(reply=" ".join([_faithful(body)] * 50))
+
+    with respond_with(loop) as server:
+        use_server(monkeypatch, server, LITREVIEW_LLM_MAX_RETRIES="0")
+        result = runner.invoke(app, ["draft", TOPIC, "--json"])
+        kinds = [_kind(r["body"]) for r in server.requests]
+    data = json.loads(result.stdout)
+    assert all(t["written_by"] == "fallback" for t in data["themes"])
+    assert "judge" not in kinds and data["verification"] == "local"
+    assert "nothing the model wrote was kept" in data["note"]
+
+    replies = iter(["Quantization formats matter a lot. They are studied widely."] * 2)
+
+    def first_uncited(body: dict[str, Any]) -> Step:
+        return Step(reply=next(replies, _faithful(body)))
+
+    with respond_with(first_uncited) as server:
+        use_server(monkeypatch, server, LITREVIEW_LLM_MAX_RETRIES="0")
+        result = runner.invoke(app, ["draft", TOPIC, "--json"])
+        judged = [r["body"] for r in server.requests if _kind(r["body"]) == "judge"]
+    data = json.loads(result.stdout)
+    rest = [t for t in data["themes"] if t["written_by"] == "llm"]
+    assert len(rest) == len(data["themes"]) - 1 and rest and data["verification"] == "model"
+    prompt = judged[0]["messages"][-1]["content"]
+    claims = re.findall(r"^\d+\. CLAIM: (.*)$", prompt, re.M)
+    written = [s["text"] for t in rest for s in t["sentences"]]
+    assert claims and len(claims) == sum(len(s["citations"]) for t in rest for s in t["sentences"])
+    assert all(any(c.startswith(w[:40]) for w in written) for c in claims)
