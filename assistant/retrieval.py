@@ -3,7 +3,8 @@
 The keyword index and the records table are cached on disk per store revision, so a search loads
 them once instead of rebuilding them. Options (all in `RetrievalSettings`): weighted RRF or
 normalised score fusion, a paper's dense score from its best chunk or best two, the title's
-weight and BM25's k1/b/stemming (`KeywordParams`, part of the index), and RM3 pseudo-relevance
+weight and BM25's k1/b/stemming/stop words/scoring variant (`KeywordParams`, part of the index),
+and RM3 pseudo-relevance
 feedback for BM25. `benchmarks/retrieval_beir.py` measures each against the defaults.
 """
 
@@ -17,6 +18,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, NamedTuple
@@ -103,16 +105,62 @@ class KeywordParams(NamedTuple):
     k1: float = 1.5
     b: float = 0.75
     stemming: bool = True
+    stop_words: str = "litreview"  # a name of STOP_WORD_LISTS
+    method: str = "lucene"  # bm25s's scoring variant (BM25_METHODS)
+    delta: float = 0.5  # BM25L's and BM25+'s delta (the others ignore it)
 
     @classmethod
     def of(cls, settings: RetrievalSettings | None) -> KeywordParams:
         if settings is None:
             return cls()
-        return cls(settings.title_weight, settings.bm25_k1, settings.bm25_b, settings.stemming)
+        return cls(
+            settings.title_weight,
+            settings.bm25_k1,
+            settings.bm25_b,
+            settings.stemming,
+            settings.stop_words,
+            settings.bm25_method,
+            settings.bm25_delta,
+        )
 
     @property
     def tag(self) -> str:
-        return f"title={self.title_weight},k1={self.k1},b={self.b},stem={int(self.stemming)}"
+        return (
+            f"title={self.title_weight},k1={self.k1},b={self.b},stem={int(self.stemming)},"
+            f"stop={self.stop_words}:{_stop_words_hash(self.stop_words)},"
+            f"bm25={self.method},delta={self.delta}"
+        )
+
+
+# bm25s's scoring variants (Kamphuis et al., ECIR 2020); lucene is bm25s's default and litreview's
+BM25_METHODS = ("lucene", "robertson", "atire", "bm25l", "bm25+")
+# the stop words BM25 drops: litreview's own (`assistant.text.STOP_WORDS`: Lucene's 33 and the
+# closed-class words questions and abstracts are full of, 111), Lucene's (bm25s's default), NLTK's
+# English list (179, bm25s's `en_plus`), or none
+STOP_WORD_LISTS = ("litreview", "lucene", "nltk", "none")
+
+
+@lru_cache(maxsize=8)
+def keyword_stop_words(name: str) -> tuple[str, ...]:
+    """The stop words BM25 drops under a STOP_WORD_LISTS name, sorted."""
+    if name == "litreview":
+        from assistant.text import STOP_WORDS
+
+        return tuple(sorted(STOP_WORDS))
+    if name == "none":
+        return ()
+    from bm25s import stopwords
+
+    if name == "lucene":
+        return tuple(sorted(stopwords.STOPWORDS_EN))
+    if name == "nltk":
+        return tuple(sorted(stopwords.STOPWORDS_EN_PLUS))
+    raise UsageError(f"unknown stop-word list {name!r}: one of {', '.join(STOP_WORD_LISTS)}")
+
+
+def _stop_words_hash(name: str) -> str:
+    """A short hash of the list's words: a cached index is not reused once they change."""
+    return hashlib.sha256(" ".join(keyword_stop_words(name)).encode()).hexdigest()[:8]
 
 
 def keyword_text(paper: Paper, title_weight: int = 2) -> str:
@@ -123,15 +171,18 @@ def keyword_text(paper: Paper, title_weight: int = 2) -> str:
 _TOKENIZE_BATCH = 1000  # texts tokenized at a time while an index is built
 
 
-def _tokenize(texts: Sequence[str], stemming: bool = True) -> list[list[str]]:
-    """bm25s's word pattern, with the stop words and the stemmer of `assistant.text`."""
+def _tokenize(
+    texts: Sequence[str], stemming: bool = True, stop_words: str = "litreview"
+) -> list[list[str]]:
+    """bm25s's word pattern, with the stemmer of `assistant.text` and a list of stop words
+    (`keyword_stop_words`; litreview's own by default)."""
     import bm25s
 
-    from assistant.text import STOP_WORDS, stemmer
+    from assistant.text import stemmer
 
     return bm25s.tokenize(
         list(texts),
-        stopwords=sorted(STOP_WORDS),
+        stopwords=list(keyword_stop_words(stop_words)),
         stemmer=stemmer() if stemming else None,
         return_ids=False,
         show_progress=False,
@@ -182,7 +233,14 @@ class KeywordIndex:
         self.params = params
         self._tokens = tokens
         self._offsets = offsets
-        self._bm25 = bm25s.BM25(k1=params.k1, b=params.b)
+        # BM25L and BM25+ (as bm25s scores them, after Trotman et al. 2014) also give a document
+        # without a query term that term's score at tf 0; bm25s takes it (the same for every
+        # document: it is computed at the average length) off the matrix and adds it back per
+        # query term, which `_weighted_sum` leaves out: bm25s's ranking, and a document matching
+        # no term still scores 0. So BM25+'s delta shifts every document alike (it does not
+        # change the ranking); BM25L's does. Lv and Zhai's form, delta for the terms a document
+        # holds only, was measured too (RESULTS.md) and is not offered
+        self._bm25 = bm25s.BM25(k1=params.k1, b=params.b, delta=params.delta, method=params.method)
         self._indexed = bool(vocab)
         if self._indexed:
             self._bm25._np_csc = _csc_in_document_order  # bm25s's hook for a CSC builder
@@ -227,7 +285,7 @@ class KeywordIndex:
         times higher."""
         import numpy as np
 
-        tokens = _tokenize([query], self.params.stemming)[0]
+        tokens = _tokenize([query], self.params.stemming, self.params.stop_words)[0]
         ids = self._bm25.get_tokens_ids(tokens) if self._indexed else []
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
@@ -404,7 +462,7 @@ class KeywordTokens:
         if not self._pending:
             return
         vocab = self.vocab
-        for tokens in _tokenize(self._pending, self.params.stemming):
+        for tokens in _tokenize(self._pending, self.params.stemming, self.params.stop_words):
             self.docs.append(array("I", [vocab.setdefault(token, len(vocab)) for token in tokens]))
         self._pending = []
 
@@ -564,11 +622,10 @@ def decode_record(record: bytes) -> Paper:
 
 
 def _dependency_tag() -> str:
-    """What a cached index depends on besides its own layout: the versions of bm25s (whose
-    internals build it), PyStemmer and numpy, and the stop words of `assistant.text`."""
+    """What a cached index depends on besides its own layout and `KeywordParams.tag` (which
+    hashes the stop words it drops): the versions of bm25s (whose internals build it), PyStemmer
+    and numpy."""
     from importlib import metadata
-
-    from assistant.text import STOP_WORDS
 
     versions = []
     for name in ("bm25s", "PyStemmer", "numpy"):
@@ -576,8 +633,7 @@ def _dependency_tag() -> str:
             versions.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             versions.append(f"{name}=?")
-    words = hashlib.sha256(" ".join(sorted(STOP_WORDS)).encode()).hexdigest()[:8]
-    return ",".join([*versions, f"stop={words}"])
+    return ",".join(versions)
 
 
 _BUILD_ATTEMPTS = 5

@@ -34,6 +34,20 @@ class RetrievalSettings(BaseSettings):
     bm25_k1: float = Field(default=1.5, gt=0, description="BM25 term-frequency saturation")
     bm25_b: float = Field(default=0.75, ge=0, le=1, description="BM25 length normalisation")
     stemming: bool = Field(default=True, description="Snowball-stem words for BM25")
+    stop_words: Literal["litreview", "lucene", "nltk", "none"] = Field(
+        default="litreview",
+        description="stop words BM25 drops: litreview's list (111 words), Lucene's (33), "
+        "NLTK's English list (179), or none",
+    )
+    bm25_method: Literal["lucene", "robertson", "atire", "bm25l", "bm25+"] = Field(
+        default="lucene", description="BM25 scoring variant (bm25s's method)"
+    )
+    bm25_delta: float = Field(
+        default=0.5,
+        ge=0,
+        le=5,
+        description="BM25L's delta (BM25+'s shifts every score alike; others ignore it)",
+    )
     # phrases: a BM25 hit holding the query's words next to each other ("processing in memory")
     # scores up to (1 + phrase_weight) times its BM25 score; 0 turns it off
     phrase_weight: float = Field(

@@ -55,6 +55,16 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no stemming": {"stemming": False},
     "bm25 k1=1.2 b=0.75": {"bm25_k1": 1.2},
     "bm25 k1=0.9 b=0.4": {"bm25_k1": 0.9, "bm25_b": 0.4},
+    # stop words BM25 drops (litreview's 111 by default) and bm25s's scoring variants (lucene)
+    "stop words none": {"stop_words": "none"},
+    "stop words lucene": {"stop_words": "lucene"},
+    "stop words nltk": {"stop_words": "nltk"},
+    "bm25 robertson": {"bm25_method": "robertson"},
+    "bm25 atire": {"bm25_method": "atire"},
+    "bm25l d=0.5": {"bm25_method": "bm25l", "bm25_delta": 0.5},
+    "bm25l d=1": {"bm25_method": "bm25l", "bm25_delta": 1.0},
+    "bm25+ d=0.5": {"bm25_method": "bm25+", "bm25_delta": 0.5},
+    "bm25+ d=1": {"bm25_method": "bm25+", "bm25_delta": 1.0},
     # fusion
     "rrf dense 0.5": {"dense_weight": 0.5},
     "rrf dense 0.7": {"dense_weight": 0.7},

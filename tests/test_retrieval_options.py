@@ -1,5 +1,6 @@
-"""Retrieval options (fusion, chunk scores, keyword index parameters, RM3 feedback), the store's
-grouped queries, and `search --explain`, on the real store and search code."""
+"""Retrieval options (fusion, chunk scores, keyword index parameters, stop words, BM25 variants,
+RM3 feedback), the store's grouped queries, and `search --explain`, on the real store and search
+code."""
 
 from __future__ import annotations
 
@@ -174,6 +175,109 @@ def test_keyword_parameters_are_part_of_the_cached_index(sample_library: Library
     assert again.keywords.params == KeywordParams()
     assert retrieval.keyword_text(paper, 3).count(paper.title) >= 3
     assert retrieval.keyword_text(paper, 0) == paper.abstract
+
+
+def test_the_stop_word_list_decides_which_words_bm25_can_find() -> None:
+    texts = [
+        "what the wind does to a wing",
+        "some wings would stall at low speed",
+        "boundary layers over a flat plate",
+    ]
+
+    def scores(word: str, stop_words: str) -> list[float]:
+        index = KeywordIndex.from_texts(texts, KeywordParams(stop_words=stop_words))
+        return index.scores(word).tolist()
+
+    # litreview's list drops "what" and "would"; with none, they are searchable
+    assert scores("what", "litreview") == [0, 0, 0] and scores("would", "litreview") == [0, 0, 0]
+    assert scores("what", "none")[0] > 0 and scores("would", "none")[1] > 0
+    # Lucene's 33 words keep "what" and "would"; NLTK's 179 drop "some", which litreview keeps
+    assert scores("would", "lucene")[1] > 0 and scores("what", "lucene")[0] > 0
+    assert scores("some", "litreview")[1] > 0 and scores("some", "nltk") == [0, 0, 0]
+    assert "would" in retrieval.keyword_stop_words("litreview")
+    assert len(retrieval.keyword_stop_words("nltk")) > len(
+        retrieval.keyword_stop_words("litreview")
+    )
+    assert retrieval.keyword_stop_words("none") == ()
+
+
+@pytest.mark.parametrize("method", ["robertson", "atire", "bm25l", "bm25+"])
+def test_a_bm25_variant_scores_differently_and_a_document_without_the_words_scores_0(
+    method: str,
+) -> None:
+    texts = [
+        "flutter of a wing in supersonic flow",
+        "flutter flutter flutter of panels and shells and plates at high speed",
+        "heat transfer in a laminar boundary layer",
+        "wing panels",
+        "boundary layer transition",
+    ]
+    query = "wing flutter"
+    lucene = KeywordIndex.from_texts(texts).scores(query)
+    index = KeywordIndex.from_texts(texts, KeywordParams(method=method))
+    variant = index.scores(query)
+    assert not np.allclose(variant, lucene)
+    assert variant[2] == 0 and variant[4] == 0 and lucene[2] == 0
+    assert variant[0] > 0
+    # as bm25s scores it, up to the share BM25L/BM25+ give every document for each query term
+    tokens = retrieval._tokenize([query])[0]
+    theirs = index._bm25.get_scores(tokens)
+    assert np.allclose(theirs - variant, (theirs - variant)[0], atol=1e-5)
+
+
+def test_bm25l_delta_changes_the_scores_and_bm25_plus_delta_does_not() -> None:
+    """As bm25s scores BM25+, its delta is given for every query term, held or not: the same
+    for every document, so it never changes what BM25 ranks."""
+    texts = ["flutter of a wing", "flutter flutter of long supersonic panels", "wing"]
+
+    def scores(method: str, delta: float) -> np.ndarray:
+        return KeywordIndex.from_texts(texts, KeywordParams(method=method, delta=delta)).scores(
+            "wing flutter"
+        )
+
+    assert not np.allclose(scores("bm25l", 0.5), scores("bm25l", 2.0))
+    assert np.allclose(scores("bm25+", 0.5), scores("bm25+", 2.0))
+
+
+def test_stop_words_and_bm25_variant_are_part_of_the_cached_index(
+    sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index built with another stop-word list or BM25 variant is never reused."""
+    default = sample_library.index()
+    assert default.keywords.params == KeywordParams()
+    tags = set()
+    for overrides in (
+        {"stop_words": "none"},
+        {"stop_words": "nltk"},
+        {"bm25_method": "bm25+"},
+        {"bm25_method": "bm25+", "bm25_delta": 1.0},
+    ):
+        settings = sample_library.settings.model_copy(
+            update={"retrieval": RetrievalSettings(**overrides)}
+        )
+        library = Library(settings)
+        index = library.index()
+        assert index.keywords.params == KeywordParams.of(settings.retrieval) != KeywordParams()
+        assert index is not default
+        tags.add(library.indexes._dependencies)
+        if overrides == {"stop_words": "none"}:
+            assert index.keywords.scores("the").max() > 0
+    assert len(tags) == 4 and sample_library.indexes._dependencies not in tags
+    assert default.keywords.scores("the").max() == 0
+    # the default settings find their own index again
+    again = Library(sample_library.settings).index()
+    assert again.keywords.params == KeywordParams()
+    assert again.keywords.scores("the").max() == 0
+    # and a change to a list's words (as a new release might make) is a different index too
+    before = KeywordParams().tag
+    retrieval.keyword_stop_words.cache_clear()
+    monkeypatch.setattr("assistant.text.STOP_WORDS", frozenset({"the", "a"}))
+    try:
+        assert KeywordParams().tag != before
+    finally:
+        monkeypatch.undo()
+        retrieval.keyword_stop_words.cache_clear()
+    assert KeywordParams().tag == before
 
 
 def test_a_large_batch_of_queries_is_sent_to_the_store_in_groups(
