@@ -1222,3 +1222,129 @@ def test_the_help_table_reads_row_by_row_in_an_80_column_terminal(sample_library
         assert tallest.region.height <= 3, _shown(tallest)
 
     _drive_at(app, (80, 24), script)
+
+
+# -- tables that fit their width ------------------------------------------------------------------
+LONG_QUESTION = (
+    "how do hardware accelerators exploit dynamic sparsity in the attention of transformer "
+    "models during inference on edge devices with tight memory budgets"
+)
+
+
+def _clipped_on_a_word(shown: str, full: str) -> bool:
+    """`shown` is `full` whole, or a start of it that ends on a whole word, then "…"."""
+    if shown == full:
+        return True
+    if not shown.endswith("…"):
+        return False
+    start = shown[:-1].rstrip()
+    return bool(start) and full.startswith(start) and full[len(start)] == " "
+
+
+def _check_fits(table: DataTable, full: dict[str, str], column: int, header: str) -> list[str]:
+    """The table's lines as shown: nothing is off to the right, the last column's `header` is
+    on screen, and every visible cell of `column` is its `full` text cut on a word."""
+    shown = _shown(table)
+    lines = shown.splitlines()
+    assert table.max_scroll_x == 0, shown
+    assert header in lines[0], shown
+    assert lines[0].rstrip().endswith(header), shown  # the last column, whole
+    top = table.scroll_offset.y
+    for n in range(top, min(top + table.size.height - 1, table.row_count)):
+        key = table.coordinate_to_cell_key((n, 0)).row_key.value
+        cell = str(table.get_row_at(n)[column])
+        assert _clipped_on_a_word(cell, full[key]), (cell, full[key])
+        assert cell in lines[n - top + 1], (cell, lines[n - top + 1])
+    return lines
+
+
+def _check_library_fits(app: LitreviewApp) -> list[str]:
+    from assistant.text import plain
+
+    table = app.query_one("#papers", PaperTable)
+    full = {
+        p.key: plain(p.title) + (" (derived title)" if p.title_derived else "")
+        for p in table.papers or []
+    }
+    return _check_fits(table, full, 2, "authors")
+
+
+def _check_history_fits(app: LitreviewApp) -> list[str]:
+    table = app.query_one("#sessions", DataTable)
+    full = {s.name: s.last_question for s in app.workspace.history.sessions()}
+    return _check_fits(table, full, 2, "last question")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_the_library_table_fits_its_width_with_titles_cut_on_a_word(
+    sample_library: Library, size: tuple[int, int]
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        await pilot.press("f3")
+        table = app.query_one("#papers", PaperTable)
+        await _until(pilot, lambda: table.row_count == 136)
+        await pilot.pause(0.2)
+        # titles ran off the right edge cut mid-word ('... and Hete') and the authors column
+        # was off-screen, to be scrolled to sideways
+        lines = _check_library_fits(app)
+        assert any("…" in line for line in lines[1:]), lines
+        # papers with authors show them short: the first author's surname
+        app.query_one("#filter-author", Input).value = "Guan"
+        await _until(pilot, lambda: 0 < table.row_count < 136)
+        await pilot.pause(0.2)
+        lines = _check_library_fits(app)
+        assert all(str(table.get_row_at(n)[3]) == "Guan et al." for n in range(table.row_count))
+        assert "Guan et al." in lines[1], lines
+
+    _drive_at(app, size, script)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_the_history_table_fits_its_width_with_questions_cut_on_a_word(
+    sample_library: Library, size: tuple[int, int]
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        app.workspace.ask(LONG_QUESTION, session="long")
+        app.workspace.ask("secure inference", session="short")
+        await pilot.press("f5")
+        table = app.query_one("#sessions", DataTable)
+        await _until(pilot, lambda: table.row_count == 2)
+        await pilot.pause(0.2)
+        lines = _check_history_fits(app)
+        assert any("…" in line for line in lines[1:]), lines
+        assert any(line.rstrip().endswith("secure inference") for line in lines), lines
+
+    _drive_at(app, size, script)
+
+
+def test_the_library_and_history_tables_refit_when_the_terminal_narrows(
+    sample_library: Library,
+) -> None:
+    app = LitreviewApp()
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        app.workspace.ask(LONG_QUESTION, session="long")
+        await pilot.press("f3")
+        table = app.query_one("#papers", PaperTable)
+        await _until(pilot, lambda: table.row_count == 136)
+        await pilot.pause(0.2)
+        wide = _check_library_fits(app)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
+        narrow = _check_library_fits(app)
+        assert len(narrow[1]) < len(wide[1]) and "…" in "".join(narrow[1:]), narrow
+        await pilot.press("f5")
+        await _until(pilot, lambda: app.query_one("#sessions", DataTable).row_count == 1)
+        await pilot.pause(0.2)
+        _check_history_fits(app)
+        # and wide again: the long question whole
+        await pilot.resize_terminal(200, 45)
+        await pilot.pause(0.3)
+        lines = _check_history_fits(app)
+        assert LONG_QUESTION in lines[1], lines
+
+    _drive_at(app, (140, 45), script)
