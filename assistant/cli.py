@@ -487,16 +487,6 @@ def ingest(
         sys.stdout.write(f"Skipped {len(report.skipped)} invalid record(s) (listed on stderr).\n")
 
 
-def _short_authors(authors: list[str]) -> str:
-    """ "Xu et al.": the first author's surname, as a one-line table cell."""
-    if not authors:
-        return ""
-    from assistant.ingest.fields import split_name
-
-    surname = split_name(authors[0])[1]
-    return f"{surname} et al." if len(authors) > 1 else surname
-
-
 def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool = False) -> Any:
     """One line a paper (titles cut with an ellipsis, authors as "Xu et al."); `wide`: all."""
     from rich.table import Table
@@ -520,7 +510,9 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
         if wide:
             authors = ", ".join(row["authors"][:3]) + (" et al." if len(row["authors"]) > 3 else "")
         else:
-            authors = _short_authors(row["authors"])
+            from assistant.ingest.fields import short_authors
+
+            authors = short_authors(row["authors"])
         year = f"{row['year']}{'*' if row['year_inferred'] else ''}" if row["year"] else ""
         title_text = row["title"] + (" (derived)" if row["title_derived"] else "")
         if wide:

@@ -106,6 +106,15 @@ def split_name(name: str) -> tuple[str, str]:
     return " ".join(words[:start]), " ".join(words[start:])
 
 
+def short_authors(authors: list[str]) -> str:
+    """ "Xu et al.": the first author's surname, as a one-line table cell (the CLI's search
+    tables and the terminal UI's narrow Library table)."""
+    if not authors:
+        return ""
+    surname = split_name(authors[0])[1]
+    return f"{surname} et al." if len(authors) > 1 else surname
+
+
 def person_name(raw: str) -> str:
     """ "Last, First" becomes "First Last"; other forms are kept."""
     raw = " ".join(raw.split())

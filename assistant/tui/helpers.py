@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.css.query import NoMatches
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from assistant.tui.app import LitreviewApp
     from assistant.workspace import Workspace
 
@@ -99,3 +101,17 @@ class AppPart(Vertical):
 def counted(number: int, noun: str) -> str:
     """ "1 theme", "3 themes"."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def shortened(text: Text, width: int, slack: int = 12) -> Text:
+    """`text` in `width` cells, ending in "…" after the last whole word if that word ends
+    within `slack` cells of the cut (else cut inside the word)."""
+    if text.cell_len <= width:
+        return text
+    cut = text.copy()
+    cut.truncate(max(width - 1, 0))
+    space = cut.plain.rfind(" ")
+    if space > len(cut.plain) - slack:
+        cut = cut[:space]
+    cut.rstrip()
+    return cut + "…"

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import Tree
 
 from assistant.text import plain, terminal_safe
+from assistant.tui.helpers import shortened
 from assistant.tui.screens.outline_edit import NEW_THEME, MoveScreen, RenameScreen
 
 if TYPE_CHECKING:
@@ -234,19 +235,6 @@ class OutlineTree(Tree[NodeData]):
     def action_write(self) -> None:
         if self.outline is not None:
             self.post_message(self.WriteRequested(self.outline))
-
-
-def shortened(text: Text, width: int) -> Text:
-    """`text` in `width` cells, ending in "…" (after the last whole word, if one ends close)."""
-    if text.cell_len <= width:
-        return text
-    cut = text.copy()
-    cut.truncate(max(width - 1, 0))
-    space = cut.plain.rfind(" ")
-    if space > len(cut.plain) - 12:
-        cut = cut[:space]
-    cut.rstrip()
-    return cut + "…"
 
 
 def _theme_label(n: int, name: str, count: int) -> Text:
