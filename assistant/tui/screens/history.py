@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -14,6 +13,7 @@ from textual.widgets import Button, DataTable, Input
 
 from assistant.text import terminal_safe
 from assistant.tui.helpers import AppPart, while_mounted
+from assistant.tui.widgets.fitting_table import FittingTable
 
 if TYPE_CHECKING:
     from assistant.models import Answer
@@ -43,14 +43,12 @@ class HistoryTab(AppPart):
             self.answers = answers
 
     def compose(self) -> ComposeResult:
-        yield DataTable(id="sessions", cursor_type="row")
+        # the last question takes the room left, cut after a whole word
+        yield FittingTable("session", "turns", "last question", flex=2, id="sessions")
         with Horizontal(id="history-actions"):
             yield Button("Reopen", id="reopen", variant="primary")
             yield Input(placeholder="export to FILE.md", id="history-path")
             yield Button("Export", id="history-export")
-
-    def on_mount(self) -> None:
-        self.query_one("#sessions", DataTable).add_columns("session", "turns", "last question")
 
     def activated(self) -> None:
         self.refresh_sessions()
@@ -63,17 +61,14 @@ class HistoryTab(AppPart):
         except Exception as exc:  # noqa: BLE001
             self.litreview.fail("cannot read the history", exc)
             return
-        table = self.query_one("#sessions", DataTable)
-        table.clear()
-        for summary in sessions:
-            # as Text: a str cell is read as markup ("[/x]" in a question raised), and questions
-            # asked from the CLI may hold control characters
-            table.add_row(
-                Text(terminal_safe(summary.name)),
-                str(summary.turns),
-                Text(terminal_safe(summary.last_question)[:80]),
-                key=summary.name,
-            )
+        # shown as Text: a str cell is read as markup ("[/x]" in a question raised), and
+        # questions asked from the CLI may hold control characters
+        rows = [
+            (summary.name, (terminal_safe(summary.name), str(summary.turns),
+                            terminal_safe(summary.last_question)))
+            for summary in sessions
+        ]  # fmt: skip
+        self.query_one("#sessions", FittingTable).fill(rows, row=0)
 
     def _selected_session(self) -> str | None:
         table = self.query_one("#sessions", DataTable)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-from textual.widgets import DataTable
-
 from assistant.errors import UsageError
+from assistant.ingest.fields import short_authors
 from assistant.text import plain
+from assistant.tui.widgets.fitting_table import Cells, FittingTable
 from assistant.workspace import search_filters
 
 if TYPE_CHECKING:
@@ -17,6 +16,9 @@ if TYPE_CHECKING:
     from assistant.retrieval import SearchFilters
 
 YEAR_HINT = " (year: use 2023, 2022..2024, 2022.. or ..2024)"
+# the authors are listed in full only where titles still get this much room beside them (in a
+# 140-column terminal they are "Xu et al.", as the CLI's search tables show them)
+WIDE_TITLE = 90
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,9 @@ class PaperFilter:
         return filters is None or filters.accepts(paper)
 
 
-class PaperTable(DataTable):
-    """Key, year, title and authors of the papers a `PaperFilter` lets through."""
+class PaperTable(FittingTable):
+    """Key, year, title and authors of the papers a `PaperFilter` lets through, as wide as the
+    table: titles cut after a whole word, authors as "Xu et al." when the table is narrow."""
 
     DEFAULT_CSS = """
     PaperTable {
@@ -55,32 +58,31 @@ class PaperTable(DataTable):
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__("key", "year", "title", "authors", flex=2, id=id, zebra_stripes=True)
         self.papers: list[Paper] | None = None  # the whole library, once it has been read
-
-    def on_mount(self) -> None:
-        self.add_columns("key", "year", "title", "authors")
 
     def show(self, papers: list[Paper], paper_filter: PaperFilter) -> str:
         """Keep `papers` and list those the filter accepts; returns the count for the subtitle,
         with a hint on the year's syntax while it cannot be read."""
         self.papers = papers
-        row = self.cursor_coordinate.row  # kept: after a removal the next paper is under it
-        self.clear()
         filters = paper_filter.search_filters()
         shown = [p for p in papers if paper_filter.accepts(p, filters)]
+        rows: list[tuple[str, Cells]] = []
         for paper in shown:
             authors = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else "")
             # as the CLI lists it: "D^{2}MoE" is D^2MoE, "$\times$" is x
             title = plain(paper.title) + (" (derived title)" if paper.title_derived else "")
-            # as Text: a str cell is markup, and a title such as "[Re] ... [/x]" raised
-            self.add_row(
-                Text(paper.key), str(paper.year or ""), Text(title[:90]), Text(authors[:40]),
-                key=paper.key,
-            )  # fmt: skip
-        if shown:
-            self.move_cursor(row=min(row, len(shown) - 1))
+            # shown as Text: a str cell is markup, and a title such as "[Re] ... [/x]" raised
+            rows.append((paper.key, (paper.key, str(paper.year or ""), title, authors)))
+        # kept on its row number: after a removal the next paper is under it
+        self.fill(rows)
         return f"{len(shown)} of {len(papers)} papers" + ("" if filters is not None else YEAR_HINT)
+
+    def shown_cells(self, rows: list[tuple[str, Cells]], width: int) -> list[tuple[str, Cells]]:
+        if self.flex_room(self.widths(rows), width) >= WIDE_TITLE:
+            return rows
+        short = {p.key: short_authors(p.authors) for p in self.papers or []}
+        return [(key, (*cells[:3], short.get(key, cells[3]))) for key, cells in rows]
 
     def paper(self, key: str | None) -> Paper | None:
         return next((p for p in self.papers or [] if p.key == key), None)
