@@ -32,7 +32,8 @@ def sample_records() -> list[Record]:
     from assistant.locations import sample_corpus_dir
 
     parsed = []
-    for path in expand_paths([sample_corpus_dir()]):
+    files, _ = expand_paths([sample_corpus_dir()])
+    for path in files:
         parsed.extend(parse_file(path).records)
     records = []
     for paper in sorted(merge_library(parsed), key=lambda p: p.key):
