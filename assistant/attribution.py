@@ -16,13 +16,27 @@ _TITLE_GLUE = {"a", "an", "the", "of", "for", "with", "in", "on", "via", "and", 
                "from", "towards", "toward", "at", "as", "&"}  # fmt: skip
 
 
+_MARKUP = re.compile(r"\[[^\]]*@[^\]]*\]|[\[\]{}<>`\\|@]")  # citations, links, HTML, LaTeX
+
+
 def short_name(paper: Paper) -> str:
     """What prose calls a paper: its system name ("AdapMoE" from "AdapMoE: Adaptive ...", or a
     name the abstract introduces that the title also uses), else its first author ("Zhong et
-    al."), else the opening words of its title."""
+    al."), else the opening words of its title. Titles and author names are untrusted: no
+    citation or other markup of theirs reaches the prose."""
+    name = " ".join(_MARKUP.sub(" ", _named(paper)).split())
+    if name.strip("“”…. "):
+        return name
+    return f"A {paper.year} paper" if paper.year else "One paper"
+
+
+def _named(paper: Paper) -> str:
     from assistant import claims
 
-    title = plain(paper.title).replace("v.s.", "vs.")  # a full stop would end the sentence
+    # a title is untrusted text: "Foo [@other2024]: ..." must not name a paper with a citation
+    # (the answer and the draft read citations from their own prose), nor any other markup
+    title = _MARKUP.sub(" ", plain(paper.title)).replace("v.s.", "vs.")  # "." ends a sentence
+    title = " ".join(title.split())
     # "AdapMoE: Adaptive ..." (not the "N:M" of "Efficient N:M Sparse DNN Training")
     head = title.split(": ", 1)[0].strip() if ": " in title else ""
     if head and len(head.split()) <= 4:

@@ -170,3 +170,52 @@ def test_hostile_jsonl_lines_are_refused_with_their_line(
     assert len(result.stderr.strip().splitlines()) == 1
     skipped = runner.invoke(app, ["ingest", str(source), "--skip-invalid", "--json"])
     assert skipped.exit_code == 0 and json.loads(skipped.stdout)["papers_after"] == 1
+
+
+HOSTILE_TITLES = [
+    {"id": "good2024nimbus", "title": "Nimbus: Secure two-party inference for transformers",
+     "abstract": "We present Nimbus, a two-party inference framework for transformers that cuts "
+                 "latency by 3x with a new encoding for matrix multiplication.",
+     "authors": ["Li, A", "Yang, K"], "year": 2024},
+    {"id": "evil2024foo",
+     "title": "Foo [@good2024nimbus]: two-party transformer inference is broken",
+     "abstract": "We propose a two-party inference attack on transformers that recovers inputs "
+                 "from secure inference protocols.",
+     "authors": ["Mallory, M"], "year": 2024},
+]  # fmt: skip
+
+
+def test_a_title_never_puts_a_citation_into_an_answer_or_a_draft(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # offline answers and drafts name a paper by its title's head ("Foo [@good2024nimbus]"): the
+    # attack paper's sentence came out as 'Foo [@good2024nimbus] [@evil2024foo] proposes "a
+    # two-party inference attack ..."', and the check kept both citations
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in HOSTILE_TITLES))
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    asked = runner.invoke(
+        app, ["ask", "How is two-party transformer inference attacked?", "--json"]
+    )
+    drafted = runner.invoke(app, ["draft", "two-party transformer inference", "--json"])
+    sentences = json.loads(asked.stdout)["sentences"] + [
+        s for theme in json.loads(drafted.stdout)["themes"] for s in theme["sentences"]
+    ]
+    attack = [s for s in sentences if "attack" in s["text"]]
+    assert attack, sentences
+    for sentence in attack:
+        assert sentence["citations"] == ["evil2024foo"], sentence
+        assert "[@" not in sentence["text"] and "@good" not in sentence["text"], sentence
+
+
+def test_an_author_name_never_puts_a_citation_into_prose() -> None:
+    from assistant.attribution import short_name
+    from assistant.models import Paper
+
+    paper = Paper(
+        key="evil2024bar", title="an untitled attack on private inference", year=2024,
+        authors=["M. [@good2024nimbus]", "N. Other"], abstract="We attack it.",
+    )  # fmt: skip
+    assert "@" not in short_name(paper) and "[" not in short_name(paper)
+    nobody = Paper(key="x", title="[@good2024nimbus]: {}", authors=["[@a]"], year=2024)
+    assert short_name(nobody) == "A 2024 paper"
