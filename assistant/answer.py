@@ -76,6 +76,15 @@ EXTRACTIVE_CLOSE = 0.60
 # overlook ...", "This work presents a new two-party inference framework Nimbus" for "existing
 # approaches ... bring about efficiency limitations".
 OWN_WORK_MARGIN = 0.08
+# When a question asks how much ("... and by how much?"), a paper whose abstract gives a measured
+# result ("2x savings in the memory footprint") is quoted for it, its closest such sentence at
+# FIGURE_MIN or more, and comes first if the paper is within FIGURE_MARGIN of the closest one.
+# Chosen on the tune split of offline_questions.jsonl's "figures" questions (5, 2026-12-06):
+# sentences stating a figure 0.000 -> 0.783, answering papers quoted 0.650 -> 0.750, quoted
+# papers that answer 0.783 -> 0.783; at 0.20 or 0.25 precision fell to 0.583 / 0.450, a floor of
+# 0.40 lost recall; 8 hits instead of 6 changed nothing. Held-out (5): see evals/thresholds.toml.
+FIGURE_MARGIN = 0.15
+FIGURE_MIN = 0.30
 STANDING_MARGIN = 0.15
 # a sentence that opens on these leans on the one before it: quoted alone it dangles
 _LEANING = re.compile(
@@ -84,6 +93,8 @@ _LEANING = re.compile(
     r"to (?:this|that) end|on top of (?:it|this|that)|as a result|in contrast)\b",
     re.IGNORECASE,
 )
+# ... unless it is the authors naming their own work: "This study introduces the vTensor ..."
+_THIS_WORK = re.compile(r"^this (?:paper|work|study|article|thesis)\b", re.IGNORECASE)
 _OWN_STATEMENT = re.compile(
     r"\b(?:we|our|this (?:paper|work|study|article))\b(?! focus)", re.IGNORECASE
 )
@@ -116,13 +127,37 @@ def _holding_every_word(
     return sorted(found, key=lambda c: (-c[0], c[1]))[:EXTRACTIVE_SENTENCES]
 
 
+def _leans(sentence: str) -> bool:
+    return bool(_LEANING.match(sentence)) and not _THIS_WORK.match(sentence)
+
+
 def _standing(sentences: Sequence[str], i: int) -> int:
     """How well a sentence of an abstract stands as an answer on its own: 2 for the authors'
     own statement, 0 for one that dangles or sets out the background (the opening), else 1."""
     sentence = sentences[i]
-    if _LEANING.match(sentence) or (i == 0 and not _OWN_STATEMENT.search(sentence)):
+    if _leans(sentence) or (i == 0 and not _OWN_STATEMENT.search(sentence)):
         return 0
     return 2 if _OWN_STATEMENT.search(sentence) else 1
+
+
+# "... and by how much?", "How many times faster ...": the question asks for measured results
+_ASKS_FOR_FIGURES = re.compile(
+    r"\b(?:how (?:much|many times|fast)|by what (?:factor|margin)|what (?:speed-?ups?|"
+    r"reductions?|savings?|gains?))\b",
+    re.IGNORECASE,
+)
+# a measured result as abstracts write one: "2.4x", "85%", "3 times", "57GB", "36.34 token/s"
+_MEASURED_RESULT = re.compile(
+    r"\d(?:[\d.,]*\d)?\s?(?:%|x\b|×|times\b|-?fold\b|[KMGT]B\b|ms\b|tokens?/s)", re.IGNORECASE
+)
+
+
+def asks_for_figures(question: str) -> bool:
+    return bool(_ASKS_FOR_FIGURES.search(question))
+
+
+def states_measured_result(sentence: str) -> bool:
+    return bool(_MEASURED_RESULT.search(sentence))
 
 
 ABSTAIN_TEXT = "The library does not answer this question"
@@ -467,7 +502,10 @@ class Asker(GroundedWriter):
             return answer
         embedder = self.library.embedder
         question_vector = embedder.embed([_in_context(question, history)])[0]
+        wants_figures = asks_for_figures(question)
         candidates: list[tuple[float, int, str, Paper]] = []
+        # the closest sentence of a paper that gives a measured result, for "by how much?"
+        figure_quotes: dict[str, str] = {}
         for rank, hit in enumerate(hits[:6]):
             sentences = split_sentences(" ".join(hit.paper.abstract.split()))
             sentences = [s for s in sentences if 30 <= len(s) <= 600]
@@ -493,13 +531,33 @@ class Asker(GroundedWriter):
             near = [i for i in range(len(sentences)) if scores[i] >= scores[best] - STANDING_MARGIN]
             quoted = max(near, key=lambda i: (_standing(sentences, i), float(scores[i])))
             candidates.append((float(scores[best]), rank, sentences[quoted], hit.paper))
+            if wants_figures:
+                measured = [
+                    i
+                    for i, sentence in enumerate(sentences)
+                    if scores[i] >= FIGURE_MIN and states_measured_result(plain(sentence))
+                ]
+                if measured:
+                    i = max(measured, key=lambda i: float(scores[i]))
+                    figure_quotes[hit.paper.key] = sentences[i]
         ranked = sorted(
             (c for c in candidates if c[0] >= EXTRACTIVE_MIN), key=lambda c: (-c[0], c[1])
         )
+        chosen = ranked
         if ranked:
             cut = min(ranked[0][0] - EXTRACTIVE_MARGIN, EXTRACTIVE_CLOSE)
-            ranked = [c for c in ranked if c[0] >= cut]
-        chosen = ranked[:EXTRACTIVE_SENTENCES]
+            chosen = [c for c in ranked if c[0] >= cut]
+            if figure_quotes:
+                # "by how much?": the papers that give a figure come first, quoting it, from a
+                # wider margin than the papers quoted for what they are about
+                measured = [
+                    (score, rank, figure_quotes[paper.key], paper)
+                    for score, rank, _, paper in ranked
+                    if paper.key in figure_quotes and score >= ranked[0][0] - FIGURE_MARGIN
+                ]
+                taken = {c[3].key for c in measured}
+                chosen = measured + [c for c in chosen if c[3].key not in taken]
+        chosen = chosen[:EXTRACTIVE_SENTENCES]
         if not chosen or chosen[0][0] < EXTRACTIVE_ANSWERS:
             # keywords ("moe expert offloading") sit far from any sentence as a vector; a
             # sentence that holds every one of them answers them all the same (no near miss of
@@ -539,8 +597,9 @@ def _quoted(sentence: str, paper: Paper) -> str:
     four groups of authors at once."""
     from assistant.attribution import contribution, in_first_person, short_name
 
-    if not in_first_person(sentence):
+    if not in_first_person(sentence) and not _leans(sentence):
         return f"{sentence} [@{paper.key}]"
+    # "Furthermore, it frees 71.25% of memory" alone does not say what "it" is
     return contribution(paper, sentence, short_name(paper))
 
 

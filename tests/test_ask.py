@@ -613,3 +613,41 @@ def test_keywords_that_one_sentence_holds_are_answered_offline(
                for s in answer.sentences)  # fmt: skip
     # keywords no sentence holds together are still declined
     assert Asker(shared_sample_library).ask("nerf rendering acceleration").abstained
+
+
+def test_asked_how_much_an_extractive_answer_quotes_the_measured_results(
+    shared_sample_library: Library,
+) -> None:
+    # offline question f05: the answer quoted the field's background ("Video diffusion
+    # transformers (vDiTs) have made tremendous progress ...") and no figure at all
+    answer = Asker(shared_sample_library).ask(
+        "How much speedup do acceleration methods for video diffusion transformers achieve?"
+    )
+    quoted = {key: s.text for s in answer.sentences for key in s.citations}
+    assert "2.4x" in quoted["liu2025astraea"]
+    assert "85%" in quoted["miao2025timeripple"]
+    # "Furthermore, it frees ..." alone does not say what "it" is: the paper is named
+    kv = Asker(shared_sample_library).ask(
+        "Which methods reduce the KV cache memory of LLM inference, and by how much?"
+    )
+    first = kv.sentences[0]
+    assert "71.25%" in first.text and first.text.startswith("As vTensor")
+    # the same question without "how much" is answered as before, by what the papers do
+    plain_answer = Asker(shared_sample_library).ask(
+        "Which acceleration methods exist for video diffusion transformers?"
+    )
+    assert not any("85%" in s.text for s in plain_answer.sentences)
+
+
+def test_the_authors_naming_their_own_work_is_no_sentence_that_leans_on_the_one_before() -> None:
+    from assistant.answer import _standing
+
+    # "This study introduces the vTensor ..." was ranked with "This virtualization manages ...",
+    # as a sentence that dangles when quoted alone, below the field's background
+    sentences = [
+        "Large language models are costly to serve.",
+        "This study introduces the vTensor, an innovative tensor structure for LLM inference.",
+        "This virtualization dynamically manages KV caches to mitigate memory fragmentation.",
+    ]
+    assert _standing(sentences, 1) == 2
+    assert _standing(sentences, 2) == 0

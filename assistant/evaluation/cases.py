@@ -62,6 +62,9 @@ class OfflineQuestion(BaseModel):
     question: str
     answerable: bool
     keys: list[str] = Field(default_factory=list)
+    # "figures": the question asks how much ("... and by how much?"): an answer should quote the
+    # papers' measured results, not their background
+    asks: Literal["figures"] | None = None
     origin: Literal["authored"]
     note: str = ""
 

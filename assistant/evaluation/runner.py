@@ -8,6 +8,7 @@ prompt, the real `openai` client, citation verification, abstention. Drafts run 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -101,6 +102,12 @@ def _percentile(values: Sequence[float], share: float) -> float:
     if not ordered:
         return 0.0
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+# a measured result as abstracts write one: "2.4x", "85%", "3 times", "57GB", "36.34 token/s"
+_RESULT_FIGURE = re.compile(
+    r"\d(?:[\d.,]*\d)?\s?(?:%|x\b|×|times\b|-?fold\b|[KMGT]B\b|ms\b|tokens?/s)", re.IGNORECASE
+)
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -464,6 +471,7 @@ class EvalRunner:
         asker = Asker(self.library, gateway=None, verify_citations=self.verify_citations)
         counts: dict[str, list[int]] = {}
         quoted: dict[str, list[tuple[float, float]]] = {}
+        figures_quoted: dict[str, list[float]] = {}
         for case in self.suite.offline_questions:
             answer = asker.ask(case.question, k=self.library.settings.answer_k)
             kind = "answered" if case.answerable else "abstained"
@@ -474,9 +482,14 @@ class EvalRunner:
             if case.answerable and case.keys:
                 cited = {c.key for c in answer.citations}
                 found = len(cited & set(case.keys))
-                quoted.setdefault(case.split, []).append(
+                group = case.split if case.asks is None else f"{case.split}_figures"
+                quoted.setdefault(group, []).append(
                     (found / len(case.keys), found / len(cited) if cited else 0.0)
                 )
+            if case.asks == "figures" and not answer.abstained:
+                # "by how much?": the share of quoted sentences that give a measured result
+                with_figure = [bool(_RESULT_FIGURE.search(s.text)) for s in answer.sentences]
+                figures_quoted.setdefault(case.split, []).append(_mean(with_figure))
             if case.split == "heldout":
                 expected = "an answer" if case.answerable else "an abstention"
                 self._result(case.id, right, f"offline: expected {expected}")
@@ -484,6 +497,8 @@ class EvalRunner:
         for split, pairs in quoted.items():
             metrics[f"offline_{split}_quoted_recall"] = _mean([r for r, _ in pairs])
             metrics[f"offline_{split}_quoted_precision"] = _mean([p for _, p in pairs])
+        for split, shares in figures_quoted.items():
+            metrics[f"offline_{split}_figures_stated"] = _mean(shares)
         return metrics
 
     def _claims(self) -> dict[str, float]:
