@@ -957,3 +957,107 @@ def test_surnames_with_particles(name: str, surname: str) -> None:
     from assistant.ingest.fields import split_name
 
     assert split_name(name)[1] == surname
+
+
+# The shapes below are those of real exports tried on 2026-12-06 (ScienceDirect BibTeX from
+# lhsantos/sysreview-elderly `sd-cog.bib`, ACM DL BibTeX from its `acm.bib`, Zoological Record
+# and Web of Science plain text, Scopus and EBSCO RIS from mjwestgate/synthesisr, ProQuest RIS
+# from asreview/asreview), written by hand with the quirk that broke the import kept.
+SCIENCEDIRECT_STYLE = """@article{Akimoto2014290,
+title = "High-gamma activity in an attention network predicts individual differences",
+journal = "Neurobiology of Aging",
+year = "2014",
+doi = "http://dx.doi.org/10.1016/j.neurobiolaging.2013.08.004",
+author = "Yoritaka Akimoto and Takayuki Nozawa",
+keywords = "Aging",
+keywords = "Attention",
+note = "First note",
+note = "Second note",
+issn = "0197-4580",
+issn = "1558-1497",
+abstract = "Older adults differ in attention &#38; memory; P &lt; 0.01 in <i>both</i> groups."
+}
+"""
+
+
+def test_a_field_repeated_in_a_bibtex_entry_loses_nothing(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # refused whole: "sd-cog.bib:1: malformed entry" (ScienceDirect writes one `keywords` line a
+    # keyword), and with --skip-invalid 44 of 57 entries were left out
+    (tmp_path / "sd.bib").write_text(SCIENCEDIRECT_STYLE)
+    _ingest(tmp_path / "sd.bib")
+    (paper,) = _library().values()
+    assert paper["year"] == 2014 and paper["venue"] == "Neurobiology of Aging"  # "2014" unquoted
+    assert paper["categories"] == ["Aging", "Attention"]
+    assert paper["extra"]["note"] == "First note; Second note"
+    assert paper["extra"]["issn"] == "0197-4580" and paper["extra"]["issn-2"] == "1558-1497"
+    # and the text reads as text, the DOI as a DOI (below)
+    assert paper["abstract"] == (
+        "Older adults differ in attention & memory; P < 0.01 in both groups."
+    )
+    assert paper["doi"] == "10.1016/j.neurobiolaging.2013.08.004"
+
+
+def test_two_works_with_different_dois_are_kept_apart_and_said_so(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # ACM: four "A Word from the Editor" editorials of one journal by one editor became two
+    # papers, and two of the four DOIs could no longer be found
+    editorials = "".join(
+        f"@article{{Lee:2008:WE{n},\n author = {{Lee, Newton}},\n title = {{A Word from the "
+        f"Editor}},\n journal = {{Comput. Entertain.}},\n year = {{2008}},\n doi = "
+        f"{{10.1145/13508{n}3.13508{n}4}},\n}}\n"
+        for n in range(4)
+    )
+    # a preprint's DOI beside its published version's is still one work
+    preprint = """@article{lee2023nimbus,
+ author = {Lee, Ann}, title = {Nimbus: Secure Two-Party Inference for Transformers},
+ year = {2023}, doi = {10.48550/arXiv.2301.00001}}
+@inproceedings{lee2024nimbus,
+ author = {Lee, Ann}, title = {Nimbus: Secure Two-Party Inference for Transformers},
+ booktitle = {NeurIPS}, year = {2024}, doi = {10.5555/nimbus.2024}}
+"""
+    (tmp_path / "acm.bib").write_text(editorials + preprint)
+    _, said = _ingest(tmp_path / "acm.bib")
+    papers = _library().values()
+    assert sorted(p["doi"] for p in papers if p["title"] == "A Word from the Editor") == [
+        f"10.1145/13508{n}3.13508{n}4" for n in range(4)
+    ]
+    assert "different DOIs" in said
+    (nimbus,) = [p for p in papers if p["title"].startswith("Nimbus")]
+    assert nimbus["doi"] == "10.5555/nimbus.2024"
+
+
+def test_markup_and_character_references_are_read_out_of_every_format(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    ris = (
+        "TY  - JOUR\nAU  - Cao, Wei\nTI  - Survival in <i>Picoides arcticus</i> nests\n"
+        "PY  - 2019\nAB  - Survival was higher (P &lt; 0.0001) at CO<sub>2</sub> sites.\n"
+        "L3  - 10.1016/j.agee.2016.06.041\nER  - \n"
+    )
+    (tmp_path / "ebsco.ris").write_text(ris)
+    _ingest(tmp_path / "ebsco.ris")
+    wos = (
+        "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\n"
+        "AU Stillman, Andrew N. (andrew.stillman@uconn.edu)\n   Siegel, Rodney B.\n"
+        "TI Nest site selection of Black-backed Woodpeckers: R&Amp;D in <i>Heliconia</i>\n"
+        "PY 2019\nAB Recently burned forests host wildlife communities.\nER\n\nEF\n"
+    )
+    (tmp_path / "savedrecs.txt").write_text(wos)
+    _ingest(tmp_path / "savedrecs.txt")
+    papers = _library().values()
+    ebsco = next(p for p in papers if p["title"].startswith("Survival"))
+    assert ebsco["title"] == "Survival in Picoides arcticus nests"
+    assert ebsco["abstract"] == "Survival was higher (P < 0.0001) at CO2 sites."
+    assert ebsco["doi"] == "10.1016/j.agee.2016.06.041"  # EBSCO writes the DOI under L3
+    woodpecker = next(p for p in papers if p["title"].startswith("Nest"))
+    assert woodpecker["title"].endswith("R&D in Heliconia")
+    assert woodpecker["authors"] == ["Andrew N. Stillman", "Rodney B. Siegel"]
+    # prose that merely looks like markup stays as written
+    prose = "TY  - JOUR\nTI  - When a <b> c holds\nAB  - For p<0.05 & q>1.\nER  - \n"
+    (tmp_path / "prose.ris").write_text(prose)
+    _ingest(tmp_path / "prose.ris")
+    kept = next(p for p in _library().values() if p["title"].startswith("When"))
+    assert kept["title"] == "When a <b> c holds" and kept["abstract"] == "For p<0.05 & q>1."

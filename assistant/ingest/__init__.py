@@ -181,12 +181,13 @@ def _collect(
     records: Iterable[Paper], keep: Callable[[Paper], bool] | None
 ) -> tuple[list[Paper], int]:
     """Stamp each record's source with the record's digest; hold those `keep` accepts. A record
-    with a field too large for any real one is refused (see `check_sizes`); a key that cannot
+    with a field too large for any real one is refused (see `check_sizes`); markup and links are
+    read out of its fields (see `tidy_record`); a key that cannot
     be cited is made citable (see `make_citable`); a preprint called an article is a preprint
     (see `settle_kind`)."""
     import hashlib
 
-    from assistant.ingest.fields import check_sizes, record_json
+    from assistant.ingest.fields import check_sizes, record_json, tidy_record
     from assistant.ingest.kinds import settle_kind
     from assistant.ingest.merge import make_citable
 
@@ -195,6 +196,7 @@ def _collect(
     for paper in records:
         count += 1
         check_sizes(paper)
+        tidy_record(paper)
         make_citable(paper)
         settle_kind(paper)
         digest = hashlib.blake2b(record_json(paper).encode(), digest_size=12).hexdigest()

@@ -126,15 +126,45 @@ def _take_raw(fields: dict[str, str], name: str) -> None:
         fields[name] = raw
 
 
+# fields a repeat of which adds to the list ("keywords = {a}", "keywords = {b}")
+_LIST_FIELDS = frozenset({"keywords", "keyword", "note", "annote", "funding_details"})
+
+
+def _field_values(entry: Any) -> dict[str, str]:
+    """An entry's fields by lower-case name. A repeated field loses nothing: a list field's
+    values are joined ("a; b"), another field keeps its first value and the next ones go under
+    "name-2", "name-3" (kept with the record's other fields)."""
+    values: dict[str, list[str]] = {}
+    for field in entry.fields:
+        seen = values.setdefault(field.key.lower(), [])
+        value = str(field.value)
+        if value.strip() and value not in seen or not seen:
+            seen.append(value)
+    out: dict[str, str] = {}
+    for name, found in values.items():
+        if len(found) > 1 and name in _LIST_FIELDS:
+            out[name] = "; ".join(v.strip() for v in found)
+            continue
+        out[name] = found[0]
+        for n, more in enumerate(found[1:], 2):
+            out[f"{name}-{n}"] = more
+    return out
+
+
 def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
     import bibtexparser
+    from bibtexparser.middlewares import RemoveEnclosingMiddleware
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
     library = bibtexparser.parse_string(text)
     entries = list(library.entries)
     for block in library.failed_blocks:
-        if type(block).__name__ == "DuplicateBlockKeyBlock":
-            entries.append(block.ignore_error_block)  # a second entry under one key: read it
+        if type(block).__name__ in ("DuplicateBlockKeyBlock", "DuplicateFieldKeyBlock"):
+            # a second entry under one key, or a field repeated in an entry (ScienceDirect
+            # writes one `keywords` line a keyword, Scopus repeats `funding_details`): read it,
+            # its values unquoted as the parser does for the others ("2016", {2016})
+            alone = bibtexparser.Library([block.ignore_error_block])
+            entries.extend(RemoveEnclosingMiddleware(True).transform(alone).entries)
             continue
         key = getattr(block, "key", None)
         line = (block.start_line or 0) + 1
@@ -143,7 +173,7 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
         raise InputError(file, "no BibTeX entries in the file")
     entries.sort(key=lambda e: e.start_line or 0)
     for position, entry in enumerate(entries, 1):
-        raw = {name.lower(): str(f.value) for name, f in entry.fields_dict.items()}
+        raw = _field_values(entry)
         fields = {
             name: (" ".join(value.split()) if name in VERBATIM_FIELDS else decode_latex(value))
             for name, value in raw.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -227,3 +228,60 @@ def record_json(paper: Paper) -> str:
         source = paper.sources[0] if paper.sources else None
         file, line = (source.file, source.line) if source else ("input", None)
         raise InputError(file, "invalid text: a lone surrogate (\\ud800-\\udfff)", line) from None
+
+
+# What exports leave of their own markup in text: HTML / JATS / MathML inline tags (Web of
+# Science "<i>Heliconia acuminata</i>", IEEE "<sup>1</sup>", Crossref "<jats:p>") and character
+# references (ACM "Needs &#38; Motivations", Scopus "P &lt; 0.0001"). Only these tag names, in
+# text that closes a tag somewhere, are taken as tags: "p<0.05" or "a <b> c" are prose.
+_INLINE_TAG = re.compile(
+    r"</?(?:jats:[\w-]+|mml:[\w-]+|i|b|u|em|strong|sup|sub|sc|scp|inf|span|p|br|div|tt|small|"
+    r"big|italic|bold)(?:\s[^<>]{0,200})?\s*/?>",
+    re.IGNORECASE,
+)
+# tags that end a paragraph or a line leave a space; the others ("CO<sub>2</sub>") none
+_BREAKING_TAG = re.compile(r"</?(?:p|br|div|jats:(?:p|sec|title|list-item))\b", re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# an address written beside a name: "Stillman, Andrew N. (andrew.stillman@uconn.edu)"
+_EMAIL = re.compile(r"\s*[(<\[]?\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[)>\]]?")
+
+
+def _character(reference: re.Match[str]) -> str:
+    """A character reference read; one a title-casing exporter capitalised ("R&Amp;D",
+    "BeClose&Trade;") is read as written in lower case."""
+    written = reference.group()
+    read = html.unescape(written)
+    return html.unescape(written.lower()) if read == written else read
+
+
+def without_markup(text: str) -> str:
+    """Text with the exporter's inline tags dropped and character references read."""
+    before = text
+    if "</" in text or "/>" in text:  # markup closes its tags; "a <b> c" alone is prose
+        text = _INLINE_TAG.sub(lambda m: " " if _BREAKING_TAG.match(m.group()) else "", text)
+    if "&" in text:
+        text = _ENTITY.sub(_character, text)
+    if text == before:
+        return text
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def tidy_record(paper: Paper) -> None:
+    """What every importer's records get: markup out of the text, e-mail addresses out of the
+    author names, a DOI written as a link ("http://dx.doi.org/10.1/x") as the DOI."""
+    from assistant.ingest.values import doi_in
+
+    paper.title = without_markup(paper.title)
+    paper.abstract = without_markup(paper.abstract)
+    if paper.venue:
+        paper.venue = without_markup(paper.venue) or None
+    names = []
+    for name in paper.authors:
+        name = without_markup(name)
+        if "@" in name:
+            name = " ".join(_EMAIL.sub(" ", name).split())
+        if name:
+            names.append(name)
+    paper.authors = names
+    if paper.doi:
+        paper.doi = doi_in(paper.doi) or paper.doi

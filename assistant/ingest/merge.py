@@ -126,6 +126,8 @@ def same_work(a: Paper, b: Paper) -> str | None:
     )  # fmt: skip
     fingerprint = abstract_fingerprint(a.abstract)
     same_abstract = bool(fingerprint) and fingerprint == abstract_fingerprint(b.abstract)
+    if _different_dois(a.doi, b.doi):
+        return "different DOIs"
     if identifier:
         text_a = title_a or normalize_title(a.abstract)
         text_b = title_b or normalize_title(b.abstract)
@@ -141,6 +143,23 @@ def same_work(a: Paper, b: Paper) -> str | None:
     if titles or same_abstract:
         return None
     return "only an identifier in common"
+
+
+# DOIs a preprint server gives: the published version of the work has another DOI of its own
+_PREPRINT_DOI = re.compile(
+    r"^10\.(?:48550/arxiv|1101/|21203/rs\.|20944/preprints|31219/osf\.io|2139/ssrn|"
+    r"36227/techrxiv|26434/chemrxiv|5281/zenodo)",
+    re.IGNORECASE,
+)
+
+
+def _different_dois(a: str | None, b: str | None) -> bool:
+    """Two DOIs that name two works: ACM's four "A Word from the Editor" editorials of one
+    journal, a keynote and a paper of one session. A preprint's DOI beside its published
+    version's is one work."""
+    if not (a and b) or a.lower().strip() == b.lower().strip():
+        return False
+    return not (_PREPRINT_DOI.match(a.strip()) or _PREPRINT_DOI.match(b.strip()))
 
 
 _LONG_ABSTRACT = 40  # words: shorter texts (a teaser, a truncated export) are not compared

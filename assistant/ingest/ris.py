@@ -15,6 +15,7 @@ from assistant.ingest.fields import (
     split_keywords,
 )
 from assistant.ingest.kinds import kind_named
+from assistant.ingest.values import doi_in
 from assistant.models import Paper, Source
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -( |$)")
@@ -43,6 +44,15 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
     if current is not None:
         raise InputError(file, "record has no 'ER  - ' end line", start)
     return records
+
+
+def _l3_doi(entry: dict) -> str | None:
+    """EBSCO writes the DOI under L3 ("related records" in the RIS spec): taken when it is one."""
+    for value in (entry.get("unknown_tag") or {}).get("L3", []):
+        doi = doi_in(clean_text(value))
+        if doi:
+            return doi
+    return None
 
 
 def iter_ris(text: str, file: str) -> Iterator[Paper]:
@@ -78,7 +88,7 @@ def iter_ris(text: str, file: str) -> Iterator[Paper]:
             )
             or None,
             kind=kind_named(entry.get("type_of_reference")),  # TY: JOUR, CONF, CHAP, THES...
-            doi=clean_text(entry.get("doi")) or None,
+            doi=clean_text(entry.get("doi")) or _l3_doi(entry) or None,
             url=clean_text(urls[0]) if urls else None,
             categories=split_keywords(entry.get("keywords") or []),
             abstract=abstract,
