@@ -1061,3 +1061,58 @@ def test_markup_and_character_references_are_read_out_of_every_format(
     _ingest(tmp_path / "prose.ris")
     kept = next(p for p in _library().values() if p["title"].startswith("When"))
     assert kept["title"] == "When a <b> c holds" and kept["abstract"] == "For p<0.05 & q>1."
+
+
+def test_embase_springer_ovid_and_conference_list_exports(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # Embase RIS ("A1  - Liu R."): keys were made of initials ("r2014duplication") and the
+    # export wrote "Liu R." as the name; its CSV's "Author Names" column was ignored
+    embase = (
+        "TY  - JOUR\nA1  - Liu R.\nA1  - Adler D.G.\nT1  - Duplication cysts: diagnosis\n"
+        "Y1  - 2014\nN2  - Duplication cysts are rare.\nER  - \n"
+    )
+    (tmp_path / "embase.ris").write_text(embase)
+    _ingest(tmp_path / "embase.ris")
+    (cyst,) = _library().values()
+    assert cyst["authors"] == ["R. Liu", "D.G. Adler"] and cyst["key"] == "liu2014duplication"
+    (tmp_path / "embase.csv").write_text(
+        "Title,Author Names,Abstract\n"
+        '"Completely isolated enteric duplication","Faraj K., Edwards L.","A case."\n'
+    )
+    _ingest(tmp_path / "embase.csv")
+    faraj = next(p for p in _library().values() if p["title"].startswith("Completely"))
+    assert faraj["authors"] == ["K. Faraj", "L. Edwards"]
+    # SpringerLink CSV: no "Title" column ("Item Title", "Item DOI") and its authors run
+    # together ("Araz R. AlievNigar T. Ismayilova"); it was refused
+    (tmp_path / "springer.csv").write_text(
+        "Item Title,Publication Title,Item DOI,Authors,Publication Year,Content Type\n"
+        '"Graph-Based Load Balancing","ICSCCW-2021","10.1007/978-3-030-92127-9_33",'
+        '"Araz R. AlievNigar T. IsmayilovaYann LeCun","2022","Chapter"\n'
+    )
+    _ingest(tmp_path / "springer.csv")
+    graph = next(p for p in _library().values() if p["title"].startswith("Graph-Based"))
+    assert graph["authors"] == ["Araz R. Aliev", "Nigar T. Ismayilova", "Yann LeCun"]
+    assert graph["doi"] == "10.1007/978-3-030-92127-9_33"
+    # Ovid RIS numbers its records and writes links (and "NL  - ...") between them; refused
+    ovid = (
+        "1.\nTY  - JOUR\nT1  - Detection of retention trees on clearcuts\nA1  - Holmstrom, E.\n"
+        "Y1  - 2020//\nN2  - Changes in clearcut management were evaluated.\nER  -\n"
+        "NL  - Open J For\n\nLink to the Ovid Full Text or citation: http://ovidsp.ovid.com/x\n"
+        "\n2.\nTY  - JOUR\nT1  - Host density drives viral transmission\nA1  - Bailes, E.\n"
+        "Y1  - 2020//\nN2  - Viral transmission rises with host density.\nER  -\n"
+    )
+    (tmp_path / "ovid.ris").write_text(ovid)
+    report, said = _ingest(tmp_path / "ovid.ris")
+    titles = {p["title"] for p in _library().values()}
+    assert {"Detection of retention trees on clearcuts",
+            "Host density drives viral transmission"} <= titles  # fmt: skip
+    assert "skipped" not in said.lower()
+    # a conference's accepted-paper list (papercopilot/paperlists): "author" as one string
+    (tmp_path / "colt2019.json").write_text(json.dumps([{
+        "id": "865ad16c9a", "title": "A New Algorithm for Non-stationary Contextual Bandits",
+        "author": "Yifang Chen; Chung-Wei Lee; Haipeng Luo", "abstract": "We propose ...",
+    }]))  # fmt: skip
+    _ingest(tmp_path / "colt2019.json")
+    bandits = next(p for p in _library().values() if p["title"].startswith("A New Algorithm"))
+    assert bandits["authors"] == ["Yifang Chen", "Chung-Wei Lee", "Haipeng Luo"]

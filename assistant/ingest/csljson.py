@@ -215,6 +215,8 @@ def iter_csljson(text: str, file: str) -> Iterator[Paper]:
             raise RecordError(file, error.detail, line, span) from None
         try:  # CSL's "author", or "authors": names or objects holding them (Semantic Scholar)
             authors = item.get("author") or split_authors(item.get("authors"))
+            if isinstance(authors, str):  # conference lists: "author": "A Lee; B Chen"
+                authors = split_authors(authors)
         except ValueError as exc:
             raise RecordError(file, f"authors: {exc}", line, span) from None
         if not isinstance(authors, list):

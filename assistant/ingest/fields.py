@@ -117,13 +117,24 @@ def short_authors(authors: list[str]) -> str:
 
 
 def person_name(raw: str) -> str:
-    """ "Last, First" becomes "First Last"; other forms are kept."""
+    """ "Last, First" and "Last I." (Embase, Vancouver style: "Adler D.G.") become "First Last"
+    and "I. Last"; other forms are kept."""
     raw = " ".join(raw.split())
     if raw.count(",") == 1:
         last, _, first = raw.partition(",")
         if first.strip():
             return f"{first.strip()} {last.strip()}"
+    words = raw.strip(", ").split()
+    initials = 0
+    while initials < len(words) - 1 and _is_initials(words[-1 - initials]):
+        initials += 1
+    if initials and not _is_initials(words[0]):
+        return " ".join(words[-initials:] + words[:-initials])
     return raw.strip(", ")
+
+
+def _is_initials(word: str) -> bool:
+    return bool(_INITIALS.fullmatch(word)) and word[0].isupper()
 
 
 # Initials as Scopus writes them after a surname: "P.", "N.V.", "J.-C.", "Ch."

@@ -19,6 +19,8 @@ from assistant.ingest.values import doi_in
 from assistant.models import Paper, Source
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -( |$)")
+# what Ovid writes between its records: a record number ("1.") and its links
+_OVID_FURNITURE = re.compile(r"^\s*(?:\d+\.\s*$|Link to the (?:Ovid Full Text|External Link))")
 
 
 def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
@@ -29,7 +31,10 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
     for number, line in enumerate(text.splitlines(), 1):
         tag = _TAG.match(line)
         if current is None:
-            if not line.strip():
+            if not line.strip() or _OVID_FURNITURE.match(line):
+                continue
+            if tag and tag.group(1) != "TY" and records:
+                records[-1][1].insert(-1, line)  # Ovid writes "NL  - ..." after a record's ER
                 continue
             if not tag or tag.group(1) != "TY":
                 raise InputError(file, "expected a record starting with 'TY  - '", number)

@@ -21,6 +21,7 @@ from assistant.ingest.fields import (
     parse_date,
     parse_flag,
     parse_year,
+    person_names,
     split_authors,
     split_keywords,
 )
@@ -33,18 +34,19 @@ from assistant.models import Paper, Source
 # Lens: "Author/s", "Source Title", "Date Published", "Lens ID"; Scopus: "Authors", "Source
 # title", "Author Keywords", "Link"; Web of Science tab-delimited: two-letter tags (TI, AB, AF,
 # AU, PY, SO, DI, DE); Zotero: "Abstract Note", "Publication Title", "Manual Tags"; PubMed:
-# "Journal/Book", "Create Date", "PMID".
+# "Journal/Book", "Create Date", "PMID"; Embase: "Author Names"; SpringerLink: "Item Title",
+# "Item DOI".
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "key": ("key", "id", "citationkey", "bibtexkey", "paperid"),
-    "title": ("title", "articletitle", "documenttitle", "papertitle", "ti"),
+    "title": ("title", "articletitle", "documenttitle", "papertitle", "ti", "itemtitle"),
     "abstract": ("abstract", "abstractnote", "summary", "ab", "text"),
     # Scopus "Author full names" ("Khalid, Eman (57209); ...") before its "Authors" ("Khalid E.")
-    "authors": ("authorfullnames", "authors", "author", "af", "au", "creators"),
+    "authors": ("authorfullnames", "authors", "author", "af", "au", "creators", "authornames"),
     "year": ("year", "publicationyear", "py", "pubyear"),
     "date": ("date", "publicationdate", "datepublished", "published", "pd", "createdate"),
     "venue": ("venue", "journal", "sourcetitle", "publicationtitle", "booktitle", "so",
               "journalbook"),
-    "doi": ("doi", "di"),
+    "doi": ("doi", "di", "itemdoi"),
     "arxiv_id": ("arxivid", "arxiv"),
     # Scopus and Lens "Document Type"/"Publication Type", Zotero "Item Type", Web of Science DT
     "kind": ("kind", "documenttype", "publicationtype", "itemtype", "referencetype", "doctype",
@@ -157,6 +159,28 @@ def _trimmed(row: list[str]) -> list[str]:
     return row
 
 
+# SpringerLink's CSV runs its authors together: "Araz R. AlievNigar T. Ismayilova". A name ends
+# where a lower-case letter meets a capital, unless the word so far is a surname prefix
+# ("LeCun", "McDonald", "DeVito", "MacKay", "O'Neil" has no such join).
+_RUN_TOGETHER = re.compile(r"(?<=[a-z.])(?=[A-Z])")
+_SURNAME_PREFIXES = {"mc", "mac", "le", "la", "de", "di", "da", "du", "van", "von", "del", "des"}
+
+
+def _springer_authors(text: str) -> list[str]:
+    names: list[str] = []
+    current = ""
+    for piece in _RUN_TOGETHER.split(text):
+        last_word = current.split()[-1].rstrip(".").lower() if current.split() else ""
+        if current and " " in current.strip() and last_word not in _SURNAME_PREFIXES:
+            names.append(current.strip())
+            current = piece
+        else:
+            current += piece
+    if current.strip():
+        names.append(current.strip())
+    return person_names(names)
+
+
 def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> Iterator[Paper]:
     csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, _MAX_FIELD)))
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # CR-only files (old Mac exports)
@@ -171,6 +195,7 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
     columns = _columns(header, field_map, file)
     index = {field: header.index(column) for field, column in columns.items()}
     extra_columns = _extra_columns(header, columns)
+    springer = {"itemtitle", "contenttype"} <= {_squash(h) for h in header}
     count = 0
     line = 2
     try:
@@ -195,7 +220,11 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
                 own_key=bool(key),
                 title=title or derive_title(abstract),
                 title_derived=not title or parse_flag(cell("title_derived")),
-                authors=split_authors(_AUTHOR_ID.sub("", cell("authors"))),
+                authors=(
+                    _springer_authors(cell("authors"))
+                    if springer
+                    else split_authors(_AUTHOR_ID.sub("", cell("authors")))
+                ),
                 authors_truncated=parse_flag(cell("authors_truncated")),
                 year=parse_year(cell("year") or cell("date"), file, line),
                 year_inferred=parse_flag(cell("year_inferred")),
