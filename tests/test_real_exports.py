@@ -438,8 +438,11 @@ def test_csv_line_ends_and_broken_quotes(isolated_env: Path, tmp_path: Path) -> 
     result = runner.invoke(app, ["ingest", str(unclosed)])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "litreview: unclosed.csv:3: malformed CSV: a quote opened on line 3 is never closed"
+        "litreview: unclosed.csv:3: malformed CSV: a quote opened on line 3 is never closed "
+        "(--skip-invalid imports the other records)"
     )
+    report, _ = _ingest(unclosed, "--skip-invalid")  # as the message says
+    assert report["parsed"] == 2
     latin = tmp_path / "latin.csv"
     latin.write_bytes("title,abstract\nCaf\xe9 study,About caf\xe9s.\n".encode("latin-1"))
     result = runner.invoke(app, ["ingest", str(latin)])

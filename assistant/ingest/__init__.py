@@ -144,28 +144,23 @@ def parse_file(
         kept, count = _collect(_parse(fmt, text, name, field_map), keep)
         return ParsedFile(kept, [], count)
     except InputError as error:
-        if not skip_invalid:
-            raise
         first_error = error
     # Split into lines only now: a valid file is parsed once, without a second copy of its text.
     lines = text.split("\n")
     del text
+    if not skip_invalid:
+        trial = lines[:]  # blanking the bad record is only a trial here
+        recoverable = _recoverable(first_error, trial, fmt)
+        others = trial[1:] if fmt == "csv" else trial  # a CSV header is no record
+        if recoverable and any(line.strip() for line in others):
+            # one bad record among others: say how to import them
+            hint = f"{first_error.detail} (--skip-invalid imports the other records)"
+            raise InputError(first_error.file, hint, first_error.line) from None
+        raise first_error
     skipped: list[InputError] = []
     error = first_error
     while True:
-        span = getattr(error, "span", None)
-        recoverable = span is not None or (
-            fmt in _RECORD_STARTS
-            and error.line
-            and error.line <= len(lines)
-            and not (fmt == "csv" and error.line == 1)  # the header: no row can be read without
-        )
-        if recoverable:
-            recoverable = (
-                _blank_span(lines, span)
-                if span is not None
-                else _blank_record(lines, fmt, error.line)
-            )
+        recoverable = _recoverable(error, lines, fmt)
         if not recoverable or len(skipped) >= _MAX_SKIPS:
             skipped.append(error)  # the whole file is left out
             return ParsedFile([], skipped, 0)
@@ -175,6 +170,21 @@ def parse_file(
             return ParsedFile(kept, skipped, count)
         except InputError as next_error:
             error = next_error
+
+
+def _recoverable(error: InputError, lines: list[str], fmt: str) -> bool:
+    """Whether the record `error` names can be left out (its lines blanked in `lines`) and the
+    rest of the file read."""
+    span = getattr(error, "span", None)
+    recoverable = span is not None or (
+        fmt in _RECORD_STARTS
+        and error.line
+        and error.line <= len(lines)
+        and not (fmt == "csv" and error.line == 1)  # the header: no row can be read without
+    )
+    if not recoverable:
+        return False
+    return _blank_span(lines, span) if span is not None else _blank_record(lines, fmt, error.line)
 
 
 def _collect(
