@@ -1112,10 +1112,19 @@ def test_embase_springer_ovid_and_conference_list_exports(
             "Host density drives viral transmission"} <= titles  # fmt: skip
     assert "skipped" not in said.lower()
     # a conference's accepted-paper list (papercopilot/paperlists): "author" as one string
+    # and the year and venue only in the proceedings' BibTeX beside it
     (tmp_path / "colt2019.json").write_text(json.dumps([{
         "id": "865ad16c9a", "title": "A New Algorithm for Non-stationary Contextual Bandits",
+        "site": "https://proceedings.mlr.press/v99/chen19b.html",
         "author": "Yifang Chen; Chung-Wei Lee; Haipeng Luo", "abstract": "We propose ...",
+        "bibtex": "@InProceedings{pmlr-v99-chen19b,\n  title = \t {A New Algorithm},\n"
+                  "  booktitle = \t {Proceedings of the Thirty-Second Conference on Learning "
+                  "Theory},\n  pages = \t {696--726},\n  year = \t {2019}\n}",
     }]))  # fmt: skip
     _ingest(tmp_path / "colt2019.json")
     bandits = next(p for p in _library().values() if p["title"].startswith("A New Algorithm"))
     assert bandits["authors"] == ["Yifang Chen", "Chung-Wei Lee", "Haipeng Luo"]
+    assert bandits["year"] == 2019 and bandits["kind"] == "inproceedings"
+    assert bandits["venue"] == "Proceedings of the Thirty-Second Conference on Learning Theory"
+    assert bandits["url"] == "https://proceedings.mlr.press/v99/chen19b.html"
+    assert bandits["extra"]["pages"] == "696–726"

@@ -224,6 +224,15 @@ def iter_csljson(text: str, file: str) -> Iterator[Paper]:
         keywords = item.get("keyword") or item.get("keywords") or []
         doi = doi_in(clean_text(_first(item.get("DOI"))))
         url = clean_text(_first(item.get("URL"))) or None
+        venue = _strip_markup(_first(item.get("container-title"))) or None
+        kind = _kind(item.get("type"))
+        extra = _extra(item)
+        cited = _embedded_bibtex(item.get("bibtex"), file)
+        if cited is not None:  # what a conference list says only in its BibTeX (year, venue)
+            year, date = year or cited.year, date or cited.date
+            venue, kind, doi = venue or cited.venue, kind or cited.kind, doi or cited.doi
+            url = url or cited.url or clean_text(item.get("site")) or None
+            extra = {**cited.extra, **extra}  # pages, volume, series, editor
         count += 1
         yield Paper(
             key=key,
@@ -233,18 +242,33 @@ def iter_csljson(text: str, file: str) -> Iterator[Paper]:
             authors=[name for name in (_name(a) for a in authors) if name],
             year=year,
             date=date,
-            venue=_strip_markup(_first(item.get("container-title"))) or None,
-            kind=_kind(item.get("type")),
+            venue=venue,
+            kind=kind,
             doi=doi,
             url=url,
             arxiv_id=arxiv_in(url, doi, clean_text(item.get("number"))),
             categories=split_keywords(keywords),
             abstract=abstract,
-            extra=_extra(item),
+            extra=extra,
             sources=[Source(file=file, position=count, line=line, format="csljson")],
         )
     if not count:
         raise InputError(file, "no CSL items in the file")
+
+
+def _embedded_bibtex(value: Any, file: str) -> Paper | None:
+    """The record a "bibtex" string of an item holds (papercopilot/paperlists: the proceedings'
+    own entry, with the year and venue the item leaves out); None when there is none or it
+    cannot be read (it only fills gaps)."""
+    if not isinstance(value, str) or "@" not in value:
+        return None
+    from assistant.ingest.bibtex import parse_bibtex
+
+    try:
+        papers = parse_bibtex(value, file)
+    except InputError:
+        return None
+    return papers[0] if len(papers) == 1 else None
 
 
 def parse_csljson(text: str, file: str) -> list[Paper]:
