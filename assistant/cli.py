@@ -487,9 +487,20 @@ def ingest(
         sys.stdout.write(f"Skipped {len(report.skipped)} invalid record(s) (listed on stderr).\n")
 
 
-def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool = False) -> Any:
-    """One line a paper (titles cut with an ellipsis, authors as "Xu et al."); `wide`: all."""
+# Below this terminal width a one-line table shows key, year and title only: with the authors and
+# the score as well, an 80-column terminal cut every title to ~15 characters ("PrivQuant: Com…")
+_NARROW = 100
+
+
+def _hit_table(
+    title: str, rows: list[dict[str, Any]], score: bool, wide: bool = False, width: int = 200
+) -> Any:
+    """One line a paper (titles cut with an ellipsis, authors as "Xu et al." where there is
+    room, and the score); `wide`: all, wrapped."""
     from rich.table import Table
+
+    narrow = not wide and width < _NARROW
+    score = score and not narrow
 
     inferred = any(row["year"] and row["year_inferred"] for row in rows)
     caption = "* year inferred from the page the paper was listed on" if inferred else None
@@ -503,7 +514,8 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
         table.add_column("title / authors", ratio=1)
     else:
         table.add_column("title", ratio=1, no_wrap=True, overflow="ellipsis")
-        table.add_column("authors", no_wrap=True, overflow="ellipsis", max_width=18)
+        if not narrow:
+            table.add_column("authors", no_wrap=True, overflow="ellipsis", max_width=18)
     if score:
         table.add_column("score", justify="right", no_wrap=True)
     for n, row in enumerate(rows, 1):
@@ -523,7 +535,8 @@ def _hit_table(title: str, rows: list[dict[str, Any]], score: bool, wide: bool =
                 both.append("\n" + terminal_safe(authors), style="dim")
             cells: list[Any] = [_shown(c) for c in (str(n), row["key"], year)] + [both]
         else:
-            cells = [_shown(c) for c in (str(n), row["key"], year, plain(title_text), authors)]
+            shown = (str(n), row["key"], year, plain(title_text)) + (() if narrow else (authors,))
+            cells = [_shown(c) for c in shown]
         if score:
             cells.append(f"{row['score']:.4f}")
         table.add_row(*cells)
@@ -634,7 +647,10 @@ def search(
         empty = not workspace.stats()["papers"]
         _err("no matching papers" + ("; the library is empty" if empty else ""))
         return
-    Console().print(_hit_table(f"Search: {_clip(query)}", rows, score=True, wide=wide))
+    console = Console()
+    console.print(
+        _hit_table(f"Search: {_clip(query)}", rows, score=True, wide=wide, width=console.width)
+    )
     if explain:
         Console().print(_explain_table(rows, found.report))
 
@@ -698,7 +714,12 @@ def library_cmd(
     from rich.console import Console
 
     rows = [{**p.public_dict(), "score": 0.0} for p in papers]
-    Console().print(_hit_table(f"Library: {len(rows)} papers", rows, score=False, wide=wide))
+    console = Console()
+    console.print(
+        _hit_table(
+            f"Library: {len(rows)} papers", rows, score=False, wide=wide, width=console.width
+        )
+    )
 
 
 @app.command()

@@ -716,7 +716,7 @@ def test_a_surname_with_capitalised_particles_stays_whole(
     _ingest(tmp_path / "scholar.bib")
     (paper,) = _library().values()
     assert paper["authors"] == ["Aaron Van Den Oord", "Oriol Vinyals"]
-    shown = runner.invoke(app, ["library"]).stdout
+    shown = runner.invoke(app, ["library"], env={"COLUMNS": "120"}).stdout  # authors shown
     assert "│ Van Den Oord et" in shown and "│ Oord" not in shown
     assert short_name(Paper(**paper)) == "Van Den Oord et al."
     # the export writes "Last, First" so BibTeX's surname is "Van Den Oord", not "Oord"
