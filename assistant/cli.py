@@ -652,7 +652,7 @@ def search(
         _hit_table(f"Search: {_clip(query)}", rows, score=True, wide=wide, width=console.width)
     )
     if explain:
-        Console().print(_explain_table(rows, found.report))
+        console.print(_explain_table(rows, found.report))
 
 
 def _hit_rows(workspace: Any, found: Any, explain: bool) -> list[dict[str, Any]]:

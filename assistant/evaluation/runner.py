@@ -8,7 +8,6 @@ prompt, the real `openai` client, citation verification, abstention. Drafts run 
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -102,12 +101,6 @@ def _percentile(values: Sequence[float], share: float) -> float:
     if not ordered:
         return 0.0
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-# a measured result as abstracts write one: "2.4x", "85%", "3 times", "57GB", "36.34 token/s"
-_RESULT_FIGURE = re.compile(
-    r"\d(?:[\d.,]*\d)?\s?(?:%|x\b|×|times\b|-?fold\b|[KMGT]B\b|ms\b|tokens?/s)", re.IGNORECASE
-)
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -463,7 +456,7 @@ class EvalRunner:
         quotes: the share of the answering papers (`keys`) quoted (recall) and the share of
         quoted papers that answer (precision), per split (EXTRACTIVE_MIN, EXTRACTIVE_MARGIN and
         EXTRACTIVE_CLOSE were chosen on the tune split)."""
-        from assistant.answer import Asker
+        from assistant.answer import Asker, states_measured_result
 
         if not self.suite.offline_questions:
             return {}
@@ -488,7 +481,7 @@ class EvalRunner:
                 )
             if case.asks == "figures" and not answer.abstained:
                 # "by how much?": the share of quoted sentences that give a measured result
-                with_figure = [bool(_RESULT_FIGURE.search(s.text)) for s in answer.sentences]
+                with_figure = [states_measured_result(s.text) for s in answer.sentences]
                 figures_quoted.setdefault(case.split, []).append(_mean(with_figure))
             if case.split == "heldout":
                 expected = "an answer" if case.answerable else "an abstention"

@@ -148,7 +148,7 @@ def _surname_initials_pairs(text: str) -> list[str] | None:
     if len(parts) < 4 or len(parts) % 2:
         return None
     surnames, initials = parts[0::2], parts[1::2]
-    if not all(surnames) or not all(_INITIALS.fullmatch(i) and i[0].isupper() for i in initials):
+    if not all(surnames) or not all(_is_initials(i) for i in initials):
         return None
     return [f"{surname}, {first}" for surname, first in zip(surnames, initials, strict=True)]
 
