@@ -179,6 +179,30 @@ def test_the_original_of_a_shared_sentence_is_the_paper_it_belongs_to_not_the_be
     assert near_duplicates([compilation, original]) == {"compilation": ["timeripple"]}
 
 
+def test_a_copy_is_caught_when_it_cut_a_sentence_of_the_original_in_two() -> None:
+    # the 10,000-paper mix: a compilation ended its copy of HybriMoE's sentence at "etc." and
+    # went on with another paper's sentence; read as whole sentences the two shared nothing,
+    # and the compilation, two "sentences" long, outranked every MoE paper
+    head = (
+        "Hybrid CPU-GPU inference faces major challenges: the expert activation patterns of MoE "
+        "models are unstable, the expert sizes are diverse, etc."
+    )
+    original = _scored(
+        "hybrimoe",
+        f"The MoE architecture scales capacity. {head} To address these challenges we propose "
+        "HybriMoE, a hybrid CPU-GPU inference framework for MoE models on the edge.",
+        1.0,
+        0.9,
+    )
+    copy = _scored(
+        "compilation",
+        f"{head} This work presents a new two-party inference framework for Transformer models.",
+        1.3,
+        1.0,
+    )
+    assert near_duplicates([copy, original]) == {"compilation": ["hybrimoe"]}
+
+
 def test_themes_hold_three_to_eight_papers_and_a_lone_paper_joins_its_nearest() -> None:
     rng = np.random.default_rng(1)
     centers = np.eye(8)[:3]
