@@ -895,6 +895,15 @@ class Drafter(GroundedWriter):
                 f"too similar to {', '.join(repeats[:3])}: repeats its abstract's sentences",
             )
         draft.more_copies = max(0, len(copies) - LISTED_COPIES)
+        for key in selection.incoherent:
+            if key in above and key not in removed:
+                self._leave(
+                    draft,
+                    above[key].paper,
+                    "its abstract does not read as one paper's (its sentences share few "
+                    "words and do not bear out its title): add with --papers "
+                    f"{key} if it is on the topic",
+                )
         taken = {p.key for p in chosen} | removed
         draft.borderline = [
             {

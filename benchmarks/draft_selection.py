@@ -70,7 +70,8 @@ def tune(libraries, topics) -> None:  # noqa: ANN001
     for name, library in libraries.items():
         for topic in topics:
             selection = select(library, topic.topic)
-            scored = [s for s in selection.scored if s.key not in selection.similar]
+            left_out = selection.similar.keys() | selection.incoherent.keys()
+            scored = [s for s in selection.scored if s.key not in left_out]
             features = np.array([[s.dense, s.feedback, s.lexical, s.focus] for s in scored])
             cases.append((f"{topic.split}|{name}", topic, [s.key for s in scored], features))
     grid = itertools.product(
@@ -124,6 +125,14 @@ def tune(libraries, topics) -> None:  # noqa: ANN001
                     )
                 )
     results.sort(key=lambda r: -r[0])
+    from assistant.selection import DEFAULT_PARAMS as d
+
+    today = (d.feedback_weight, d.lexical_weight, d.focus_weight, d.focus_min, d.top_n,
+             d.floor, d.relative)  # fmt: skip
+    for rank, row in enumerate(results):
+        if row[5] == today:
+            print(f"today's setting: rank {rank + 1} of {len(results)}, obj {row[0]:.3f} tune R "
+                  f"{row[1]:.3f} P {row[2]:.3f}")  # fmt: skip
     for objective, tune_r, tune_p, held_r, held_p, setting in results[:15]:
         feedback, lexical, focus, focus_min, top_n, floor, relative = setting
         print(

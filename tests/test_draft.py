@@ -201,6 +201,35 @@ def test_a_paper_without_an_abstract_is_left_out_with_that_reason(
     assert "bare2024moe" not in data["coverage"]["cited_keys"]
 
 
+def test_an_abstract_that_does_not_read_as_one_papers_is_left_out_and_said_so(
+    sample_library: Library, tmp_path: Path
+) -> None:
+    # the 10,000-paper mix: compilations of other papers' sentences under a spliced title were
+    # drafted as work on the topic ("Towards Compute-Aware In-Switch Computing Key-Value Cache
+    # Compression with Tree Structures" for KV cache compression)
+    record = {
+        "id": "mixedup2025",
+        "title": "Spiking Neural Networks for Regional Weather Forecasting on FPGAs",
+        "authors": ["Jane Roe"],
+        "year": 2025,
+        "abstract": "KV cache compression shrinks the key-value cache of long prompts by evicting "
+        "or merging the keys and values of unimportant tokens. Regional rainfall forecasts rely "
+        "on numerical simulation of the atmosphere over days. Compressing the KV cache to 2 bits "
+        "keeps the perplexity of LLaMA within 0.1 of the full cache. Hydrologists calibrate "
+        "river models against gauge readings every season.",
+    }
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    data = _draft("KV cache compression")
+    assert "mixedup2025" not in data["coverage"]["cited_keys"]
+    assert {"he2025treekv", "yuan2025weightedkv"} <= set(data["coverage"]["cited_keys"])
+    left = {item["key"]: item["reason"] for item in data["coverage"]["left_out"]}
+    assert left["mixedup2025"].startswith("its abstract does not read as one paper's")
+    added = _draft("KV cache compression", "--papers", "mixedup2025")
+    assert "mixedup2025" in added["coverage"]["cited_keys"]
+
+
 def test_k_caps_the_papers_and_says_which_were_cut(shared_sample_library: Library) -> None:
     data = _draft(TOPIC, "--k", "4")
     assert data["coverage"]["candidates"] == 4
