@@ -900,8 +900,8 @@ class Drafter(GroundedWriter):
                 self._leave(
                     draft,
                     above[key].paper,
-                    "its abstract does not read as one paper's (its sentences share few "
-                    "words and do not bear out its title): add with --papers "
+                    "its abstract does not read as one paper's: its sentences share few "
+                    "words and do not bear out its title; add with --papers "
                     f"{key} if it is on the topic",
                 )
         taken = {p.key for p in chosen} | removed
