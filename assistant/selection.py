@@ -27,7 +27,7 @@ import math
 import re
 import weakref
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -285,6 +285,7 @@ class Selection:
     similar: dict[str, list[str]] = field(default_factory=dict)  # key -> papers it repeats
     # key -> originality, for papers whose abstract does not read as one paper's own
     incoherent: dict[str, float] = field(default_factory=dict)
+    seeds: list[str] = field(default_factory=list)  # the papers whose titles searched again
 
 
 def _paper_stems(paper: Paper) -> tuple[list[str], str]:
@@ -556,6 +557,24 @@ def decide(
     return chosen, borderline, cut
 
 
+def second_round_seeds(
+    first: Sequence[Scored],
+    copies: dict[str, list[str]],
+    embedded: Collection[str],
+    params: SelectionParams,
+) -> list[Scored]:
+    """The best papers of the first round, whose titles search again and whose vectors make the
+    feedback centroid: never a copy, nor an abstract that does not read as one paper's own (a
+    compilation's title is spliced from two others: as a query it finds neither topic)."""
+    return [
+        s
+        for s in first
+        if s.key in embedded
+        and s.key not in copies
+        and originality(s.paper) >= params.min_originality
+    ][: params.seeds]
+
+
 def _chunk_vectors(library: Library, keys: Sequence[str]) -> dict[str, Any]:
     """Each paper's stored chunk vectors (rows, L2-normalised), read from the store."""
     import numpy as np
@@ -634,7 +653,7 @@ def select(
         plan, list(pool.values()), {k: dense_of(k) for k in pool}, params, None, sentences
     )
     copies = near_duplicates(first)
-    seeds = [s for s in first if s.key in chunks and s.key not in copies][: params.seeds]
+    seeds = second_round_seeds(first, copies, chunks.keys(), params)
     titles = [s.paper.title for s in seeds if s.paper.title and not s.paper.title_derived]
     if titles:
         gather(titles)
@@ -665,4 +684,6 @@ def select(
     chosen, borderline, cut = decide(
         [s for s in scored if s.key not in similar and s.key not in incoherent], params
     )
-    return Selection(plan, chosen, borderline, cut, scored, similar, incoherent)
+    return Selection(
+        plan, chosen, borderline, cut, scored, similar, incoherent, [s.key for s in seeds]
+    )

@@ -21,12 +21,14 @@ from assistant.evaluation.cases import default_evals_dir
 from assistant.library import Library
 from assistant.models import Paper
 from assistant.selection import (
+    DEFAULT_PARAMS,
     Scored,
     anchors,
     library_abbreviations,
     mine_abbreviations,
     near_duplicates,
     plan_topic,
+    second_round_seeds,
     select,
 )
 
@@ -201,6 +203,38 @@ def test_a_copy_is_caught_when_it_cut_a_sentence_of_the_original_in_two() -> Non
         1.0,
     )
     assert near_duplicates([copy, original]) == {"compilation": ["hybrimoe"]}
+
+
+def test_a_compilation_never_seeds_the_second_round() -> None:
+    # the 10,000-paper mix: "SMASH: Sparse in High-performance PIM", seven sentences of seven
+    # papers, ranked among the three best for "processing-in-memory accelerators", and its
+    # spliced title searched the library again
+    def scored(key: str, title: str, abstract: str, score: float) -> Scored:
+        paper = Paper(key=key, title=title, abstract=abstract)
+        return Scored(paper, dense=0.5, lexical=0.5, focus=0.5, score=score)
+
+    compilation = scored(
+        "smash",
+        "SMASH: Sparse in High-performance PIM",
+        "Graph neural networks drive hardware cost models. Rainfall forecasts rely on numerical "
+        "simulation of the atmosphere. Processing-in-memory accelerators compute inside DRAM "
+        "banks. Hydrologists calibrate river models against gauge readings every season.",
+        1.4,
+    )
+    real = [
+        scored(
+            f"pim{n}",
+            f"PIM-{n}: Processing in DRAM Banks",
+            f"PIM-{n} computes inside DRAM banks near memory. The processing units of PIM-{n} "
+            f"accelerate inference inside the banks. PIM-{n} speeds up memory-bound kernels "
+            "in DRAM banks.",
+            1.3 - n / 10,
+        )
+        for n in range(3)
+    ]
+    first = [compilation, *real]
+    seeds = second_round_seeds(first, {}, {s.key for s in first}, DEFAULT_PARAMS)
+    assert [s.key for s in seeds] == ["pim0", "pim1", "pim2"]
 
 
 def test_themes_hold_three_to_eight_papers_and_a_lone_paper_joins_its_nearest() -> None:
