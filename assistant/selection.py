@@ -285,7 +285,6 @@ class Selection:
     similar: dict[str, list[str]] = field(default_factory=dict)  # key -> papers it repeats
     # key -> originality, for papers whose abstract does not read as one paper's own
     incoherent: dict[str, float] = field(default_factory=dict)
-    seeds: list[str] = field(default_factory=list)  # the papers whose titles searched again
 
 
 def _paper_stems(paper: Paper) -> tuple[list[str], str]:
@@ -488,7 +487,11 @@ def coherence(paper: Paper) -> float:
     """How much an abstract's sentences are about one thing: the mean over its sentences of the
     share of their content stems the other sentences use. An original keeps writing about what
     each of its sentences says; a compilation of other papers' sentences does not."""
-    keyed = _keyed_sentences(paper)
+    return _coherence(paper.abstract)
+
+
+def _coherence(abstract: str) -> float:
+    keyed = _keyed_abstract(abstract)
     shares = []
     for text, own in keyed.items():
         if own:
@@ -500,12 +503,16 @@ def coherence(paper: Paper) -> float:
 def title_support(paper: Paper) -> float:
     """The share of the title's words its own abstract uses: an original's abstract bears out
     its title; a compilation of other papers' sentences under a borrowed title does not."""
-    if paper.title_derived or not paper.abstract:
+    return _title_support(paper.title, paper.title_derived, paper.abstract)
+
+
+def _title_support(title_text: str, title_derived: bool, abstract: str) -> float:
+    if title_derived or not abstract:
         return 1.0
-    title = {stem(w) for w in _words(paper.title) if len(w) > 2 and w not in _TOPIC_FILLER}
+    title = {stem(w) for w in _words(title_text) if len(w) > 2 and w not in _TOPIC_FILLER}
     if not title:
         return 1.0
-    return len(title & set(_stems(_words(paper.abstract)))) / len(title)
+    return len(title & set(_stems(_words(abstract)))) / len(title)
 
 
 def originality(paper: Paper) -> float:
@@ -513,7 +520,12 @@ def originality(paper: Paper) -> float:
     `title_support`. On the tuning topics' pools in the 10,000-paper mix (43 real papers, 2,988
     compilations) coherence alone ranks a real paper above a compilation with AUC 0.999, title
     support 0.996, and this sum 1.000."""
-    return coherence(paper) + 0.5 * title_support(paper)
+    return _originality(paper.title, paper.title_derived, paper.abstract)
+
+
+@lru_cache(maxsize=4096)  # a selection asks for each pooled paper's three or four times
+def _originality(title: str, title_derived: bool, abstract: str) -> float:
+    return _coherence(abstract) + 0.5 * _title_support(title, title_derived, abstract)
 
 
 def near_duplicates(scored: Sequence[Scored], shared: int = 1) -> dict[str, list[str]]:
@@ -684,6 +696,4 @@ def select(
     chosen, borderline, cut = decide(
         [s for s in scored if s.key not in similar and s.key not in incoherent], params
     )
-    return Selection(
-        plan, chosen, borderline, cut, scored, similar, incoherent, [s.key for s in seeds]
-    )
+    return Selection(plan, chosen, borderline, cut, scored, similar, incoherent)
