@@ -14,6 +14,10 @@ score that is comparable across topics and library sizes:
 - `focus`: the share of the abstract's sentences that name the topic's rarest concept: a paper
   about the topic keeps naming it, one that mentions it in passing does not.
 
+In a large library the hits of a sub-query can be the copies of a paper rather than the paper
+(second versions, compilations quoting its sentences): the papers outside the pool that hold a
+piece of a pooled abstract naming the topic join it (`originals_of_copies`).
+
 A paper is chosen when its combined score clears both an absolute floor and a fraction of the
 best scores (relative to the top, so the cut holds whether 3 or 300 papers score well). The
 weights and both cut parameters were chosen on the tuning half of the labelled topics
@@ -32,7 +36,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from assistant.text import RESEARCH_WORDS, STOP_WORDS, plain, split_sentences, stem
+from assistant.text import (
+    RESEARCH_WORDS,
+    STOP_WORDS,
+    abstract_pieces,
+    plain,
+    split_sentences,
+    stem,
+)
 
 if TYPE_CHECKING:
     from assistant.library import Library
@@ -472,14 +483,10 @@ def _keyed_sentences(paper: Paper) -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=4096)  # a selection reads each pooled abstract twice, a draft four times
 def _keyed_abstract(abstract: str) -> dict[str, frozenset[str]]:
-    # cut at every full stop (and ?, !, ;), whether or not it ends a sentence: a copy that
-    # ended its sentence at "etc." or "e.g." still shares the piece before it with the original
     keyed = {}
-    for piece in re.split(r"(?<=[.!?;])\s+", " ".join(abstract.split())):
-        words = re.findall(r"[a-z0-9]+", piece.lower())
-        if len(words) >= 8:
-            stems = {stem(w) for w in words if len(w) > 2 and not w.isdigit()}
-            keyed[" ".join(words)] = frozenset(stems - _GENERIC_STEMS - _STOP_STEMS)
+    for piece in abstract_pieces(abstract):
+        stems = {stem(w) for w in piece.split() if len(w) > 2 and not w.isdigit()}
+        keyed[piece] = frozenset(stems - _GENERIC_STEMS - _STOP_STEMS)
     return keyed
 
 
@@ -492,11 +499,9 @@ def coherence(paper: Paper) -> float:
 
 def _coherence(abstract: str) -> float:
     keyed = _keyed_abstract(abstract)
-    shares = []
-    for text, own in keyed.items():
-        if own:
-            rest = set().union(*(stems for other, stems in keyed.items() if other != text))
-            shares.append(len(own & rest) / len(own))
+    # a stem another piece uses is one at least two pieces hold (each holds a stem once)
+    holding = Counter(stem for stems in keyed.values() for stem in stems)
+    shares = [sum(holding[stem] > 1 for stem in own) / len(own) for own in keyed.values() if own]
     return sum(shares) / len(shares) if len(shares) > 1 else 1.0
 
 
@@ -587,6 +592,39 @@ def second_round_seeds(
     ][: params.seeds]
 
 
+def originals_of_copies(
+    index: LibraryIndex,
+    pool: dict[str, Paper],
+    specific: Sequence[Concept],
+    filters: SearchFilters | None,
+    params: SelectionParams,
+) -> list[Paper]:
+    """The papers outside the pool whose abstracts hold a piece on the topic (one naming an
+    anchor) of a pooled paper's, and that read as one paper's own (`originality`).
+
+    A search returns the texts nearest the query, and in a large library those can be the
+    copies of a paper rather than the paper: second versions, or compilations quoting its best
+    sentences. In the 10,000-paper mix a small topic's sentences recur in hundreds of
+    compilations, which fill every sub-query's hits and leave the original unpooled; the
+    original holds the pieces they repeat, so it is found through them."""
+    pieces = set()
+    for paper in pool.values():
+        for piece in _keyed_abstract(paper.abstract):
+            stems = _stems(piece.split())
+            joined = f" {' '.join(stems)} "
+            if any(c.found_in(stems, joined) for c in specific):
+                pieces.add(piece)
+    positions = index.holding(pieces)
+    allowed = index.matching(filters)
+    if allowed is not None:
+        positions = sorted(set(positions).intersection(allowed))
+    return [
+        index.paper(i)
+        for i in positions
+        if index.originality[i] >= params.min_originality and index.keys[i] not in pool
+    ]
+
+
 def _chunk_vectors(library: Library, keys: Sequence[str]) -> dict[str, Any]:
     """Each paper's stored chunk vectors (rows, L2-normalised), read from the store."""
     import numpy as np
@@ -638,6 +676,11 @@ def select(
     def dense_of(key: str) -> float:
         return float((chunks[key] @ query_vectors.T).max()) if key in chunks else 0.0
 
+    def add(new: list[Paper]) -> None:
+        for paper in new:
+            pool[paper.key] = paper
+        chunks.update(_chunk_vectors(library, [p.key for p in new if p.key not in chunks]))
+
     def gather_keyword(query: str) -> None:
         # the papers that name the topic's specific words most: BM25 ranks a paper that keeps
         # writing "MoE" above one that mentions it once, where the fused ranking may not
@@ -649,10 +692,7 @@ def select(
             weights = weights * mask
         top = np.argsort(-weights, kind="stable")[: params.pool]
         new = [index.paper(int(i)) for i in top if weights[i] > 0]
-        new = [p for p in new if p.key not in pool]
-        for paper in new:
-            pool[paper.key] = paper
-        chunks.update(_chunk_vectors(library, [p.key for p in new]))
+        add([p for p in new if p.key not in pool])
 
     sentences = _Sentences()
     gather(plan.queries)
@@ -661,6 +701,7 @@ def select(
     specific = " ".join(" ".join(c.words[0]) for c in anchors(plan))
     if specific.strip():
         gather_keyword(specific)
+    add(originals_of_copies(index, pool, anchors(plan), filters, params))
     first = score_papers(
         plan, list(pool.values()), {k: dense_of(k) for k in pool}, params, None, sentences
     )

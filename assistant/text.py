@@ -55,6 +55,8 @@ _LATEX_COMMANDS = (
 # "4.3$\\times$, respectively" reads "4.3x, respectively": the space after a replaced × is not
 # the writer's
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,;:)]|\.(?=\s|$))")
+# what any of the passes above or the emphasis below would change
+_MARKUP = re.compile(r"[\\${}~*]|--")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\s](?:[^*]*[^*\s])?)\*{1,2}")
 
 
@@ -62,9 +64,10 @@ _EMPHASIS = re.compile(r"\*{1,2}([^*\s](?:[^*]*[^*\s])?)\*{1,2}")
 def plain(text: str) -> str:
     """Text as a reader sees it: LaTeX markup and Markdown emphasis dropped, × as x, dashes and
     quotes plain, whitespace single."""
-    for pattern, replacement in _LATEX_COMMANDS:
-        text = pattern.sub(replacement, text)
-    text = _EMPHASIS.sub(r"\1", text)
+    if _MARKUP.search(text):  # most abstracts have none: the sixteen passes are skipped
+        for pattern, replacement in _LATEX_COMMANDS:
+            text = pattern.sub(replacement, text)
+        text = _EMPHASIS.sub(r"\1", text)
     text = (
         text.replace("×", "x ")
         .replace("–", "-")
@@ -118,6 +121,32 @@ def content_words(text: str) -> list[str]:
         if any(c.isdigit() for c in w)
         or (len(w) > 2 and w not in STOP_WORDS and w not in RESEARCH_WORDS)
     ]
+
+
+# Cut at every full stop (and ?, !, ;) followed by a space, whether or not it ends a sentence:
+# a copy that ended its sentence at "etc." or "e.g." still shares the piece before it with the
+# original. One pass finds the words and the cuts.
+_PIECE_TOKEN = re.compile(r"[a-z0-9]+|[.!?;](?=\s)")
+PIECE_MIN_WORDS = 8  # shorter pieces ("Results are promising.") recur in unrelated abstracts
+
+
+@lru_cache(maxsize=4096)  # an index build and a selection read each abstract's twice
+def abstract_pieces(abstract: str) -> tuple[str, ...]:
+    """The pieces of an abstract that a copy of it repeats: its runs of text between full stops
+    of eight words or more, lower-cased words joined by single spaces, in order, each once."""
+    pieces: dict[str, None] = {}
+    words: list[str] = []
+    for token in [*_PIECE_TOKEN.findall(abstract.lower()), "."]:
+        if token in _PIECE_ENDS:
+            if len(words) >= PIECE_MIN_WORDS:
+                pieces.setdefault(" ".join(words))
+            words = []
+        else:
+            words.append(token)
+    return tuple(pieces)
+
+
+_PIECE_ENDS = frozenset(".!?;")
 
 
 # -- stems --------------------------------------------------------------------------------------

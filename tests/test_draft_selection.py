@@ -27,6 +27,7 @@ from assistant.selection import (
     library_abbreviations,
     mine_abbreviations,
     near_duplicates,
+    originals_of_copies,
     plan_topic,
     second_round_seeds,
     select,
@@ -433,3 +434,50 @@ def test_connectives_follow_the_years_without_repeating_themselves() -> None:
     assert _connectives(papers(2022, 2023, 2023, 2026, 2026)) == [
         "", "A year later, ", "In the same year, ", "In 2026, ", "In the same year, "
     ]  # fmt: skip
+
+
+def test_an_original_its_copies_crowd_out_of_the_hits_is_found_through_them() -> None:
+    # the 10,000-paper mix: ChatEMG's sentences recur in hundreds of compilations, which fill
+    # every sub-query's hits for "sEMG intent detection", so ChatEMG itself was never pooled
+    from assistant.retrieval import LibraryIndex, SearchFilters
+
+    on_topic = [
+        "Surface electromyography (sEMG) signals drive the intent detection of a hand orthosis.",
+        "Our sEMG intent detector assigns an intent label at every timestep of a gesture.",
+        "A masked modeling strategy aligns sEMG muscle activations with the user's intent.",
+        "The detector tracks ongoing gestures and reacts quickly to changes of intent.",
+    ]
+    rivers = [
+        "Hydrologists calibrate river models against gauge readings every single season.",
+        "Rainfall forecasts rely on numerical simulation of the atmosphere over many days.",
+        "Flood warnings reach villages downstream hours before the water level rises.",
+    ]
+    original = Paper(
+        key="emgframe",
+        title="A framework for sEMG-based intent detection",
+        abstract=" ".join(on_topic),
+        year=2024,
+    )
+    copies = [  # a sentence of the original among a river paper's: compilations
+        Paper(
+            key=f"copy{n}",
+            title=f"Notes on kernels {n}",
+            abstract=" ".join([rivers[n], on_topic[n], rivers[(n + 1) % 3]]),
+        )
+        for n in range(3)
+    ]
+    # holds a piece of a pooled paper, but one not on the topic: not followed
+    river_paper = Paper(key="riverpaper", title="River models", abstract=" ".join(rivers))
+    index = LibraryIndex.build([original, *copies, river_paper])
+    assert index.originality[index.position["emgframe"]] >= DEFAULT_PARAMS.min_originality
+    assert all(
+        index.originality[index.position[c.key]] < DEFAULT_PARAMS.min_originality for c in copies
+    )
+    plan = plan_topic("sEMG intent detection", {})
+    pool = {c.key: c for c in copies[:2]}
+    found = originals_of_copies(index, pool, anchors(plan), None, DEFAULT_PARAMS)
+    # the third copy holds a piece too, but does not read as one paper's own
+    assert [p.key for p in found] == ["emgframe"]
+    assert originals_of_copies(index, {}, anchors(plan), None, DEFAULT_PARAMS) == []
+    too_late = SearchFilters(year_from=2025)  # the filters a draft was given still hold
+    assert originals_of_copies(index, pool, anchors(plan), too_late, DEFAULT_PARAMS) == []

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.errors import UsageError
 from assistant.library import Library
+from assistant.models import Paper
 from assistant.retrieval import LibraryIndex, SearchFilters
 
 TOPICAL = [
@@ -178,6 +179,9 @@ def assert_same_index(index: LibraryIndex, reference: LibraryIndex) -> None:
     assert index.keys == reference.keys
     assert index.papers() == reference.papers()
     assert index.facets == reference.facets
+    assert index.pieces == reference.pieces and index.originality == reference.originality
+    assert (index.shared.hashes == reference.shared.hashes).all()
+    assert (index.shared.owners == reference.shared.owners).all()
     queries = ["quantization of large language models", "sparse attention kernels", "zzqx"]
     for query in queries + [reference.paper(i).title for i in range(0, len(reference), 17)]:
         assert np.allclose(index.keywords.scores(query), reference.keywords.scores(query))
@@ -213,3 +217,29 @@ def test_an_ingest_and_a_removal_update_the_index_like_a_full_build(
     sample_library.indexes.clear()  # a new process reads what the update saved
     assert_same_index(sample_library.index(), build(sample_library.store.iter_papers()))
     assert builds == []  # every index came from an update, none from a build
+
+
+def test_the_index_finds_every_paper_that_holds_a_piece_of_an_abstract() -> None:
+    original = Paper(
+        key="emg2024",
+        title="EMG-Chat: intent detection from surface EMG",
+        abstract="Surface electromyography reveals the intent of a patient to move a hand. "
+        "We detect that intent with a language model that reads the raw signal windows. "
+        "Short.",
+    )
+    # a second version ends its copy at "e.g." and goes on; a cut piece still matches
+    copy = Paper(
+        key="copy2025",
+        title="A review",
+        abstract="Surface electromyography reveals the intent of a patient to move a hand. "
+        "Rainfall models are calibrated against gauge readings every single season.",
+    )
+    other = Paper(key="other", title="Rain", abstract="Rainfall models need gauges; short.")
+    index = LibraryIndex.build([original, copy, other])
+    shared = "surface electromyography reveals the intent of a patient to move a hand"
+    assert [index.keys[i] for i in index.holding([shared])] == ["copy2025", "emg2024"]
+    assert index.holding(["short"]) == []  # under eight words: not a piece
+    assert index.holding([]) == []
+    assert (
+        index.originality[index.position["emg2024"]] > index.originality[index.position["copy2025"]]
+    )

@@ -136,3 +136,18 @@ def test_bm25_uses_the_same_stop_words_and_stemmer() -> None:
     tokens = _tokenize(["How do we reduce the latency of these models?"])[0]
     assert tokens == [text.stemmer().stemWord(w) for w in ("reduce", "latency", "models")]
     assert not set(tokens) & text.STOP_WORDS
+
+
+def test_an_abstract_is_cut_into_pieces_at_every_full_stop() -> None:
+    from assistant.text import abstract_pieces
+
+    abstract = (
+        "We offload the experts to the CPU, e.g. the cold ones of each layer. We offload the "
+        "experts to the CPU, e.g. the cold ones of each layer. It works well! Latency drops "
+        "by 2.4x on a single consumer GPU; memory drops to a third of it."
+    )
+    # cut at "e.g." and ";" too; pieces under eight words and repeats are left out
+    assert list(abstract_pieces(abstract)) == [
+        "we offload the experts to the cpu e g",
+        "latency drops by 2 4x on a single consumer gpu",
+    ]
