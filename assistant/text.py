@@ -56,7 +56,7 @@ _LATEX_COMMANDS = (
 # the writer's
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,;:)]|\.(?=\s|$))")
 # what any of the passes above or the emphasis below would change
-_MARKUP = re.compile(r"[\\${}~*]|--")
+_MARKUP = re.compile(r"[\\${}~*\ue000]|--")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\s](?:[^*]*[^*\s])?)\*{1,2}")
 
 

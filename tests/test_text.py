@@ -151,3 +151,26 @@ def test_an_abstract_is_cut_into_pieces_at_every_full_stop() -> None:
         "we offload the experts to the cpu e g",
         "latency drops by 2 4x on a single consumer gpu",
     ]
+
+
+def test_plain_skips_its_latex_passes_only_on_text_they_would_not_change() -> None:
+    # the passes are skipped when no markup character is found: on every line of the sample
+    # corpus's pages (LaTeX, Markdown, figures, dashes) they must then change nothing
+    from assistant import text
+    from assistant.locations import sample_corpus_dir
+
+    def every_pass(value: str) -> str:
+        for pattern, replacement in text._LATEX_COMMANDS:
+            value = pattern.sub(replacement, value)
+        return text._EMPHASIS.sub(r"\1", value)
+
+    lines = [
+        line
+        for page in sorted(sample_corpus_dir().glob("*.txt"))
+        for line in page.read_text(encoding="utf-8").splitlines()
+    ]
+    lines += ["a 0.45--0.96 range", "5~W", "**bold**", "a {braced} word", "a \ue000 mark"]
+    skipped = [line for line in lines if not text._MARKUP.search(line)]
+    assert len(skipped) > 100 and len(skipped) < len(lines)
+    assert [every_pass(line) for line in skipped] == skipped
+    assert all(every_pass(line) != line for line in lines[-5:])
