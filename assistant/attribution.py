@@ -44,7 +44,13 @@ def _named(paper: Paper) -> str:
     for name in claims.introduced_names(paper.abstract):
         # the title's own word, not part of one ("MatMul" of "MatMul-free" names no system)
         whole = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", title)
-        if len(name) >= 3 and whole and claims.mentions(title, name):
+        # ... and the work's name, not a term of its field the abstract spells out
+        if (
+            len(name) >= 3
+            and whole
+            and claims.mentions(title, name)
+            and not _defines_term(paper.abstract, name)
+        ):
             return name
     if paper.authors:
         from assistant.ingest.fields import split_name
@@ -61,6 +67,29 @@ def _named(paper: Paper) -> str:
     while len(shown) > 3 and shown[-1].lower() in _TITLE_GLUE:  # "... in LLMs with…": "with"
         shown.pop()
     return f"“{' '.join(shown)}{'…' if len(words) > len(shown) else ''}”"
+
+
+# "we propose Simultaneous Multi-mode Architecture (SMA)": the authors name their work
+_NAMING_LEAD = re.compile(
+    r"\b(?:propose|present|introduce|develop|design|build|call|name|dub|term)\w*\s+"
+    r"(?:(?:a|an|the|our|novel|new)\s+)*$",
+    re.IGNORECASE,
+)
+
+
+def _defines_term(abstract: str, name: str) -> bool:
+    """Whether the abstract spells `name` out as a term of its field ("Surface electromyography
+    (sEMG) is a promising control signal") rather than naming its own work with it ("we propose
+    Simultaneous Multi-mode Architecture (SMA)")."""
+    from assistant.selection import long_form
+
+    text = plain(abstract)
+    for match in re.finditer(rf"\(\s*{re.escape(name)}\s*\)", text):
+        before = text[: match.start()].rstrip()
+        spelt = long_form(name, before)
+        if spelt and not _NAMING_LEAD.search(before[: len(before) - len(spelt)][-60:]):
+            return True
+    return False
 
 
 _CONTRIBUTION_VERBS = (

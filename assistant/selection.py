@@ -97,7 +97,7 @@ def _is_abbreviation(token: str) -> bool:
     return len(letters) >= 2 and (upper >= 2 or (upper >= 1 and any(c.isdigit() for c in token)))
 
 
-def _long_form(short: str, before: str) -> str | None:
+def long_form(short: str, before: str) -> str | None:
     """Schwartz & Hearst's rule: the shortest text before "(SHORT)" whose words hold SHORT's
     letters in order, the first letter starting a word ("2" may stand for "two")."""
     letters = [_NUMBER_WORDS.get(c, c).lower() for c in short if c.isalnum()]
@@ -135,7 +135,7 @@ def mine_abbreviations(texts: Sequence[str]) -> dict[str, Counter[str]]:
                 short = short[:-1]  # "GNNs": the plural of GNN
             before = text[max(0, match.start() - 120) : match.start()]
             before = re.split(r"[.;:()\[\]]", before)[-1]
-            long = _long_form(short, before)
+            long = long_form(short, before)
             if long:
                 found.setdefault(short, Counter())[" ".join(_words(long))] += 1
     # "graph neural network" and "graph neural networks" are one long form: count them together

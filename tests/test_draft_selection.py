@@ -409,6 +409,28 @@ def test_names_from_titles_with_a_colon_inside_a_word_and_leads_that_tell_author
     )
 
 
+def test_a_term_the_abstract_defines_is_not_the_name_of_its_work() -> None:
+    # "sEMG [@anonsurface] proposes a healthy-to-stroke adaptation pipeline": the abstract
+    # spells out and repeats "surface electromyography (sEMG)", the field's term, and its
+    # title is its own opening words, so the title "confirmed" the name
+    surface = Paper(
+        key="anonsurface",
+        title="Surface electromyography (sEMG) is a promising control signal for rehabilitation…",
+        title_derived=True,
+        abstract="Surface electromyography (sEMG) is a promising control signal for "
+        "rehabilitation. We propose an adaptation pipeline pretrained on able-bodied sEMG.",
+    )
+    assert short_name(surface) == "One paper"
+    # a name the authors give their work when they spell it out stays its name
+    sma = Paper(
+        key="guo",
+        title="Temporal SMA integration for DNN accelerators",
+        abstract="We propose Simultaneous Multi-mode Architecture (SMA), a new design. The SMA "
+        "switches modes in-situ.",
+    )
+    assert short_name(sma) == "SMA"
+
+
 def test_a_paper_without_a_system_name_goes_by_its_first_author() -> None:
     paper = Paper(key="k", title="Accurate block quantization", authors=["Ada Lovelace", "B C"])
     assert short_name(paper) == "Lovelace et al."
