@@ -64,7 +64,7 @@ _EMPHASIS = re.compile(r"\*{1,2}([^*\s](?:[^*]*[^*\s])?)\*{1,2}")
 def plain(text: str) -> str:
     """Text as a reader sees it: LaTeX markup and Markdown emphasis dropped, × as x, dashes and
     quotes plain, whitespace single."""
-    if _MARKUP.search(text):  # most abstracts have none: the sixteen passes are skipped
+    if _MARKUP.search(text):  # most abstracts have none: the fifteen passes are skipped
         for pattern, replacement in _LATEX_COMMANDS:
             text = pattern.sub(replacement, text)
         text = _EMPHASIS.sub(r"\1", text)
