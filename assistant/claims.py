@@ -201,6 +201,8 @@ def _runs(text: str, found: Sequence[tuple[str, int]]) -> list[list[list[int]]]:
 
 
 _RESPECTIVELY = re.compile(r"respec\w*ly")
+_CONJUNCTION = re.compile(r"\b(?:and|or)\b|&")
+_SEVERAL = re.compile(r"\b(?:both|each|all|every)\b", re.IGNORECASE)
 
 
 def _list_items(
@@ -238,6 +240,10 @@ def _list_items(
     for chunk in [*chunks, *before]:
         if _FIGURE_LIST.search(chunk):
             continue  # another list of figures, not the things they map onto
+        if not _CONJUNCTION.search(chunk):
+            # "on Tiny ImageNet, PrivCirNet reduces latency by": a comma closing an opening
+            # phrase; a list joins its last item with "and" (or "or")
+            continue
         items = [i.strip() for i in re.split(r",\s*(?:and\s+)?|\s+and\s+", chunk) if i.strip()]
         if len(items) == count:
             return items
@@ -642,6 +648,11 @@ def _fits(
         return False  # "13.2x on a single GPU" where the abstract's 13.2x needs 8 GPUs
     # a list the abstract maps figures onto: the claim must name this item, not another
     if place.item is not None:
+        # "5.0x for both ResNet-18 and ViT": the abstract gives it for one of them
+        rivals = set().union(*(_words(o) for o in place.others)) - _words(place.item)
+        following = re.split(r"[;.](?:\s|$)", claim_text[mine.offset :], maxsplit=1)[0]
+        if _SEVERAL.search(following) and _words(following) & rivals:
+            return False
         paired = _paired_item(claim_text, mine.offset, claim_offsets, (place.item, *place.others))
         if paired is not None and not mine.item:
             if paired != place.item:
