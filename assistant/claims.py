@@ -648,8 +648,10 @@ def _fits(
         return False  # "13.2x on a single GPU" where the abstract's 13.2x needs 8 GPUs
     # a list the abstract maps figures onto: the claim must name this item, not another
     if place.item is not None:
+        item_words = _words(place.item)
+        others_words = set().union(*(_words(o) for o in place.others))
+        own, rivals = item_words - others_words, others_words - item_words
         # "5.0x for both ResNet-18 and ViT": the abstract gives it for one of them
-        rivals = set().union(*(_words(o) for o in place.others)) - _words(place.item)
         following = re.split(r"[;.](?:\s|$)", claim_text[mine.offset :], maxsplit=1)[0]
         if _SEVERAL.search(following) and _words(following) & rivals:
             return False
@@ -659,8 +661,6 @@ def _fits(
                 return False
         else:
             context = _words(mine.item) if mine.item else claim_words
-            own = _words(place.item) - set().union(*(_words(o) for o in place.others))
-            rivals = set().union(*(_words(o) for o in place.others)) - _words(place.item)
             if context & rivals and not context & own:
                 return False
     # the end of a range stated alone, as if it were the typical result
