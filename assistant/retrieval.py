@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from assistant.settings import RetrievalSettings
     from assistant.store import ChunkMatch, PaperStore
 
-_INDEX_FORMAT = 8  # bump when the cached index layout changes
+_INDEX_FORMAT = 9  # bump when the cached index layout changes
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:(\.\.|-)\s*(\d{4})?)?\s*$")
 
 
@@ -522,7 +522,7 @@ def _add_papers(
     keys: list[str],
     records: list[bytes],
     facets: list[Facets],
-    pieces: list[array],
+    pieces: list[Any],
     originality: array,
     tokens: KeywordTokens,
 ) -> None:
@@ -561,6 +561,14 @@ class PieceIndex:
         order = np.argsort(hashes, kind="stable")
         return cls(hashes[order], owners[order])
 
+    def per_paper(self, count: int) -> list[Any]:
+        """Each of `count` papers' piece hashes (an update keeps the unchanged papers')."""
+        import numpy as np
+
+        order = np.argsort(self.owners, kind="stable")
+        bounds = np.cumsum(np.bincount(self.owners, minlength=count))[:-1]
+        return np.split(self.hashes[order], bounds)
+
     def holders(self, hashes: Iterable[int]) -> list[int]:
         """Positions of the papers holding any of these pieces, in position order."""
         import numpy as np
@@ -585,8 +593,7 @@ class LibraryIndex:
     keys: list[str]
     records: list[bytes]
     facets: list[Facets]
-    pieces: list[array]  # each paper's abstract pieces, hashed (`piece_hash`)
-    shared: PieceIndex
+    shared: PieceIndex  # each paper's abstract pieces, hashed (`piece_hash`)
     # how much each abstract reads as one paper's own (`selection.originality`): drafts ask it
     # of thousands of papers at a time in a large library
     originality: array
@@ -618,17 +625,18 @@ class LibraryIndex:
         keys: list[str] = []
         records: list[bytes] = []
         facets: list[Facets] = []
-        pieces: list[array] = []
+        pieces: list[Any] = []
         originality = array("d")
         tokens = KeywordTokens(self.keywords.vocab, self.keywords.params)
         _add_papers(papers, keys, records, facets, pieces, originality, tokens)
         dropped = set(removed).union(keys)
+        kept_pieces = self.shared.per_paper(len(self.keys))
         for i, key in enumerate(self.keys):
             if key not in dropped:
                 keys.append(key)
                 records.append(self.records[i])
                 facets.append(self.facets[i])
-                pieces.append(self.pieces[i])
+                pieces.append(kept_pieces[i])
                 originality.append(self.originality[i])
                 tokens.add_tokenized(self.keywords.document(i))
         release = self.keywords.release if consume else None
@@ -640,20 +648,18 @@ class LibraryIndex:
         keys: list[str],
         records: list[bytes],
         facets: list[Facets],
-        pieces: list[array],
+        pieces: Sequence[Sequence[int]],
         originality: array,
         tokens: KeywordTokens,
         before_weighting: Callable[[], None] | None = None,
     ) -> LibraryIndex:
         order = sorted(range(len(keys)), key=keys.__getitem__)
         keys = [keys[i] for i in order]
-        pieces = [pieces[i] for i in order]
         return cls(
             keys,
             [records[i] for i in order],
             [facets[i] for i in order],
-            pieces,
-            PieceIndex.of(pieces),
+            PieceIndex.of([pieces[i] for i in order]),
             array("d", (originality[i] for i in order)),
             tokens.index(order, before_weighting),
             {key: i for i, key in enumerate(keys)},
