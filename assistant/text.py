@@ -127,6 +127,7 @@ def content_words(text: str) -> list[str]:
 # a copy that ended its sentence at "etc." or "e.g." still shares the piece before it with the
 # original. One pass finds the words and the cuts.
 _PIECE_TOKEN = re.compile(r"[a-z0-9]+|[.!?;](?=\s)")
+_PIECE_ENDS = frozenset(".!?;")
 PIECE_MIN_WORDS = 8  # shorter pieces ("Results are promising.") recur in unrelated abstracts
 
 
@@ -144,9 +145,6 @@ def abstract_pieces(abstract: str) -> tuple[str, ...]:
         else:
             words.append(token)
     return tuple(pieces)
-
-
-_PIECE_ENDS = frozenset(".!?;")
 
 
 # -- stems --------------------------------------------------------------------------------------
