@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.answer import Asker, Turn, _in_context
+from assistant.answer import Asker, Turn, _in_context, states_measured_result
 from assistant.cli import app
 from assistant.library import Library
 from assistant.llm import LLMGateway
@@ -651,3 +651,18 @@ def test_the_authors_naming_their_own_work_is_no_sentence_that_leans_on_the_one_
     ]
     assert _standing(sentences, 1) == 2
     assert _standing(sentences, 2) == 0
+
+
+def test_asked_how_much_an_extractive_answer_quotes_no_problem_as_a_result(
+    shared_sample_library: Library,
+) -> None:
+    # "by how much?" quoted eLLM's statement of the problem it solves ("However, this dual-level
+    # approach ... can lead to a nearly 20% drop in throughput") as if it were its result
+    answer = Asker(shared_sample_library).ask(
+        "Which methods reduce the memory of the KV cache, and by how much?"
+    )
+    assert not answer.abstained
+    for sentence in answer.sentences:
+        assert "20% drop" not in sentence.text
+        assert not re.search(r"\"However\b", sentence.text)
+    assert all(states_measured_result(s.text) for s in answer.sentences)
