@@ -1128,3 +1128,103 @@ def test_embase_springer_ovid_and_conference_list_exports(
     assert bandits["venue"] == "Proceedings of the Thirty-Second Conference on Learning Theory"
     assert bandits["url"] == "https://proceedings.mlr.press/v99/chen19b.html"
     assert bandits["extra"]["pages"] == "696–726"
+
+
+def test_a_doi_holding_a_semicolon_is_kept_whole_and_merges(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # Zoological Record / Web of Science plain text (mjwestgate/synthesisr, zoorec.txt): SICI
+    # DOIs hold a ";" ("...2.0.CO;2"); the DOI was cut there, and the same paper from Scopus,
+    # whose DOI was whole, was "kept apart: different DOIs"
+    (tmp_path / "zoorec.txt").write_text(
+        "FN Thomson Reuters Web of Knowledge\nVR 1.0\n"
+        "PT J\nAU Smith, J.\nTI Nest densities of cavity-nesting birds\nSO Condor\nPY 2007\n"
+        "AB Nest densities were measured.\nDI 10.1650/0010-5422(2007)109[97:NDOCBI]2.0.CO;2\n"
+        "ER\n\nPT J\nAU Roe, R.\nTI A PLOS paper with its figures' DOIs\nPY 2012\n"
+        "DI 10.1371/journal.pntd.0001; 10.1371/journal.pntd.0001.g001\nER\n\nEF\n"
+    )
+    (tmp_path / "scopus.ris").write_text(
+        "TY  - JOUR\nAU  - Smith, J.\nTI  - Nest densities of cavity-nesting birds\nPY  - 2007\n"
+        "DO  - 10.1650/0010-5422(2007)109[97:NDOCBI]2.0.CO;2\nAB  - Nest densities were measured."
+        "\nER  - \n"
+    )
+    _ingest(tmp_path / "zoorec.txt")
+    _, said = _ingest(tmp_path / "scopus.ris")
+    dois = sorted(p["doi"] for p in _library().values())
+    assert dois == ["10.1371/journal.pntd.0001", "10.1650/0010-5422(2007)109[97:NDOCBI]2.0.CO;2"]
+    assert "kept apart" not in said
+
+
+def test_pubmed_abstract_markup_in_a_lens_export_is_read_as_text(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # Lens RIS (ESHackathon/CiteSource, lens_343.ris) passes PubMed's XML through: the
+    # abstract kept "<AbstractText Label=...>" tags, and a double-escaped "&amp;lt;p&amp;gt;"
+    (tmp_path / "lens.ris").write_text(
+        "TY  - JOUR\nTI  - Retail initiatives in rural food environments\nPY  - 2021\n"
+        'AB  - <AbstractText Label="OBJECTIVE" NlmCategory="OBJECTIVE">To analyze retail '
+        'initiatives.</AbstractText>\n          <AbstractText Label="STUDY DESIGN">Rapid '
+        "review of articles.</AbstractText>\nER  - \n"
+        "TY  - JOUR\nTI  - Wildfire patterns and post-fire hydrology\nPY  - 2022\n"
+        "AB  - &amp;lt;p&amp;gt;Wildfire patterns are shifting.&amp;lt;/p&amp;gt;\nER  - \n"
+    )
+    _ingest(tmp_path / "lens.ris")
+    abstracts = sorted(p["abstract"] for p in _library().values())
+    assert abstracts[0] == (
+        "OBJECTIVE: To analyze retail initiatives. STUDY DESIGN: Rapid review of articles."
+    )
+    assert abstracts[1] == "Wildfire patterns are shifting."
+
+
+def test_an_endnote_ris_with_one_space_before_the_dash_is_read(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # zotero/translators RIS.js test 3, a real EndNote export: "TY - JOUR", "ER -"; refused
+    (tmp_path / "endnote.ris").write_text(
+        "TY - JOUR\nAB - Optimal integration of next-generation sequencing.\n"
+        "AU - CASTOE, TODD A.\nAU - POOLE, ALEXANDER W.\nPY - 2010\n"
+        "TI - Rapid identification of thousands of copperhead snake microsatellite loci\n"
+        "ER - \n"
+    )
+    _ingest(tmp_path / "endnote.ris")
+    (paper,) = _library().values()
+    assert paper["title"].startswith("Rapid identification of thousands")
+    assert paper["year"] == 2010 and len(paper["authors"]) == 2
+
+
+def test_a_month_written_in_the_year_field_keeps_the_year(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # zotero-better-bibtex fixture #873 (988 entries): "year = {January 1978}" refused the file
+    (tmp_path / "months.bib").write_text(
+        "@article{a, title = {Planning and acting}, year = {January 1978}}\n"
+        "@article{b, title = {Robot plans}, year = {June 1980}}\n"
+        "@article{c, title = {Remote agents}, year = {unknown}}\n"
+    )
+    _ingest(tmp_path / "months.bib")
+    years = sorted(p["year"] or 0 for p in _library().values())
+    assert years == [0, 1978, 1980]  # "unknown": no year
+
+
+def test_a_bibtex_entry_takes_what_it_lacks_from_its_crossref(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # zotero-better-bibtex fixture #873: "@Article{NguyenETAL:DiversityAIJ, crossref =
+    # {journals/ai/NguyenDGSSK12}}", an old key for the entry after it, refused the file
+    (tmp_path / "crossref.bib").write_text(
+        "@Article{NguyenETAL:DiversityAIJ,\n  crossref = {journals/ai/NguyenDGSSK12}\n}\n"
+        "@Article{journals/ai/NguyenDGSSK12,\n  title = {Generating diverse plans},\n"
+        "  author = {Tuan Anh Nguyen and Minh Binh Do},\n  journal = {Artif. Intell.},\n"
+        "  year = {2012}, doi = {10.1016/j.artint.2012.05.005}\n}\n"
+        "@InProceedings{smith2020,\n  title = {A paper in proceedings},\n"
+        "  crossref = {conf20}\n}\n"
+        "@Proceedings{conf20,\n  title = {Proceedings of the Conference 2020},\n"
+        "  year = {2020}\n}\n"
+    )
+    report, _ = _ingest(tmp_path / "crossref.bib")
+    papers = {p["title"]: p for p in _library().values()}
+    diverse = papers["Generating diverse plans"]
+    assert diverse["year"] == 2012 and diverse["venue"] == "Artif. Intell."
+    paper = papers["A paper in proceedings"]
+    assert paper["year"] == 2020 and paper["venue"] == "Proceedings of the Conference 2020"
+    assert len([t for t in papers if t.startswith("Generating")]) == 1  # the old key merged

@@ -151,6 +151,28 @@ def _field_values(entry: Any) -> dict[str, str]:
     return out
 
 
+_PART_TYPES = frozenset({"inproceedings", "conference", "incollection", "inbook"})
+
+
+def _inherited(
+    raw: dict[str, str], entry_type: str, by_key: dict[str, dict[str, str]]
+) -> dict[str, str]:
+    """An entry with the fields it lacks taken from the entry its `crossref` names, as BibTeX
+    does ("@Article{Old:Key, crossref = {journals/ai/X12}}" is the other entry under an old key);
+    a paper in proceedings takes their title as its booktitle, never as its own title."""
+    parent = by_key.get(raw.get("crossref", "").strip().lower())
+    if parent is None or parent is raw:
+        return raw
+    merged = dict(raw)
+    part = entry_type.lower() in _PART_TYPES
+    for name, value in parent.items():
+        if name == "title" and part:
+            merged.setdefault("booktitle", value)
+        elif name not in merged and not name.startswith("crossref"):
+            merged[name] = value
+    return merged
+
+
 def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
     import bibtexparser
     from bibtexparser.middlewares import RemoveEnclosingMiddleware
@@ -172,8 +194,10 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
     if not entries:
         raise InputError(file, "no BibTeX entries in the file")
     entries.sort(key=lambda e: e.start_line or 0)
+    raw_fields = {id(entry): _field_values(entry) for entry in entries}
+    by_key = {entry.key.lower(): raw_fields[id(entry)] for entry in entries}
     for position, entry in enumerate(entries, 1):
-        raw = _field_values(entry)
+        raw = _inherited(raw_fields[id(entry)], entry.entry_type, by_key)
         fields = {
             name: (" ".join(value.split()) if name in VERBATIM_FIELDS else decode_latex(value))
             for name, value in raw.items()

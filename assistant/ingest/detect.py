@@ -146,7 +146,7 @@ def detect_format(path: Path, text: str) -> str:
     first_line = head.split("\n", 1)[0].strip()
     if head.startswith("@") and "{" in first_line:
         return "bibtex"
-    if head.startswith("TY  -"):
+    if head.startswith(("TY  -", "TY - ")):
         return "ris"
     if re.match(r"PMID- ?\d", head):
         return "pubmed"

@@ -45,15 +45,29 @@ def clean_text(value: Any) -> str:
     return " ".join(str(value).split()) if value not in (None, "") else ""
 
 
+# a date written into the year field: "January 1978", "Jun. 1980", "Spring 2019"
+_YEAR_AFTER_MONTH = re.compile(
+    r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|spring|summer|"
+    r"autumn|fall|winter)\s*,?\s*(?:\d{1,2}(?:st|nd|rd|th)?\s*,?\s*)?(\d{4})",
+    re.IGNORECASE,
+)
+
+
+# what a year field says of a work that has none (yet)
+_NO_YEAR = {"unknown", "n.d", "n. d", "nd", "no date", "undated", "in press", "forthcoming",
+            "to appear", "submitted", "accepted", "?", "-"}  # fmt: skip
+
+
 def parse_year(value: Any, file: str, line: int | None) -> int | None:
-    """A four-digit year from "2023", "2023///", "2023-05-01"; empty stays None."""
+    """A four-digit year from "2023", "2023///", "2023-05-01", "January 1978"; empty stays
+    None."""
     text = clean_text(value)
-    if not text:
+    if not text or text.lower().strip(" .") in _NO_YEAR:
         return None
-    match = re.match(r"\d{4}", text)
+    match = re.match(r"\d{4}", text) or _YEAR_AFTER_MONTH.fullmatch(text)
     if not match:
         raise InputError(file, f"year {text!r} is not a year", line)
-    year = int(match.group())
+    year = int(match.group(match.lastindex or 0))
     if not 1000 <= year <= 2999:
         raise InputError(file, f"year {text!r} is out of range", line)
     return year
@@ -266,15 +280,39 @@ def _character(reference: re.Match[str]) -> str:
 
 
 def without_markup(text: str) -> str:
-    """Text with the exporter's inline tags dropped and character references read."""
+    """Text with the exporter's inline tags dropped and character references read (again, while
+    reading them uncovers more: Lens writes "&amp;lt;p&amp;gt;")."""
     before = text
-    if "</" in text or "/>" in text:  # markup closes its tags; "a <b> c" alone is prose
-        text = _INLINE_TAG.sub(lambda m: " " if _BREAKING_TAG.match(m.group()) else "", text)
-    if "&" in text:
-        text = _ENTITY.sub(_character, text)
+    for _ in range(3):
+        read = _markup_read(text)
+        if read == text:
+            break
+        text = read
     if text == before:
         return text
     return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def _markup_read(text: str) -> str:
+    if "</" in text or "/>" in text:  # markup closes its tags; "a <b> c" alone is prose
+        if "<AbstractText" in text:
+            text = _ABSTRACT_SECTION.sub(_section_heading, text)
+        text = _INLINE_TAG.sub(lambda m: " " if _BREAKING_TAG.match(m.group()) else "", text)
+    if "&" in text:
+        text = _ENTITY.sub(_character, text)
+    return text
+
+
+# PubMed's structured abstract as XML, passed on by Lens and Dimensions:
+# '<AbstractText Label="OBJECTIVE" NlmCategory="OBJECTIVE">To analyze ...</AbstractText>'
+_ABSTRACT_SECTION = re.compile(
+    r'<AbstractText(?:\s[^<>]*?Label="([^"<>]*)")?[^<>]*>|</AbstractText>'
+)
+
+
+def _section_heading(tag: re.Match[str]) -> str:
+    """A section of a structured abstract opens on its label, as PubMed shows it."""
+    return f" {tag.group(1)}: " if tag.group(1) else " "
 
 
 def tidy_record(paper: Paper) -> None:

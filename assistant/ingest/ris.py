@@ -19,6 +19,8 @@ from assistant.ingest.values import doi_in
 from assistant.models import Paper, Source
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -( |$)")
+# some EndNote exports write one space before the dash ("TY - JOUR"): read as the standard's two
+_ONE_SPACE_TAG = re.compile(r"^([A-Z][A-Z0-9]) -(?= |$)")
 # what Ovid writes between its records: a record number ("1.") and its links
 _OVID_FURNITURE = re.compile(r"^\s*(?:\d+\.\s*$|Link to the (?:Ovid Full Text|External Link))")
 
@@ -28,7 +30,11 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
     records: list[tuple[int, list[str]]] = []
     current: list[str] | None = None
     start = 0
-    for number, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    one_space = next((bool(_ONE_SPACE_TAG.match(x)) for x in lines if x.strip()), False)
+    for number, line in enumerate(lines, 1):
+        if one_space:
+            line = _ONE_SPACE_TAG.sub(r"\1  -", line, count=1)
         tag = _TAG.match(line)
         if current is None:
             if not line.strip() or _OVID_FURNITURE.match(line):

@@ -131,7 +131,9 @@ def _paper(record: _Record, file: str, position: int) -> Paper:
         date=month_date(year, joined("PD")),
         venue=joined("SO") or joined("SE") or None,
         kind=wos_kind(joined("PT"), joined("DT")),
-        doi=joined("DI").split(";")[0].strip() or None,  # PLOS: "10.1/x; 10.1/x.r001; ..."
+        # PLOS lists its figures' DOIs after the paper's ("10.1/x; 10.1/x.r001; ..."); a SICI
+        # DOI holds a ";" of its own ("...2.0.CO;2")
+        doi=re.split(r";\s", joined("DI"))[0].strip() or None,
         categories=keywords,
         abstract=abstract,
         extra=extra,
