@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import random
 
-from assistant.ingest.merge import Summary, assign_keys, base_key, merge_into, merge_library
+from assistant.ingest.merge import (
+    Summary,
+    assign_keys,
+    base_key,
+    merge_into,
+    merge_library,
+    normalize_title,
+    same_work,
+)
 from assistant.models import Paper, Source
 
 ABSTRACT = (
@@ -236,3 +244,13 @@ def test_records_already_held_as_parsed_are_declined() -> None:
     keep = RepeatFilter(library)
     assert [keep(p) for p in (same, edited, elsewhere, unstamped)] == [False, True, True, True]
     assert keep.holders == {library[0].key}
+
+
+def test_a_curly_and_a_straight_apostrophe_are_one_title() -> None:
+    # Scopus wrote "Canada’s", Zoological Record "Canada's" (mjwestgate/synthesisr exports):
+    # the same paper was "kept apart: different titles"
+    a = Paper(key="", title="Breeding birds of Canada’s boreal forest", abstract="Birds.",
+              authors=["Jane Smith"], year=2007)  # fmt: skip
+    b = a.model_copy(update={"title": "Breeding birds of Canada's boreal forest"})
+    assert normalize_title(a.title) == normalize_title(b.title)
+    assert same_work(a, b) is None

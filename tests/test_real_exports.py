@@ -1228,3 +1228,30 @@ def test_a_bibtex_entry_takes_what_it_lacks_from_its_crossref(
     paper = papers["A paper in proceedings"]
     assert paper["year"] == 2020 and paper["venue"] == "Proceedings of the Conference 2020"
     assert len([t for t in papers if t.startswith("Generating")]) == 1  # the old key merged
+
+
+def test_a_boxed_symbol_in_bibtex_is_kept() -> None:
+    # zotero-better-bibtex fixture #472: "200\,{\mbox{$\mu$}}{J}" was read "200 J"
+    (paper,) = parse_bibtex(
+        "@article{e, title = {100~$\\mu${J}, 200\\,{\\mbox{$\\mu$}}{J} {E}nergy}}", "math.bib"
+    )
+    assert paper.title == "100 μJ, 200 μJ Energy"
+
+
+def test_an_openalex_csv_export(isolated_env: Path, tmp_path: Path) -> None:
+    # massimoaria/bibliometrix, openalex_sample.csv: its title is "display_name", its authors
+    # "A|B", its id a URL; every row was refused as having "neither a title nor an abstract"
+    (tmp_path / "openalex.csv").write_text(
+        '"id","abstract","authorships.author.display_name","display_name","doi",'
+        '"primary_location.source.display_name","publication_year"\n'
+        '"https://openalex.org/W2755950973","","Massimo Aria|Corrado Cuccurullo",'
+        '"bibliometrix : An R-tool for comprehensive science mapping analysis",'
+        '"https://doi.org/10.1016/j.joi.2017.08.007","Journal of Informetrics",2017\n'
+    )
+    _ingest(tmp_path / "openalex.csv")
+    (paper,) = _library().values()
+    assert paper["key"] == "aria2017bibliometrix"
+    assert paper["title"].startswith("bibliometrix : An R-tool")
+    assert paper["authors"] == ["Massimo Aria", "Corrado Cuccurullo"]
+    assert paper["venue"] == "Journal of Informetrics"
+    assert paper["doi"] == "10.1016/j.joi.2017.08.007"

@@ -58,7 +58,9 @@ def _decoder() -> Any:
     # `$\mathsf{Nimbus}$` reads "Nimbus": the font is not the word, and search and the citation
     # checks find the letters, not 𝖭𝗂𝗆𝖻𝗎𝗌; `\textasciicircum` is the ASCII caret (export writes it)
     context = get_default_latex_context_db()
-    fonts = ("mathsf", "mathrm", "mathbf", "mathit", "mathtt", "mathcal")
+    # `\mbox{$\mu$}` reads "μ": pylatexenc drops a box and what it holds ("200\,{\mbox{$\mu$}}{J}"
+    # was "200 J")
+    fonts = ("mathsf", "mathrm", "mathbf", "mathit", "mathtt", "mathcal", "mbox")
     macros = [MacroTextSpec(name, "%(1)s") for name in fonts]
     context.add_context_category("litreview", macros + [MacroTextSpec("textasciicircum", "^")],
                                  prepend=True)  # fmt: skip

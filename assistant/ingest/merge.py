@@ -57,7 +57,13 @@ def make_citable(paper: Paper) -> None:
     paper.own_key = bool(key)
 
 
+# an apostrophe joins the letters around it, whichever one an exporter wrote: "Canada’s" and
+# "Canada's" are one word (NFKD to ASCII drops the curly one and kept the straight one)
+_APOSTROPHES = str.maketrans("", "", "'’‘ʼ`´")
+
+
 def _ascii(text: str) -> str:
+    text = text.translate(_APOSTROPHES)
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 

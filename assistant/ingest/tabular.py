@@ -35,17 +35,20 @@ from assistant.models import Paper, Source
 # title", "Author Keywords", "Link"; Web of Science tab-delimited: two-letter tags (TI, AB, AF,
 # AU, PY, SO, DI, DE); Zotero: "Abstract Note", "Publication Title", "Manual Tags"; PubMed:
 # "Journal/Book", "Create Date", "PMID"; Embase: "Author Names"; SpringerLink: "Item Title",
-# "Item DOI".
+# "Item DOI"; OpenAlex: "display_name" (the title), "authorships.author.display_name" ("A|B"),
+# "primary_location.source.display_name".
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "key": ("key", "id", "citationkey", "bibtexkey", "paperid"),
-    "title": ("title", "articletitle", "documenttitle", "papertitle", "ti", "itemtitle"),
+    "title": ("title", "articletitle", "documenttitle", "papertitle", "ti", "itemtitle",
+              "displayname"),
     "abstract": ("abstract", "abstractnote", "summary", "ab", "text"),
     # Scopus "Author full names" ("Khalid, Eman (57209); ...") before its "Authors" ("Khalid E.")
-    "authors": ("authorfullnames", "authors", "author", "af", "au", "creators", "authornames"),
+    "authors": ("authorfullnames", "authors", "author", "af", "au", "creators", "authornames",
+                "authorshipsauthordisplayname"),
     "year": ("year", "publicationyear", "py", "pubyear"),
     "date": ("date", "publicationdate", "datepublished", "published", "pd", "createdate"),
     "venue": ("venue", "journal", "sourcetitle", "publicationtitle", "booktitle", "so",
-              "journalbook"),
+              "journalbook", "primarylocationsourcedisplayname"),
     "doi": ("doi", "di", "itemdoi"),
     "arxiv_id": ("arxivid", "arxiv"),
     # Scopus and Lens "Document Type"/"Publication Type", Zotero "Item Type", Web of Science DT
@@ -214,6 +217,8 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
             if not title and not abstract:
                 raise InputError(file, "row has neither a title nor an abstract", line)
             key = cell("key")
+            if "://" in key:  # an OpenAlex or Semantic Scholar URL names no citation key
+                key = ""
             count += 1
             yield Paper(
                 key=key,
@@ -223,7 +228,7 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
                 authors=(
                     _springer_authors(cell("authors"))
                     if springer
-                    else split_authors(_AUTHOR_ID.sub("", cell("authors")))
+                    else split_authors(_AUTHOR_ID.sub("", cell("authors")).replace("|", ";"))
                 ),
                 authors_truncated=parse_flag(cell("authors_truncated")),
                 year=parse_year(cell("year") or cell("date"), file, line),
