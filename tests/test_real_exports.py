@@ -1255,3 +1255,18 @@ def test_an_openalex_csv_export(isolated_env: Path, tmp_path: Path) -> None:
     assert paper["authors"] == ["Massimo Aria", "Corrado Cuccurullo"]
     assert paper["venue"] == "Journal of Informetrics"
     assert paper["doi"] == "10.1016/j.joi.2017.08.007"
+
+
+def test_endnote_bibtex_entries_without_keys_are_read(isolated_env: Path, tmp_path: Path) -> None:
+    # zotero-better-bibtex fixture "Endnote should parse.bib": EndNote writes "@article{" and
+    # then the fields, no key; the file was refused ("malformed entry")
+    (tmp_path / "endnote.bib").write_text(
+        "\n\t@article{\n\t  author = {Huang, Y. and Mucke, L.},\n"
+        "\t  title = {Alzheimer mechanisms and therapeutic strategies},\n\t  journal = {Cell},\n"
+        "\t  year = {2012}\n\t}\n\n\t@article{\n\t  author = {Roe, R.},\n"
+        "\t  title = {A second keyless entry},\n\t  year = {2013}\n\t}\n"
+        "@string{cell = {Cell}}\n@article{kept2014, title = {An entry with its key}, year = 2014}\n"
+    )
+    _ingest(tmp_path / "endnote.bib")
+    keys = sorted(_library())
+    assert keys == ["huang2012alzheimer", "kept2014", "roe2013second"]

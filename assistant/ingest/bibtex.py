@@ -10,9 +10,10 @@ truncated. Two entries under one key are both read: merging decides whether they
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
@@ -175,11 +176,26 @@ def _inherited(
     return merged
 
 
+# EndNote writes its entries without a key ("@article{\n  author = {...},"): each gets a
+# placeholder for the parser, and litreview makes its key as for any record without one
+_KEYLESS_ENTRY = re.compile(
+    r"(@\s*(?!string\b|preamble\b|comment\b)[A-Za-z]+\s*\{)(?=\s*[A-Za-z][\w\-]*\s*=)",
+    re.IGNORECASE,
+)
+_NO_KEY = "litreview-no-key-"
+
+
+def _placeholder_key() -> Callable[[re.Match[str]], str]:
+    numbers = itertools.count(1)
+    return lambda match: f"{match.group(1)}{_NO_KEY}{next(numbers)},"
+
+
 def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
     import bibtexparser
     from bibtexparser.middlewares import RemoveEnclosingMiddleware
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
+    text = _KEYLESS_ENTRY.sub(_placeholder_key(), text)
     library = bibtexparser.parse_string(text)
     entries = list(library.entries)
     for block in library.failed_blocks:
@@ -219,9 +235,10 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
         date = fields.get("date")
         keywords = [k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()]
         authors, truncated = _authors(raw.get("author", ""))
+        keyless = entry.key.startswith(_NO_KEY)
         yield Paper(
-            key=entry.key,
-            own_key=True,
+            key="" if keyless else entry.key,
+            own_key=not keyless,
             title=title or derive_title(abstract),
             title_derived=not title or made_up["title-derived"],
             authors=authors,
