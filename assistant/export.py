@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from assistant.ingest.fields import split_name
+from assistant.ingest.fields import split_name, without_suffix
 from assistant.ingest.kinds import export_kind
 from assistant.models import Paper
 
@@ -232,6 +232,9 @@ def _bib_name(name: str) -> str:
     if braced:
         return f"{{{escaped}}}"
     given, surname = split_name(name)
+    suffix = without_suffix(name)[1]
+    if suffix:  # "Martin Luther King Jr.": BibTeX would read "Jr." as the surname
+        return f"{bib_escape(surname)}, {bib_escape(suffix)}, {bib_escape(given)}"
     if " " in surname and surname[0].isupper():  # "Van Den Oord": BibTeX would read "Oord"
         return f"{bib_escape(surname)}, {bib_escape(given)}"  # "von Last, First" form
     return escaped

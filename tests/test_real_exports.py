@@ -1270,3 +1270,22 @@ def test_endnote_bibtex_entries_without_keys_are_read(isolated_env: Path, tmp_pa
     _ingest(tmp_path / "endnote.bib")
     keys = sorted(_library())
     assert keys == ["huang2012alzheimer", "kept2014", "roe2013second"]
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "bib"),
+    [
+        ("Carriker, M. A., jr.", "M. A. Carriker Jr.", "Carriker, Jr., M. A."),
+        ("King, Jr., Martin Luther", "Martin Luther King Jr.", "King, Jr., Martin Luther"),
+        ("Gates, William H., III", "William H. Gates III", "Gates, III, William H."),
+    ],
+)
+def test_a_name_suffix_stays_after_the_name(written: str, name: str, bib: str) -> None:
+    # Zoological Record (mjwestgate/synthesisr, zoorec.txt): "AU Carriker, M. A., jr." was
+    # kept as written, and "Last, First, Jr." read as "Jr. Last, First,"
+    from assistant.export import _bib_name
+    from assistant.ingest.fields import person_name, split_name
+
+    assert person_name(written) == name
+    assert split_name(name)[1] == name.split()[-2]  # the surname, for keys and "et al."
+    assert _bib_name(name) == bib

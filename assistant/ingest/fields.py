@@ -111,6 +111,7 @@ def split_name(name: str) -> tuple[str, str]:
     if "," in name:
         last, _, first = name.partition(",")
         return first.strip(), last.strip()
+    name = without_suffix(name)[0]
     words = name.split()
     start = len(words) - 1
     while start > 1 and words[start - 1].lower() in _PARTICLES:
@@ -130,10 +131,32 @@ def short_authors(authors: list[str]) -> str:
     return f"{surname} et al." if len(authors) > 1 else surname
 
 
+_SUFFIX = re.compile(r"(?:jr|sr|jnr|snr)\.?|i{2,3}|iv", re.IGNORECASE)
+
+
+def without_suffix(name: str) -> tuple[str, str]:
+    """("Martin Luther King", "Jr.") of "Martin Luther King Jr.": the surname is the word
+    before the suffix."""
+    words = name.split()
+    if len(words) >= 3 and _SUFFIX.fullmatch(words[-1]):
+        return " ".join(words[:-1]), words[-1]
+    return name, ""
+
+
+def _suffix_written(suffix: str) -> str:
+    return suffix.upper() if re.fullmatch(r"[ivIV]+", suffix) else suffix[:1].upper() + suffix[1:]
+
+
 def person_name(raw: str) -> str:
     """ "Last, First" and "Last I." (Embase, Vancouver style: "Adler D.G.") become "First Last"
     and "I. Last"; other forms are kept."""
     raw = " ".join(raw.split())
+    if raw.count(",") == 2:
+        # a suffix: "Carriker, M. A., jr." (Web of Science) or BibTeX's "King, Jr., Martin"
+        last, second, third = (part.strip() for part in raw.split(","))
+        for suffix, first in ((third, second), (second, third)):
+            if _SUFFIX.fullmatch(suffix) and first:
+                return f"{first} {last} {_suffix_written(suffix)}"
     if raw.count(",") == 1:
         last, _, first = raw.partition(",")
         if first.strip():
