@@ -1289,3 +1289,18 @@ def test_a_name_suffix_stays_after_the_name(written: str, name: str, bib: str) -
     assert person_name(written) == name
     assert split_name(name)[1] == name.split()[-2]  # the surname, for keys and "et al."
     assert _bib_name(name) == bib
+
+
+def test_a_ris_record_whose_only_journal_is_its_abbreviation_keeps_it(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # asreview's ris_issue_992.txt (a Rayyan export): "J2  - H&HN: Hospitals & Health Networks"
+    # was its only journal field, and the venue was lost
+    (tmp_path / "rayyan.ris").write_text(
+        "TY  - CASE\nTI  - Clinical integration case studies\nAB  - Case studies of hospitals.\n"
+        "J2  - H&HN: Hospitals & Health Networks\nER  - \n"
+        "TY  - JOUR\nTI  - A journal article\nT2  - Journal of Things\nJ2  - J. Things\nER  - \n"
+    )
+    _ingest(tmp_path / "rayyan.ris")
+    venues = sorted(p["venue"] for p in _library().values())
+    assert venues == ["H&HN: Hospitals & Health Networks", "Journal of Things"]

@@ -96,6 +96,7 @@ def iter_ris(text: str, file: str) -> Iterator[Paper]:
                 entry.get("journal_name")
                 or entry.get("secondary_title")
                 or entry.get("alternate_title3")
+                or entry.get("alternate_title1")  # J2, the abbreviated journal: the last resort
             )
             or None,
             kind=kind_named(entry.get("type_of_reference")),  # TY: JOUR, CONF, CHAP, THES...
