@@ -1304,3 +1304,22 @@ def test_a_ris_record_whose_only_journal_is_its_abbreviation_keeps_it(
     _ingest(tmp_path / "rayyan.ris")
     venues = sorted(p["venue"] for p in _library().values())
     assert venues == ["H&HN: Hospitals & Health Networks", "Journal of Things"]
+
+
+def test_bibtex_strings_joined_with_hash_are_read() -> None:
+    # zotero-better-bibtex fixture #873: "author = FREED # { and Bonasso, P. and ...}" was one
+    # author "FREED # and Bonasso, P. and ...": a # concatenation was never read, even of a
+    # defined @string; an undefined one keeps its name (BibTeX would drop it)
+    papers = parse_bibtex(
+        '@string{FRD = {Freed, M.}}\n@string{proc = "Proc. of "}\n'
+        "@article{a, author = FREED # { and Bonasso, P. and Ingham, M.}, title = {One}}\n"
+        "@article{b, author = FRD # { and Bonasso, P.}, title = {Two}, journal = proc # {AAAI},"
+        " note = jan # { 5}}\n"
+        "@article{c, title = {Three}, url = {http://x.org/#frag}}\n",
+        "strings.bib",
+    )
+    by_title = {p.title: p for p in papers}
+    assert by_title["One"].authors == ["FREED", "P. Bonasso", "M. Ingham"]
+    assert by_title["Two"].authors == ["M. Freed", "P. Bonasso"]
+    assert by_title["Two"].venue == "Proc. of AAAI" and by_title["Two"].extra["note"] == "January 5"
+    assert by_title["Three"].url == "http://x.org/#frag"

@@ -190,13 +190,88 @@ def _placeholder_key() -> Callable[[re.Match[str]], str]:
     return lambda match: f"{match.group(1)}{_NO_KEY}{next(numbers)},"
 
 
+_MONTHS = {
+    "jan": "January", "feb": "February", "mar": "March", "apr": "April", "may": "May",
+    "jun": "June", "jul": "July", "aug": "August", "sep": "September", "oct": "October",
+    "nov": "November", "dec": "December",
+}  # fmt: skip
+
+
+def _top_level_parts(value: str) -> list[str]:
+    """`a # {b # c} # "d"` split at its top-level #s (outside braces and quotes)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, c in enumerate(value):
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif c == '"' and depth == 0:
+            quoted = not quoted
+        elif c == "#" and depth == 0 and not quoted:
+            parts.append(value[start:i])
+            start = i + 1
+    parts.append(value[start:])
+    return [part.strip() for part in parts]
+
+
+def _concatenated(value: str, strings: dict[str, str]) -> str | None:
+    """A value joined from parts with # (`FRD # { and Bonasso, P.}`, `jan # { 5}`), its
+    @string names read (an undefined one as its name, never dropped); None if it joins none."""
+    parts = _top_level_parts(value)
+    if len(parts) < 2 or not all(parts):
+        return None
+    texts = []
+    for part in parts:
+        if part[0] + part[-1] in ("{}", '""'):
+            texts.append(part[1:-1])
+        elif part.isdigit():
+            texts.append(part)
+        else:
+            name = part.lower()
+            texts.append(strings.get(name, _MONTHS.get(name, part)))
+    return "{" + "".join(texts) + "}"
+
+
+def _strip_enclosing(value: str) -> str:
+    return value[1:-1] if len(value) >= 2 and value[0] + value[-1] in ("{}", '""') else value
+
+
+class _Concatenations:
+    """A bibtexparser middleware: the # concatenations its string resolution leaves."""
+
+    def __init__(self, allow_inplace_modification: bool = True) -> None:
+        self.allow_inplace_modification = allow_inplace_modification
+
+    def transform(self, library: Any) -> Any:
+        strings = {
+            key.lower(): _strip_enclosing(str(s.value)) for key, s in library.strings_dict.items()
+        }
+        for entry in library.entries:
+            for field in entry.fields:
+                if isinstance(field.value, str) and "#" in field.value:
+                    joined = _concatenated(field.value, strings)
+                    if joined is not None:
+                        field.value = joined
+        return library
+
+
 def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
     import bibtexparser
-    from bibtexparser.middlewares import RemoveEnclosingMiddleware
+    from bibtexparser.middlewares import (
+        RemoveEnclosingMiddleware,
+        ResolveStringReferencesMiddleware,
+    )
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
     text = _KEYLESS_ENTRY.sub(_placeholder_key(), text)
-    library = bibtexparser.parse_string(text)
+    library = bibtexparser.parse_string(
+        text,
+        parse_stack=[
+            ResolveStringReferencesMiddleware(True),
+            _Concatenations(True),
+            RemoveEnclosingMiddleware(True),
+        ],
+    )
     entries = list(library.entries)
     for block in library.failed_blocks:
         if type(block).__name__ in ("DuplicateBlockKeyBlock", "DuplicateFieldKeyBlock"):
