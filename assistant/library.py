@@ -260,6 +260,7 @@ class Library:
             fcntl.flock(handle, fcntl.LOCK_EX)
             revision = None
             try:
+                self.store.sync()  # write over what other processes committed, never under it
                 revision = self.store.revision
                 yield
             except LitreviewError:
@@ -296,6 +297,7 @@ class Library:
 
     # -- reading ------------------------------------------------------------------------------
     def index(self) -> LibraryIndex:
+        self.store.sync()  # a long-lived process (the TUI, the MCP server) reads others' writes
         self.store.check_model()
         try:
             return self.indexes.load(self.store)

@@ -61,6 +61,7 @@ class PaperStore:
         logging.getLogger("chromadb").setLevel(logging.ERROR)
         self.embedding_model = embedding_model
         self._counted: tuple[tuple[int, int], int] | None = None
+        self._embedded_path: str | None = None  # the client's directory, when embedded
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         try:
             if settings.chroma_url:
@@ -71,9 +72,11 @@ class PaperStore:
                 path.mkdir(parents=True, exist_ok=True)
                 self.location = str(path)
                 self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+                self._embedded_path = str(path)
             self.name = settings.collection
             self._finish_interrupted_rebuild()
             self._collection = self._open(self.name)
+            self._seen = self._state()  # the committed state this process last read
         except StoreError:
             raise
         except Exception as exc:  # chromadb raises many types; all mean "cannot open"
@@ -130,6 +133,37 @@ class PaperStore:
     def refresh(self) -> None:
         """Re-read the collection (another process may have committed)."""
         self._collection = self._client.get_collection(self.name, embedding_function=None)
+
+    def sync(self) -> None:
+        """Catch up with what other processes committed since this one last looked.
+
+        An embedded Chroma client keeps the vector index it loaded: after another process's
+        write its queries return entries that are gone and miss the new ones, and a write made
+        through it saves that stale index over the other's. So when the committed revision is
+        not the one this process last saw, the client is opened again, from the files."""
+        self.refresh()
+        if self._state() != self._seen and self._embedded_path is not None:
+            self._reopen()
+        self._seen = self._state()
+
+    def _state(self) -> tuple[str, int]:
+        """What a commit changes: the revision, or the collection itself (a reindex swaps it)."""
+        return str(self._collection.id), self.revision
+
+    def _reopen(self) -> None:
+        import chromadb
+        from chromadb.api.shared_system_client import SharedSystemClient
+        from chromadb.config import Settings as ChromaSettings
+
+        # the shared system of this path holds the stale index: let it go (not stopped, so it
+        # writes nothing), and the next client loads the files as a new process would
+        SharedSystemClient._identifier_to_system.pop(self._embedded_path, None)
+        SharedSystemClient._identifier_to_refcount.pop(self._embedded_path, None)
+        self._client = chromadb.PersistentClient(
+            path=self._embedded_path, settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        self._collection = self._client.get_collection(self.name, embedding_function=None)
+        self._counted = None
 
     @property
     def stored_model(self) -> str:
@@ -419,6 +453,7 @@ class PaperStore:
         self._collection.modify(name=self.name)
         self._collection = self._client.get_collection(self.name, embedding_function=None)
         self._collection.modify(metadata=meta)
+        self._seen = self._state()
 
     def _set_meta(
         self,
@@ -435,6 +470,7 @@ class PaperStore:
                 "imports": meta["imports"] if imports is None else json.dumps(imports),
             }
         )
+        self._seen = self._state()  # this process's own commit: its client holds it
 
 
 def entry_id(entry: Entry, revision: int) -> str:

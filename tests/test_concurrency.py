@@ -221,3 +221,28 @@ def test_remove_and_reimport_on_a_chroma_server_while_another_machine_reads(
     assert failures == []
     for env in (writer_env, reader_env):
         assert _final_state(paper.key, paper.title, env) == (paper.key, 30, chunks)
+
+
+def test_a_long_lived_process_sees_and_keeps_another_process_writes(
+    sample_library: Library, tmp_path: Path
+) -> None:
+    """The TUI (or the MCP server) holds its store open while the CLI writes to the library.
+    Its embedded Chroma client kept what it had read: searches missed the paper the CLI had
+    imported again (its old vectors pointed at deleted entries), and a removal made in the
+    TUI wrote that stale state back, losing the CLI's new vectors for good."""
+    library = sample_library
+    treekv = library.get("he2025treekv")
+    query = "TreeKV tree structure for smooth key-value cache compression"
+    assert library.search(query, 1)[0].paper.key == treekv.key
+    env = {"LITREVIEW_DATA_DIR": str(library.settings.data_dir)}
+    record = _record(treekv, tmp_path / "treekv.jsonl")
+    for args in (["remove", treekv.key], ["ingest", str(record)]):
+        process = _cli(*args, env=env)
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    # the long-lived process reads what the other one wrote
+    assert library.search(query, 1)[0].paper.key == treekv.key
+    assert len(library.index()) == 136
+    # and its own write keeps it
+    library.remove("anon2020co")
+    assert _final_state(treekv.key, query, env) == (treekv.key, 135, 262)
