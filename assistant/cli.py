@@ -258,7 +258,7 @@ def _data_dir_problem(error: Exception) -> Any:
 def main(
     ctx: typer.Context,
     data_dir: Annotated[
-        Path | None,
+        str | None,  # a str: typer reads "" as Path("."), the current directory
         typer.Option("--data-dir", help="Library location (env LITREVIEW_DATA_DIR).", envvar=None),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
@@ -266,7 +266,11 @@ def main(
     """Literature review assistant: a searchable library of paper abstracts."""
     _state["debug"] = debug
     _show_notices()
-    _state["data_dir"] = data_dir  # passed to the settings, which find config.toml there too
+    if data_dir is not None and not data_dir.strip():
+        _err("--data-dir is empty")
+        raise typer.Exit(2)
+    # passed to the settings, which find config.toml there too
+    _state["data_dir"] = Path(data_dir) if data_dir is not None else None
     if ctx.invoked_subcommand is None:
         _open_tui(offline=False)
 
@@ -287,6 +291,11 @@ def _show_notices() -> None:
 
 
 def _open_tui(offline: bool) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # without a terminal the UI would write its screen into a file or pipe and wait for
+        # keys that never come
+        _err("the terminal UI needs a terminal; in scripts use the commands (litreview --help)")
+        raise typer.Exit(2)
     try:
         from assistant.tui.app import run_tui
     except ImportError as exc:  # the TUI's dependency missing from a broken install

@@ -95,6 +95,7 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         extra="ignore",
         populate_by_name=True,
+        env_ignore_empty=True,  # `LITREVIEW_DATA_DIR=` is unset, not the current directory
     )
 
     data_dir: Path = Field(default_factory=default_data_dir)
@@ -165,6 +166,9 @@ class _TomlSource(PydanticBaseSettingsSource):
 def load_settings(**overrides: Any) -> Settings:
     """Settings with CLI overrides (None values are ignored)."""
     values = {k: v for k, v in overrides.items() if v is not None}
+    for name in ("data_dir", "cache_dir"):
+        if name in values and not str(values[name]).strip():
+            raise UsageError(f"--{name.replace('_', '-')} is empty")
     if "data_dir" in values:
         values["data_dir"] = Path(values["data_dir"]).expanduser().resolve()
     try:

@@ -470,3 +470,30 @@ def test_a_tab_delimited_export_saved_as_xls_is_read_as_text(
     code, out, err = run("ingest", str(path))
     assert code == 0, err
     assert "library: 1 papers" in out
+
+
+def test_no_terminal_no_tui_and_no_empty_data_dir(
+    isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `litreview </dev/null >out` wrote 35 KB of escape codes and hung; an empty --data-dir
+    # (or LITREVIEW_DATA_DIR=) made a library in the current directory
+    for args in ([], ["tui"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2
+        assert done.stderr.strip().splitlines() == [
+            "litreview: the terminal UI needs a terminal; in scripts use the commands "
+            "(litreview --help)"
+        ]
+        assert done.stdout == ""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["--data-dir", "", "stats"])
+    assert result.exit_code == 2 and "--data-dir is empty" in result.stderr
+    result = runner.invoke(app, ["stats", "--json"], env={"LITREVIEW_DATA_DIR": ""})
+    assert result.exit_code == 0
+    assert not (tmp_path / "chroma").exists()
