@@ -891,7 +891,9 @@ def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = 
 
     from assistant.citations import parse_claims
 
-    console = Console()
+    # into a file or a pipe: one line a paragraph, not wrapped at 80 columns and padded
+    terminal = sys.stdout.isatty()
+    console = Console(soft_wrap=not terminal)
     shown = {claim.text for claim in parse_claims(streamed or "")}  # read as the answer was
     changed = (
         answer.rejected_citations
@@ -920,7 +922,12 @@ def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = 
         console.print(_shown(answer.answer), highlight=False)
     if answer.note:
         console.print(f"[dim]{_shown(answer.note)}[/dim]")
-    if answer.citations:
+    if answer.citations and not terminal:
+        console.print("\n[bold]Sources[/bold]")
+        for citation in answer.citations:
+            title = f"{_read(citation.title)} ({citation.year or 'n.d.'})"
+            console.print(f"  @{_shown(citation.key)}  {title}", highlight=False)
+    elif answer.citations:
         console.print("\n[bold]Sources[/bold]")
         from rich.table import Table
 

@@ -666,3 +666,18 @@ def test_asked_how_much_an_extractive_answer_quotes_no_problem_as_a_result(
         assert "20% drop" not in sentence.text
         assert not re.search(r"\"However\b", sentence.text)
     assert all(states_measured_result(s.text) for s in answer.sentences)
+
+
+def test_an_answer_written_to_a_file_is_neither_wrapped_nor_padded(
+    shared_sample_library: Library,
+) -> None:
+    # `ask Q > answer.md` was cut at 80 columns, 13 of its 21 lines ending in spaces
+    result = CliRunner().invoke(
+        app, ["ask", "Which methods reduce the memory of the KV cache, and by how much?"]
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert not [line for line in lines if line != line.rstrip()]
+    assert "[@anon2024accurate]" in lines[0] and "[@xu2024vtensor]" in lines[0]  # one paragraph
+    assert "  @xu2024vtensor  vTensor: Flexible Virtual Tensor Management for Efficient LLM " \
+           "Serving (2024)" in lines  # fmt: skip
