@@ -207,9 +207,7 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
         if name in written or name.startswith(OWN_FIELD.format("")) or not _FIELD_NAME.match(name):
             continue
         written.add(name)
-        fields.append(
-            (name, " ".join(value.split()) if name in VERBATIM_FIELDS else bib_escape(value))
-        )
+        fields.append((name, _verbatim(value) if name in VERBATIM_FIELDS else bib_escape(value)))
     # what litreview made up (a title from the abstract's opening, a year from the page's): no
     # style prints these fields, and ingest reads them back
     for flag in ("title_derived", "year_inferred"):
@@ -221,6 +219,23 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_.:+-]*\Z")  # what a BibTeX field name may be
 # identifiers written as they are, and read so by ingest (assistant/ingest/bibtex.py)
 VERBATIM_FIELDS = {"doi", "url", "eprint", "archiveprefix", "file", "isbn", "issn", "pmid"}
+
+
+def _verbatim(value: str) -> str:
+    """An identifier as written, less any brace that opens or closes nothing: one stray "}"
+    ended the entry early, and the fields after it were lost on reading it back."""
+    kept, opened = [], []
+    for c in " ".join(value.split()):
+        if c == "{":
+            opened.append(len(kept))
+        elif c == "}":
+            if not opened:
+                continue
+            opened.pop()
+        kept.append(c)
+    for position in reversed(opened):
+        del kept[position]
+    return "".join(kept)
 
 
 def _bib_name(name: str) -> str:

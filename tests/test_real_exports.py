@@ -1323,3 +1323,49 @@ def test_bibtex_strings_joined_with_hash_are_read() -> None:
     assert by_title["Two"].authors == ["M. Freed", "P. Bonasso"]
     assert by_title["Two"].venue == "Proc. of AAAI" and by_title["Two"].extra["note"] == "January 5"
     assert by_title["Three"].url == "http://x.org/#frag"
+
+
+def test_web_of_science_bibtex_dois_in_double_braces_survive_export(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # elizagrames/litsearchr, WoS_corecollection_final_1.bib: "DOI = {{10.1016/...}}" was
+    # stored with a stray "}", the export wrote "doi = {10.1/x}}," and reading it back lost
+    # every field after the DOI (abstracts) without a word
+    (tmp_path / "wos.bib").write_text(
+        "\ufeff\n@article{ ISI:000461270600041,\nAuthor = {Roach, Melissa C. and Thompson, III,"
+        " Frank R.},\nTitle = {{Effects of pine-oak woodland restoration on bird densities}},\n"
+        "Journal = {{FOREST ECOLOGY AND MANAGEMENT}},\nYear = {{2019}},\n"
+        "DOI = {{10.1016/j.foreco.2018.12.057}},\nAbstract = {{Restoration is underway.}},\n"
+        "Unique-ID = {{ISI:000461270600041}},\n}\n"
+    )
+    _ingest(tmp_path / "wos.bib")
+    (paper,) = _library().values()
+    assert paper["doi"] == "10.1016/j.foreco.2018.12.057"
+    assert paper["authors"] == ["Melissa C. Roach", "Frank R. Thompson III"]
+    exported = runner.invoke(app, ["export", "--format", "bibtex"]).stdout
+    assert "doi = {10.1016/j.foreco.2018.12.057}," in exported
+    (tmp_path / "again.bib").write_text(exported)
+    entry = parse_bibtex(exported, "again.bib")[0]
+    assert entry.abstract == "Restoration is underway." and entry.doi == paper["doi"]
+
+
+def test_ris_provider_header_biblatex_journaltitle_and_a_labelled_date(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # CoLRev's JSTOR and PsycINFO RIS open on "Provider: ... / Database: ... / Content: ...",
+    # refused; JabRef's Chocolate.bib (BibLaTeX) names journals "journaltitle", lost; TRID's
+    # "PY  - Start date: 20170812" refused the file
+    (tmp_path / "jstor.ris").write_text(
+        "Provider: JSTOR http://www.jstor.org\nDatabase: JSTOR\n"
+        'Content: text/plain; charset="UTF-8"\n\n\nTY  - JOUR\nTI  - A JSTOR article\n'
+        "AU  - Lastname, Firstname\nPY  - Start date: 20170812\nER  - \n"
+    )
+    _ingest(tmp_path / "jstor.ris")
+    (tmp_path / "chocolate.bib").write_text(
+        "@Article{c, title = {Chocolate and health}, journaltitle = {Circulation {\\&} Heart},"
+        " date = {2012}}\n"
+    )
+    _ingest(tmp_path / "chocolate.bib")
+    papers = {p["title"]: p for p in _library().values()}
+    assert papers["A JSTOR article"]["year"] == 2017
+    assert papers["Chocolate and health"]["venue"] == "Circulation & Heart"

@@ -40,7 +40,10 @@ def _kind_and_venue(entry_type: str, fields: dict[str, str]) -> tuple[str | None
     the field the kind's export writes it to (howpublished, series, school, institution), the
     way `export` writes it; a howpublished that is a link is no venue."""
     kind = kind_named(entry_type)
-    venue_field = next((name for name in ("journal", "booktitle") if fields.get(name)), None)
+    # BibLaTeX names the journal `journaltitle`
+    venue_field = next(
+        (name for name in ("journal", "journaltitle", "booktitle") if fields.get(name)), None
+    )
     name = BIB_VENUE_FIELD.get(kind or "")
     if not venue_field and name and fields.get(name) and not _URL_LIKE.search(fields[name]):
         venue_field = name
@@ -232,6 +235,22 @@ def _concatenated(value: str, strings: dict[str, str]) -> str | None:
     return "{" + "".join(texts) + "}"
 
 
+def _balanced(text: str) -> bool:
+    depth = 0
+    for c in text:
+        depth += (c == "{") - (c == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _unbraced(value: str) -> str:
+    """An identifier without the braces around it: Web of Science writes `DOI = {{10.1/x}}`."""
+    while len(value) >= 2 and value[0] == "{" and value[-1] == "}" and _balanced(value[1:-1]):
+        value = value[1:-1].strip()
+    return value
+
+
 def _strip_enclosing(value: str) -> str:
     return value[1:-1] if len(value) >= 2 and value[0] + value[-1] in ("{}", '""') else value
 
@@ -292,7 +311,11 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
     for position, entry in enumerate(entries, 1):
         raw = _inherited(raw_fields[id(entry)], entry.entry_type, by_key)
         fields = {
-            name: (" ".join(value.split()) if name in VERBATIM_FIELDS else decode_latex(value))
+            name: (
+                _unbraced(" ".join(value.split()))
+                if name in VERBATIM_FIELDS
+                else decode_latex(value)
+            )
             for name, value in raw.items()
             if name != "author"
         }

@@ -53,6 +53,9 @@ _YEAR_AFTER_MONTH = re.compile(
 )
 
 
+# TRID's RIS "PY  - Start date: 20170812": a labelled date, its year first
+_LABELLED_DATE = re.compile(r"[A-Za-z ]{1,20}:\s*((?:1[5-9]|20)\d\d)(?:[-/.]?\d\d){0,2}")
+
 # what a year field says of a work that has none (yet)
 _NO_YEAR = {"unknown", "n.d", "n. d", "nd", "no date", "undated", "in press", "forthcoming",
             "to appear", "submitted", "accepted", "?", "-"}  # fmt: skip
@@ -64,7 +67,11 @@ def parse_year(value: Any, file: str, line: int | None) -> int | None:
     text = clean_text(value)
     if not text or text.lower().strip(" .") in _NO_YEAR:
         return None
-    match = re.match(r"\d{4}", text) or _YEAR_AFTER_MONTH.fullmatch(text)
+    match = (
+        re.match(r"\d{4}", text)
+        or _YEAR_AFTER_MONTH.fullmatch(text)
+        or _LABELLED_DATE.fullmatch(text)
+    )
     if not match:
         raise InputError(file, f"year {text!r} is not a year", line)
     year = int(match.group(match.lastindex or 0))

@@ -25,6 +25,9 @@ _ONE_SPACE_TAG = re.compile(r"^([A-Z][A-Z0-9]) -(?= |$)")
 _OVID_FURNITURE = re.compile(r"^\s*(?:\d+\.\s*$|Link to the (?:Ovid Full Text|External Link))")
 
 
+_PROVIDER_HEADER = re.compile(r"^(?:Provider|Database|Content):\s")
+
+
 def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
     """(start line, lines) of each TY..ER record; stray text or an unclosed record is an error."""
     records: list[tuple[int, list[str]]] = []
@@ -39,6 +42,8 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
         if current is None:
             if not line.strip() or _OVID_FURNITURE.match(line):
                 continue
+            if not records and _PROVIDER_HEADER.match(line):
+                continue  # JSTOR's and PsycINFO's "Provider: ...", "Database: ...", "Content: ..."
             if tag and tag.group(1) != "TY" and records:
                 records[-1][1].insert(-1, line)  # Ovid writes "NL  - ..." after a record's ER
                 continue
