@@ -1369,3 +1369,25 @@ def test_ris_provider_header_biblatex_journaltitle_and_a_labelled_date(
     papers = {p["title"]: p for p in _library().values()}
     assert papers["A JSTOR article"]["year"] == 2017
     assert papers["Chocolate and health"]["venue"] == "Circulation & Heart"
+
+
+def test_pubmed_csv_authors_in_vancouver_style(isolated_env: Path, tmp_path: Path) -> None:
+    # CoLRev's pubmed-chatbot.csv (PubMed's "Save" as CSV): "Lim SM, Shiau CWC, Cheng LJ, Lau
+    # Y." was read as "Lim SM", ... and "Y. Lau", keyed "sm2022chatbot"
+    (tmp_path / "pubmed.csv").write_text(
+        '"PMID","Title","Authors","Citation","First Author","Journal/Book","Publication Year",'
+        '"Create Date","PMCID","NIHMS ID","DOI"\n'
+        '"35227408","Chatbot-Delivered Psychotherapy for Adults","Lim SM, Shiau CWC, Cheng LJ, '
+        'Lau Y.","Behav Ther. 2022 Mar;53(2):334-347.","Lim SM","Behav Ther","2022",'
+        '"2022/03/01",,,"10.1016/j.beth.2021.09.007"\n'
+    )
+    _ingest(tmp_path / "pubmed.csv")
+    (paper,) = _library().values()
+    assert paper["authors"] == ["S.M. Lim", "C.W.C. Shiau", "L.J. Cheng", "Y. Lau"]
+    assert paper["key"] == "lim2022chatbot"
+    # and lists of full names or "Surname, I." names are read as before
+    from assistant.ingest.fields import split_authors
+
+    assert split_authors("Jane Doe, John Smith") == ["Jane Doe", "John Smith"]
+    assert split_authors("Chen Y, Wang Li") == ["Chen Y", "Wang Li"]
+    assert split_authors("Osei-Kyei R.; Chan A.P.C.") == ["R. Osei-Kyei", "A.P.C. Chan"]

@@ -185,6 +185,22 @@ def _is_initials(word: str) -> bool:
 _INITIALS = re.compile(r"(?:[^\W\d_][^\W\d_]?\.(?:-|\s)?)+")
 
 
+_VANCOUVER_NAME = re.compile(r"([^\W\d_][^\d_,;]*?)\s([A-Z]{1,4})")
+
+
+def _vancouver_names(text: str) -> list[str] | None:
+    """ "Lim SM, Shiau CWC, Cheng LJ, Lau Y." (PubMed's CSV, Vancouver style: surname, then
+    initials without points) as "S.M. Lim", ...; None unless every name is written so."""
+    names = []
+    for part in text.rstrip(".").split(","):
+        match = _VANCOUVER_NAME.fullmatch(part.strip())
+        if not match or match.group(1).isupper():  # "SMITH JA" may be a surname and initials,
+            return None  # or a shouted name: left as written
+        surname, initials = match.groups()
+        names.append(f"{'.'.join(initials)}. {surname}")
+    return names
+
+
 def _surname_initials_pairs(text: str) -> list[str] | None:
     """ "Fecil'ak, P., Pekár, A., Ádám, N." (Scopus CSV before 2023: commas between the names
     as well as inside them) as "Surname, I." names; None for any other list."""
@@ -223,6 +239,8 @@ def split_authors(value: Any) -> list[str]:
     if not text:
         return []
     if ";" in text:
+        if vancouver := _vancouver_names(text.replace(";", ",")):
+            return vancouver
         parts = text.split(";")
     elif re.search(r"\s+and\s+", text):
         parts = re.split(r"\s+and\s+", text)
@@ -230,6 +248,8 @@ def split_authors(value: Any) -> list[str]:
             parts = [q for p in parts for q in p.split(",")]
     elif pairs := _surname_initials_pairs(text):
         parts = pairs  # "Fecil'ak, P., Pekár, A."
+    elif vancouver := _vancouver_names(text):
+        return vancouver  # PubMed's CSV: "Lim SM, Shiau CWC, Lau Y."
     elif text.count(",") >= 1 and all(" " in p.strip() for p in text.split(",")):
         parts = text.split(",")  # "Jane Doe, John Smith"
     else:
