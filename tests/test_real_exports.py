@@ -1391,3 +1391,20 @@ def test_pubmed_csv_authors_in_vancouver_style(isolated_env: Path, tmp_path: Pat
     assert split_authors("Jane Doe, John Smith") == ["Jane Doe", "John Smith"]
     assert split_authors("Chen Y, Wang Li") == ["Chen Y", "Wang Li"]
     assert split_authors("Osei-Kyei R.; Chan A.P.C.") == ["R. Osei-Kyei", "A.P.C. Chan"]
+
+
+def test_eric_nbib_and_web_of_science_text_saved_as_ris(isolated_env: Path, tmp_path: Path) -> None:
+    # CoLRev's ERIC .nbib writes "ISSN - ISSN-1234-4567" (a four-letter tag, then a space):
+    # refused as "not a MEDLINE line"; rispy's example_wos.ris is Web of Science text: refused
+    (tmp_path / "eric.nbib").write_text(
+        "OWN - ERIC\nTI  - An ERIC article\nAU  - Smith, Jane\nDP  - 2000\n"
+        "AB  - Abstract of it.\nISSN - ISSN-1234-4567\nLA  - English\n"
+    )
+    _ingest(tmp_path / "eric.nbib")
+    (tmp_path / "wos.ris").write_text(
+        "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU Doe, J\n"
+        "TI Web of Science text saved as RIS\nPY 2019\nER\n\nEF\n"
+    )
+    _ingest(tmp_path / "wos.ris")
+    titles = sorted(p["title"] for p in _library().values())
+    assert titles == ["An ERIC article", "Web of Science text saved as RIS"]

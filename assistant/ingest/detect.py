@@ -140,6 +140,8 @@ def detect_format(path: Path, text: str) -> str:
     if path.suffix.lower() == ".xml" and _ENDNOTE.match(text):
         return "endnote"
     by_extension = _BY_EXTENSION.get(path.suffix.lower())
+    if by_extension == "ris" and _WOS.match(text.lstrip("\ufeff")):
+        return "wos"  # Web of Science's tagged text saved as .ris (rispy's example_wos.ris)
     if by_extension:
         return by_extension
     head = text.lstrip()[:2000]

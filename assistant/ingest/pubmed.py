@@ -19,7 +19,8 @@ from assistant.ingest.kinds import kind_named
 from assistant.ingest.values import month_date
 from assistant.models import Paper, Source
 
-_TAG = re.compile(r"[A-Z][A-Z0-9]{1,3}")
+# a tag padded to four characters, then "-" ("TI  - ", "PMID- "), or one space later (ERIC)
+_TAG_LEAD = re.compile(r"([A-Z][A-Z0-9]{1,3}) {0,3}-(?= |$)")
 _ID_KIND = re.compile(r"^(.*?)\s*\[(\w+)\]$")
 _INITIALS = re.compile(r"^(.*\S)\s+([A-Z]{1,4})$")  # "Woyach JA"
 _RECORD_END = re.compile(r"\n(?:[ \t\r]*\n|PMID-)")  # a blank line, or the next record
@@ -49,8 +50,12 @@ def _records(text: str, file: str) -> Iterator[_Record]:
             record.fields[-1][1] += " " + raw.strip()
             record.end = end
         else:
-            tag = raw[:4].rstrip()
-            if len(raw) < 5 or raw[4] != "-" or not _TAG.fullmatch(tag):  # "TI  - ", "PMID- "
+            # "TI  - ", "PMID- "; ERIC writes a four-letter tag with a space: "ISSN - ..."
+            lead = _TAG_LEAD.match(raw)
+            if lead is not None and lead.end() not in (5, 6):
+                lead = None
+            tag = lead.group(1) if lead else ""
+            if lead is None:
                 message = (
                     "not a MEDLINE line: expected 'TAG - value' or a continuation indented by "
                     "six spaces"
@@ -66,7 +71,7 @@ def _records(text: str, file: str) -> Iterator[_Record]:
                 record = None
             if record is None:
                 record = _Record(start, number)
-            record.fields.append([tag, raw[5:].strip()])
+            record.fields.append([tag, raw[lead.end() :].strip()])
             record.end = end
     if record is not None:
         yield record
