@@ -160,9 +160,32 @@ OWN_FIELD = "litreview-{}"
 
 def _printed(name: str, value: str) -> list[tuple[str, str]]:
     """A title or venue as LaTeX that prints what it means, with the text as held beside it
-    when that LaTeX differs from the plain escape."""
+    when that LaTeX differs from the plain escape. A title's acronyms and system names are
+    braced, as styles that lower-case titles would print "Hybrimoe: hybrid cpu-gpu ..."."""
     written, escaped = bib_text(value), bib_escape(value)
-    return [(name, written)] + ([(OWN_FIELD.format(name), escaped)] if written != escaped else [])
+    own = [(OWN_FIELD.format(name), escaped)] if written != escaped else []
+    return [(name, protect_capitals(written) if name == "title" else written)] + own
+
+
+_WORD_PART = re.compile(r"[^\W\d_]\w*(?:-\w+)*")  # a word, or words joined by hyphens
+
+
+def protect_capitals(latex: str) -> str:
+    """Each word with a capital after its first letter ("HybriMoE", "CPU", "vTensor", "T-MAC")
+    braced; words with LaTeX of their own (braces, macros, math) are left as they are."""
+    out = []
+    for token in re.split(r"(\s+)", latex):
+        if any(c in token for c in "{}\\$"):
+            out.append(token)
+            continue
+        out.append(_WORD_PART.sub(_braced_if_capitalised, token))
+    return "".join(out)
+
+
+def _braced_if_capitalised(part: re.Match[str]) -> str:
+    word = part.group()
+    capitalised = any(any(c.isupper() for c in piece[1:]) for piece in word.split("-"))
+    return f"{{{word}}}" if capitalised else word
 
 
 # BibTeX's entry type and the field that names the venue, by kind: a preprint as biblatex and

@@ -1408,3 +1408,22 @@ def test_eric_nbib_and_web_of_science_text_saved_as_ris(isolated_env: Path, tmp_
     _ingest(tmp_path / "wos.ris")
     titles = sorted(p["title"] for p in _library().values())
     assert titles == ["An ERIC article", "Web of Science text saved as RIS"]
+
+
+def test_exported_titles_keep_their_acronyms_under_any_style(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # with \bibliographystyle{plain}, a draft's .bib printed "Hybrimoe: Hybrid cpu-gpu
+    # scheduling ... moe inference": styles lower-case a title but what it braces
+    title = (
+        "HybriMoE: Hybrid CPU-GPU Scheduling for Efficient MoE Inference on an Open-Source Stack"
+    )
+    (tmp_path / "p.jsonl").write_text(json.dumps({"id": "z", "title": title, "abstract": "A."}))
+    _ingest(tmp_path / "p.jsonl")
+    exported = runner.invoke(app, ["export", "--format", "bibtex"]).stdout
+    assert (
+        "title = {{HybriMoE}: Hybrid {CPU-GPU} Scheduling for Efficient {MoE} Inference on an "
+        "Open-Source Stack}," in exported
+    )
+    assert "litreview-title" not in exported  # the braces are no edit of the title
+    assert parse_bibtex(exported, "back.bib")[0].title == title
