@@ -63,7 +63,9 @@ def _named(paper: Paper) -> str:
         # have achieved…"): no name at all; one that describes the work ("A novel digital MAC
         # design…") still reads as one
         return f"A {paper.year} paper" if paper.year else "One paper"
-    shown = words[:6]
+    # a title of eight words or fewer whole: six and an ellipsis for the last one or two
+    # ("“Towards Accurate and Efficient Sub-8-Bit Integer…”" left out only "Training")
+    shown = words if len(words) <= 8 else words[:6]
     while len(shown) > 3 and shown[-1].lower() in _TITLE_GLUE:  # "... in LLMs with…": "with"
         shown.pop()
     return f"“{' '.join(shown)}{'…' if len(words) > len(shown) else ''}”"

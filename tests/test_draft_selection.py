@@ -379,8 +379,13 @@ def test_a_paper_without_a_name_or_authors_goes_by_its_titles_opening_words() ->
         return short_name(Paper(key="k", title=title, abstract=abstract))
 
     # a tester read "“Accurate Block Quantization in LLMs with…” [@anon2024accurate] exploits"
-    assert named("Accurate Block Quantization in LLMs with Outliers") == (
+    assert named("Accurate Block Quantization in LLMs with Outliers and in Their Kin") == (
         "“Accurate Block Quantization in LLMs…”"
+    )
+    # ... and "“Towards Accurate and Efficient Sub-8-Bit Integer…”", short of "Training" alone:
+    # a title of eight words or fewer is given whole
+    assert named("Towards Accurate and Efficient Sub-8-Bit Integer Training") == (
+        "“Towards Accurate and Efficient Sub-8-Bit Integer Training”"
     )
     assert named("Faster Algorithms for Hamming Distances") == (
         "“Faster Algorithms for Hamming Distances”"
