@@ -153,6 +153,7 @@ OUTLINE_FORMAT = "litreview-outline/1"
 REMOVED_IN_OUTLINE = "removed in the outline"
 THEME_NAME_CHARS = 80
 _NAME_MARKUP = re.compile(r"[\[\]{}<>`\\|@]")  # citation, link, HTML and LaTeX syntax
+_CITATION_IN_NAME = re.compile(r"\[[^\[\]]*@[^\[\]]*\]|(?<![\w.])@[\w:.\-/]+")
 _OUTLINE_FIELDS = ("format", "topic", "planned_by", "model", "themes", "candidates", "coverage",
                    "notes", "usage", "seconds")  # fmt: skip
 _COVERAGE_FIELDS = ("left_out", "more_copies_left_out", "borderline", "queries", "expansions")
@@ -163,7 +164,8 @@ def clean_theme_name(name: str) -> str:
     citation or link syntax, at most THEME_NAME_CHARS characters."""
     from assistant.text import terminal_safe
 
-    text = _NAME_MARKUP.sub("", plain(terminal_safe(name)))
+    # a citation goes whole: "quantization [@guo2022ant]" left "quantization guo2022ant"
+    text = _NAME_MARKUP.sub("", _CITATION_IN_NAME.sub(" ", plain(terminal_safe(name))))
     text = " ".join(text.split()).strip(" #*_~>\"'")
     return text[:THEME_NAME_CHARS].rstrip()
 

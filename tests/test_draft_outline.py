@@ -131,7 +131,7 @@ def test_edits_are_checked_and_each_refusal_names_its_field(shared_sample_librar
     # names are plain text, capped: no markup, escape sequences or line breaks
     name = "**Bold** [@fake2020] <b>x</b>\n# \x1b[31mred\x1b[0m `code` \\emph{e} " + "y" * 200
     clean = plan.edited([(name, FIRST)]).themes[0].name
-    assert clean.startswith("Bold fake2020 bx/b # red code e y")
+    assert clean.startswith("Bold bx/b # red code e y")  # the citation goes whole
     assert len(clean) == THEME_NAME_CHARS
     assert not set("[]<>`@\\\n\x1b") & set(clean)
 
@@ -379,3 +379,14 @@ def test_tui_outline_shows_titles_and_names_as_plain_text(sample_library: Librar
         assert paper == f"{key}  [bold red]Loud[/] title ({plan.papers[key].year})"
 
     _drive(app, script)
+
+
+def test_a_theme_name_loses_its_citations_whole() -> None:
+    # renamed "Integer-only **quantization** [@guo2022ant]", the heading read "Integer-only
+    # quantization guo2022ant" and the lead "Work on integer-only quantization guo2022ant ..."
+    from assistant.draft import clean_theme_name
+
+    assert clean_theme_name("Integer-only **quantization** [@guo2022ant]") == (
+        "Integer-only quantization"
+    )
+    assert clean_theme_name("KV caches, after @he2025treekv") == "KV caches, after"

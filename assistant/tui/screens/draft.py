@@ -265,7 +265,8 @@ class DraftTab(AppPart):
             return
         fmt = "latex" if event.button.id == "export-tex" else "md"
         out = Path(self.query_one("#export-path", Input).value.strip() or "related-work.md")
-        out = out.expanduser().with_suffix(".tex" if fmt == "latex" else ".md")
+        # the whole path: the message says where the files are, wherever the UI was started
+        out = out.expanduser().resolve().with_suffix(".tex" if fmt == "latex" else ".md")
         draft, bib = self.draft_result, out.with_suffix(".bib")
         self.write_outputs(
             [out, bib],
