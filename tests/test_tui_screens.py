@@ -1355,3 +1355,23 @@ def test_the_library_and_history_tables_refit_when_the_terminal_narrows(
         assert LONG_QUESTION in lines[1], lines
 
     _drive_at(app, (140, 45), script)
+
+
+def test_a_question_too_long_stays_in_the_box_to_be_shortened(
+    shared_sample_library: Library,
+) -> None:
+    # 6,000 pasted characters and Enter: echoed as "Q: ..." with the refusal, and the box
+    # cleared, so the text was gone
+    app = LitreviewApp()
+    long_question = "Which methods compress the KV cache? " + "x" * 6000
+
+    async def script(pilot) -> None:  # noqa: ANN001
+        box = app.query_one("#question", Input)
+        box.value = long_question
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert box.value == long_question
+        assert not app.query(AnswerView) and not app.busy
+        assert any("characters long; at most 5,000" in m for m in _messages(app))
+
+    _drive(app, script)

@@ -16,6 +16,7 @@ from assistant.tui.helpers import AppPart, counted, error_text, while_mounted
 from assistant.tui.widgets.answer_view import AnswerView
 from assistant.tui.widgets.question_input import QuestionInput
 from assistant.tui.widgets.sources_pane import SourcesPane
+from assistant.workspace import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
     from assistant.models import Answer
@@ -67,6 +68,14 @@ class ChatTab(AppPart):
             return
         if self.busy:
             self.notify("Still answering the previous question…", severity="warning")
+            return
+        if len(question) > MAX_QUERY_CHARS:
+            # said before the box is cleared: the text stays there to be shortened
+            self.notify(
+                f"The question is {len(question):,} characters long; at most "
+                f"{MAX_QUERY_CHARS:,} are taken. Shorten it and press Enter again.",
+                severity="error",
+            )
             return
         event.input.value = ""
         view = AnswerView(question)
