@@ -1427,3 +1427,15 @@ def test_exported_titles_keep_their_acronyms_under_any_style(
     )
     assert "litreview-title" not in exported  # the braces are no edit of the title
     assert parse_bibtex(exported, "back.bib")[0].title == title
+
+
+def test_a_mendeley_key_holding_a_comma_is_read(isolated_env: Path, tmp_path: Path) -> None:
+    # NathanielLegall/SWTWetlandEcology, My_Collection.bib: "@article{Neeson, 2015," refused
+    # the whole 143-entry file as a malformed entry
+    (tmp_path / "mendeley.bib").write_text(
+        "@article{Neeson, 2015,\nauthor = {Neeson, Thomas M and Ferris, Michael C},\n"
+        "doi = {10.1073/pnas.1423812112},\ntitle = {{Enhancing ecosystem restoration}},\n"
+        "year = {2015}\n}\n@article{kept, title = {Another one}, year = {2016}}\n"
+    )
+    _ingest(tmp_path / "mendeley.bib")
+    assert sorted(_library()) == ["Neeson2015", "kept"]

@@ -186,6 +186,11 @@ _KEYLESS_ENTRY = re.compile(
     re.IGNORECASE,
 )
 _NO_KEY = "litreview-no-key-"
+# Mendeley writes a key edited to "Neeson, 2015" as it is ("@article{Neeson, 2015,"): read as
+# "Neeson2015", where the parser refused the file
+_KEY_WITH_A_COMMA = re.compile(
+    r"^(@\s*[A-Za-z]+\s*\{)([^,\s{}=@\"]+), ([^,\s{}=@\"]+),[ \t]*$", re.MULTILINE
+)
 
 
 def _placeholder_key() -> Callable[[re.Match[str]], str]:
@@ -283,6 +288,7 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
     text = _KEYLESS_ENTRY.sub(_placeholder_key(), text)
+    text = _KEY_WITH_A_COMMA.sub(r"\1\2\3,", text)
     library = bibtexparser.parse_string(
         text,
         parse_stack=[
