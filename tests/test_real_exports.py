@@ -1439,3 +1439,16 @@ def test_a_mendeley_key_holding_a_comma_is_read(isolated_env: Path, tmp_path: Pa
     )
     _ingest(tmp_path / "mendeley.bib")
     assert sorted(_library()) == ["Neeson2015", "kept"]
+
+
+def test_a_json_list_of_papers_that_is_not_csl(isolated_env: Path, tmp_path: Path) -> None:
+    # nutanlimaye.github.io, publications.json: "authors": ["A and B"] was one author and
+    # "venue" was dropped
+    (tmp_path / "publications.json").write_text(json.dumps([{
+        "title": "On The Closures of Monotone Algebraic Classes", "year": "2024",
+        "authors": ["Prasad Chaugule and Nutan Limaye"], "venue": "Algorithmica",
+    }]))  # fmt: skip
+    _ingest(tmp_path / "publications.json")
+    (paper,) = _library().values()
+    assert paper["authors"] == ["Prasad Chaugule", "Nutan Limaye"]
+    assert paper["venue"] == "Algorithmica" and paper["key"] == "chaugule2024closures"

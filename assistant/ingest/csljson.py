@@ -224,7 +224,16 @@ def iter_csljson(text: str, file: str) -> Iterator[Paper]:
         keywords = item.get("keyword") or item.get("keywords") or []
         doi = doi_in(clean_text(_first(item.get("DOI"))))
         url = clean_text(_first(item.get("URL"))) or None
-        venue = _strip_markup(_first(item.get("container-title"))) or None
+        # CSL's container-title; JSON lists not CSL ("venue": DBLP-made lists, "source":
+        # Publish or Perish, "journal") say it so
+        venue = next(
+            (
+                _strip_markup(value)
+                for name in ("container-title", "venue", "journal", "source")
+                if isinstance(value := _first(item.get(name)), str) and value.strip()
+            ),
+            None,
+        )
         kind = _kind(item.get("type"))
         extra = _extra(item)
         cited = _embedded_bibtex(item.get("bibtex"), file)
