@@ -1452,3 +1452,31 @@ def test_a_json_list_of_papers_that_is_not_csl(isolated_env: Path, tmp_path: Pat
     (paper,) = _library().values()
     assert paper["authors"] == ["Prasad Chaugule", "Nutan Limaye"]
     assert paper["venue"] == "Algorithmica" and paper["key"] == "chaugule2024closures"
+
+
+def test_a_crossref_api_response_is_read(isolated_env: Path, tmp_path: Path) -> None:
+    # CoLRev's data_crossref/10.1177_02683962211048201.json, one work in Crossref's envelope:
+    # refused as an item with "neither a title nor an abstract"
+    work = {
+        "DOI": "10.1177/02683962211048201", "type": "journal-article",
+        "title": ["Artificial intelligence and the conduct of literature reviews"],
+        "author": [{"given": "Gerit", "family": "Wagner"}, {"given": "Guy", "family": "Paré"}],
+        "container-title": ["Journal of Information Technology"],
+        "issued": {"date-parts": [[2021, 10, 8]]},
+        "abstract": "<jats:p>Artificial intelligence (AI) is beginning to transform.</jats:p>",
+    }  # fmt: skip
+    (tmp_path / "work.json").write_text(json.dumps(
+        {"status": "ok", "message-type": "work", "message-version": "1.0.0", "message": work}
+    ))  # fmt: skip
+    (tmp_path / "list.json").write_text(json.dumps({
+        "status": "ok", "message-type": "work-list",
+        "message": {"items": [{**work, "DOI": "10.1/other", "title": ["Another work"]}]},
+    }))  # fmt: skip
+    _ingest(tmp_path / "work.json")
+    _ingest(tmp_path / "list.json")
+    papers = {p["title"]: p for p in _library().values()}
+    wagner = papers["Artificial intelligence and the conduct of literature reviews"]
+    assert wagner["authors"] == ["Gerit Wagner", "Guy Paré"] and wagner["year"] == 2021
+    assert wagner["venue"] == "Journal of Information Technology"
+    assert wagner["abstract"] == "Artificial intelligence (AI) is beginning to transform."
+    assert "Another work" in papers

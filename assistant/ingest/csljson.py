@@ -189,10 +189,27 @@ def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) and value else value
 
 
+def _crossref_works(
+    items: Iterator[tuple[int, int, Any]],
+) -> Iterator[tuple[int, int, Any]]:
+    """The works a Crossref API response holds ({"message-type": "work", "message": {...}}, or
+    a "work-list" of "items"): CSL-JSON in all but the envelope."""
+    for start, end, item in items:
+        kind = item.get("message-type") if isinstance(item, dict) else None
+        message = item.get("message") if kind else None
+        if kind == "work" and isinstance(message, dict):
+            yield start, end, message
+        elif kind == "work-list" and isinstance(message, dict):
+            for work in message.get("items") or []:
+                yield start, end, work
+        else:
+            yield start, end, item
+
+
 def iter_csljson(text: str, file: str) -> Iterator[Paper]:
     count = 0
     line, counted = 1, 0  # lines counted up to an offset as the items go, not from the start
-    for start, end, item in _items(text, file):
+    for start, end, item in _crossref_works(_items(text, file)):
         line += text.count("\n", counted, start)
         counted = start
         span = (start, end)
