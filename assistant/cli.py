@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -891,8 +892,9 @@ def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = 
 
     from assistant.citations import parse_claims
 
-    # into a file or a pipe: one line a paragraph, not wrapped at 80 columns and padded
-    terminal = sys.stdout.isatty()
+    # into a file or a pipe: one line a paragraph, not wrapped at 80 columns and padded (unless
+    # a width is asked for: COLUMNS set in the environment)
+    terminal = sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
     console = Console(soft_wrap=not terminal)
     shown = {claim.text for claim in parse_claims(streamed or "")}  # read as the answer was
     changed = (

@@ -673,7 +673,9 @@ def test_an_answer_written_to_a_file_is_neither_wrapped_nor_padded(
 ) -> None:
     # `ask Q > answer.md` was cut at 80 columns, 13 of its 21 lines ending in spaces
     result = CliRunner().invoke(
-        app, ["ask", "Which methods reduce the memory of the KV cache, and by how much?"]
+        app,
+        ["ask", "Which methods reduce the memory of the KV cache, and by how much?"],
+        env={"COLUMNS": None},  # no width asked for (COLUMNS=80 asks for 80, as a terminal)
     )
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
