@@ -1391,6 +1391,8 @@ def test_pubmed_csv_authors_in_vancouver_style(isolated_env: Path, tmp_path: Pat
     assert split_authors("Jane Doe, John Smith") == ["Jane Doe", "John Smith"]
     assert split_authors("Chen Y, Wang Li") == ["Chen Y", "Wang Li"]
     assert split_authors("Osei-Kyei R.; Chan A.P.C.") == ["R. Osei-Kyei", "A.P.C. Chan"]
+    # PubMed's own suffixes: "Omar AT 2nd" (keyed "2nd2019successful" before)
+    assert split_authors("Omar AT 2nd, Khu KJO.") == ["A.T. Omar 2nd", "K.J.O. Khu"]
 
 
 def test_eric_nbib_and_web_of_science_text_saved_as_ris(isolated_env: Path, tmp_path: Path) -> None:
@@ -1480,3 +1482,27 @@ def test_a_crossref_api_response_is_read(isolated_env: Path, tmp_path: Path) -> 
     assert wagner["venue"] == "Journal of Information Technology"
     assert wagner["abstract"] == "Artificial intelligence (AI) is beginning to transform."
     assert "Another work" in papers
+
+
+def test_pubmeds_old_csv_layout_keeps_authors_journal_year_and_doi(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # p1m-ortho/qs-global-ortho-search-queries, legacy/pubmed_result_*.csv (PubMed's old "Send
+    # to: File, CSV"): only the titles were kept; the authors ("Description"), journal and year
+    # ("ShortDetails") and DOI ("Details") were dropped, and 4,443 papers keyed "anon..."
+    (tmp_path / "pubmed_result.csv").write_text(
+        "Title,URL,Description,Details,ShortDetails,Resource,Type,Identifiers,Db,EntrezUID,"
+        "Properties\n"
+        '"Allergen components in diagnosing childhood hazelnut allergy.","/pubmed/31301691",'
+        '"Nilsson C, Berthold M, Hamilton R.","Pediatr Allergy Immunol. 2019 Jul 13. doi: '
+        '10.1111/pai.13110. [Epub ahead of print]","Pediatr Allergy Immunol.  2019","PubMed",'
+        '"citation","PMID:31301691","pubmed","31301691","create date:2019/07/14 | first '
+        'author:Nilsson C",\n'
+    )
+    _ingest(tmp_path / "pubmed_result.csv")
+    (paper,) = _library().values()
+    assert paper["authors"] == ["C. Nilsson", "M. Berthold", "R. Hamilton"]
+    assert paper["year"] == 2019 and paper["venue"] == "Pediatr Allergy Immunol"
+    assert paper["doi"] == "10.1111/pai.13110" and paper["key"] == "nilsson2019allergen"
+    assert paper["url"] == "https://pubmed.ncbi.nlm.nih.gov/31301691/"
+    assert paper["extra"]["pmid"] == "31301691"

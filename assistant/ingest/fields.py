@@ -138,7 +138,7 @@ def short_authors(authors: list[str]) -> str:
     return f"{surname} et al." if len(authors) > 1 else surname
 
 
-_SUFFIX = re.compile(r"(?:jr|sr|jnr|snr)\.?|i{2,3}|iv", re.IGNORECASE)
+_SUFFIX = re.compile(r"(?:jr|sr|jnr|snr)\.?|i{2,3}|iv|2nd|3rd|[4-9]th", re.IGNORECASE)
 
 
 def without_suffix(name: str) -> tuple[str, str]:
@@ -185,7 +185,9 @@ def _is_initials(word: str) -> bool:
 _INITIALS = re.compile(r"(?:[^\W\d_][^\W\d_]?\.(?:-|\s)?)+")
 
 
-_VANCOUVER_NAME = re.compile(r"([^\W\d_][^\d_,;]*?)\s([A-Z]{1,4})")
+_VANCOUVER_NAME = re.compile(
+    r"([^\W\d_][^\d_,;]*?)\s([A-Z]{1,4})(?:\s(2nd|3rd|[2-9]th|Jr|Sr|I{2,3}|IV))?\.?"
+)
 
 
 def _vancouver_names(text: str) -> list[str] | None:
@@ -196,8 +198,8 @@ def _vancouver_names(text: str) -> list[str] | None:
         match = _VANCOUVER_NAME.fullmatch(part.strip())
         if not match or match.group(1).isupper():  # "SMITH JA" may be a surname and initials,
             return None  # or a shouted name: left as written
-        surname, initials = match.groups()
-        names.append(f"{'.'.join(initials)}. {surname}")
+        surname, initials, suffix = match.groups()
+        names.append(f"{'.'.join(initials)}. {surname}" + (f" {suffix}" if suffix else ""))
     return names
 
 

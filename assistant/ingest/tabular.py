@@ -26,7 +26,7 @@ from assistant.ingest.fields import (
     split_keywords,
 )
 from assistant.ingest.kinds import kind_named
-from assistant.ingest.values import arxiv_id_of
+from assistant.ingest.values import arxiv_id_of, doi_in
 from assistant.models import Paper, Source
 
 # Field -> header spellings seen in exports (Zotero, Web of Science, Scopus, Semantic Scholar),
@@ -184,6 +184,34 @@ def _springer_authors(text: str) -> list[str]:
     return person_names(names)
 
 
+_SHORT_DETAILS = re.compile(r"(.*?)\.?\s+(\d{4})\s*$")
+
+
+def _legacy_pubmed(
+    row: list[str], at: dict[str, int], title: str, abstract: str, file: str, line: int, n: int
+) -> Paper:
+    """A row of PubMed's old CSV layout (see `iter_csv`)."""
+
+    def cell(name: str) -> str:
+        return clean_text(row[at[name]]) if at[name] < len(row) else ""
+
+    short = _SHORT_DETAILS.match(cell("shortdetails"))
+    pmid = cell("entrezuid")
+    return Paper(
+        key="",
+        title=title or derive_title(abstract),
+        title_derived=not title,
+        authors=split_authors(cell("description")),
+        year=parse_year(short.group(2), file, line) if short else None,
+        venue=(short.group(1).strip() or None) if short else cell("shortdetails") or None,
+        doi=doi_in(cell("details")),
+        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid.isdigit() else None,
+        abstract=abstract,
+        extra={"pmid": pmid} if pmid else {},
+        sources=[Source(file=file, position=n, line=line, format="csv")],
+    )
+
+
 def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> Iterator[Paper]:
     csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, _MAX_FIELD)))
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # CR-only files (old Mac exports)
@@ -199,6 +227,11 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
     index = {field: header.index(column) for field, column in columns.items()}
     extra_columns = _extra_columns(header, columns)
     springer = {"itemtitle", "contenttype"} <= {_squash(h) for h in header}
+    # PubMed's old "Send to: File, CSV": authors under "Description", "Journal.  2019" under
+    # "ShortDetails", the DOI inside "Details", the PMID as "EntrezUID"
+    legacy_pubmed = {_squash(h): i for i, h in enumerate(header)}
+    if not {"description", "shortdetails", "details", "entrezuid"} <= set(legacy_pubmed):
+        legacy_pubmed = {}
     count = 0
     line = 2
     try:
@@ -220,6 +253,9 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
             if "://" in key:  # an OpenAlex or Semantic Scholar URL names no citation key
                 key = ""
             count += 1
+            if legacy_pubmed:
+                yield _legacy_pubmed(row, legacy_pubmed, title, abstract, file, line, count)
+                continue
             yield Paper(
                 key=key,
                 own_key=bool(key),
