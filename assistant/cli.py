@@ -924,13 +924,13 @@ def _print_answer_tail(answer: Any, streamed: str | None, show_evidence: bool = 
         console.print(_shown(answer.answer), highlight=False)
     if answer.note:
         console.print(f"[dim]{_shown(answer.note)}[/dim]")
-    if answer.citations and not terminal:
+    if answer.citations:
         console.print("\n[bold]Sources[/bold]")
+    if answer.citations and not terminal:
         for citation in answer.citations:
             title = f"{_read(citation.title)} ({citation.year or 'n.d.'})"
             console.print(f"  @{_shown(citation.key)}  {title}", highlight=False)
     elif answer.citations:
-        console.print("\n[bold]Sources[/bold]")
         from rich.table import Table
 
         # a grid, so that a title wrapping at 80 columns stays indented under itself

@@ -61,8 +61,8 @@ class PaperStore:
         logging.getLogger("chromadb").setLevel(logging.ERROR)
         self.embedding_model = embedding_model
         self._counted: tuple[tuple[int, int], int] | None = None
-        self._embedded_path: str | None = None  # the client's directory, when embedded
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        self._embedded = not settings.chroma_url
+        self._chroma_settings = chroma_settings = ChromaSettings(anonymized_telemetry=False)
         try:
             if settings.chroma_url:
                 self.location = settings.chroma_url
@@ -72,7 +72,6 @@ class PaperStore:
                 path.mkdir(parents=True, exist_ok=True)
                 self.location = str(path)
                 self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-                self._embedded_path = str(path)
             self.name = settings.collection
             self._finish_interrupted_rebuild()
             self._collection = self._open(self.name)
@@ -142,7 +141,7 @@ class PaperStore:
         through it saves that stale index over the other's. So when the committed revision is
         not the one this process last saw, the client is opened again, from the files."""
         self.refresh()
-        if self._state() != self._seen and self._embedded_path is not None:
+        if self._state() != self._seen and self._embedded:
             self._reopen()
         self._seen = self._state()
 
@@ -153,15 +152,12 @@ class PaperStore:
     def _reopen(self) -> None:
         import chromadb
         from chromadb.api.shared_system_client import SharedSystemClient
-        from chromadb.config import Settings as ChromaSettings
 
         # the shared system of this path holds the stale index: let it go (not stopped, so it
         # writes nothing), and the next client loads the files as a new process would
-        SharedSystemClient._identifier_to_system.pop(self._embedded_path, None)
-        SharedSystemClient._identifier_to_refcount.pop(self._embedded_path, None)
-        self._client = chromadb.PersistentClient(
-            path=self._embedded_path, settings=ChromaSettings(anonymized_telemetry=False)
-        )
+        SharedSystemClient._identifier_to_system.pop(self.location, None)
+        SharedSystemClient._identifier_to_refcount.pop(self.location, None)
+        self._client = chromadb.PersistentClient(path=self.location, settings=self._chroma_settings)
         self._collection = self._client.get_collection(self.name, embedding_function=None)
         self._counted = None
 

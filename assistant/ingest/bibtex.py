@@ -86,13 +86,15 @@ def decode_latex(value: str) -> str:
     return " ".join(text.split())
 
 
-def _top_level_split(value: str, separator: re.Pattern[str]) -> list[str]:
-    """`value` split at `separator` where it is not inside braces ({Barnes and Noble} stays)."""
-    parts, depth, start = [], 0, 0
+def _top_level_split(value: str, separator: re.Pattern[str], quotes: bool = False) -> list[str]:
+    """`value` split at `separator` where it is not inside braces ({Barnes and Noble} stays),
+    nor, with `quotes`, inside a "quoted" string (the parts of a # concatenation)."""
+    parts, depth, start, quoted = [], 0, 0, False
     masked = []
     for char in value:
         depth += char == "{"
-        masked.append(char if depth == 0 else "\x00")
+        quoted ^= quotes and char == '"' and depth == 0
+        masked.append(char if depth == 0 and not quoted else "\x00")
         depth -= char == "}" and depth > 0
     masked_text = "".join(masked)
     for match in separator.finditer(masked_text):
@@ -205,35 +207,20 @@ _MONTHS = {
 }  # fmt: skip
 
 
-def _top_level_parts(value: str) -> list[str]:
-    """`a # {b # c} # "d"` split at its top-level #s (outside braces and quotes)."""
-    parts, depth, quoted, start = [], 0, False, 0
-    for i, c in enumerate(value):
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif c == '"' and depth == 0:
-            quoted = not quoted
-        elif c == "#" and depth == 0 and not quoted:
-            parts.append(value[start:i])
-            start = i + 1
-    parts.append(value[start:])
-    return [part.strip() for part in parts]
+_HASH = re.compile("#")
 
 
 def _concatenated(value: str, strings: dict[str, str]) -> str | None:
     """A value joined from parts with # (`FRD # { and Bonasso, P.}`, `jan # { 5}`), its
     @string names read (an undefined one as its name, never dropped); None if it joins none."""
-    parts = _top_level_parts(value)
+    parts = [part.strip() for part in _top_level_split(value, _HASH, quotes=True)]
     if len(parts) < 2 or not all(parts):
         return None
     texts = []
     for part in parts:
-        if part[0] + part[-1] in ("{}", '""'):
-            texts.append(part[1:-1])
-        elif part.isdigit():
-            texts.append(part)
+        inner = _strip_enclosing(part)
+        if inner != part or part.isdigit():
+            texts.append(inner)
         else:
             name = part.lower()
             texts.append(strings.get(name, _MONTHS.get(name, part)))

@@ -237,8 +237,7 @@ def split_authors(value: Any) -> list[str]:
     names, or commas between full names."""
     if isinstance(value, list):
         # a list of BibTeX-joined strings ("Prasad Chaugule and Nutan Limaye") is its names
-        joined = [v for v in value if isinstance(v, str) and re.search(r"\s+and\s+", v)]
-        if joined:
+        if any(isinstance(v, str) and re.search(r"\s+and\s+", v) for v in value):
             return [name for v in value for name in split_authors(v)]
         return [name for name in map(author_name, value) if name]
     text = clean_text(value)

@@ -226,12 +226,12 @@ def iter_csv(text: str, file: str, field_map: dict[str, str] | None = None) -> I
     columns = _columns(header, field_map, file)
     index = {field: header.index(column) for field, column in columns.items()}
     extra_columns = _extra_columns(header, columns)
-    springer = {"itemtitle", "contenttype"} <= {_squash(h) for h in header}
+    squashed = {_squash(h): i for i, h in enumerate(header)}
+    springer = {"itemtitle", "contenttype"} <= squashed.keys()
     # PubMed's old "Send to: File, CSV": authors under "Description", "Journal.  2019" under
     # "ShortDetails", the DOI inside "Details", the PMID as "EntrezUID"
-    legacy_pubmed = {_squash(h): i for i, h in enumerate(header)}
-    if not {"description", "shortdetails", "details", "entrezuid"} <= set(legacy_pubmed):
-        legacy_pubmed = {}
+    legacy = {"description", "shortdetails", "details", "entrezuid"} <= squashed.keys()
+    legacy_pubmed = squashed if legacy else {}
     count = 0
     line = 2
     try:
