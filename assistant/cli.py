@@ -412,7 +412,8 @@ def ingest(
         typer.Option(
             "--format",
             help="seed, bibtex, ris, csv, jsonl, atom, csljson, pubmed (MEDLINE/.nbib), wos (Web "
-            "of Science plain text) or endnote (EndNote XML) (default: detect).",
+            "of Science plain text), endnote (EndNote XML) or enw (EndNote tagged, .enw) "
+            "(default: detect).",
         ),
     ] = None,
     field_map: Annotated[

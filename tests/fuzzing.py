@@ -69,6 +69,31 @@ AB  - Sparse mixtures of experts route each token to two experts.
 ER  -
 """
 
+ENW = """%0 Journal Article
+%T Private inference with garbled circuits
+%A Lee, Ann
+%A Kim, Bo
+%D 2021
+%X We study private inference of neural networks
+with garbled circuits and secret sharing.
+%K privacy
+%R 10.1000/xyz
+%J Journal of Private Things
+
+%0 Conference Proceedings
+%A Ng, Chi
+%D 2019
+%T Sparse attention for long documents
+%X A method for sparse attention on long documents is proposed.
+
+%0 Report
+%T Mixtures of experts route tokens
+%A Kim, Dae
+%D 2020
+%X Sparse mixtures of experts route each token to two experts.
+
+"""
+
 CSV = """Title,Authors,Year,Abstract,DOI,Source title
 "Private inference with garbled circuits","Lee, Ann; Kim, Bo",2021,"We study private inference, with ""garbled"" circuits.",10.1000/xyz,Journal of Private Things
 Sparse attention for long documents,"Ng, Chi",2019,"A method for sparse attention
@@ -155,6 +180,7 @@ def seeds() -> list[Seed]:
         Seed("refs.nbib", "pubmed", _fixture("plos-ntd.nbib")),
         Seed("savedrecs.txt", "wos", _fixture("plos-ntd-savedrecs.txt")),
         Seed("refs.xml", "endnote", _fixture("jabref-endnote-article.xml")),
+        Seed("refs.enw", "enw", ENW),
     ]
 
 
@@ -363,6 +389,7 @@ _RECORD_START = {
     "pubmed": r"^PMID-",
     "wos": r"^PT ",
     "endnote": r"<record>",
+    "enw": r"^%0",
 }
 
 

@@ -791,3 +791,85 @@ def test_cli_ingest_zotero(isolated_env: Path, tmp_path: Path) -> None:
     assert code == 2 and "add --zotero" in err
     code, _, err = run("ingest", "--zotero", str(tmp_path / "nowhere"))
     assert code == 2 and err.startswith("litreview: ") and "no such file" in err
+
+
+# EndNote's tagged format (.enw): what Google Scholar's "EndNote" link, CNKI and JabRef write
+ENW = (
+    "\ufeff%0 Journal Article\r\n%T A Study of Deep CNN-Based Classification\r\n%A Kim, K.\r\n"
+    "%A World Health Organization,\r\n%J Sensors (Basel, Switzerland)\r\n%D 2017\r\n%8 May 3\r\n"
+    "%R doi:10.3390/s17061261\r\n%K CNN\r\n%K eye state; camera\r\n%X First paragraph\r\n"
+    "runs on.\r\n\r\nSecond paragraph.\r\n%F kim2017study\r\n\r\n"
+    "%0 Conference Proceedings\r\n%T Attention is all you need\r\n%A Vaswani, Ashish\r\n"
+    "%B Advances in Neural Information Processing Systems\r\n%D 2017\r\n"
+    "%U https://arxiv.org/abs/1706.03762\r\n"
+)
+
+
+def test_enw_records(tmp_path: Path) -> None:
+    path = tmp_path / "scholar.enw"
+    path.write_text(ENW, encoding="utf-8", newline="")
+    journal, talk = parse_file(path).records
+    assert (journal.key, journal.own_key) == ("kim2017study", True)  # %F, as JabRef writes it
+    assert journal.authors == ["K. Kim", "World Health Organization"]  # "Org," is corporate
+    assert (journal.year, journal.date, journal.kind) == (2017, "2017-05-03", "article")
+    assert (journal.venue, journal.doi) == ("Sensors (Basel, Switzerland)", "10.3390/s17061261")
+    assert journal.categories == ["CNN", "eye state", "camera"]
+    # a tagless line runs the field on, a blank line and a paragraph included
+    assert journal.abstract == "First paragraph runs on. Second paragraph."
+    assert talk.venue == "Advances in Neural Information Processing Systems"
+    assert (talk.kind, talk.arxiv_id) == ("inproceedings", "1706.03762")
+    assert (talk.sources[0].line, talk.sources[0].format) == (17, "enw")
+
+
+def test_enw_refer_records_without_a_type_split_at_blank_lines() -> None:
+    from assistant.ingest.enw import parse_enw
+
+    text = "%A Ann Author\n%T One\n%D 1999\n\n%A Bo Writer\n%T Two\n\n%T Three\n%X Abstract.\n"
+    assert [p.title for p in parse_enw(text, "refs.txt")] == ["One", "Two", "Three"]
+    # records written one after another with no blank line part at the next %0 (once the
+    # record has a type and a title); a catalogue's second %0 before the title does not
+    back_to_back = "%0 Serial\n%0 Audio\n%T One\n%0 Book\n%T Two\n"
+    assert [(p.title, p.kind) for p in parse_enw(back_to_back, "refs.enw")] == [
+        ("One", None), ("Two", "book")
+    ]  # fmt: skip
+
+
+def test_enw_is_told_from_its_content(tmp_path: Path) -> None:
+    path = tmp_path / "CNKI-export.txt"
+    path.write_text(ENW, encoding="utf-8")
+    assert [p.title for p in parse_file(path).records][0].startswith("A Study")
+    latex = tmp_path / "refs.txt"  # JabRef's "% Encoding: UTF-8" opens a .bib, not an .enw
+    latex.write_text("% Encoding: UTF-8\n\n@article{a1, title={T}}\n")
+    assert parse_file(latex, fmt="bibtex").records[0].title == "T"
+    with pytest.raises(InputError, match="unknown format"):
+        parse_file(latex)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        ("Title: not tagged\n%T One\n", 1, "expected an EndNote tag"),
+        ("%0 Journal Article\n%T One\n\n%0 Journal Article\n%A Lee, K.\n", 4, "neither a title"),
+        ("%0 Journal Article\n%T One\n%D MMXX\n", 1, "%D: year 'MMXX' is not a year"),
+    ],
+)
+def test_enw_errors_name_the_line(text: str, line: int, needle: str) -> None:
+    from assistant.ingest.enw import parse_enw
+
+    with pytest.raises(InputError) as caught:
+        parse_enw(text, "refs.enw")
+    assert caught.value.line == line and needle in str(caught.value)
+
+
+def test_enw_skip_invalid_leaves_out_the_bad_record_alone(tmp_path: Path) -> None:
+    path = tmp_path / "refs.enw"
+    path.write_text(
+        "%0 Journal Article\n%T One\n\n%0 Journal Article\n%D 2001\n\n%0 Book\n%T Three\n"
+    )
+    with pytest.raises(InputError, match="--skip-invalid imports the other records"):
+        parse_file(path)
+    result = parse_file(path, skip_invalid=True)
+    assert [p.title for p in result.records] == ["One", "Three"]
+    assert [str(e) for e in result.skipped] == [
+        "refs.enw:4: record has neither a title (%T) nor an abstract (%X)"
+    ]

@@ -193,7 +193,9 @@ def test_a_refusal_quoting_a_huge_value_stays_short(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "seed", [s for s in seeds() if s.fmt in ("jsonl", "pubmed", "wos", "ris")], ids=lambda s: s.name
+    "seed",
+    [s for s in seeds() if s.fmt in ("jsonl", "pubmed", "wos", "ris", "enw")],
+    ids=lambda s: s.name,
 )
 def test_cr_only_line_ends_read_like_newlines(seed: Seed, tmp_path: Path) -> None:
     plain = tmp_path / "plain" / seed.name

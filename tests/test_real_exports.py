@@ -1506,3 +1506,112 @@ def test_pubmeds_old_csv_layout_keeps_authors_journal_year_and_doi(
     assert paper["doi"] == "10.1111/pai.13110" and paper["key"] == "nilsson2019allergen"
     assert paper["url"] == "https://pubmed.ncbi.nlm.nih.gov/31301691/"
     assert paper["extra"]["pmid"] == "31301691"
+
+
+# EndNote's tagged format (.enw), as real sites write it; excerpts of files in public
+# repositories, each named, kept byte for byte in their line ends.
+SCHOLAR_ENW = (
+    # Koji-Doi/wini generic.enw (Google Scholar's "EndNote" exports), commit c43fee77, CRLF
+    "%0 Journal Article\r\n%T Enrichr: interactive and collaborative HTML5 gene list "
+    "enrichment analysis tool\r\n%A Chen, Edward Y\r\n%A Tan, Christopher M\r\n"
+    "%A Ma\u2019ayan, Avi\r\n%J BMC bioinformatics\r\n%V 14\r\n%N 1\r\n%P 1-14\r\n"
+    "%@ 1471-2105\r\n%D 2013\r\n%I BioMed Central\r\n\r\n"
+    "%0 Generic\r\n%T Mojolicious. Real-time web framework\r\n%A Riedel, Sebastian\r\n"
+    "%D 2008\r\n\r\n%0 Conference Proceedings\r\n%T P2P media streaming with HTML5 and WebRTC"
+    "\r\n%A Nurminen, Jukka K\r\n%B 2013 IEEE Conference on Computer Communications Workshops"
+    " (INFOCOM WKSHPS)\r\n%P 63-64\r\n%@ 1479900567\r\n%D 2013\r\n%I IEEE\r\n\r\n"
+)
+
+
+def test_a_google_scholar_enw_export_is_ingested(isolated_env: Path, tmp_path: Path) -> None:
+    (tmp_path / "citations.enw").write_bytes(SCHOLAR_ENW.encode())
+    report, _ = _ingest(tmp_path / "citations.enw")
+    assert report["added"] == 3, report
+    papers = sorted(_library().values(), key=lambda p: p["title"])
+    assert [(p["kind"], p["year"]) for p in papers] == [
+        ("article", 2013), ("misc", 2008), ("inproceedings", 2013)
+    ]  # fmt: skip
+    assert papers[0]["authors"] == ["Edward Y Chen", "Christopher M Tan", "Avi Ma\u2019ayan"]
+    assert papers[2]["venue"].startswith("2013 IEEE Conference on Computer Communications")
+
+
+def test_enw_records_that_open_before_their_type_or_have_none() -> None:
+    from assistant.ingest.enw import parse_enw
+
+    # CiNii Research (Koji-Doi/wini cirnii_jpn.enw, commit c5ecb472): %T or %A lines come before
+    # %0, and only a blank line parts the records; a %0 must not start a new one
+    cinii = (
+        "%T 環境DNAを使ったベントス研究の現状\n%J 日本ベントス学会誌\n%0 Journal Article\n"
+        "%D 2021\n%8 2021-12-25\n%R 10.5179/benthos.76.135\n\n"
+        "%A 宮園, 誠二\n%A 児玉, 貴央\n%H Miyazono, Seiji\n%T 環境 DNA 分析による江の川支流の"
+        "アユ生息場としての評価\n%J 応用生態工学\n%0 Journal Article\n%D 2021\n"
+        "%R 10.3825/ece.21-00011\n"
+    )
+    first, second = parse_enw(cinii, "cinii.enw")
+    assert (first.doi, first.date, first.kind) == (
+        "10.5179/benthos.76.135",
+        "2021-12-25",
+        "article",
+    )
+    assert (second.doi, len(second.authors), second.venue) == (
+        "10.3825/ece.21-00011",
+        2,
+        "応用生態工学",
+    )
+    # AIS eLibrary (CoLRev-Environment/colrev tests/.../ais_enl.txt, commit 468a99f7): %T first,
+    # %0 in some records only, two blank lines between records, "September  1, 2021"
+    ais = (
+        "%T How Trust Leads to Commitment on Microsourcing Platforms \n%0 Journal Article\n"
+        "%A Guo, Wenbo\n%B Management Information Systems Quarterly\n%D 2021\n"
+        "%8 September  1, 2021\n%X IS research has extensively examined the role of trust. \n\n\n"
+        "%T MISQ Volume 45, Issue 3 Table of Contents\n%B Management Information Systems "
+        "Quarterly\n%D 2021\n%8 September  1, 2021\n%P i-ii\n"
+    )
+    trust, contents = parse_enw(ais, "ais_enl.txt")
+    assert (trust.venue, trust.date, trust.kind) == (
+        "Management Information Systems Quarterly", "2021-09-01", "article"
+    )  # fmt: skip
+    assert trust.abstract == "IS research has extensively examined the role of trust."
+    assert (contents.title, contents.kind) == ("MISQ Volume 45, Issue 3 Table of Contents", None)
+
+
+def test_enw_abstracts_with_blank_lines_and_names_packed_on_one_line() -> None:
+    from assistant.ingest.enw import parse_enw
+
+    # CNKI (l0o0/translators_CN "CNKI Refer.js" test 8, commit 2166e6f2): eight blank lines inside
+    # one %X, then an indented paragraph; CRLF
+    (thesis,) = parse_enw(
+        "%0 Thesis\r\n%A 潘福妮\r\n%T 中西方高校人文教育的比較研究\r\n%D 2006\r\n"
+        "%X 隨著上個世紀70年代中期西方大學興起人文教育的“復歸”。"
+        + "\r\n" * 9
+        + "    論文第一部分說明了研究的目的。\r\n%W CNKI\r\n\r\n",
+        "cnki.enw",
+    )
+    assert thesis.abstract.endswith("“復歸”。 論文第一部分說明了研究的目的。")
+    assert (thesis.kind, thesis.year) == ("thesis", 2006)
+    # CNKI test 4: two names in one %A, and a line without a tag between two fields
+    (patent,) = parse_enw(
+        "%0 Patent\r\n%T Font generating device and method for changing partial character style"
+        "\r\n%A Jaeyoung Choi;Geunho Jeong\r\n%8 2023-05-16\r\n%X Provided is a font generating "
+        "method.\r\n%~ 海外专利\r\nPageCount-页码 0\r\n%W CNKI\r\n",
+        "cnki.enw",
+    )
+    assert patent.authors == ["Jaeyoung Choi", "Geunho Jeong"]
+    assert (patent.year, patent.date, patent.abstract) == (
+        2023, "2023-05-16", "Provided is a font generating method."
+    )  # fmt: skip
+    # Wanfang (zotero/translators ReferBibIX.js test 1, commit fd45efc0): the journal twice, in
+    # Chinese and English; Wiley (citation-js/plugin-enw test suite, commit 2b945d79): the DOI
+    # as a link, and no final line break
+    (wanfang,) = parse_enw(
+        "%0 Journal Article\n%A 余敏\n%T 参考文献管理工具研究\n%J 现代情报\n"
+        "%J JOURNAL OF MODERN INFORMATION\n%D 2009\n%R 10.3969/j.issn.1008-0821.2009.02.027",
+        "wanfang.enw",
+    )
+    assert (wanfang.venue, wanfang.doi) == ("现代情报", "10.3969/j.issn.1008-0821.2009.02.027")
+    (wiley,) = parse_enw(
+        "%0 Journal Article\n%D 2018\n%A Abbassi-Daloii, Tooba\n%J APMIS\n%T Impact of heat "
+        "shock protein 60KD\n%R https://doi.org/10.1111/apm.12778\n%V 126",
+        "pericles_16000463126.enw",
+    )
+    assert (wiley.doi, wiley.authors) == ("10.1111/apm.12778", ["Tooba Abbassi-Daloii"])

@@ -10,7 +10,10 @@ from typing import NamedTuple
 from assistant.errors import InputError
 from assistant.models import Paper
 
-FORMATS = ("seed", "bibtex", "ris", "csv", "jsonl", "atom", "csljson", "pubmed", "wos", "endnote")
+FORMATS = (
+    *("seed", "bibtex", "ris", "csv", "jsonl", "atom", "csljson", "pubmed", "wos", "endnote"),
+    "enw",  # EndNote's tagged format; "endnote" is EndNote XML
+)
 _MAX_SKIPS = 10_000
 
 
@@ -75,6 +78,10 @@ def _parse(fmt: str, text: str, name: str, field_map: dict[str, str] | None) -> 
         from assistant.ingest.endnote import iter_endnote
 
         return iter_endnote(text, name)
+    if fmt == "enw":
+        from assistant.ingest.enw import iter_enw
+
+        return iter_enw(text, name)
     raise InputError(name, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
 

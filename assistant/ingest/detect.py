@@ -21,6 +21,7 @@ _BY_EXTENSION = {
     ".nbib": "pubmed",
     ".ciw": "wos",
     ".isi": "wos",
+    ".enw": "enw",
 }
 # EndNote XML: <xml><records> after the declaration; Web of Science plain text: the FN/VR header
 # or a first record's "PT J" (the tab-delimited export starts "PT<tab>AU": that is a CSV);
@@ -135,8 +136,8 @@ def read_text(path: Path) -> str:
 
 
 def detect_format(path: Path, text: str) -> str:
-    """bibtex, ris, csv, jsonl, atom, csljson, pubmed, wos, endnote or seed: by extension first,
-    then by content."""
+    """bibtex, ris, csv, jsonl, atom, csljson, pubmed, wos, endnote, enw or seed: by extension
+    first, then by content."""
     if path.suffix.lower() == ".xml" and _ENDNOTE.match(text):
         return "endnote"
     by_extension = _BY_EXTENSION.get(path.suffix.lower())
@@ -156,6 +157,10 @@ def detect_format(path: Path, text: str) -> str:
         return "wos"
     if _ENDNOTE.match(head):
         return "endnote"
+    from assistant.ingest.enw import is_enw
+
+    if is_enw(head):
+        return "enw"  # EndNote's tagged format in a .txt: CNKI, Google Scholar saved by hand
     if head.startswith("<?xml") or head.startswith("<feed"):
         return "atom"
     if _API_RESPONSE.match(head):
@@ -176,6 +181,6 @@ def detect_format(path: Path, text: str) -> str:
         return "csv"  # a comma header, or a tab-delimited one (Web of Science, Lens, Excel)
     raise InputError(
         path.name,
-        "unknown format; use --format seed|bibtex|ris|csv|jsonl|atom|csljson|pubmed|wos|endnote "
-        "to say which",
+        "unknown format; use --format "
+        "seed|bibtex|ris|csv|jsonl|atom|csljson|pubmed|wos|endnote|enw to say which",
     )
