@@ -430,6 +430,52 @@ def test_a_library_keeps_the_keys_it_holds_when_the_key_convention_changes(
     }
 
 
+def test_keys_spell_other_scripts_in_latin_letters() -> None:
+    from assistant.ingest.merge import base_key
+
+    def key(title: str, *authors: str, year: int | None = 2009) -> str:
+        return base_key(Paper(title=title, authors=list(authors), year=year))
+
+    # a Russian, Greek, Chinese, Japanese or Korean paper was "anon2009untitled"
+    assert key("Методы анализа данных", "Иван Иванов") == "ivanov2009metody"
+    assert key("Μέθοδοι ανάλυσης", "Γιώργος Παπαδόπουλος") == "papadopoylos2009methodoi"
+    # a Chinese name without a space: its first character is the family name; a title is one
+    # run of characters, of which a key keeps the first word of two
+    assert key("参考文献管理工具研究", "余敏", "朱江") == "yu2009cankao"
+    assert key("環境 DNA 分析による評価", "誠二 宮園") == "gongyuan2009huanjing"
+    assert key("심장 협착증 진단 알고리즘", "이지영") == "i2009simjang"
+    assert key("Straße und Ørsted", "Łukasz Kępa") == "kepa2009strasse"  # ß, Ø, Ł kept
+
+
+def test_a_library_keeps_keys_made_before_other_scripts_were_spelled(
+    isolated_env: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import assistant.ingest.merge as merge
+
+    # a library whose keys were made when other scripts were dropped: "anon2009untitled"
+    transliterated = merge._transliterated
+    monkeypatch.setattr(merge, "_transliterated", merge._ascii)
+    source = tmp_path / "refs.enw"
+    source.write_text(
+        "%0 Journal Article\n%T Методы анализа данных\n%A Иванов, Иван\n%D 2009\n",
+        encoding="utf-8",
+    )
+    _ingest(source)
+    assert [paper["key"] for paper in _library().values()] == ["anon2009untitled"]
+    monkeypatch.setattr(merge, "_transliterated", transliterated)
+    source.write_text(
+        source.read_text(encoding="utf-8")
+        + "\n%0 Journal Article\n%T Методы синтеза данных\n%A Иванов, Иван\n%D 2009\n",
+        encoding="utf-8",
+    )
+    _ingest(source)
+    keys = {title: paper["key"] for title, paper in _library().items()}
+    assert keys == {
+        "Методы анализа данных": "anon2009untitled",  # held: drafts cite it
+        "Методы синтеза данных": "ivanov2009metody",
+    }
+
+
 # -- volume, pages, publisher... in CSV and CSL-JSON ----------------------------------------------
 
 

@@ -359,17 +359,49 @@ def _last_word_surname(author: str) -> str:
     return tail if tail.lower() not in _PARTICLES else "".join(parts[-2:])
 
 
+# Chinese, Japanese and Korean script: a name or word written in it has no spaces to cut at
+_CJK = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+_HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def _key_surname(author: str) -> str:
     """The whole surname with its particles, as Better BibTeX keys on the family name: "Jan van
-    der Berg" and "van der Berg, Jan" -> "van der Berg" (`split_name`)."""
+    der Berg" and "van der Berg, Jan" -> "van der Berg" (`split_name`). A Chinese or Korean name
+    written without a space (张会佳, 이지영) puts the family name first: its first character."""
+    name = author.strip()
+    if 2 <= len(name) <= 4 and all(_CJK.match(c) for c in name):
+        return name[0]
     return split_name(author)[1]
 
 
-def base_key(paper: Paper, surname_of: Callable[[str], str] | None = None) -> str:
+def _transliterated(text: str) -> str:
+    """Text as a key spells it: accents dropped and other scripts written in Latin letters
+    (Иванов -> ivanov, Παπαδόπουλος -> papadopoylos, 张 -> zhang, 이 -> i; anyascii), lower-cased.
+    A run of Chinese or Japanese characters is one word for a title, so only its first two
+    characters are kept (参考文献管理 -> cankao), as a word of two characters is the commonest."""
+    from anyascii import anyascii
+
+    text = text.translate(_APOSTROPHES)
+    text = re.sub(
+        f"{_HAN_OR_KANA.pattern}+",
+        lambda run: " " + run.group()[:2] + " ",
+        text,
+    )
+    return anyascii(text).lower()
+
+
+def base_key(
+    paper: Paper,
+    surname_of: Callable[[str], str] | None = None,
+    spelled: Callable[[str], str] | None = None,
+) -> str:
     """`vanderberg2023olive`: first author's whole surname, year, first significant title word."""
     surname_of = surname_of or _key_surname
-    surname = "".join(_WORD.findall(_ascii(surname_of(paper.authors[0])))) if paper.authors else ""
-    words = [w for w in _WORD.findall(_ascii(paper.title)) if w not in _STOPWORDS]
+    spelled = spelled or _transliterated
+    surname = "".join(_WORD.findall(spelled(surname_of(paper.authors[0])))) if paper.authors else ""
+    words = [w for w in _WORD.findall(spelled(paper.title)) if w not in _STOPWORDS]
     word = words[0] if words else "untitled"
     year = str(paper.year) if paper.year else ""
     return f"{surname or 'anon'}{year}{word}"
@@ -377,13 +409,21 @@ def base_key(paper: Paper, surname_of: Callable[[str], str] | None = None) -> st
 
 def key_base(paper: Paper) -> str:
     """The base a paper's generated key is built on: `base_key`, unless the paper holds a key
-    made before surnames kept their particles (`berg2020graph` for "Jan van der Berg"): then
-    that older base, so a library's keys stay as they are (drafts cite them)."""
+    made by an older rule: before surnames kept their particles (`berg2020graph` for "Jan van
+    der Berg"), or before other scripts were transliterated (`anon2009untitled` for Иванов's
+    paper, `strae2020` for "Straße"). Then that older base, so a library's keys stay as they are
+    (drafts cite them)."""
     base = base_key(paper)
-    if paper.key and not paper.own_key:
-        legacy = base_key(paper, _last_word_surname)
-        if legacy != base and re.fullmatch(re.escape(legacy) + "[a-z]*", paper.key):
-            return legacy
+    if not paper.key or paper.own_key or re.fullmatch(re.escape(base) + "[a-z]*", paper.key):
+        return base  # the common case, decided without the older rules' keys
+    spellings = [_transliterated]
+    if not (paper.title + "".join(paper.authors[:1])).isascii():
+        spellings.append(_ascii)  # the same key for ASCII text
+    for surname_of in (_key_surname, _last_word_surname):
+        for spelled in spellings:
+            legacy = base_key(paper, surname_of, spelled)
+            if legacy != base and re.fullmatch(re.escape(legacy) + "[a-z]*", paper.key):
+                return legacy
     return base
 
 
