@@ -1053,7 +1053,9 @@ class Drafter(GroundedWriter):
                 problem = "no sentence kept a verified citation"
             problems.append(problem or "the reply was empty")
         theme.written_by = "fallback"
-        draft.fallbacks.append({"theme": theme.name, "reason": "; then ".join(problems)})
+        same = len(set(problems)) == 1
+        reason = f"{problems[0]}, on the retry too" if same else "; then ".join(problems)
+        draft.fallbacks.append({"theme": theme.name, "reason": reason})
         self._settle(theme, self._extractive_paragraph(theme, papers, by_key, topic), by_key, draft)
 
     def _model_paragraph(

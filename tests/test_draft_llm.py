@@ -142,9 +142,7 @@ def test_a_rambling_model_is_stopped_at_the_cap_then_replaced_by_the_extractive_
     assert themes and all(t["written_by"] == "fallback" for t in themes)
     assert len(_paragraph_requests(requests)) == 2 * len(themes)  # each tried twice
     reasons = [f["reason"] for f in data["coverage"]["fallbacks"]]
-    assert reasons == [
-        f"the reply passed its cap of {CAP} tokens; then the reply passed its cap of {CAP} tokens"
-    ] * len(themes)
+    assert reasons == [f"the reply passed its cap of {CAP} tokens, on the retry too"] * len(themes)
     text = (tmp_path / "d.md").read_text()
     assert "Point" not in text and text.count('"') >= 2 * len(themes)  # quoted contributions
     assert "fell back to the extractive text" in data["note"]
@@ -158,7 +156,7 @@ def test_a_model_repeating_itself_is_stopped(
 
     data, _ = _run(_server(loop), monkeypatch, tmp_path / "d.md")
     assert {f["reason"] for f in data["coverage"]["fallbacks"]} == {
-        "the model repeated itself; then the model repeated itself"
+        "the model repeated itself, on the retry too"
     }
 
 
@@ -176,8 +174,7 @@ def test_a_model_that_cites_nothing_is_asked_again_then_replaced(
     assert data["coverage"]["fallbacks"] == [
         {
             "theme": first["name"],
-            "reason": "no sentence kept a verified citation; then no sentence kept a verified "
-            "citation",
+            "reason": "no sentence kept a verified citation, on the retry too",
         }
     ]
     assert "studied widely" not in (tmp_path / "d.md").read_text()
@@ -235,7 +232,7 @@ def test_a_paragraph_over_its_time_budget_falls_back(
 
     data, _ = _run(_server(slow), monkeypatch, tmp_path / "d.md")
     reasons = {f["reason"] for f in data["coverage"]["fallbacks"]}
-    assert reasons == {"the time budget (1 s) ran out; then the time budget (1 s) ran out"}
+    assert reasons == {"the time budget (1 s) ran out, on the retry too"}
 
 
 def test_a_failing_endpoint_for_one_paragraph_leaves_the_rest_of_the_draft(
