@@ -373,7 +373,7 @@ def anchors(plan: TopicPlan) -> list[Concept]:
     return [c for c in plan.concepts if c.weight >= 0.6 * top]
 
 
-def choose_anchors(plan: TopicPlan, nearest: Sequence[Paper]) -> None:
+def choose_anchors(plan: TopicPlan, nearest: Sequence[Paper], share: float = 0.65) -> None:
     """Set the plan's anchors from the concepts the nearest papers use (two of them, or one
     when only one paper is near)."""
     used = []
@@ -390,7 +390,41 @@ def choose_anchors(plan: TopicPlan, nearest: Sequence[Paper]) -> None:
             used.append(concept)
     if used:
         top = max(c.weight for c in used)
-        plan.anchors = [c for c in used if c.weight >= 0.65 * top]
+        plan.anchors = [c for c in used if c.weight >= share * top]
+
+
+def question_anchors(index: LibraryIndex, question: str, nearest: Sequence[Paper]) -> list[Concept]:
+    """The specific things a question names, as a topic's anchors are chosen (`anchors`): its
+    concepts weighted by rarity in the library, among those the papers nearest it use. The
+    abbreviations are those the nearest papers define ("graph neural networks (GNNs)"): mining
+    the whole library's would cost an answer seconds at 100,000 papers."""
+    mined = mine_abbreviations([f"{p.title}. {p.abstract}" for p in nearest])
+    plan = plan_topic(
+        question, {short: forms.most_common(1)[0][0] for short, forms in mined.items()}
+    )
+    _weigh(plan.concepts, index)
+    choose_anchors(plan, nearest)
+    return anchors(plan) if plan.anchors is not None else []
+
+
+_PREFIX_MAX = 7  # "cryptographically" is named by "cryptographic"
+
+
+def names_any(paper: Paper, concepts: Sequence[Concept]) -> bool:
+    """Whether the paper's title or abstract names one of the concepts, a word also in a form
+    the stemmer keeps apart ("private" and "privacy", "accelerator" and "accelerating": all but
+    its last two letters shared, five at least and seven at most)."""
+    stems, joined = _paper_stems(paper)
+    if any(concept.found_in(stems, joined) for concept in concepts):
+        return True
+    words = set(stems)
+    for concept in concepts:
+        for form in concept.forms:
+            if len(form) == 1 and len(form[0]) >= 5:
+                prefix = form[0][: max(5, min(len(form[0]) - 2, _PREFIX_MAX))]
+                if any(word.startswith(prefix) for word in words):
+                    return True
+    return False
 
 
 def associated_terms(

@@ -668,6 +668,31 @@ def test_asked_how_much_an_extractive_answer_quotes_no_problem_as_a_result(
     assert all(states_measured_result(s.text) for s in answer.sentences)
 
 
+def test_an_extractive_answer_quotes_no_paper_that_names_nothing_the_question_asks_about(
+    shared_sample_library: Library,
+) -> None:
+    # "graph neural networks, by how much?" quoted a systolic-array paper's "up to 63%
+    # performance improvement" beside SwitchBlade and AdaptGear: it never names graphs or GNNs
+    answer = Asker(shared_sample_library).ask(
+        "Which accelerators speed up graph neural networks, and by how much?"
+    )
+    cited = {c.key for c in answer.citations}
+    assert "guo2020balancing" not in cited
+    assert {"lu2023accelerating", "zhou2023adaptgear"} <= cited
+
+
+def test_a_paper_names_what_a_question_asks_about_in_any_form_of_the_word() -> None:
+    from assistant.models import Paper
+    from assistant.selection import Concept, names_any
+
+    private = Concept("private", [("private",)], [("private",)])
+    secure = Paper(key="a", title="Secure inference", abstract="We keep the model secure.")
+    assert names_any(Paper(key="b", title="T", abstract="Privacy-preserving inference."), [private])
+    assert not names_any(secure, [private])
+    crypto = Concept("c", [("cryptographically",)], [("cryptographically",)])
+    assert names_any(Paper(key="c", title="Cryptographic inference", abstract=""), [crypto])
+
+
 def test_an_answer_written_to_a_file_is_neither_wrapped_nor_padded(
     shared_sample_library: Library,
 ) -> None:
