@@ -1615,3 +1615,105 @@ def test_enw_abstracts_with_blank_lines_and_names_packed_on_one_line() -> None:
         "pericles_16000463126.enw",
     )
     assert (wiley.doi, wiley.authors) == ("10.1111/apm.12778", ["Tooba Abbassi-Daloii"])
+
+
+def test_ieee_xplore_csv_with_an_undoubled_quote_inside_a_field_is_read(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # NLeSC/litstudy notebooks/data/ieee_1.csv (commit 391d3afb), a real IEEE Xplore export:
+    # 'Conference on "Computer as a Tool"",' refused all 100 rows ("',' expected after '\"'")
+    header = (
+        '"Document Title",Authors,"Publication Title","Publication Year","Abstract","DOI",'
+        "PDF Link,Document Identifier\n"
+    )
+    rows = (
+        '"Time-Domain Computational Electromagnetics Algorithms for GPU Based Computers",'
+        '"P. P. M. So","EUROCON 2007 - The International Conference on "Computer as a Tool"",'
+        '"2007","Time-domain computational electromagnetic algorithms such as FDTD and TLM '
+        'require computers with superb processing power.","10.1109/EURCON.2007.4400469",'
+        '"https://ieeexplore.ieee.org/stamp/stamp.jsp?arnumber=4400469","IEEE Conferences"\n'
+        '"GPU programming for EDA with OpenCL","R. Topaloglu; B. Gaster",'
+        '"2011 IEEE/ACM International Conference on Computer-Aided Design (ICCAD)","2011",'
+        '"Graphics processing unit (GPU) computing has been an interesting area of research.",'
+        '"10.1109/ICCAD.2011.6105306",'
+        '"https://ieeexplore.ieee.org/stamp/stamp.jsp?arnumber=6105306","IEEE Journals"\n'
+    )
+    (tmp_path / "ieee.csv").write_text(header + rows)
+    report, _ = _ingest(tmp_path / "ieee.csv")
+    assert report["added"] == 2
+    papers = {p["doi"]: p for p in _library().values()}
+    eurocon = papers["10.1109/EURCON.2007.4400469"]
+    assert eurocon["venue"] == 'EUROCON 2007 - The International Conference on "Computer as a Tool"'
+    assert (eurocon["year"], eurocon["kind"]) == (2007, "inproceedings")  # Document Identifier
+    assert eurocon["url"] == "https://ieeexplore.ieee.org/stamp/stamp.jsp?arnumber=4400469"
+    assert papers["10.1109/ICCAD.2011.6105306"]["kind"] == "article"
+
+
+def test_ieee_short_csv_and_publish_or_perish_csv_keep_venue_kind_and_link(
+    tmp_path: Path,
+) -> None:
+    from assistant.ingest import parse_file
+
+    # CoLRev tests/.../ieee_csv.csv (commit 17ab22a9): IEEE Xplore's short layout
+    (tmp_path / "ieee.csv").write_text(
+        '"Title","Authors","Affiliations","Abstract","Publication","Category","DOI"\n'
+        '"Rural Outsourcing: Delivering ITO and BPO Services from Remote Domestic Locations",'
+        '"Joseph Rottman, Erran Carmel, Mary Lacity","University of Missouri-St. Louis",'
+        '"IT and business process outsourcing providers are building delivery centers.",'
+        '"Computer","Magazine","10.1109/MC.2010.1"\n'
+    )
+    (paper,) = parse_file(tmp_path / "ieee.csv").records
+    assert (paper.venue, paper.kind) == ("Computer", "article")
+    # Publish or Perish (Google Scholar) CSV: the venue under "Source", the link "ArticleURL"
+    (tmp_path / "pop.csv").write_text(
+        "Cites,Authors,Title,Year,Source,Publisher,ArticleURL,CitesURL,GSRank,QueryDate,Type\n"
+        '12774,"A Einstein, B Podolsky, N Rosen","Can quantum-mechanical description of '
+        'physical reality be considered complete?",1935,"Physical review","APS",'
+        '"http://journals.aps.org/pr/abstract/10.1103/PhysRev.47.777","",1,"2014-11-20",""\n'
+    )
+    (paper,) = parse_file(tmp_path / "pop.csv").records
+    assert (paper.venue, paper.year) == ("Physical review", 1935)
+    assert paper.url == "http://journals.aps.org/pr/abstract/10.1103/PhysRev.47.777"
+    assert paper.authors == ["A Einstein", "B Podolsky", "N Rosen"]
+
+
+def test_tex_logos_and_biblatex_sets_in_the_biblatex_examples() -> None:
+    # plk/biblatex bibtex/bib/biblatex/biblatex-examples.bib: "{\TeX}: The Program" was ": The
+    # Program", and its two @set entries (no title, by design) refused all 92 entries
+    papers = parse_bibtex(
+        "@set{stdmodel, entryset = {glashow,weinberg}, annotation = {A set}}\n"
+        "@xdata{hup, publisher = {Harvard University Press}}\n"
+        "@book{knuth:ct:b, author = {Knuth, Donald E.}, title = {{\\TeX}: The Program}, "
+        "year = 1986}\n"
+        "@book{companion, title = {The {\\LaTeX} Companion and \\LaTeXe}, year = 1994, "
+        "xdata = {hup}}\n"
+        "@article{kastenholz, title = {Computation of methodology\\hyphen independent ionic "
+        "solvation free energies}, year = 2006}\n"
+        "@collection{jaffe, editor = {Jaffé, Philipp}, title = {Regesta Pontificum Romanorum}, "
+        "year = 1885}\n",
+        "biblatex-examples.bib",
+    )
+    assert [p.title for p in papers] == [
+        "TeX: The Program",
+        "The LaTeX Companion and LaTeX2e",
+        "Computation of methodology-independent ionic solvation free energies",
+        "Regesta Pontificum Romanorum",
+    ]
+    assert papers[1].extra["publisher"] == "Harvard University Press"  # from its @xdata
+    assert papers[3].kind == "book"  # @collection
+
+
+def test_after_an_undoubled_quote_a_broken_row_is_still_refused_on_its_line(
+    tmp_path: Path,
+) -> None:
+    from assistant.errors import InputError
+    from assistant.ingest import parse_file
+
+    path = tmp_path / "ieee.csv"
+    path.write_text(
+        '"Title","Publication"\n"One","Conference on "A Tool""\n'
+        '"Two","' + "an unclosed venue " * 2000 + '\n"Three","C"\n'
+    )
+    with pytest.raises(InputError) as caught:  # not rows run together into one
+        parse_file(path)
+    assert caught.value.line == 3

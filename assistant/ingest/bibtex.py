@@ -66,6 +66,11 @@ def _decoder() -> Any:
     # was "200 J")
     fonts = ("mathsf", "mathrm", "mathbf", "mathit", "mathtt", "mathcal", "mbox")
     macros = [MacroTextSpec(name, "%(1)s") for name in fonts]
+    # the TeX logos and biblatex's \hyphen print their names: "The {\TeX book}" was "The book"
+    logos = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX",
+             "XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX", "LuaTeX": "LuaTeX", "LuaLaTeX": "LuaLaTeX",
+             "AmSTeX": "AmS-TeX", "ConTeXt": "ConTeXt", "hyphen": "-"}  # fmt: skip
+    macros += [MacroTextSpec(name, text) for name, text in logos.items()]
     context.add_context_category("litreview", macros + [MacroTextSpec("textasciicircum", "^")],
                                  prepend=True)  # fmt: skip
     return LatexNodes2Text(latex_context=context, math_mode="text")
@@ -160,6 +165,9 @@ def _field_values(entry: Any) -> dict[str, str]:
 
 
 _PART_TYPES = frozenset({"inproceedings", "conference", "incollection", "inbook"})
+# biblatex entries that are no work of their own: a @set groups others (`entryset = {a,b}`),
+# an @xdata holds fields other entries take in (`xdata = {x}`)
+_NOT_WORKS = frozenset({"set", "xdata"})
 
 
 def _inherited(
@@ -168,10 +176,14 @@ def _inherited(
     """An entry with the fields it lacks taken from the entry its `crossref` names, as BibTeX
     does ("@Article{Old:Key, crossref = {journals/ai/X12}}" is the other entry under an old key);
     a paper in proceedings takes their title as its booktitle, never as its own title."""
+    merged = dict(raw)
+    # biblatex's `xdata = {a, b}`: the fields of those @xdata entries, as if written here
+    for name in re.split(r"\s*,\s*", raw.get("xdata", "").strip().lower()):
+        for field, value in by_key.get(name, {}).items() if name else ():
+            merged.setdefault(field, value)
     parent = by_key.get(raw.get("crossref", "").strip().lower())
     if parent is None or parent is raw:
-        return raw
-    merged = dict(raw)
+        return merged
     part = entry_type.lower() in _PART_TYPES
     for name, value in parent.items():
         if name == "title" and part:
@@ -302,6 +314,8 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
     raw_fields = {id(entry): _field_values(entry) for entry in entries}
     by_key = {entry.key.lower(): raw_fields[id(entry)] for entry in entries}
     for position, entry in enumerate(entries, 1):
+        if entry.entry_type.lower() in _NOT_WORKS:
+            continue
         raw = _inherited(raw_fields[id(entry)], entry.entry_type, by_key)
         fields = {
             name: (

@@ -23,24 +23,28 @@ _NAMES = {
         "article", "journalarticle", "articlejournal", "jour", "jfull", "ejour", "review",
         "letter", "note", "editorial", "shortsurvey", "datapaper", "erratum", "magazinearticle",
         "articlemagazine", "newspaperarticle", "articlenewspaper", "mgzn", "news",
-        "electronicarticle", "journal",
+        "electronicarticle", "journal", "magazine",
+        # IEEE Xplore's "Document Identifier"
+        "ieeejournals", "ieeemagazines", "ieeeearlyaccessarticles",
     ),
     "inproceedings": (
         "inproceedings", "conference", "conferencepaper", "paperconference", "conf", "cpaper",
         "proceedingspaper", "conferencereview", "conferenceproceedings",
-        "conferenceproceedingsarticle", "congress",
+        "conferenceproceedingsarticle", "congress", "conferencepublication", "ieeeconferences",
     ),
     "preprint": ("preprint", "postedcontent"),
-    "book": ("book", "mvbook", "proceedings", "ebook", "edbook", "editedbook", "booklet"),
+    "book": ("book", "mvbook", "proceedings", "ebook", "edbook", "editedbook", "booklet",
+             "collection", "mvcollection", "mvproceedings", "ieeebooks"),
     "incollection": (
         "incollection", "inbook", "chapter", "bookchapter", "booksection", "chap", "echap",
         "bookpart",
     ),
     "thesis": ("thesis", "phdthesis", "mastersthesis", "thes", "dissertation"),
-    "report": ("report", "techreport", "rprt", "technicalreport"),
+    "report": ("report", "techreport", "rprt", "technicalreport", "manual", "standard",
+               "ieeestandards"),
     "misc": (
         "misc", "unpublished", "unpb", "online", "webpage", "elec", "gen", "generic",
-        "manuscript", "document",
+        "manuscript", "document", "patent", "unpublishedwork", "dataset", "software", "periodical",
     ),
 }  # fmt: skip
 _BY_NAME = {name: kind for kind, names in _NAMES.items() for name in names}

@@ -47,14 +47,17 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
                 "authorshipsauthordisplayname"),
     "year": ("year", "publicationyear", "py", "pubyear"),
     "date": ("date", "publicationdate", "datepublished", "published", "pd", "createdate"),
+    # IEEE Xplore's short layout: "Publication"
     "venue": ("venue", "journal", "sourcetitle", "publicationtitle", "booktitle", "so",
-              "journalbook", "primarylocationsourcedisplayname"),
+              "journalbook", "primarylocationsourcedisplayname", "publication"),
     "doi": ("doi", "di", "itemdoi"),
     "arxiv_id": ("arxivid", "arxiv"),
     # Scopus and Lens "Document Type"/"Publication Type", Zotero "Item Type", Web of Science DT
+    # IEEE Xplore: "Document Identifier" ("IEEE Conferences"), its short layout's "Category"
     "kind": ("kind", "documenttype", "publicationtype", "itemtype", "referencetype", "doctype",
-             "entrytype", "type", "dt"),
-    "url": ("url", "link", "pdfurl", "externalurl", "sourceurls"),
+             "entrytype", "type", "dt", "documentidentifier", "category"),
+    # Publish or Perish "ArticleURL", IEEE Xplore "PDF Link"
+    "url": ("url", "link", "pdfurl", "externalurl", "sourceurls", "articleurl", "pdflink"),
     "categories": ("keywords", "categories", "authorkeywords", "manualtags", "de",
                    "fieldsofstudy"),
     # what litreview's own export says it made up or shortened (export -> ingest keeps it)
@@ -78,6 +81,8 @@ def _columns(header: list[str], field_map: dict[str, str] | None, file: str) -> 
             if spelling in by_squashed:
                 columns[field] = by_squashed[spelling]
                 break
+    if {"cites", "articleurl", "source"} <= by_squashed.keys() and "venue" not in columns:
+        columns["venue"] = by_squashed["source"]  # Publish or Perish: "Source" is the venue
     for field, column in (field_map or {}).items():
         if field not in HEADER_NAMES:
             raise InputError(file, f"--map {field}=...: unknown field (known: {', '.join(FIELDS)})")
@@ -129,9 +134,50 @@ def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as exc:
             if "end of data" in str(exc):
                 raise csv.Error(f"a quote opened on line {line} is never closed") from None
+            if "expected after '\"'" in str(exc):
+                # IEEE Xplore writes a quote inside a quoted field as it is ("EUROCON 2007 - The
+                # International Conference on "Computer as a Tool"",...): from this row on, a
+                # quote closes its field only where a delimiter or the line's end follows
+                start = 0
+                for _ in range(line - 1):
+                    start = text.index("\n", start) + 1
+                yield from _tolerant_rows(text, delimiter, start, line)
+                return
             raise csv.Error(f"line {reader.line_num}: {exc}") from None
         yield line, row
         line = reader.line_num + 1
+
+
+def _tolerant_rows(
+    text: str, delimiter: str, start: int, line: int
+) -> Iterator[tuple[int, list[str]]]:
+    """Rows from `start` (on `line`) on, a quote that no delimiter or line end follows being
+    part of its field; a doubled quote is one quote, as usual."""
+    d = re.escape(delimiter)
+    # possessive: an unclosed quote fails at once, not after trying every split of the field
+    quoted = re.compile(rf'"((?:[^"]++|"(?!{d}|\n|\Z))*+)"(?={d}|\n|\Z)')
+    bare = re.compile(rf"[^{d}\n]*")
+    pos = start
+    while pos < len(text):
+        row: list[str] = []
+        first = line
+        while True:
+            if text.startswith('"', pos):
+                match = quoted.match(text, pos)
+                if match is None:
+                    raise csv.Error(f"a quote opened on line {line} is never closed")
+                row.append(match.group(1).replace('""', '"'))
+            else:
+                match = bare.match(text, pos)
+                row.append(match.group())
+            line += match.group().count("\n")
+            pos = match.end()
+            if pos >= len(text) or text[pos] == "\n":
+                pos += 1
+                line += 1
+                break
+            pos += 1  # the delimiter
+        yield first, row
 
 
 def _delimiter(text: str) -> str:
