@@ -254,3 +254,22 @@ def test_a_curly_and_a_straight_apostrophe_are_one_title() -> None:
     b = a.model_copy(update={"title": "Breeding birds of Canada's boreal forest"})
     assert normalize_title(a.title) == normalize_title(b.title)
     assert same_work(a, b) is None
+
+
+def test_records_like_two_that_differ_do_not_chain_them_and_order_does_not_matter() -> None:
+    # CoLRev tests/.../trid_ris.ris: one title and first author in 2017, 2018 and 2019; the 2018
+    # record is like each of the others, which are not alike (two years apart). All three had
+    # merged into one paper, and which record's year and kind it kept depended on file order.
+    def records() -> list[Paper]:
+        return [
+            paper(title="Title of this citation", authors=["A. Author-One"], year=year,
+                  kind=kind, sources=[Source(file="trid.ris", position=n)])
+            for n, (year, kind) in enumerate([(2017, None), (2018, "article"), (2019, "report")])
+        ]  # fmt: skip
+
+    outcomes = set()
+    for order in ([0, 1, 2], [0, 2, 1], [2, 1, 0], [1, 2, 0]):
+        given = records()
+        merged = merge_library([given[i] for i in order])
+        outcomes.add(tuple(sorted((p.year, len(p.sources)) for p in merged)))
+    assert outcomes == {((2018, 2), (2019, 1))}

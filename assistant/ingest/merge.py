@@ -193,10 +193,15 @@ class NearMiss(NamedTuple):
     def describe(self) -> str:
         kind, _, value = self.shared.partition(":")
         article = "an" if kind[0] in "aeiou" else "a"
+        first, second = sorted((self.first, self.second), key=_first_place)  # in file order
         return (
-            f"{_place(self.first)} and {_place(self.second)} share {article} {kind} "
+            f"{_place(first)} and {_place(second)} share {article} {kind} "
             f"({value[:60]}) but were kept apart: {self.reason}"
         )
+
+
+def _first_place(paper: Paper) -> tuple[str, int]:
+    return min((_source_order(s) for s in paper.sources), default=("", 0))
 
 
 def _place(paper: Paper) -> str:
@@ -207,14 +212,37 @@ def _place(paper: Paper) -> str:
 
 
 _MAX_COMPARED = 50  # records of one identity a new record is compared with (an "Editorial" title)
+# what keeps two records of one group apart from a record of another
+_DISAGREEMENTS = frozenset({"different titles", "different DOIs", "different years",
+                            "different first authors", "different abstracts"})  # fmt: skip
+
+
+def _content_order(paper: Paper) -> tuple:
+    """Where a record sorts by its own fields, not by the file or place it came from."""
+    return (
+        paper.year or 0,
+        paper.title,
+        paper.authors[:1],
+        paper.doi or "",
+        paper.kind or "",
+        paper.venue or "",
+        paper.abstract[:200],
+        paper.key,
+    )
 
 
 def group_duplicates(
     papers: list[Paper], near_misses: list[NearMiss] | None = None
 ) -> list[list[Paper]]:
     """Union-find over records that share an identity (key, DOI, arXiv id, title, abstract
-    opening) and are one work by `same_work`; the pairs it kept apart go to `near_misses`."""
+    opening) and are one work by `same_work`; the pairs it kept apart go to `near_misses`.
+
+    Two groups join only when no record of one disagrees with a record of the other (the 2017
+    and the 2019 record of one title are not one work because a 2018 record is like each), and
+    records are taken in an order of their content, so the groups never depend on the order the
+    records came in."""
     parent = list(range(len(papers)))
+    members: dict[int, list[int]] = {i: [i] for i in range(len(papers))}
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -222,17 +250,31 @@ def group_duplicates(
             i = parent[i]
         return i
 
+    def disagreement(a: int, b: int) -> str | None:
+        for x in members[a][:_MAX_COMPARED]:
+            for y in members[b][:_MAX_COMPARED]:
+                reason = same_work(papers[x], papers[y])
+                if reason is not None and reason in _DISAGREEMENTS:
+                    return reason
+        return None
+
     seen: dict[str, list[int]] = defaultdict(list)
     missed: dict[tuple[int, int], tuple[str, str]] = {}
-    for i, paper in enumerate(papers):
+    order = sorted(range(len(papers)), key=lambda i: _content_order(papers[i]))
+    for i in order:
+        paper = papers[i]
         for identity in _identities(paper):
             for j in seen[identity][:_MAX_COMPARED]:
                 a, b = find(j), find(i)
                 if a == b:
                     continue
                 reason = same_work(papers[j], paper)
+                if reason is None and (len(members[a]) > 1 or len(members[b]) > 1):
+                    reason = disagreement(a, b)
                 if reason is None:
-                    parent[max(a, b)] = min(a, b)
+                    root, other = min(a, b), max(a, b)
+                    parent[other] = root
+                    members[root] += members.pop(other)
                 else:
                     missed.setdefault((j, i), (identity, reason))
             seen[identity].append(i)
