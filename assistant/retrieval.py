@@ -11,6 +11,7 @@ feedback for BM25. `benchmarks/retrieval_beir.py` measures each against the defa
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import re
 import sys
@@ -672,8 +673,27 @@ class LibraryIndex:
         return decode_record(self.records[i])
 
     def get(self, key: str) -> Paper | None:
+        """The paper under this key, or else the one holding it as an alias (biblatex `ids`:
+        a key of its own that a merged record brought)."""
         i = self.position.get(key)
+        if i is None:
+            i = self._aliases().get(key.lower())
         return None if i is None else self.paper(i)
+
+    def _aliases(self) -> dict[str, int]:
+        """alias (lower-cased) -> position, read from the records once, on the first miss."""
+        found = self.__dict__.get("_alias_positions")
+        if found is None:
+            from assistant.ingest.merge import split_ids
+
+            found = {}
+            for i, record in enumerate(self.records):
+                raw = zlib.decompress(record)
+                if b'"ids"' in raw:
+                    for alias in split_ids(json.loads(raw).get("extra", {}).get("ids", "")):
+                        found.setdefault(alias.lower(), i)
+            self.__dict__["_alias_positions"] = found
+        return found
 
     def papers(self, positions: Iterable[int] | None = None) -> list[Paper]:
         """Papers at positions (all of them by default), in key order."""

@@ -1717,3 +1717,29 @@ def test_after_an_undoubled_quote_a_broken_row_is_still_refused_on_its_line(
     with pytest.raises(InputError) as caught:  # not rows run together into one
         parse_file(path)
     assert caught.value.line == 3
+
+
+def test_a_key_of_the_users_merged_into_another_still_finds_the_paper(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # thammegowda/dissertation anthology.bib: one paper under its ACL Anthology key and the
+    # author's own; 15 such pairs merged and `show cho2014GRU` said "no paper with key"
+    entry = (
+        '@inproceedings{{{key},\n  title = "On the Properties of Neural Machine Translation: '
+        'Encoder{{--}}Decoder Approaches",\n  author = "Cho, Kyunghyun and van '
+        'Merri{{\\"e}}nboer, Bart",\n  year = "2014",\n  booktitle = "Proceedings of SSST-8",\n}}\n'
+    )
+    source = tmp_path / "anthology.bib"
+    source.write_text(entry.format(key="cho2014GRU") + entry.format(key="cho-etal-2014-properties"))
+    report, stderr = _ingest(source)
+    assert report["papers_after"] == 1
+    assert "anthology.bib:1 (cho2014GRU) is the same work as cho-etal-2014-properties" in stderr
+    shown = runner.invoke(app, ["show", "cho2014GRU", "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["key"] == "cho-etal-2014-properties"
+    exported = runner.invoke(app, ["export", "--format", "bibtex"]).stdout
+    assert "ids = {cho2014GRU}" in exported  # biblatex's aliases: \cite{cho2014GRU} resolves
+    again = tmp_path / "again.bib"
+    again.write_text(exported)
+    runner.invoke(app, ["remove", "cho-etal-2014-properties"])
+    _ingest(again)
+    assert runner.invoke(app, ["show", "cho2014GRU"]).exit_code == 0

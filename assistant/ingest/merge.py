@@ -383,9 +383,32 @@ def merge_group(group: list[Paper], copy: bool = True, held: Collection[str] = (
     # without one, the generated key a library record holds (`key_base` may keep it)
     held_keys = [p.key for p in ranked if p.key]
     merged.key = own_keys[0] if own_keys else (held_keys[0] if held_keys else "")
+    # the other own keys stay the paper's, as biblatex's `ids` (aliases a citation may use):
+    # `show`, `--papers` and a draft's .bib find the paper by them
+    aliases = [a for p in group for a in split_ids(p.extra.get("ids", ""))]
+    aliases += [k for k in own_keys[1:] if k.lower() != merged.key.lower()]
+    aliases = sorted({a.lower(): a for a in aliases if a.lower() != merged.key.lower()}.values())
+    if aliases:
+        merged.extra["ids"] = ", ".join(aliases)
     sources = {(s.file, s.position): s for p in group for s in p.sources}
     merged.sources = sorted(sources.values(), key=_source_order)
     return merged
+
+
+def split_ids(value: str) -> list[str]:
+    """The keys of a biblatex `ids` field ("a, b")."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def alias_notes(group: list[Paper], merged: Paper) -> list[str]:
+    """What a user should hear when records under two keys of their own became one paper."""
+    own = {p.key for p in group if p.own_key and p.key and p.key.lower() != merged.key.lower()}
+    return [
+        f"{_place(p)} ({p.key}) is the same work as {merged.key}: kept as {merged.key}, and "
+        f"{p.key} still finds it"
+        for p in sorted(group, key=_first_place)
+        if p.key in own
+    ]
 
 
 def _last_word_surname(author: str) -> str:
@@ -519,10 +542,16 @@ def merge_library(
     kept apart although they share an identity, and keys changed because two works shared one.
     """
     misses: list[NearMiss] = []
-    merged = [merge_group(group, copy) for group in group_duplicates(papers, misses)]
+    merged: list[Paper] = []
+    aliased: list[str] = []
+    for group in group_duplicates(papers, misses):
+        merged.append(merge_group(group, copy))
+        if len(group) > 1:
+            aliased += alias_notes(group, merged[-1])
     renamed = separate_own_keys(merged, taken)
     assign_keys(merged, taken)
     if notes is not None:
+        notes.extend(aliased)
         notes.extend(renamed)
         notes.extend(m.describe() for m in misses)
     return sorted(merged, key=lambda p: p.key)
@@ -609,9 +638,12 @@ def merge_into(
     incoming.clear()
     misses: list[NearMiss] = []
     held = {p.key for p in revisited if p.own_key and p.key}
-    merged = [
-        merge_group(group, copy=False, held=held) for group in group_duplicates(candidates, misses)
-    ]
+    merged: list[Paper] = []
+    aliased: list[str] = []
+    for group in group_duplicates(candidates, misses):
+        merged.append(merge_group(group, copy=False, held=held))
+        if len(group) > 1:
+            aliased += alias_notes(group, merged[-1])
     del candidates, revisited
     hit_set = set(hit)
     bases = {key_base(p) for p in merged if not (p.own_key and p.key)}
@@ -627,7 +659,7 @@ def merge_into(
     revisited_positions = hit_set.union(rekeyed)
     taken = {s.key for i, s in enumerate(library) if i not in revisited_positions}
     merged += neighbours
-    notes = separate_own_keys(merged, taken)  # library papers come first: they keep their keys
+    notes = aliased + separate_own_keys(merged, taken)  # library papers first: keys kept
     assign_keys(merged, taken)
     notes += [m.describe() for m in misses]
     return Revisit(before, sorted(merged, key=lambda p: p.key), notes)
