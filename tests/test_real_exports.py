@@ -1743,3 +1743,46 @@ def test_a_key_of_the_users_merged_into_another_still_finds_the_paper(
     runner.invoke(app, ["remove", "cho-etal-2014-properties"])
     _ingest(again)
     assert runner.invoke(app, ["show", "cho2014GRU"]).exit_code == 0
+
+
+def test_what_more_real_exports_write_is_read_or_refused_plainly(tmp_path: Path) -> None:
+    from assistant.errors import InputError
+    from assistant.ingest import parse_file
+    from assistant.ingest.fields import without_markup
+
+    # Europe PMC heads the sections of a structured abstract with <h4> (CoLRev europe_pmc_bib)
+    assert without_markup("<h4>Background</h4>Malaria is common.<h4>Methods</h4>We did.") == (
+        "Background: Malaria is common. Methods: We did."
+    )
+    # Publish or Perish JSON (CoLRev google_scholar.json): "…" closes a cut author list
+    (tmp_path / "pop.json").write_text(
+        '[{"title": "T", "authors": ["N Janom", "NHA Bakar", "…"], "year": 2021, '
+        '"article_url": "https://example.org/a"}]',
+        encoding="utf-8",
+    )
+    (paper,) = parse_file(tmp_path / "pop.json").records
+    assert (paper.authors, paper.authors_truncated) == (["N Janom", "NHA Bakar"], True)
+    assert paper.url == "https://example.org/a"
+    # EndNote's record numbers are no citation keys (synthesisr citesource issue 24 RIS)
+    (tmp_path / "endnote.ris").write_text("TY  - JOUR\nID  - 243\nTI  - Numbered\nER  - \n")
+    (paper,) = parse_file(tmp_path / "endnote.ris").records
+    assert (paper.key, paper.own_key) == ("", False)
+    # PubMed's XML and Zotero RDF are refused saying what to export instead
+    (tmp_path / "pubmed.xml").write_text(
+        '<?xml version="1.0"?>\n<PubmedArticleSet><PubmedArticle/></PubmedArticleSet>\n'
+    )
+    with pytest.raises(InputError, match=r"PubMed XML is not read: save .* PubMed format"):
+        parse_file(tmp_path / "pubmed.xml")
+    (tmp_path / "zotero.rdf").write_text('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22">')
+    with pytest.raises(InputError, match="Zotero RDF"):
+        parse_file(tmp_path / "zotero.rdf")
+    # a malformed BibTeX entry names the line parsing stopped on and why (CoLRev ebsco_bib.bib:
+    # a keywords field that scraped page code left with unbalanced braces)
+    (tmp_path / "ebsco.bib").write_text(
+        "@article{13362467620181001,\nAbstract = {While price-fixing},\nAuthor = {Tom Cruise},\n"
+        "Keywords = {Price fixing, 970, @type:Person}, @type:Person}, author:{name:Nowag, "
+        "googletag.cmd.push(function() { var pathChar = '/'},\n"
+        "Title = {Sharing}}\n@article{b, title = {B}}\n"
+    )
+    with pytest.raises(InputError, match=r"ebsco.bib:1: malformed entry: parsing stopped on line"):
+        parse_file(tmp_path / "ebsco.bib")

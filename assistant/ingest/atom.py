@@ -34,11 +34,29 @@ def _entry_lines(text: str) -> list[int]:
 _HYPHEN_BREAK = re.compile(r"(?<=\w-)\s*\n\s*(?=\w)")
 
 
+# XML exports litreview does not read, and what to export instead
+_UNREAD_XML = (
+    (re.compile(r"<(?:PubmedArticleSet|PubmedArticle|MedlineCitationSet|MedlineCitation)\b"),
+     "PubMed XML is not read: save the results in PubMed format (.nbib) and ingest that"),
+    (re.compile(r"<rdf:RDF\b"),
+     "RDF (Zotero RDF) is not read: export BibTeX, RIS or CSL JSON, or ingest the Zotero "
+     "database itself with --zotero"),
+)  # fmt: skip
+
+
+def unread_xml(head: str) -> str | None:
+    """What to say of an XML export of a kind litreview does not read, from its opening."""
+    return next((say for pattern, say in _UNREAD_XML if pattern.search(head)), None)
+
+
 def _unwrapped(text: str) -> str:
     return clean_text(_HYPHEN_BREAK.sub("", text))
 
 
 def iter_atom(text: str, file: str) -> Iterator[Paper]:
+    other = unread_xml(text[:4000])
+    if other:
+        raise InputError(file, other, 1)
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise InputError(file, "XML with a DOCTYPE or entities is not accepted")
     try:

@@ -307,7 +307,8 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
             continue
         key = getattr(block, "key", None)
         line = (block.start_line or 0) + 1
-        raise InputError(file, "malformed entry" + (f" {key!r}" if key else ""), line)
+        why = _why_malformed(block, text)
+        raise InputError(file, "malformed entry" + (f" {key!r}" if key else "") + why, line)
     if not entries:
         raise InputError(file, "no BibTeX entries in the file")
     entries.sort(key=lambda e: e.start_line or 0)
@@ -368,6 +369,18 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
             },  # an eprint that is no arXiv id (Mendeley's "ecog.02097") is kept as written
             sources=[Source(file=file, position=position, line=line, format="bibtex")],
         )
+
+
+def _why_malformed(block: Any, text: str) -> str:
+    """Where bibtexparser stopped in a malformed entry and why (": parsing stopped on line 18:
+    Expected a `=` after entry key ..."); "" when it does not say."""
+    error = getattr(block, "error", None)
+    reason = str(getattr(error, "abort_reason", "") or "").strip()
+    end = getattr(error, "end_index", None)
+    if not reason:
+        return ""
+    where = f" on line {text.count(chr(10), 0, end) + 1}" if isinstance(end, int) else ""
+    return f": parsing stopped{where}: {reason[:200]}"
 
 
 def parse_bibtex(text: str, file: str) -> list[Paper]:

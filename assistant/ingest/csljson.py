@@ -240,7 +240,11 @@ def iter_csljson(text: str, file: str) -> Iterator[Paper]:
             authors = [authors]
         keywords = item.get("keyword") or item.get("keywords") or []
         doi = doi_in(clean_text(_first(item.get("DOI"))))
-        url = clean_text(_first(item.get("URL"))) or None
+        # and lists not CSL: "url", Publish or Perish's "article_url"
+        url = (
+            clean_text(_first(item.get("URL") or item.get("url") or item.get("article_url")))
+            or None
+        )
         # CSL's container-title; JSON lists not CSL ("venue": DBLP-made lists, "source":
         # Publish or Perish, "journal") say it so
         venue = next(

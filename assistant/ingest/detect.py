@@ -179,6 +179,10 @@ def detect_format(path: Path, text: str) -> str:
         return "seed"
     if ("," in first_line and not first_line.endswith(".")) or first_line.count("\t") >= 2:
         return "csv"  # a comma header, or a tab-delimited one (Web of Science, Lens, Excel)
+    from assistant.ingest.atom import unread_xml
+
+    if unread_xml(head):
+        raise InputError(path.name, unread_xml(head) or "", 1)
     raise InputError(
         path.name,
         "unknown format; use --format "

@@ -352,6 +352,8 @@ def _markup_read(text: str) -> str:
     if "</" in text or "/>" in text:  # markup closes its tags; "a <b> c" alone is prose
         if "<AbstractText" in text:
             text = _ABSTRACT_SECTION.sub(_section_heading, text)
+        if "</h" in text or "</H" in text:
+            text = _HEADING.sub(lambda m: f" {m.group(2).strip().rstrip(':')}: ", text)
         text = _INLINE_TAG.sub(lambda m: " " if _BREAKING_TAG.match(m.group()) else "", text)
     if "&" in text:
         text = _ENTITY.sub(_character, text)
@@ -365,9 +367,16 @@ _ABSTRACT_SECTION = re.compile(
 )
 
 
+# Europe PMC's structured abstracts head their sections with HTML: "<h4>Background</h4>..."
+_HEADING = re.compile(r"<h([1-6])(?:\s[^<>]{0,200})?>([^<>]{0,200})</h\1\s*>", re.IGNORECASE)
+
+
 def _section_heading(tag: re.Match[str]) -> str:
     """A section of a structured abstract opens on its label, as PubMed shows it."""
     return f" {tag.group(1)}: " if tag.group(1) else " "
+
+
+_ELLIPSIS = re.compile(r"\s*(?:\.{3}|…|et\.? al\.?)\s*", re.IGNORECASE)
 
 
 def tidy_record(paper: Paper) -> None:
@@ -384,7 +393,9 @@ def tidy_record(paper: Paper) -> None:
         name = without_markup(name)
         if "@" in name:
             name = " ".join(_EMAIL.sub(" ", name).split())
-        if name:
+        if _ELLIPSIS.fullmatch(name):
+            paper.authors_truncated = True  # Google Scholar's "A, B, C, …": not all of them
+        elif name:
             names.append(name)
     paper.authors = names
     if paper.doi:

@@ -182,7 +182,7 @@ def iter_jsonl(text: str, file: str) -> Iterator[Paper]:
         source = location.get("source") if isinstance(location, dict) else None
         doi = clean_text(item.get("doi")) or clean_text(ids.get("DOI"))
         arxiv = clean_text(ids.get("ArXiv")) or clean_text(item.get("arxiv_id"))
-        url = clean_text(item.get("url")) or None
+        url = clean_text(item.get("url")) or clean_text(item.get("article_url")) or None
         count += 1
         yield Paper(
             key=str(key).strip() if key not in (None, "") else "",

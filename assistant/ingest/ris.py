@@ -88,6 +88,8 @@ def iter_ris(text: str, file: str) -> Iterator[Paper]:
         year_value = entry.get("year") or entry.get("publication_year") or entry.get("date")
         urls = entry.get("urls") or []
         key = clean_text(entry.get("id"))
+        if key.isdigit():
+            key = ""  # EndNote's record number ("ID  - 243"), not a citation key
         count += 1
         yield Paper(
             key=key,
