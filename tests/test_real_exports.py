@@ -1786,3 +1786,19 @@ def test_what_more_real_exports_write_is_read_or_refused_plainly(tmp_path: Path)
     )
     with pytest.raises(InputError, match=r"ebsco.bib:1: malformed entry: parsing stopped on line"):
         parse_file(tmp_path / "ebsco.bib")
+
+
+def test_an_empty_proceedings_volume_does_not_refuse_its_papers() -> None:
+    # mlresearch/v1 _site/bibliography.bib (PMLR volume 1): the volume's own entry has an empty
+    # title and refused the five papers after it
+    papers = parse_bibtex(
+        "@Proceedings{GPIP2006,\n  title = {},\n  booktitle = {},\n  editor = {Neil Lawrence},\n"
+        "  publisher = {PMLR},\n  volume = 1\n}\n"
+        "@InProceedings{archambeau07a,\n  title = {Gaussian Process Approximations of Stochastic "
+        "Differential Equations},\n  author = {Cedric Archambeau and Dan Cornford},\n"
+        "  publisher = {PMLR},\n  volume = 1,\n  booktitle = {},\n  year = {2007}\n}\n",
+        "bibliography.bib",
+    )
+    assert [p.key for p in papers] == ["archambeau07a"]
+    with pytest.raises(Exception, match="neither a title nor an abstract"):
+        parse_bibtex("@article{x, author = {A B}, year = 2001}\n", "refs.bib")  # a paper still is

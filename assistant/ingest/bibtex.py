@@ -168,6 +168,9 @@ _PART_TYPES = frozenset({"inproceedings", "conference", "incollection", "inbook"
 # biblatex entries that are no work of their own: a @set groups others (`entryset = {a,b}`),
 # an @xdata holds fields other entries take in (`xdata = {x}`)
 _NOT_WORKS = frozenset({"set", "xdata"})
+# a proceedings volume or a collection named by nothing but its editors holds no paper to cite
+_CONTAINERS = frozenset({"proceedings", "mvproceedings", "collection", "mvcollection",
+                         "periodical"})  # fmt: skip
 
 
 def _inherited(
@@ -336,6 +339,8 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
         title, abstract = fields.get("title", ""), fields.get("abstract", "")
         line = (entry.start_line or 0) + 1
         if not title and not abstract:
+            if entry.entry_type.lower() in _CONTAINERS:
+                continue  # PMLR's "@Proceedings{GPIP2006, title = {}, editor = ...}": a volume
             raise InputError(file, f"entry {entry.key!r} has neither a title nor an abstract", line)
         year = parse_year(fields.get("year") or fields.get("date"), file, line)
         date = fields.get("date")

@@ -400,3 +400,5 @@ def tidy_record(paper: Paper) -> None:
     paper.authors = names
     if paper.doi:
         paper.doi = doi_in(paper.doi) or paper.doi
+    if paper.url and paper.url.startswith("//"):
+        paper.url = f"https:{paper.url}"  # ScienceDirect's RIS "UR  - //www.sciencedirect.com/..."
