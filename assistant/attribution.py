@@ -113,6 +113,12 @@ _SECOND_VERB = re.compile(
     re.IGNORECASE,
 )
 _THIRD_PERSON = {"study": "studies", "identify": "identifies", "prove": "proves"}
+_EVALUATION_SHOWS = re.compile(
+    r"^(?:our|the)\s+(?:extensive\s+|comprehensive\s+|experimental\s+)?(?:evaluations?|"
+    r"experiments?|results?|analys[ie]s)\b.{0,80}?\b(?:show|demonstrate|reveal|indicate)s?\s+"
+    r"(?P<rest>that\s+.+)$",
+    re.IGNORECASE,
+)
 _CLAUSE_VERBS = {"show", "demonstrate", "find", "observe", "reveal", "report", "prove"}
 _QUOTE_WORDS = 40  # a longer contribution is cut at a clause boundary
 
@@ -172,7 +178,7 @@ def _without_name(rest: str, name: str) -> tuple[str, str] | None:
     if not name or name.endswith("et al.") or not re.search(re.escape(name), rest):
         return None
     at_start = re.match(
-        rf"(?:that\s+)?(?:the\s+)?{re.escape(name)}(?:\s*:\s*|\s+(to\s)|\s+(?:that|which)\s+|\s+(?=[a-z]+s\b))"
+        rf"(?:that\s+)?(?:the\s+)?{re.escape(name)}(?:\s*:\s*|\s+(to\s)|\s+(?:that|which)\s+|\s+(?=(?:[a-z]+ly\s+)?(?:[a-z]+s|can|could|may|will)\b))"
         r"(?P<rest>.+)$",
         rest,
     )
@@ -246,5 +252,12 @@ def contribution(paper: Paper, sentence: str, name: str) -> str:
             that = "that "
         verb = _third_person(match.group("verb"), name.endswith("et al."))
         return f'{name} {marker} {verb} {that}"{_trim(rest)}".'
+    # "Our evaluation shows that AdaptGear can achieve ...": the finding, under the name
+    found = _EVALUATION_SHOWS.match(text)
+    if found:
+        unnamed = _without_name(found.group("rest").strip(), name)
+        if unnamed is not None:
+            how, quote = unnamed
+            return f'{name} {marker} {how}"{_trim(quote)}".'
     puts = "put" if name.endswith("et al.") else "puts"
     return f'As {name} {marker} {puts} it, "{_trim(text)}".'

@@ -361,6 +361,16 @@ def test_a_contribution_with_a_second_verb_keeps_the_authors_verbs_in_the_quote(
          'SQuant [@k] finds that "most of the weights can be pruned without loss".'),
         ("We show existing accelerators fail on sparse inputs.", "SALO",
          'SALO [@k] shows that "existing accelerators fail on sparse inputs".'),
+        # with an adverb or a modal before its verb, or in "our evaluation shows that ...", the
+        # name was quoted back (a tester read 'AdapMoE [@k] demonstrates that "AdapMoE
+        # consistently outperforms ..."' and 'As AdaptGear [@k] puts it, "Our evaluation shows
+        # that AdaptGear can achieve ..."')
+        ("Through comprehensive evaluations, we demonstrate AdapMoE consistently outperforms "
+         "existing techniques.", "AdapMoE",
+         'AdapMoE [@k] "consistently outperforms existing techniques".'),
+        ("Our evaluation shows that AdaptGear can achieve a significant performance "
+         "improvement, up to 6.49 x.", "AdaptGear",
+         'AdaptGear [@k] "can achieve a significant performance improvement, up to 6.49 x".'),
         # a name that is what the paper studies, not its own, stays where it is
         ("We present a reliability study of Arm's Ethos-U55, an industrial-scale NPU.",
          "Ethos-U55",
