@@ -148,30 +148,42 @@ def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         line = reader.line_num + 1
 
 
+def _closing_quote(text: str, start: int, delimiter: str) -> int:
+    """Where the quoted field opened before `start` closes: the first quote a delimiter, a line
+    end or the text's end follows; -1 when none does. (A scan, not a regex: no backtracking,
+    and the same on every Python.)"""
+    at = start
+    while True:
+        at = text.find('"', at)
+        if at < 0:
+            return -1
+        if text[at + 1 : at + 2] in (delimiter, "\n", ""):
+            return at
+        at += 1
+
+
 def _tolerant_rows(
     text: str, delimiter: str, start: int, line: int
 ) -> Iterator[tuple[int, list[str]]]:
     """Rows from `start` (on `line`) on, a quote that no delimiter or line end follows being
     part of its field; a doubled quote is one quote, as usual."""
-    d = re.escape(delimiter)
-    # possessive: an unclosed quote fails at once, not after trying every split of the field
-    quoted = re.compile(rf'"((?:[^"]++|"(?!{d}|\n|\Z))*+)"(?={d}|\n|\Z)')
-    bare = re.compile(rf"[^{d}\n]*")
+    bare = re.compile(rf"[^{re.escape(delimiter)}\n]*")
     pos = start
     while pos < len(text):
         row: list[str] = []
         first = line
         while True:
             if text.startswith('"', pos):
-                match = quoted.match(text, pos)
-                if match is None:
+                end = _closing_quote(text, pos + 1, delimiter)
+                if end < 0:
                     raise csv.Error(f"a quote opened on line {line} is never closed")
-                row.append(match.group(1).replace('""', '"'))
+                row.append(text[pos + 1 : end].replace('""', '"'))
+                line += text.count("\n", pos, end)
+                pos = end + 1
             else:
                 match = bare.match(text, pos)
                 row.append(match.group())
-            line += match.group().count("\n")
-            pos = match.end()
+                pos = match.end()
             if pos >= len(text) or text[pos] == "\n":
                 pos += 1
                 line += 1
