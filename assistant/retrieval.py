@@ -19,7 +19,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -677,22 +677,20 @@ class LibraryIndex:
         a key of its own that a merged record brought)."""
         i = self.position.get(key)
         if i is None:
-            i = self._aliases().get(key.lower())
+            i = self._aliases.get(key.lower())
         return None if i is None else self.paper(i)
 
+    @cached_property
     def _aliases(self) -> dict[str, int]:
         """alias (lower-cased) -> position, read from the records once, on the first miss."""
-        found = self.__dict__.get("_alias_positions")
-        if found is None:
-            from assistant.ingest.merge import split_ids
+        from assistant.ingest.merge import split_ids
 
-            found = {}
-            for i, record in enumerate(self.records):
-                raw = zlib.decompress(record)
-                if b'"ids"' in raw:
-                    for alias in split_ids(json.loads(raw).get("extra", {}).get("ids", "")):
-                        found.setdefault(alias.lower(), i)
-            self.__dict__["_alias_positions"] = found
+        found: dict[str, int] = {}
+        for i, record in enumerate(self.records):
+            raw = zlib.decompress(record)
+            if b'"ids"' in raw:
+                for alias in split_ids(json.loads(raw).get("extra", {}).get("ids", "")):
+                    found.setdefault(alias.lower(), i)
         return found
 
     def papers(self, positions: Iterable[int] | None = None) -> list[Paper]:

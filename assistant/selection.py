@@ -154,6 +154,11 @@ def mine_abbreviations(texts: Sequence[str]) -> dict[str, Counter[str]]:
 _MINED: dict[int, tuple[Any, dict[str, str]]] = {}
 
 
+def commonest_forms(mined: dict[str, Counter[str]]) -> dict[str, str]:
+    """ABBR -> the long form the texts give it most often."""
+    return {short: forms.most_common(1)[0][0] for short, forms in mined.items()}
+
+
 def library_abbreviations(index: LibraryIndex) -> dict[str, str]:
     """ABBR -> its most frequent long form, over every abstract of the library (once per index
     revision; ~0.3 s at 10,000 papers)."""
@@ -170,7 +175,7 @@ def library_abbreviations(index: LibraryIndex) -> dict[str, str]:
             data = json.loads(raw)
             texts.append(f"{data.get('title', '')}. {data.get('abstract', '')}")
     mined = mine_abbreviations(texts)
-    table = {short: forms.most_common(1)[0][0] for short, forms in mined.items()}
+    table = commonest_forms(mined)
     _MINED.clear()  # one library per process at a time; no growth
     _MINED[id(index)] = (weakref.ref(index), table)
     return table
@@ -399,9 +404,7 @@ def question_anchors(index: LibraryIndex, question: str, nearest: Sequence[Paper
     abbreviations are those the nearest papers define ("graph neural networks (GNNs)"): mining
     the whole library's would cost an answer seconds at 100,000 papers."""
     mined = mine_abbreviations([f"{p.title}. {p.abstract}" for p in nearest])
-    plan = plan_topic(
-        question, {short: forms.most_common(1)[0][0] for short, forms in mined.items()}
-    )
+    plan = plan_topic(question, commonest_forms(mined))
     _weigh(plan.concepts, index)
     choose_anchors(plan, nearest)
     return anchors(plan) if plan.anchors is not None else []

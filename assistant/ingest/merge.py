@@ -337,7 +337,7 @@ def _richness(paper: Paper) -> tuple:
         not is_preprint(paper),
         len(paper.authors),
         len(paper.abstract),
-        min((_source_order(s) for s in paper.sources), default=("", 0)),
+        _first_place(paper),
     )
 
 
@@ -393,6 +393,19 @@ def merge_group(group: list[Paper], copy: bool = True, held: Collection[str] = (
     sources = {(s.file, s.position): s for p in group for s in p.sources}
     merged.sources = sorted(sources.values(), key=_source_order)
     return merged
+
+
+def _merged_groups(
+    papers: list[Paper], misses: list[NearMiss], copy: bool, held: Collection[str] = ()
+) -> tuple[list[Paper], list[str]]:
+    """Each group of duplicates merged, and the notes of the keys of the user's it merged."""
+    merged: list[Paper] = []
+    notes: list[str] = []
+    for group in group_duplicates(papers, misses):
+        merged.append(merge_group(group, copy, held))
+        if len(group) > 1:
+            notes += alias_notes(group, merged[-1])
+    return merged, notes
 
 
 def split_ids(value: str) -> list[str]:
@@ -542,12 +555,7 @@ def merge_library(
     kept apart although they share an identity, and keys changed because two works shared one.
     """
     misses: list[NearMiss] = []
-    merged: list[Paper] = []
-    aliased: list[str] = []
-    for group in group_duplicates(papers, misses):
-        merged.append(merge_group(group, copy))
-        if len(group) > 1:
-            aliased += alias_notes(group, merged[-1])
+    merged, aliased = _merged_groups(papers, misses, copy)
     renamed = separate_own_keys(merged, taken)
     assign_keys(merged, taken)
     if notes is not None:
@@ -638,12 +646,7 @@ def merge_into(
     incoming.clear()
     misses: list[NearMiss] = []
     held = {p.key for p in revisited if p.own_key and p.key}
-    merged: list[Paper] = []
-    aliased: list[str] = []
-    for group in group_duplicates(candidates, misses):
-        merged.append(merge_group(group, copy=False, held=held))
-        if len(group) > 1:
-            aliased += alias_notes(group, merged[-1])
+    merged, aliased = _merged_groups(candidates, misses, copy=False, held=held)
     del candidates, revisited
     hit_set = set(hit)
     bases = {key_base(p) for p in merged if not (p.own_key and p.key)}
