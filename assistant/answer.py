@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from assistant.attribution import papers_named_in
 from assistant.citations import (
     KEPT_VERDICTS,
     REASON_JUDGE,
@@ -99,6 +100,13 @@ _LEANING = re.compile(
 _THIS_WORK = re.compile(r"^this (?:paper|work|study|article|thesis)\b", re.IGNORECASE)
 _OWN_STATEMENT = re.compile(
     r"\b(?:we|our|this (?:paper|work|study|article))\b(?! focus)", re.IGNORECASE
+)
+
+
+# a question that names papers and asks about others too: "besides T-MAC", "other methods"
+_ASKS_FOR_OTHERS = re.compile(
+    r"\b(?:others?|besides|apart from|beyond|similar|alternatives?|related|such as|like)\b",
+    re.IGNORECASE,
 )
 
 
@@ -516,13 +524,20 @@ class Asker(GroundedWriter):
         embedder = self.library.embedder
         question_vector = embedder.embed([_in_context(question, history)])[0]
         wants_figures = asks_for_figures(question)
+        # a question that names papers ("Compare T-MAC and LUT Tensor Core") is about them:
+        # each is quoted, and no other unless the question asks for others too
+        named = {p.key for p in papers_named_in(question, [h.paper for h in hits])}
+        only_named = bool(named) and not _ASKS_FOR_OTHERS.search(question)
+        considered = [h for i, h in enumerate(hits) if i < 6 or h.paper.key in named]
+        if only_named:
+            considered = [h for h in considered if h.paper.key in named]
         # "by how much?" quotes from a wider margin (FIGURE_MARGIN), where papers about
         # something else come within reach
-        off_topic = self._off_topic(question, hits[:6]) if wants_figures else set()
+        off_topic = self._off_topic(question, hits[:6]) if wants_figures and not named else set()
         candidates: list[tuple[float, int, str, Paper]] = []
         # the closest sentence of a paper that gives a measured result, for "by how much?"
         figure_quotes: dict[str, str] = {}
-        for rank, hit in enumerate(hits[:6]):
+        for rank, hit in enumerate(considered):
             if hit.paper.key in off_topic:
                 continue
             sentences = split_sentences(" ".join(hit.paper.abstract.split()))
@@ -568,7 +583,7 @@ class Asker(GroundedWriter):
         chosen = ranked
         if ranked:
             cut = min(ranked[0][0] - EXTRACTIVE_MARGIN, EXTRACTIVE_CLOSE)
-            chosen = [c for c in ranked if c[0] >= cut]
+            chosen = [c for c in ranked if c[0] >= cut or c[3].key in named]
             if figure_quotes:
                 # "by how much?": the papers that give a figure, quoting it, from a wider margin
                 # than papers quoted for what they are about (whether to answer at all is still
@@ -581,11 +596,15 @@ class Asker(GroundedWriter):
                 if measured:
                     chosen = measured
         chosen = chosen[:EXTRACTIVE_SENTENCES]
-        if not chosen or ranked[0][0] < EXTRACTIVE_ANSWERS:
+        # a paper the question names is on its subject: its closest sentence need not be as
+        # close as an unnamed paper's to answer (TeLLMe's figures for "What is the energy
+        # efficiency of TeLLMe?" sit at 0.50)
+        answers_at = EXTRACTIVE_MIN if only_named else EXTRACTIVE_ANSWERS
+        if not chosen or ranked[0][0] < answers_at:
             # keywords ("moe expert offloading") sit far from any sentence as a vector; a
             # sentence that holds every one of them answers them all the same (no near miss of
             # the offline eval has one)
-            chosen = _holding_every_word(question, hits[:6], embedder, question_vector)
+            chosen = _holding_every_word(question, considered[:6], embedder, question_vector)
         if not chosen:
             answer = self._abstain(
                 question, "extractive", "no abstract sentence addresses it closely enough"

@@ -8,6 +8,7 @@ only their lead ("In this paper, we propose") becomes the paper's name and a ver
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from assistant.models import Paper
 from assistant.text import plain
@@ -30,13 +31,19 @@ def short_name(paper: Paper) -> str:
     return f"A {paper.year} paper" if paper.year else "One paper"
 
 
-def _named(paper: Paper) -> str:
-    from assistant import claims
-
+def _clean_title(paper: Paper) -> str:
     # a title is untrusted text: "Foo [@other2024]: ..." must not name a paper with a citation
     # (the answer and the draft read citations from their own prose), nor any other markup
     title = _MARKUP.sub(" ", plain(paper.title)).replace("v.s.", "vs.")  # "." ends a sentence
-    title = " ".join(title.split())
+    return " ".join(title.split())
+
+
+def system_name(paper: Paper) -> str | None:
+    """The name a paper gives its work: the title's head ("AdapMoE" of "AdapMoE: Adaptive
+    ..."), or a name the abstract introduces that the title also uses; None if it gives none."""
+    from assistant import claims
+
+    title = _clean_title(paper)
     # "AdapMoE: Adaptive ..." (not the "N:M" of "Efficient N:M Sparse DNN Training")
     head = title.split(": ", 1)[0].strip() if ": " in title else ""
     if head and len(head.split()) <= 4:
@@ -52,6 +59,41 @@ def _named(paper: Paper) -> str:
             and not _defines_term(paper.abstract, name)
         ):
             return name
+    return None
+
+
+_VERSION = re.compile(r"\s+(?:v\d+(?:\.\d+)*|\d+(?:\.\d+)*|I{1,3}|\+\+)$", re.IGNORECASE)
+
+
+def papers_named_in(text: str, papers: Sequence[Paper]) -> list[Paper]:
+    """The papers a question or sentence names by their system name ("Compare T-MAC and LUT
+    Tensor Core"), also without its version ("TeLLMe" for "TeLLMe v2"). A one-word name names
+    it written as the title writes it ("DRIFT", not the "drift" of "conductance drift"), and a
+    plain word ("Nimbus") not as the text's first word, where any word is capitalised."""
+    from assistant.claims import name_like
+
+    found = []
+    for paper in papers:
+        name = system_name(paper)
+        if not name or len(name) < 2:
+            continue
+        forms = {name, _VERSION.sub("", name)}
+        for form in forms:
+            plain_word = len(form.split()) == 1 and not name_like(form)
+            pattern = rf"(?<![\w-]){re.escape(form)}(?![\w-])"
+            # one word is written as the paper writes it ("HELP", not the "help" of a question)
+            match = re.search(pattern, text, re.IGNORECASE if " " in form else 0)
+            if match and not (plain_word and not text[: match.start()].strip()):
+                found.append(paper)
+                break
+    return found
+
+
+def _named(paper: Paper) -> str:
+    name = system_name(paper)
+    if name:
+        return name
+    title = _clean_title(paper)
     if paper.authors:
         from assistant.ingest.fields import split_name
 
