@@ -1016,8 +1016,9 @@ class Drafter(GroundedWriter):
             if match and 1 <= int(match.group(1)) <= len(themes):
                 theme = themes[int(match.group(1)) - 1]
                 if theme not in ordered:
-                    name = plain(match.group(2)).strip().strip("*\"'")[:80]
-                    if name and _one_papers_title(name, by_key.values()):
+                    full = plain(match.group(2)).strip().strip("*\"'")
+                    name = _theme_name(match.group(2))
+                    if name and _one_papers_title(full, by_key.values()):
                         # a small model copies a title it was shown: that names one paper,
                         # not what the theme's papers share
                         if notes is not None:
@@ -1340,19 +1341,33 @@ def _distinct_names(themes: list[Theme], by_key: dict[str, Paper]) -> None:
         seen.add(theme.name.lower())
 
 
+_THEME_NAME_CHARS = 80
+
+
+def _theme_name(raw: str) -> str:
+    """A theme name as the model wrote it, without markup, cut at a word if it runs long."""
+    name = plain(raw).strip().strip("*\"'").strip()
+    if len(name) <= _THEME_NAME_CHARS:
+        return name
+    cut = name[: _THEME_NAME_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return cut + "…"
+
+
 def _one_papers_title(name: str, papers: Iterable[Paper]) -> bool:
     """Whether a theme name is a paper's title, or its opening ("TreeKV: Smooth Key-Value
-    Cache Compression ..."), rather than a name of its own."""
+    Cache Compression ..."), rather than a name of its own; its last word may be cut short
+    ("... Accelerator Design" of "... Accelerator Designs Targeting ...")."""
     named = text_words(name.lower())
     if len(named) < 3:
         return False
     for paper in papers:
         title = text_words(paper.title.lower())
-        if (
-            title
-            and not paper.title_derived
-            and (title[: len(named)] == named or named[: len(title)] == title)
-        ):
+        if not title or paper.title_derived:
+            continue
+        if named[: len(title)] == title:
+            return True
+        n = len(named)
+        if title[: n - 1] == named[:-1] and len(title) >= n and title[n - 1].startswith(named[-1]):
             return True
     return False
 

@@ -129,6 +129,28 @@ def test_a_theme_the_model_names_after_one_of_its_papers_keeps_its_keyword_name(
     assert "named theme 1 after one of its papers" in data["note"]
 
 
+def test_a_long_title_copied_as_a_theme_name_is_still_a_title() -> None:
+    from assistant.draft import _one_papers_title, _theme_name
+    from assistant.models import Paper
+
+    # SmolLM2 named a theme of "FPGA accelerators for transformer inference" after a 107-character
+    # title; cut at 80 characters ("... Accelerator Design", the title says "Designs") it was
+    # no longer recognised and became the section's heading
+    title = (
+        "Co-Exploration of Neural Architectures and Heterogeneous ASIC Accelerator Designs "
+        "Targeting Multiple Tasks"
+    )
+    paper = Paper(key="co", title=title)
+    assert _one_papers_title(title, [paper])
+    assert _one_papers_title(title[:80], [paper])
+    assert not _one_papers_title("Neural architecture and accelerator co-design", [paper])
+    # a long name is cut at a word, not inside one
+    assert _theme_name("**" + title + "**") == (
+        "Co-Exploration of Neural Architectures and Heterogeneous ASIC Accelerator…"
+    )
+    assert _theme_name('"Lookup-table formats"') == "Lookup-table formats"
+
+
 def test_a_rambling_model_is_stopped_at_the_cap_then_replaced_by_the_extractive_paragraph(
     shared_sample_library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
