@@ -72,21 +72,26 @@ def papers_named_in(text: str, papers: Sequence[Paper]) -> list[Paper]:
     plain word ("Nimbus") not as the text's first word, where any word is capitalised."""
     from assistant.claims import name_like
 
-    found = []
+    found: dict[str, list[Paper]] = {}  # the name as the text writes it -> papers of that name
     for paper in papers:
         name = system_name(paper)
         if not name or len(name) < 2:
             continue
-        forms = {name, _VERSION.sub("", name)}
-        for form in forms:
+        for form in dict.fromkeys([name, _VERSION.sub("", name)]):
             plain_word = len(form.split()) == 1 and not name_like(form)
             pattern = rf"(?<![\w-]){re.escape(form)}(?![\w-])"
             # one word is written as the paper writes it ("HELP", not the "help" of a question)
             match = re.search(pattern, text, re.IGNORECASE if " " in form else 0)
             if match and not (plain_word and not text[: match.start()].strip()):
-                found.append(paper)
+                found.setdefault(match.group().lower(), []).append(paper)
                 break
-    return found
+    named = []
+    for written, holders in found.items():
+        # a name several titles give: the papers whose abstracts also use it (the work itself,
+        # not a compilation or a reply filed under a title like it)
+        using = [p for p in holders if written in plain(p.abstract).lower()]
+        named += using if len(holders) > 1 and using else holders
+    return [p for p in papers if p in named]
 
 
 def _named(paper: Paper) -> str:

@@ -722,6 +722,12 @@ def test_a_paper_is_named_by_its_system_name_as_its_title_writes_it() -> None:
     assert named("Nimbus clouds aside, what is private inference?") == []
     assert named("How does Nimbus keep inference private?") == ["nimbus"]
     assert named("Is the LUT approach faster?") == []
+    # of the titles that give one name, the paper whose abstract uses it (not a compilation
+    # filed under a title like it, as in the 10,000-paper mix)
+    work = Paper(key="work", title="TeLLMe v2: Ternary", abstract="We present TeLLMe, a ...")
+    copy = Paper(key="copy", title="TeLLMe v2: Dynamic", abstract="SMA achieves 63% ...")
+    assert [p.key for p in papers_named_in("Is TeLLMe fast?", [copy, work])] == ["work"]
+    assert [p.key for p in papers_named_in("Is TeLLMe fast?", [copy])] == ["copy"]
 
 
 def test_a_paper_names_what_a_question_asks_about_in_any_form_of_the_word() -> None:
