@@ -110,6 +110,66 @@ _ASKS_FOR_OTHERS = re.compile(
 )
 
 
+# where a paper's code or data is ("The system is open-sourced at https://..."): no answer to a
+# question about anything else, though its name makes it the closest sentence to "What does
+# T-MAC do?"
+_AVAILABILITY = re.compile(
+    r"\b(?:open[- ]sourced|open[- ]source at|(?:is|are|be|been)\s+(?:made\s+)?(?:publicly\s+)?"
+    r"available|available\s+(?:at|on|online|from|through|via|upon)|found at|accessible at|"
+    r"released at)\b|\bmake\b.{0,60}\bavailable\b|^\W*code\s*:",
+    re.IGNORECASE,
+)
+_ASKS_FOR_CODE = re.compile(
+    r"\b(?:code|open[- ]?source\w*|github|repository|available|availability|release[ds]?|"
+    r"download\w*|url|link|implementation)\b",
+    re.IGNORECASE,
+)
+# "What is X?", "What does X do?", "How does X work?" (X standing for the paper's name): the
+# question asks what the named work is
+_ASKS_WHAT_IT_IS = re.compile(
+    r"^\W*(?:(?:what|who)\s+(?:is|are)\s+(?:the\s+)?X\W*$|what\s+(?:does|do)\s+X\s+do\b|"
+    r"how\s+does\s+X\s+work\b|(?:describe|explain|tell me about|summari[sz]e)\s+X\W*$)",
+    re.IGNORECASE,
+)
+_INTRODUCING_VERB = (
+    r"\b(?:propos|present|introduc|develop|design|build|buil|dubb?|call|nam|term)\w*"
+)
+
+
+def _asks_what_it_is(question: str, hits: Sequence[Hit], named: set[str]) -> bool:
+    """Whether the question asks what a paper it names is ("What is Nimbus?")."""
+    from assistant.attribution import system_name
+
+    for hit in hits:
+        name = system_name(hit.paper) if hit.paper.key in named else None
+        for form in dict.fromkeys([name, re.sub(r"\s+v\d+$", "", name)] if name else []):
+            masked = re.sub(rf"(?<![\w-]){re.escape(form)}(?![\w-])", "X", question, flags=re.I)
+            if _ASKS_WHAT_IT_IS.search(masked):
+                return True
+    return False
+
+
+def _introducing(sentences: Sequence[str], paper: Paper) -> int | None:
+    """The sentence where the abstract introduces the paper's named work ("we introduce T-MAC,
+    an innovative ...", "Nimbus is a ..."), if one does."""
+    from assistant.attribution import system_name
+
+    name = system_name(paper)
+    if not name:
+        return None
+    for form in dict.fromkeys([name, re.sub(r"\s+v\d+$", "", name)]):
+        named = re.escape(form)
+        pattern = re.compile(
+            rf"{_INTRODUCING_VERB}\s+(?:[\w-]+\s+){{0,6}}?{named}(?![\w-])"
+            rf"|^{named}(?![\w-])\s*(?:,[^,]{{0,80}},\s*)?(?:is|are)\s+(?:a|an|the)\b",
+            re.IGNORECASE,
+        )
+        for i, sentence in enumerate(sentences):
+            if pattern.search(plain(sentence)):
+                return i
+    return None
+
+
 # words that ask rather than name what is asked about
 _ASKING = frozenset({"how", "which", "what", "why", "does", "approaches", "methods", "techniques",
                      "papers", "work", "works", "used", "ways"})  # fmt: skip
@@ -346,7 +406,14 @@ class Asker(GroundedWriter):
         found = retrieve(
             self.library, query, k, filters, gateway=self.gateway, prompts=self.prompts
         )
-        found.hits = [h for h in found.hits if (h.dense_similarity or 0.0) >= RELEVANCE_MIN]
+        # a paper the question names is relevant however far its abstract sits from the
+        # question as a vector ("What is Nimbus?" is nearer clouds than two-party inference)
+        named = {p.key for p in papers_named_in(question, [h.paper for h in found.hits])}
+        found.hits = [
+            h
+            for h in found.hits
+            if (h.dense_similarity or 0.0) >= RELEVANCE_MIN or h.paper.key in named
+        ]
         return found
 
     def ask(
@@ -528,6 +595,8 @@ class Asker(GroundedWriter):
         # each is quoted, and no other unless the question asks for others too
         named = {p.key for p in papers_named_in(question, [h.paper for h in hits])}
         only_named = bool(named) and not _ASKS_FOR_OTHERS.search(question)
+        asks_what_it_is = bool(named) and _asks_what_it_is(question, hits, named)
+        asks_for_code = bool(_ASKS_FOR_CODE.search(question))
         considered = [h for i, h in enumerate(hits) if i < 6 or h.paper.key in named]
         if only_named:
             considered = [h for h in considered if h.paper.key in named]
@@ -542,10 +611,17 @@ class Asker(GroundedWriter):
                 continue
             sentences = split_sentences(" ".join(hit.paper.abstract.split()))
             sentences = [s for s in sentences if 30 <= len(s) <= 600]
+            if not asks_for_code:
+                sentences = [s for s in sentences if not _AVAILABILITY.search(plain(s))]
             if not sentences:
                 continue
             scores = embedder.embed(sentences) @ question_vector
             best = int(scores.argmax())
+            introducing = _introducing(sentences, hit.paper) if asks_what_it_is else None
+            if introducing is not None and hit.paper.key in named:
+                # "What does T-MAC do?": where the abstract says what T-MAC is
+                candidates.append((float(scores[best]), rank, sentences[introducing], hit.paper))
+                continue
             if about_prior_work(sentences[best]):
                 # "While prior studies ... they overlook" is the problem, not the paper's answer
                 # to it: its own statement nearly as close to the question is quoted instead

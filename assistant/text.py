@@ -37,7 +37,8 @@ def _tilde(sim: re.Match[str]) -> str:
 _LATEX_COMMANDS = (
     (re.compile(r"\\\$"), _ESCAPED_DOLLAR),
     (re.compile(r"\$[^$]*\$"), _ties_as_spaces),
-    (re.compile(r"\\(?:footnote|thanks)\s*\{[^{}]*\}"), ""),  # an aside, not the sentence
+    # an aside, not the sentence (its own markup nested once: "\footnote{Code: \textit{url}}")
+    (re.compile(r"\\(?:footnote|thanks)\s*\{(?:[^{}]|\{[^{}]*\})*\}"), ""),
     (re.compile(r"\\([&#_])"), r"\1"),
     (re.compile(r"(?<=\w)--(?=\w)|(?<=\s)--?-(?=\s)"), "-"),  # en and em dashes: "0.45--0.96"
     (re.compile(r"\\(?:times|texttimes)\b\s*"), "x "),

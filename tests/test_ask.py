@@ -699,6 +699,30 @@ def test_a_question_that_names_papers_is_answered_by_those_papers(
     assert len({c.key for c in others.citations} - {"anon2024t"}) >= 1
 
 
+def test_asked_what_a_named_paper_does_the_answer_quotes_where_it_introduces_it(
+    shared_sample_library: Library,
+) -> None:
+    # "What does T-MAC do?" quoted "The system is open-sourced at https://github.com/microsoft/
+    # T-MAC": the closest sentence to the question, for the name it holds
+    asker = Asker(shared_sample_library)
+    answer = asker.ask("What does T-MAC do?")
+    assert [c.key for c in answer.citations] == ["anon2024t"]
+    text = " ".join(s.text for s in answer.sentences)
+    assert "open-sourced" not in text and "lookup table" in text.lower()
+    # "What is Nimbus?" sits nearer clouds than two-party inference as a vector: it was declined
+    nimbus = asker.ask("What is Nimbus?")
+    assert [c.key for c in nimbus.citations] == ["li2024nimbus"]
+    assert "two-party inference framework" in nimbus.sentences[0].text
+    # where the code is, when that is the question
+    code = asker.ask("Is the code of T-MAC available?")
+    assert "github.com/microsoft/T-MAC" in " ".join(s.text for s in code.sentences)
+    # no question about something else is answered with where a paper's code is
+    for question in ("How does T-MAC speed up low-bit LLM inference on CPUs?",
+                     "Which methods run low-bit LLMs on edge CPUs?"):  # fmt: skip
+        quoted = " ".join(s.text for s in asker.ask(question).sentences)
+        assert "open-sourced" not in quoted and "github" not in quoted
+
+
 def test_a_paper_is_named_by_its_system_name_as_its_title_writes_it() -> None:
     from assistant.attribution import papers_named_in
     from assistant.models import Paper

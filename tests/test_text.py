@@ -87,6 +87,12 @@ def test_plain_text_reads_the_sample_abstracts_latex_that_show_printed() -> None
     assert text.plain(r"summarization tasks\footnote{Our code is at x.}. Next") == (
         "summarization tasks. Next"
     )
+    # the Fovea abstract's own footnote holds a \textit{...}: it still read "tasksfootnoteOur"
+    fovea = (
+        r"three long-context summarization tasks\footnote{Our code is publicly available at: "
+        r"\textit{https://github.com/ZiweiHe/Fovea-Transformer}}. Next"
+    )
+    assert text.plain(fovea) == "three long-context summarization tasks. Next"
     assert text.plain(r"a query cost of approximately \$1 per model") == (
         "a query cost of approximately $1 per model"
     )
