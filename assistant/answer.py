@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.attribution import papers_named_in
+from assistant.attribution import names_in, papers_named_in, uses_name
 from assistant.citations import (
     KEPT_VERDICTS,
     REASON_JUDGE,
@@ -134,6 +134,32 @@ _ASKS_WHAT_IT_IS = re.compile(
 _INTRODUCING_VERB = (
     r"\b(?:propos|present|introduc|develop|design|build|buil|dubb?|call|nam|term)\w*"
 )
+
+
+def _distinct(
+    chosen: Sequence[tuple[float, int, str, Paper]], named: set[str]
+) -> list[tuple[float, int, str, Paper]]:
+    """One quote of each sentence: two papers holding the same sentence (a second version, a
+    compilation quoting it) are quoted once, by the paper the question names if one does."""
+    kept: dict[str, tuple[float, int, str, Paper]] = {}
+    for item in chosen:
+        said = " ".join(plain(item[2]).lower().split())
+        held = kept.get(said)
+        if held is None or (item[3].key in named and held[3].key not in named):
+            kept[said] = item
+    return [item for item in chosen if item in kept.values()]
+
+
+def _only_named(question: str, papers: Sequence[Paper], names: dict[str, list[Paper]]) -> bool:
+    """Whether the papers a question names are all it asks about: not when it asks about others
+    too ("besides T-MAC"), nor when other papers of the evidence use a name as a term of their
+    own ("How is BERT compressed?" asks about the papers compressing BERT, not BERT's alone)."""
+    if not names or _ASKS_FOR_OTHERS.search(question):
+        return False
+    named = {p.key for holders in names.values() for p in holders}
+    return not any(
+        uses_name(paper, written) for written in names for paper in papers if paper.key not in named
+    )
 
 
 def _asks_what_it_is(question: str, hits: Sequence[Hit], named: set[str]) -> bool:
@@ -593,8 +619,9 @@ class Asker(GroundedWriter):
         wants_figures = asks_for_figures(question)
         # a question that names papers ("Compare T-MAC and LUT Tensor Core") is about them:
         # each is quoted, and no other unless the question asks for others too
-        named = {p.key for p in papers_named_in(question, [h.paper for h in hits])}
-        only_named = bool(named) and not _ASKS_FOR_OTHERS.search(question)
+        names = names_in(question, [h.paper for h in hits])
+        named = {p.key for holders in names.values() for p in holders}
+        only_named = _only_named(question, [h.paper for h in hits[:6]], names)
         asks_what_it_is = bool(named) and _asks_what_it_is(question, hits, named)
         asks_for_code = bool(_ASKS_FOR_CODE.search(question))
         considered = [h for i, h in enumerate(hits) if i < 6 or h.paper.key in named]
@@ -671,7 +698,7 @@ class Asker(GroundedWriter):
                 ]
                 if measured:
                     chosen = measured
-        chosen = chosen[:EXTRACTIVE_SENTENCES]
+        chosen = _distinct(chosen, named)[:EXTRACTIVE_SENTENCES]
         # a paper the question names is on its subject: its closest sentence need not be as
         # close as an unnamed paper's to answer (TeLLMe's figures for "What is the energy
         # efficiency of TeLLMe?" sit at 0.50)

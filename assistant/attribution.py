@@ -70,6 +70,18 @@ def papers_named_in(text: str, papers: Sequence[Paper]) -> list[Paper]:
     Tensor Core"), also without its version ("TeLLMe" for "TeLLMe v2"). A one-word name names
     it written as the title writes it ("DRIFT", not the "drift" of "conductance drift"), and a
     plain word ("Nimbus") not as the text's first word, where any word is capitalised."""
+    named = {p.key for holders in names_in(text, papers).values() for p in holders}
+    return [p for p in papers if p.key in named]
+
+
+def uses_name(paper: Paper, written: str) -> bool:
+    """Whether a paper's title or abstract uses a name (as `names_in` gives it, lower case)."""
+    pattern = rf"(?<![\w-]){re.escape(written)}(?![\w-])"
+    return bool(re.search(pattern, plain(f"{paper.title} {paper.abstract}").lower()))
+
+
+def names_in(text: str, papers: Sequence[Paper]) -> dict[str, list[Paper]]:
+    """`papers_named_in` by name: each name the text uses (lower case) -> the papers it names."""
     from assistant.claims import name_like
 
     found: dict[str, list[Paper]] = {}  # the name as the text writes it -> papers of that name
@@ -85,13 +97,13 @@ def papers_named_in(text: str, papers: Sequence[Paper]) -> list[Paper]:
             if match and not (plain_word and not text[: match.start()].strip()):
                 found.setdefault(match.group().lower(), []).append(paper)
                 break
-    named = []
+    named = {}
     for written, holders in found.items():
         # a name several titles give: the papers whose abstracts also use it (the work itself,
         # not a compilation or a reply filed under a title like it)
         using = [p for p in holders if written in plain(p.abstract).lower()]
-        named += using if len(holders) > 1 and using else holders
-    return [p for p in papers if p in named]
+        named[written] = using if len(holders) > 1 and using else holders
+    return named
 
 
 def _named(paper: Paper) -> str:

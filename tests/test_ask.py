@@ -754,6 +754,43 @@ def test_a_paper_is_named_by_its_system_name_as_its_title_writes_it() -> None:
     assert [p.key for p in papers_named_in("Is TeLLMe fast?", [copy])] == ["copy"]
 
 
+def test_a_sentence_two_papers_hold_is_quoted_once() -> None:
+    from assistant.answer import _distinct
+    from assistant.models import Paper
+
+    # in the 10,000-paper mix "What is the energy efficiency of TeLLMe?" quoted TeLLMe's "Under a
+    # 5 W power budget ..." twice: from a compilation that holds it, then from TeLLMe
+    said = "Under a 5~W power budget, TeLLMe delivers up to 25 tokens/s."
+    copy, work, other = Paper(key="copy"), Paper(key="tellme"), Paper(key="other")
+    chosen = [(0.5, 0, said, copy), (0.5, 1, "Under a 5 W power budget, TeLLMe delivers up to "
+              "25 tokens/s.", work), (0.4, 2, "Something else.", other)]  # fmt: skip
+    assert [c[3].key for c in _distinct(chosen, {"tellme"})] == ["tellme", "other"]
+    assert [c[3].key for c in _distinct(chosen, set())] == ["copy", "other"]
+
+
+def test_a_name_other_papers_use_as_a_term_asks_about_them_too() -> None:
+    from assistant.answer import _only_named
+    from assistant.attribution import names_in
+    from assistant.models import Paper
+
+    bert = Paper(key="bert", title="BERT: Pre-training of Deep Bidirectional Transformers",
+                 abstract="We introduce BERT, a language representation model.")  # fmt: skip
+    squeezed = Paper(key="sq", title="Squeezing language models for phones",
+                     abstract="We compress BERT to a tenth of its size.")  # fmt: skip
+    tmac = Paper(key="tmac", title="T-MAC: CPU Renaissance via Table Lookup",
+                 abstract="We introduce T-MAC, a lookup table based method.")  # fmt: skip
+    other = Paper(key="other", title="Tensor processing engines", abstract="Bit-weight MACs.")
+
+    def only(question: str, papers: list[Paper]) -> bool:
+        return _only_named(question, papers, names_in(question, papers))
+
+    assert only("What is the speed of T-MAC?", [tmac, other])
+    assert not only("Which methods besides T-MAC exist?", [tmac, other])
+    # "How is BERT compressed?" asks about the papers compressing BERT as well
+    assert not only("How is BERT compressed?", [bert, squeezed])
+    assert not only("What is the speed of the tensor engines?", [tmac, other])
+
+
 def test_a_paper_names_what_a_question_asks_about_in_any_form_of_the_word() -> None:
     from assistant.models import Paper
     from assistant.selection import Concept, names_any
