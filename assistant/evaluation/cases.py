@@ -63,8 +63,9 @@ class OfflineQuestion(BaseModel):
     answerable: bool
     keys: list[str] = Field(default_factory=list)
     # "figures": the question asks how much ("... and by how much?"): an answer should quote the
-    # papers' measured results, not their background
-    asks: Literal["figures"] | None = None
+    # papers' measured results, not their background; "named": it names the papers it asks
+    # about ("What is the energy efficiency of TeLLMe?"), which may or may not answer it
+    asks: Literal["figures", "named"] | None = None
     origin: Literal["authored"]
     note: str = ""
 

@@ -469,13 +469,14 @@ class EvalRunner:
             answer = asker.ask(case.question, k=self.library.settings.answer_k)
             kind = "answered" if case.answerable else "abstained"
             right = (not answer.abstained) if case.answerable else answer.abstained
-            tally = counts.setdefault(f"offline_{case.split}_{kind}", [0, 0])
+            group = case.split if case.asks != "named" else f"{case.split}_named"
+            tally = counts.setdefault(f"offline_{group}_{kind}", [0, 0])
             tally[0] += right
             tally[1] += 1
             if case.answerable and case.keys:
                 cited = {c.key for c in answer.citations}
                 found = len(cited & set(case.keys))
-                group = case.split if case.asks is None else f"{case.split}_figures"
+                group = case.split if case.asks is None else f"{case.split}_{case.asks}"
                 quoted.setdefault(group, []).append(
                     (found / len(case.keys), found / len(cited) if cited else 0.0)
                 )
