@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.attribution import names_in, papers_named_in, uses_name
+from assistant.attribution import name_forms, names_in, papers_named_in, uses_name
 from assistant.citations import (
     KEPT_VERDICTS,
     REASON_JUDGE,
@@ -171,11 +171,8 @@ def _only_named(question: str, papers: Sequence[Paper], names: dict[str, list[Pa
 
 def _asks_what_it_is(question: str, hits: Sequence[Hit], named: set[str]) -> bool:
     """Whether the question asks what a paper it names is ("What is Nimbus?")."""
-    from assistant.attribution import system_name
-
     for hit in hits:
-        name = system_name(hit.paper) if hit.paper.key in named else None
-        for form in dict.fromkeys([name, re.sub(r"\s+v\d+$", "", name)] if name else []):
+        for form in name_forms(hit.paper) if hit.paper.key in named else []:
             masked = re.sub(rf"(?<![\w-]){re.escape(form)}(?![\w-])", "X", question, flags=re.I)
             if _ASKS_WHAT_IT_IS.search(masked):
                 return True
@@ -185,12 +182,7 @@ def _asks_what_it_is(question: str, hits: Sequence[Hit], named: set[str]) -> boo
 def _introducing(sentences: Sequence[str], paper: Paper) -> int | None:
     """The sentence where the abstract introduces the paper's named work ("we introduce T-MAC,
     an innovative ...", "Nimbus is a ..."), if one does."""
-    from assistant.attribution import system_name
-
-    name = system_name(paper)
-    if not name:
-        return None
-    for form in dict.fromkeys([name, re.sub(r"\s+v\d+$", "", name)]):
+    for form in name_forms(paper):
         named = re.escape(form)
         pattern = re.compile(
             rf"{_INTRODUCING_VERB}\s+(?:[\w-]+\s+){{0,6}}?{named}(?![\w-])"

@@ -65,6 +65,15 @@ def system_name(paper: Paper) -> str | None:
 _VERSION = re.compile(r"\s+(?:v\d+(?:\.\d+)*|\d+(?:\.\d+)*|I{1,3}|\+\+)$", re.IGNORECASE)
 
 
+def name_forms(paper: Paper) -> list[str]:
+    """The names a reader calls a paper by: its system name, and that name without its version
+    ("TeLLMe v2", "TeLLMe"); none if it gives no name."""
+    name = system_name(paper)
+    if not name or len(name) < 2:
+        return []
+    return list(dict.fromkeys([name, _VERSION.sub("", name)]))
+
+
 def papers_named_in(text: str, papers: Sequence[Paper]) -> list[Paper]:
     """The papers a question or sentence names by their system name ("Compare T-MAC and LUT
     Tensor Core"), also without its version ("TeLLMe" for "TeLLMe v2"). A one-word name names
@@ -86,10 +95,7 @@ def names_in(text: str, papers: Sequence[Paper]) -> dict[str, list[Paper]]:
 
     found: dict[str, list[Paper]] = {}  # the name as the text writes it -> papers of that name
     for paper in papers:
-        name = system_name(paper)
-        if not name or len(name) < 2:
-            continue
-        for form in dict.fromkeys([name, _VERSION.sub("", name)]):
+        for form in name_forms(paper):
             plain_word = len(form.split()) == 1 and not name_like(form)
             pattern = rf"(?<![\w-]){re.escape(form)}(?![\w-])"
             # one word is written as the paper writes it ("HELP", not the "help" of a question)
