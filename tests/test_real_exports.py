@@ -1272,6 +1272,27 @@ def test_endnote_bibtex_entries_without_keys_are_read(isolated_env: Path, tmp_pa
     assert keys == ["huang2012alzheimer", "kept2014", "roe2013second"]
 
 
+def test_an_entry_with_an_empty_key_lends_its_fields_to_no_other() -> None:
+    # a Mendeley export (bbt_mendeley.bib, retorquere/zotero-better-bibtex) holds 37 entries
+    # written "@web_page{," with an empty key; every entry without a crossref inherited the
+    # fields of the one keyed "" (372 of 507 papers got one tweet's URL)
+    papers = parse_bibtex(
+        "@article{B,\n title = {B title},\n}\n"
+        "@misc{,\n title = {A title},\n url = {https://a.example/1},\n doi = {10.1234/abc},\n"
+        " journal = {J A},\n year = {1999},\n abstract = {Abstract A},\n"
+        " author = {Doe, Jane},\n}\n"
+        "@web_page{,\n title = {Dr. Jennifer on Twitter},\n url = {https://twitter.com/x},\n}\n",
+        "mendeley.bib",
+    )
+    by_title = {p.title: p for p in papers}
+    assert set(by_title) == {"B title", "A title", "Dr. Jennifer on Twitter"}
+    b = by_title["B title"]
+    assert (b.url, b.doi, b.year, b.authors, b.abstract, b.venue) == (None, None, None, [], "", None)
+    a = by_title["A title"]
+    assert (a.url, a.doi, a.year, a.key) == ("https://a.example/1", "10.1234/abc", 1999, "")
+    assert by_title["Dr. Jennifer on Twitter"].url == "https://twitter.com/x"
+
+
 @pytest.mark.parametrize(
     ("written", "name", "bib"),
     [

@@ -184,7 +184,8 @@ def _inherited(
     for name in re.split(r"\s*,\s*", raw.get("xdata", "").strip().lower()):
         for field, value in by_key.get(name, {}).items() if name else ():
             merged.setdefault(field, value)
-    parent = by_key.get(raw.get("crossref", "").strip().lower())
+    crossref = raw.get("crossref", "").strip().lower()
+    parent = by_key.get(crossref) if crossref else None
     if parent is None or parent is raw:
         return merged
     part = entry_type.lower() in _PART_TYPES
@@ -196,10 +197,12 @@ def _inherited(
     return merged
 
 
-# EndNote writes its entries without a key ("@article{\n  author = {...},"): each gets a
-# placeholder for the parser, and litreview makes its key as for any record without one
+# EndNote writes its entries without a key ("@article{\n  author = {...},") and Mendeley with an
+# empty one ("@web_page{,"): each gets a placeholder for the parser, and litreview makes its key
+# as for any record without one
 _KEYLESS_ENTRY = re.compile(
-    r"(@\s*(?!string\b|preamble\b|comment\b)[A-Za-z]+\s*\{)(?=\s*[A-Za-z][\w\-]*\s*=)",
+    r"(@\s*(?!string\b|preamble\b|comment\b)[A-Za-z_]+\s*\{)"
+    r"(?:(?=\s*[A-Za-z][\w\-]*\s*=)|\s*,)",
     re.IGNORECASE,
 )
 _NO_KEY = "litreview-no-key-"
