@@ -1294,6 +1294,62 @@ def test_an_entry_with_an_empty_key_lends_its_fields_to_no_other() -> None:
     assert by_title["Dr. Jennifer on Twitter"].url == "https://twitter.com/x"
 
 
+def test_nasa_ads_bibtex_journal_macros_and_abstract_breaks_are_read(tmp_path: Path) -> None:
+    # NASA ADS BibTeX (a BibDesk file of ADS entries, bhg_stanford.bib; ADS's own export,
+    # ads_bibtex_abs.bib): "journal = {\\apjl}" is a macro of aas_macros.sty, and 1,411 of 1,805
+    # entries had no venue, their @article with an eprint taken for a preprint; ADS breaks an
+    # abstract's paragraphs with "\\textbackslash\\textbackslash", kept as a trailing "\\"
+    path = tmp_path / "ads.bib"
+    path.write_text(
+        "@article{Agazie2023,\n archiveprefix = {arXiv},\n author = {{Agazie}, Gabriella},\n"
+        " doi = {10.3847/2041-8213/ace18b},\n eprint = {2306.16220},\n journal = {\\apjl},\n"
+        " title = {The NANOGrav 15 yr Data Set},\n year = 2023}\n"
+        '@ARTICLE{2018Wthr...73Q..35.,\n title = "{Book reviews}",\n journal = {Weather},\n'
+        ' year = 2018,\n abstract = "{Not Available \\textbackslash\\textbackslash}",\n'
+        " doi = {10.1002/wea.3072}}\n"
+        "@article{Almeida2023, journal = {\\mnras}, title = {Encounters}, year = 2023,\n"
+        ' abstract = "{A close approach. \\textbackslash\\textbackslashThe analysis has been'
+        ' performed \\textbackslash\\textbackslash}"}\n'
+    )
+    from assistant.ingest import parse_file
+
+    agazie, review, almeida = parse_file(path).records
+    assert (agazie.venue, agazie.kind, agazie.arxiv_id) == ("ApJL", "article", "2306.16220")
+    assert almeida.venue == "MNRAS"
+    assert almeida.abstract == "A close approach. The analysis has been performed"
+    # ADS's "Not Available" is no abstract
+    assert review.abstract == "" and review.title == "Book reviews"
+
+
+def test_dblp_escaped_underscores_leave_dois_and_urls() -> None:
+    # DBLP BibTeX (dblp_bibly_thesis2021.bib): "doi = {10.1007/978-3-642-24550-3\\_29}" was
+    # stored with its backslash, a DOI that resolves nowhere
+    (paper,) = parse_bibtex(
+        "@inproceedings{DBLP:conf/sss/ShapiroPBZ11,\n title = {Convergent Replicated Data Types},"
+        "\n doi = {10.1007/978-3-642-24550-3\\_29},\n"
+        " url = {https://doi.org/10.1007/978-3-642-24550-3\\_29},\n year = {2011}}\n",
+        "dblp.bib",
+    )
+    assert paper.doi == "10.1007/978-3-642-24550-3_29"
+    assert paper.url == "https://doi.org/10.1007/978-3-642-24550-3_29"
+
+
+_PLACEHOLDERS = ["NA", "Not Available", "N/A", "No abstract available", "[No abstract available]",
+                 "Not Available <P />"]  # fmt: skip
+
+
+@pytest.mark.parametrize("placeholder", _PLACEHOLDERS)
+def test_a_placeholder_abstract_is_no_abstract(placeholder: str, tmp_path: Path) -> None:
+    # R-written RIS (CiteSource's AGRIS, CAB and RM files): "AB  - NA" in 1,159 records was
+    # stored as the abstract "NA"; ADS RIS writes "N2  - Not Available <P />"
+    from assistant.ingest import parse_file
+
+    path = tmp_path / "r.ris"
+    path.write_text(f"TY  - JOUR\nTI  - A title\nAB  - {placeholder}\nPY  - 2020\nER  - \n")
+    (paper,) = parse_file(path).records
+    assert paper.abstract == ""
+
+
 @pytest.mark.parametrize(
     ("written", "name", "bib"),
     [

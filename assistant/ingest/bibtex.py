@@ -28,6 +28,7 @@ from assistant.models import Paper, Source
 _KNOWN = {"title", "author", "year", "date", "journal", "booktitle", "doi", "url", "eprint",
           "archiveprefix", "keywords", "abstract", "month"}  # fmt: skip
 _EPRINT = {"eprint", "archiveprefix"}
+_LATEX_ESCAPE = re.compile(r"\\([_%&#$])")
 _MADE_UP = ("title-derived", "year-inferred")  # what litreview's export flags (see export.py)
 _LATEX_HINT = re.compile(r"[\\{}~$]|--")
 _URL_LIKE = re.compile(r"://|\\url\b|^\s*www\.")  # a howpublished that is a link, not a venue
@@ -55,6 +56,28 @@ def _kind_and_venue(entry_type: str, fields: dict[str, str]) -> tuple[str | None
     return kind, venue_field
 
 
+# aas_macros.sty (AAS, 2018): the journal macros ADS's BibTeX uses, as they print
+_AAS_JOURNALS = {
+    "aj": "AJ", "actaa": "Acta Astron.", "araa": "ARA&A", "apj": "ApJ", "apjl": "ApJL",
+    "apjs": "ApJS", "ao": "Appl. Opt.", "apss": "Ap&SS", "aap": "A&A", "aapr": "A&A Rev.",
+    "aaps": "A&AS", "azh": "AZh", "baas": "BAAS", "bac": "Bull. astr. Inst. Czechosl.",
+    "caa": "Chinese Astron. Astrophys.", "cjaa": "Chinese J. Astron. Astrophys.",
+    "icarus": "Icarus", "jcap": "J. Cosmology Astropart. Phys.", "jrasc": "JRASC",
+    "memras": "MmRAS", "mnras": "MNRAS", "na": "New A", "nar": "New A Rev.",
+    "pra": "Phys. Rev. A", "prb": "Phys. Rev. B", "prc": "Phys. Rev. C", "prd": "Phys. Rev. D",
+    "pre": "Phys. Rev. E", "prl": "Phys. Rev. Lett.", "pasa": "PASA", "pasp": "PASP",
+    "pasj": "PASJ", "psj": "PSJ", "rmxaa": "Rev. Mexicana Astron. Astrofis.", "qjras": "QJRAS",
+    "skytel": "S&T", "solphys": "Sol. Phys.", "sovast": "Soviet Ast.", "ssr": "Space Sci. Rev.",
+    "zap": "ZAp", "nat": "Nature", "iaucirc": "IAU Circ.", "aplett": "Astrophys. Lett.",
+    "apspr": "Astrophys. Space Phys. Res.", "bain": "Bull. Astron. Inst. Netherlands",
+    "fcp": "Fund. Cosmic Phys.", "gca": "Geochim. Cosmochim. Acta",
+    "grl": "Geophys. Res. Lett.", "jcp": "J. Chem. Phys.", "jgr": "J. Geophys. Res.",
+    "jqsrt": "J. Quant. Spec. Radiat. Transf.", "memsai": "Mem. Soc. Astron. Italiana",
+    "nphysa": "Nucl. Phys. A", "physrep": "Phys. Rep.", "physscr": "Phys. Scr",
+    "planss": "Planet. Space Sci.", "procspie": "Proc. SPIE",
+}  # fmt: skip
+
+
 @cache
 def _decoder() -> Any:
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
@@ -71,6 +94,9 @@ def _decoder() -> Any:
              "XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX", "LuaTeX": "LuaTeX", "LuaLaTeX": "LuaLaTeX",
              "AmSTeX": "AmS-TeX", "ConTeXt": "ConTeXt", "hyphen": "-"}  # fmt: skip
     macros += [MacroTextSpec(name, text) for name, text in logos.items()]
+    # NASA ADS writes journals as the macros of AAS's aas_macros.sty ("journal = {\\apj}"):
+    # they print the journal's abbreviation; unknown, pylatexenc printed nothing
+    macros += [MacroTextSpec(name, text) for name, text in _AAS_JOURNALS.items()]
     context.add_context_category("litreview", macros + [MacroTextSpec("textasciicircum", "^")],
                                  prepend=True)  # fmt: skip
     return LatexNodes2Text(latex_context=context, math_mode="text")
@@ -84,6 +110,8 @@ def decode_latex(value: str) -> str:
         return " ".join(value.split())
     # NIME-style `\''{u}` means an umlaut (two apostrophes for a double quote)
     value = value.replace("\\''", '\\"')
+    # NASA ADS breaks an abstract's paragraphs with two literal backslashes
+    value = value.replace("\\textbackslash\\textbackslash", " ")
     try:
         text = _decoder().latex_to_text(value)
     except Exception:  # noqa: BLE001 - pylatexenc on malformed markup: keep the text as written
@@ -326,7 +354,8 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
         raw = _inherited(raw_fields[id(entry)], entry.entry_type, by_key)
         fields = {
             name: (
-                _unbraced(" ".join(value.split()))
+                # DBLP escapes an identifier's underscores ("10.1007/978-3-642-24550-3\_29")
+                _LATEX_ESCAPE.sub(r"\1", _unbraced(" ".join(value.split())))
                 if name in VERBATIM_FIELDS
                 else decode_latex(value)
             )

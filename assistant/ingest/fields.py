@@ -376,6 +376,12 @@ def _section_heading(tag: re.Match[str]) -> str:
     return f" {tag.group(1)}: " if tag.group(1) else " "
 
 
+# what exporters write where a record has no abstract
+_NO_ABSTRACT = re.compile(
+    r"\W*(?:n/?a|none|null|not available|(?:no )?abstract (?:is )?not available|"
+    r"no abstract(?: available)?)\W*",
+    re.IGNORECASE,
+)
 _ELLIPSIS = re.compile(r"\s*(?:\.{3}|…|et\.? al\.?)\s*", re.IGNORECASE)
 
 
@@ -386,6 +392,8 @@ def tidy_record(paper: Paper) -> None:
 
     paper.title = without_markup(paper.title)
     paper.abstract = without_markup(paper.abstract)
+    if _NO_ABSTRACT.fullmatch(paper.abstract):
+        paper.abstract = ""  # "AB  - NA" (R), "Not Available" (NASA ADS): the record has none
     if paper.venue:
         paper.venue = without_markup(paper.venue) or None
     names = []
