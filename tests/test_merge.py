@@ -273,3 +273,17 @@ def test_records_like_two_that_differ_do_not_chain_them_and_order_does_not_matte
         merged = merge_library([given[i] for i in order])
         outcomes.add(tuple(sorted((p.year, len(p.sources)) for p in merged)))
     assert outcomes == {((2018, 2), (2019, 1))}
+
+
+def test_two_volumes_of_one_venue_are_two_works() -> None:
+    # NASA ADS (bhg_refs.bib): two Astronomer's Telegrams of one title and author, 9690 (2016)
+    # and 9931 (2017), were merged into one, the second telegram lost
+    title = "VERITAS detection of the radio galaxy NGC 1275 with elevated gamma-ray emission"
+    telegram = {"title": title, "authors": ["R. Mukherjee"], "venue": "The Astronomer's Telegram"}
+    first = paper(key="ATel199690", own_key=True, year=2016, extra={"volume": "9690"}, **telegram)
+    second = paper(key="ATel199931", own_key=True, year=2017, extra={"volume": "9931"}, **telegram)
+    assert same_work(first, second) == "different volumes"
+    assert sorted(p.key for p in merge_library([first, second])) == ["ATel199690", "ATel199931"]
+    # a preprint (no volume) and its published version stay one work
+    preprint = paper(key="p", title=title, authors=["R. Mukherjee"], year=2016, venue="arXiv")
+    assert same_work(preprint, second) is None

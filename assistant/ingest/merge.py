@@ -141,6 +141,8 @@ def same_work(a: Paper, b: Paper) -> str | None:
             return None  # the identifier and whatever text both have agree
     if a.year and b.year and abs(a.year - b.year) > 1:  # a preprint a year before: same work
         return "different years"
+    if _different_volumes(a, b):
+        return "different volumes"
     surname_a, surname_b = _surname_of(a), _surname_of(b)
     if surname_a and surname_b and surname_a != surname_b:
         return "different first authors"
@@ -149,6 +151,14 @@ def same_work(a: Paper, b: Paper) -> str | None:
     if titles or same_abstract:
         return None
     return "only an identifier in common"
+
+
+def _different_volumes(a: Paper, b: Paper) -> bool:
+    """Two volumes of one venue: The Astronomer's Telegram 9690 (2016) and 9931 (2017), one title
+    and author, two telegrams."""
+    volume_a, volume_b = (str(p.extra.get("volume") or "").strip() for p in (a, b))
+    same_venue = (a.venue or "").strip().lower() == (b.venue or "").strip().lower()
+    return bool(volume_a and volume_b and volume_a != volume_b and same_venue)
 
 
 # DOIs a preprint server gives: the published version of the work has another DOI of its own
@@ -214,7 +224,8 @@ def _place(paper: Paper) -> str:
 _MAX_COMPARED = 50  # records of one identity a new record is compared with (an "Editorial" title)
 # what keeps two records of one group apart from a record of another
 _DISAGREEMENTS = frozenset({"different titles", "different DOIs", "different years",
-                            "different first authors", "different abstracts"})  # fmt: skip
+                            "different volumes", "different first authors",
+                            "different abstracts"})  # fmt: skip
 
 
 def _content_order(paper: Paper) -> tuple:
