@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import bibtexparser
+import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
@@ -534,3 +535,22 @@ def test_show_says_what_kind_of_work_a_paper_is(isolated_env: Path, tmp_path: Pa
     ):
         shown = runner.invoke(app, ["show", key], env={"COLUMNS": "200"})
         assert shown.exit_code == 0 and label in shown.stdout, shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("Thesis/Dissertation", "thesis"),  # NASA ADS's RefMan and ProCite RIS
+        ("Book, Whole", "book"),  # ProCite
+        ("Miscellaneous", "misc"),
+        ("CASE", "misc"),  # EPPI-Reviewer's RIS: a legal case, a serial
+        ("SER", "misc"),
+        ("INPR", "article"),  # in press
+        ("GOVDOC", "report"),
+    ],
+)
+def test_more_ris_type_names_are_kinds(written: str, kind: str) -> None:
+    # the third sweep of real exports: these TY names gave no kind at all
+    from assistant.ingest.kinds import kind_named
+
+    assert kind_named(written) == kind

@@ -23,7 +23,7 @@ _NAMES = {
         "article", "journalarticle", "articlejournal", "jour", "jfull", "ejour", "review",
         "letter", "note", "editorial", "shortsurvey", "datapaper", "erratum", "magazinearticle",
         "articlemagazine", "newspaperarticle", "articlenewspaper", "mgzn", "news",
-        "electronicarticle", "journal", "magazine",
+        "electronicarticle", "journal", "magazine", "inpr",
         # IEEE Xplore's "Document Identifier"
         "ieeejournals", "ieeemagazines", "ieeeearlyaccessarticles",
     ),
@@ -34,17 +34,21 @@ _NAMES = {
     ),
     "preprint": ("preprint", "postedcontent"),
     "book": ("book", "mvbook", "proceedings", "ebook", "edbook", "editedbook", "booklet",
-             "collection", "mvcollection", "mvproceedings", "ieeebooks"),
+             "collection", "mvcollection", "mvproceedings", "ieeebooks", "bookwhole", "pamp"),
     "incollection": (
         "incollection", "inbook", "chapter", "bookchapter", "booksection", "chap", "echap",
         "bookpart",
     ),
-    "thesis": ("thesis", "phdthesis", "mastersthesis", "thes", "dissertation"),
+    "thesis": ("thesis", "phdthesis", "mastersthesis", "thes", "dissertation",
+               "thesisdissertation"),
     "report": ("report", "techreport", "rprt", "technicalreport", "manual", "standard",
-               "ieeestandards"),
+               "ieeestandards", "govdoc", "stand"),
+    # RIS's CASE (a legal case), SER (a serial), PAT, DATA, COMP (software) and ProCite's
+    # "Miscellaneous" too
     "misc": (
         "misc", "unpublished", "unpb", "online", "webpage", "elec", "gen", "generic",
         "manuscript", "document", "patent", "unpublishedwork", "dataset", "software", "periodical",
+        "miscellaneous", "case", "ser", "pat", "data", "comp", "blog", "slide", "video",
     ),
 }  # fmt: skip
 _BY_NAME = {name: kind for kind, names in _NAMES.items() for name in names}
