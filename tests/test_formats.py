@@ -233,6 +233,19 @@ def test_pubmed_short_names_group_authors_and_translated_titles() -> None:
     )
 
 
+def test_nasa_ads_medlars_records_are_read() -> None:
+    # NASA ADS's MEDLARS export (ads_medlars.nbib) writes its URL under the tag "4099": every one
+    # of its 24 records was refused as "not a MEDLINE line"
+    (paper,) = parse_pubmed(
+        "PT  - Journal Article\nTI  - Book reviews\nTA  - Wthr\n"
+        "SO  - Weather, vol. 73, issue 1, pp. 35-35\nDP  - 2018 Jan 01\n"
+        "4099- https://ui.adsabs.harvard.edu/abs/2018Wthr...73Q..35.\nAB  - Not Available <P />\n"
+        "IS  - 0043-1656\n",
+        "ads_medlars.nbib",
+    )
+    assert (paper.title, paper.year) == ("Book reviews", 2018)
+
+
 @pytest.mark.parametrize(
     ("text", "line", "needle"),
     [

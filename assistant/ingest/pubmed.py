@@ -20,7 +20,8 @@ from assistant.ingest.values import month_date
 from assistant.models import Paper, Source
 
 # a tag padded to four characters, then "-" ("TI  - ", "PMID- "), or one space later (ERIC)
-_TAG_LEAD = re.compile(r"([A-Z][A-Z0-9]{1,3}) {0,3}-(?= |$)")
+# a tag is two to four capitals or digits: NASA ADS's MEDLARS export writes its URL as "4099- "
+_TAG_LEAD = re.compile(r"([A-Z0-9][A-Z0-9]{1,3}) {0,3}-(?= |$)")
 _ID_KIND = re.compile(r"^(.*?)\s*\[(\w+)\]$")
 _INITIALS = re.compile(r"^(.*\S)\s+([A-Z]{1,4})$")  # "Woyach JA"
 _RECORD_END = re.compile(r"\n(?:[ \t\r]*\n|PMID-)")  # a blank line, or the next record
