@@ -1294,6 +1294,26 @@ def test_an_entry_with_an_empty_key_lends_its_fields_to_no_other() -> None:
     assert by_title["Dr. Jennifer on Twitter"].url == "https://twitter.com/x"
 
 
+def test_ris_records_without_a_type_line_are_read(tmp_path: Path) -> None:
+    # CiteSource's RIS export (cs_citesource_benchmark_export.ris, 499 records) writes no TY
+    # line: the file was refused ("expected a record starting with 'TY  - '")
+    from assistant.ingest import parse_file
+
+    path = tmp_path / "citesource.ris"
+    path.write_text(
+        "C1  - 1001\nAU  - Isaac, Fadia\nAU  - Toukhsati, Samia R\n"
+        "TI  - A systematic review of the impact of wildfires on sleep disturbances\n"
+        "PY  - 2021\nAB  - Wildfires present a serious risk.\nDO  - 10.3390/ijerph181910152\n"
+        "JO  - International journal of environmental research and public health\nC8  - \n"
+        "ER  - \n\nC1  - 1002\nAU  - Liu, Jia C\nTI  - Wildfire smoke and health\nPY  - 2015\n"
+        "ER  - \n"
+    )
+    first, second = parse_file(path).records
+    assert first.authors == ["Fadia Isaac", "Samia R Toukhsati"] and first.year == 2021
+    assert first.doi == "10.3390/ijerph181910152" and first.kind is None
+    assert second.title == "Wildfire smoke and health"
+
+
 def test_nasa_ads_bibtex_journal_macros_and_abstract_breaks_are_read(tmp_path: Path) -> None:
     # NASA ADS BibTeX (a BibDesk file of ADS entries, bhg_stanford.bib; ADS's own export,
     # ads_bibtex_abs.bib): "journal = {\\apjl}" is a macro of aas_macros.sty, and 1,411 of 1,805

@@ -35,6 +35,9 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
     start = 0
     lines = text.splitlines()
     one_space = next((bool(_ONE_SPACE_TAG.match(x)) for x in lines if x.strip()), False)
+    # CiteSource writes its records without a TY line, each closed by its ER: a file with no TY
+    # at all and an ER line is read so, each record's type unknown
+    typeless = not any(_typed(x) for x in lines) and any(_ends_record(x) for x in lines)
     for number, line in enumerate(lines, 1):
         if one_space:
             line = _ONE_SPACE_TAG.sub(r"\1  -", line, count=1)
@@ -44,6 +47,9 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
                 continue
             if not records and _PROVIDER_HEADER.match(line):
                 continue  # JSTOR's and PsycINFO's "Provider: ...", "Database: ...", "Content: ..."
+            if tag and typeless:
+                current, start = ["TY  - ", line], number
+                continue
             if tag and tag.group(1) != "TY" and records:
                 records[-1][1].insert(-1, line)  # Ovid writes "NL  - ..." after a record's ER
                 continue
@@ -60,6 +66,16 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
     if current is not None:
         raise InputError(file, "record has no 'ER  - ' end line", start)
     return records
+
+
+def _typed(line: str) -> bool:
+    tag = _TAG.match(line)
+    return bool(tag and tag.group(1) == "TY")
+
+
+def _ends_record(line: str) -> bool:
+    tag = _TAG.match(line)
+    return bool(tag and tag.group(1) == "ER")
 
 
 def _l3_doi(entry: dict) -> str | None:
