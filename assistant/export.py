@@ -210,6 +210,8 @@ def _bib_fields(paper: Paper) -> list[tuple[str, str]]:
         fields.append(("year", str(paper.year)))
     if paper.date and len(paper.date) >= 10:
         fields.append(("date", paper.date))
+    elif paper.date and len(paper.date) == 7 and paper.date[:4] == str(paper.year):
+        fields.append(("month", str(int(paper.date[5:7]))))  # "2018-01": a month, no day
     if paper.venue:
         fields += _printed(BIB_VENUE_FIELD[export_kind(paper)], paper.venue)
     if paper.doi:

@@ -1339,6 +1339,35 @@ def test_nasa_ads_bibtex_journal_macros_and_abstract_breaks_are_read(tmp_path: P
     assert almeida.abstract == "A close approach. The analysis has been performed"
     # ADS's "Not Available" is no abstract
     assert review.abstract == "" and review.title == "Book reviews"
+    # ADS ends a cut author list with "and {}, . . .": it was an author named ". . ."
+    path.write_text(
+        "@INPROCEEDINGS{2007AAS...210.2104M, author = {{Mahabal}, Ashish A. and {Indiana} and "
+        "{}, . . .}, title = {Time Domain Exploration}, year = 2007}\n"
+    )
+    (cut,) = parse_file(path).records
+    assert (cut.authors, cut.authors_truncated) == (["Ashish A. Mahabal", "Indiana"], True)
+
+
+def test_a_bibtex_month_is_kept_as_the_date_and_exported_back(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    # NASA ADS BibTeX writes "month = jan" beside the year: the month was dropped, silently
+    papers = parse_bibtex(
+        "@article{a, title = {One}, year = 2018, month = jan}\n"
+        "@article{b, title = {Two}, year = 2019, month = {September}}\n"
+        "@article{c, title = {Three}, year = 2020, month = {ma}}\n"
+        "@article{d, title = {Four}, year = 2021, date = {2021-05-04}, month = {jun}}\n",
+        "ads.bib",
+    )
+    assert [p.date for p in papers] == ["2018-01", "2019-09", None, "2021-05-04"]
+    # and it goes back out as a month (a date without a day is no biblatex date)
+    (tmp_path / "in.bib").write_text("@article{a, title = {One}, year = 2018, month = jan}\n")
+    _ingest(tmp_path / "in.bib")
+    result = CliRunner().invoke(app, ["export", "--format", "bibtex"])
+    assert "month = {1}" in result.output
+    (tmp_path / "back.bib").write_text(result.output)
+    (again,) = parse_bibtex(result.output, "back.bib")
+    assert again.date == "2018-01"
 
 
 def test_dblp_escaped_underscores_leave_dois_and_urls() -> None:

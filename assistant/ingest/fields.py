@@ -382,7 +382,8 @@ _NO_ABSTRACT = re.compile(
     r"no abstract(?: available)?)\W*",
     re.IGNORECASE,
 )
-_ELLIPSIS = re.compile(r"\s*(?:\.{3}|…|et\.? al\.?)\s*", re.IGNORECASE)
+# "...", "…", "et al.", and NASA ADS's ". . ." (as the name "{}, . . .")
+_ELLIPSIS = re.compile(r"[\s,]*(?:\.{3}|\. \. \.|…|et\.? al\.?)\s*", re.IGNORECASE)
 
 
 def tidy_record(paper: Paper) -> None:
