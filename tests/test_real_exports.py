@@ -1370,6 +1370,22 @@ def test_a_bibtex_month_is_kept_as_the_date_and_exported_back(
     assert again.date == "2018-01"
 
 
+def test_ris_dates_in_y1_and_a_month_alone_in_da() -> None:
+    # NASA ADS's RefMan RIS dates a record "Y1  - 2018/01/1" (no PY), Web of Science's RIS
+    # writes "DA  - NOV" beside "PY  - 2018": both dates were lost
+    from assistant.ingest.ris import parse_ris
+
+    ads, wos, plain = parse_ris(
+        "TY  - JOUR\nTI  - Book reviews\nY1  - 2018/01/1\nER  - \n"
+        "TY  - JOUR\nTI  - Two\nPY  - 2018\nDA  - NOV\nER  - \n"
+        "TY  - JOUR\nTI  - Three\nPY  - 2019\nDA  - 2019/03/05\nER  - \n",
+        "dates.ris",
+    )
+    assert (ads.year, ads.date) == (2018, "2018-01-01")
+    assert (wos.year, wos.date) == (2018, "2018-11")
+    assert (plain.year, plain.date) == (2019, "2019-03-05")
+
+
 def test_dblp_escaped_underscores_leave_dois_and_urls() -> None:
     # DBLP BibTeX (dblp_bibly_thesis2021.bib): "doi = {10.1007/978-3-642-24550-3\\_29}" was
     # stored with its backslash, a DOI that resolves nowhere

@@ -20,7 +20,7 @@ from typing import Any
 from assistant.errors import InputError
 from assistant.export import BIB_VENUE_FIELD, OWN_FIELD, VERBATIM_FIELDS, bib_text
 from assistant.ingest.derive import derive_title
-from assistant.ingest.fields import MAX_ABSTRACT, parse_flag, parse_year
+from assistant.ingest.fields import MAX_ABSTRACT, parse_flag, parse_year, year_month
 from assistant.ingest.kinds import PREPRINT_VENUE, kind_named
 from assistant.ingest.values import arxiv_id_of, arxiv_in
 from assistant.models import Paper, Source
@@ -256,20 +256,6 @@ _MONTHS = {
 _HASH = re.compile("#")
 
 
-def _year_month(year: int | None, month: str | None) -> str | None:
-    """ "2018-01" from year 2018 and `month = jan` ("January", "Jan.", "1"); None without both."""
-    text = (month or "").strip().lower().rstrip(".")
-    number = (
-        int(text)
-        if text.isdigit()
-        else next(
-            (n for n, name in enumerate(_MONTHS.values(), 1) if name.lower().startswith(text)), 0
-        )
-    )
-    known = text.isdigit() or len(text) >= 3  # "ma" could be March or May
-    return f"{year}-{number:02d}" if year and known and 1 <= number <= 12 else None
-
-
 def _concatenated(value: str, strings: dict[str, str]) -> str | None:
     """A value joined from parts with # (`FRD # { and Bonasso, P.}`, `jan # { 5}`), its
     @string names read (an undefined one as its name, never dropped); None if it joins none."""
@@ -389,7 +375,7 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
                 continue  # PMLR's "@Proceedings{GPIP2006, title = {}, editor = ...}": a volume
             raise InputError(file, f"entry {entry.key!r} has neither a title nor an abstract", line)
         year = parse_year(fields.get("year") or fields.get("date"), file, line)
-        date = fields.get("date") or _year_month(year, fields.get("month"))
+        date = fields.get("date") or year_month(year, fields.get("month"))
         keywords = [k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()]
         authors, truncated = _authors(raw.get("author", ""))
         keyless = entry.key.startswith(_NO_KEY)

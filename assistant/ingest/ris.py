@@ -13,6 +13,7 @@ from assistant.ingest.fields import (
     parse_year,
     person_names,
     split_keywords,
+    year_month,
 )
 from assistant.ingest.kinds import kind_named
 from assistant.ingest.values import doi_in
@@ -113,8 +114,12 @@ def iter_ris(text: str, file: str) -> Iterator[Paper]:
             title=title or derive_title(abstract),
             title_derived=not title,
             authors=person_names(authors),
-            year=parse_year(year_value, file, line),
-            date=parse_date(entry.get("date") or entry.get("year")),
+            year=(year := parse_year(year_value, file, line)),
+            # DA "2018/11/05", PY or Y1 "2018/01/1", or DA "NOV" beside the year (Web of Science)
+            date=parse_date(entry.get("date"))
+            or parse_date(entry.get("year"))
+            or parse_date(entry.get("publication_year"))
+            or year_month(year, entry.get("date")),
             venue=clean_text(
                 entry.get("journal_name")
                 or entry.get("secondary_title")
