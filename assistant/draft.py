@@ -1016,7 +1016,7 @@ class Drafter(GroundedWriter):
             if match and 1 <= int(match.group(1)) <= len(themes):
                 theme = themes[int(match.group(1)) - 1]
                 if theme not in ordered:
-                    full = plain(match.group(2)).strip().strip("*\"'")
+                    full = _theme_text(match.group(2))
                     name = _theme_name(match.group(2))
                     if name and _one_papers_title(full, by_key.values()):
                         # a small model copies a title it was shown: that names one paper,
@@ -1344,9 +1344,14 @@ def _distinct_names(themes: list[Theme], by_key: dict[str, Paper]) -> None:
 _THEME_NAME_CHARS = 80
 
 
+def _theme_text(raw: str) -> str:
+    """A theme name as the model wrote it, without markup."""
+    return plain(raw).strip().strip("*\"'").strip()
+
+
 def _theme_name(raw: str) -> str:
-    """A theme name as the model wrote it, without markup, cut at a word if it runs long."""
-    name = plain(raw).strip().strip("*\"'").strip()
+    """`_theme_text`, cut at a word if it runs long."""
+    name = _theme_text(raw)
     if len(name) <= _THEME_NAME_CHARS:
         return name
     cut = name[: _THEME_NAME_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")

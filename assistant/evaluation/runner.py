@@ -469,8 +469,9 @@ class EvalRunner:
             answer = asker.ask(case.question, k=self.library.settings.answer_k)
             kind = "answered" if case.answerable else "abstained"
             right = (not answer.abstained) if case.answerable else answer.abstained
-            group = case.split if case.asks != "named" else f"{case.split}_named"
-            tally = counts.setdefault(f"offline_{group}_{kind}", [0, 0])
+            # named questions are counted apart; figures ones with the others
+            tallied = case.split if case.asks != "named" else f"{case.split}_named"
+            tally = counts.setdefault(f"offline_{tallied}_{kind}", [0, 0])
             tally[0] += right
             tally[1] += 1
             if case.answerable and case.keys:

@@ -20,9 +20,9 @@ from typing import Any
 from assistant.errors import InputError
 from assistant.export import BIB_VENUE_FIELD, OWN_FIELD, VERBATIM_FIELDS, bib_text
 from assistant.ingest.derive import derive_title
-from assistant.ingest.fields import MAX_ABSTRACT, parse_flag, parse_year, year_month
+from assistant.ingest.fields import MAX_ABSTRACT, parse_flag, parse_year
 from assistant.ingest.kinds import PREPRINT_VENUE, kind_named
-from assistant.ingest.values import arxiv_id_of, arxiv_in
+from assistant.ingest.values import arxiv_id_of, arxiv_in, month_date
 from assistant.models import Paper, Source
 
 _KNOWN = {"title", "author", "year", "date", "journal", "booktitle", "doi", "url", "eprint",
@@ -375,7 +375,7 @@ def iter_bibtex(text: str, file: str) -> Iterator[Paper]:
                 continue  # PMLR's "@Proceedings{GPIP2006, title = {}, editor = ...}": a volume
             raise InputError(file, f"entry {entry.key!r} has neither a title nor an abstract", line)
         year = parse_year(fields.get("year") or fields.get("date"), file, line)
-        date = fields.get("date") or year_month(year, fields.get("month"))
+        date = fields.get("date") or month_date(year, fields.get("month", ""))
         keywords = [k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()]
         authors, truncated = _authors(raw.get("author", ""))
         keyless = entry.key.startswith(_NO_KEY)

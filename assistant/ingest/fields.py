@@ -91,23 +91,6 @@ def parse_date(value: Any) -> str | None:
     return f"{year}-{int(month):02d}" + (f"-{int(day):02d}" if day and int(day) else "")
 
 
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
-                "september", "october", "november", "december")  # fmt: skip
-
-
-def year_month(year: int | None, month: Any) -> str | None:
-    """ "2018-01" from year 2018 and a month written alone ("jan", "January", "Jan.", "NOV", "1");
-    None without both, or for a month that names none ("ma" could be March or May)."""
-    text = clean_text(month).lower().rstrip(".")
-    if text.isdigit():
-        number = int(text)
-    elif len(text) >= 3:
-        number = next((n for n, name in enumerate(_MONTH_NAMES, 1) if name.startswith(text)), 0)
-    else:
-        number = 0
-    return f"{year}-{number:02d}" if year and 1 <= number <= 12 else None
-
-
 # What an export writes where a record has no author: Scopus "[No author name available]", Web
 # of Science "[Anonymous]". Not a name: a record without one has no authors.
 _NO_AUTHOR = re.compile(r"\[(?:no author name available|anonymous)\]", re.IGNORECASE)

@@ -13,10 +13,9 @@ from assistant.ingest.fields import (
     parse_year,
     person_names,
     split_keywords,
-    year_month,
 )
 from assistant.ingest.kinds import kind_named
-from assistant.ingest.values import doi_in
+from assistant.ingest.values import doi_in, month_date
 from assistant.models import Paper, Source
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -( |$)")
@@ -38,7 +37,8 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
     one_space = next((bool(_ONE_SPACE_TAG.match(x)) for x in lines if x.strip()), False)
     # CiteSource writes its records without a TY line, each closed by its ER: a file with no TY
     # at all and an ER line is read so, each record's type unknown
-    typeless = not any(_typed(x) for x in lines) and any(_ends_record(x) for x in lines)
+    tags = {_tag_of(x) for x in lines}
+    typeless = "TY" not in tags and "ER" in tags
     for number, line in enumerate(lines, 1):
         if one_space:
             line = _ONE_SPACE_TAG.sub(r"\1  -", line, count=1)
@@ -69,14 +69,9 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
     return records
 
 
-def _typed(line: str) -> bool:
+def _tag_of(line: str) -> str | None:
     tag = _TAG.match(line)
-    return bool(tag and tag.group(1) == "TY")
-
-
-def _ends_record(line: str) -> bool:
-    tag = _TAG.match(line)
-    return bool(tag and tag.group(1) == "ER")
+    return tag.group(1) if tag else None
 
 
 def _l3_doi(entry: dict) -> str | None:
@@ -119,7 +114,7 @@ def iter_ris(text: str, file: str) -> Iterator[Paper]:
             date=parse_date(entry.get("date"))
             or parse_date(entry.get("year"))
             or parse_date(entry.get("publication_year"))
-            or year_month(year, entry.get("date")),
+            or month_date(year, clean_text(entry.get("date"))),
             venue=clean_text(
                 entry.get("journal_name")
                 or entry.get("secondary_title")

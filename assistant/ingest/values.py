@@ -36,9 +36,13 @@ _ARXIV = re.compile(
 
 def month_date(year: int | None, text: str) -> str | None:
     """ISO date from a year and what follows it in MEDLINE, Web of Science or EndNote: "Dec 27",
-    "JAN 15", "Jan-Feb" (the first month), "Mar 3"; None for seasons or nothing."""
+    "JAN 15", "Jan-Feb" (the first month), "Mar 3", or a month's number alone (BibTeX's
+    `month = 1`); None for seasons or nothing."""
     if year is None:
         return None
+    if text.strip().isdigit():
+        month = int(text)
+        return f"{year}-{month:02d}" if 1 <= month <= 12 else None
     match = _MONTH_DAY.search(text)
     if not match or match.group(1).lower() not in _MONTHS:
         return None
