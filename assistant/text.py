@@ -46,6 +46,8 @@ _LATEX_COMMANDS = (
     (re.compile(r"\\(?:mathrm|mathsf|mathbf|mathit|text|textbf|textit|emph|mathcal)\s*\{([^{}]*)\}"),
      r"\1"),
     (re.compile(r"\\%"), "%"),
+    # any other command over a text ("\hl{small}", "\textsc{Nimbus}") is that text's formatting
+    (re.compile(r"\\[a-zA-Z]+\s*\{([^{}]+)\}"), r"\1"),
     (re.compile(r"\\([a-zA-Z]+)"), r"\1"),  # \bert{}, a macro the source defined: "bert" is
     # the nearest reading we have
     (re.compile(r"(?<=[A-Za-z.}])~\s*"), " "),  # a tie ("and~2.8", "Fig.~3"), not "~3 s"
@@ -65,7 +67,7 @@ _EMPHASIS = re.compile(r"\*{1,2}([^*\s](?:[^*]*[^*\s])?)\*{1,2}")
 def plain(text: str) -> str:
     """Text as a reader sees it: LaTeX markup and Markdown emphasis dropped, × as x, dashes and
     quotes plain, whitespace single."""
-    if _MARKUP.search(text):  # most abstracts have none: the fifteen passes are skipped
+    if _MARKUP.search(text):  # most abstracts have none: the sixteen passes are skipped
         for pattern, replacement in _LATEX_COMMANDS:
             text = pattern.sub(replacement, text)
         text = _EMPHASIS.sub(r"\1", text)

@@ -180,3 +180,16 @@ def test_plain_skips_its_latex_passes_only_on_text_they_would_not_change() -> No
     assert len(skipped) > 100 and len(skipped) < len(lines)
     assert [every_pass(line) for line in skipped] == skipped
     assert all(every_pass(line) != line for line in lines[-5:])
+
+
+def test_plain_text_keeps_the_argument_of_a_formatting_command() -> None:
+    # the Dual-side Sparse Tensor Core abstract of the sample writes "with \hl{small} hardware
+    # overhead": `ask` quoted it as "with hlsmall hardware overhead"
+    assert text.plain(r"by up to one order of magnitude with \hl{small} hardware overhead") == (
+        "by up to one order of magnitude with small hardware overhead"
+    )
+    assert text.plain(r"the \textsc{Nimbus} and \underline{T-MAC} designs") == (
+        "the Nimbus and T-MAC designs"
+    )
+    # a macro the source defined, used with empty braces, still reads as its name
+    assert text.plain(r"we fine-tune \bert{} on it") == "we fine-tune bert on it"
