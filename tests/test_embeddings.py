@@ -89,6 +89,21 @@ def test_split_int8_weights_multiply_exactly_on_any_cpu() -> None:
     assert np.array_equal(session.run(None, {"A": activations})[0], exact)
 
 
+def test_the_probe_reads_int8_products_without_importing_onnx() -> None:
+    # importing onnx to build the probe cost every embedding process a second
+    code = (
+        "import sys, numpy as np\n"
+        "from assistant.embeddings import int8_products_exact, matmul_integer\n"
+        "int8_products_exact()\n"
+        "a = np.full((2, 8), 255, np.uint8); w = np.full((8, 3), 64, np.int8)\n"
+        "assert (matmul_integer(a, w) == 255 * 64 * 8).all()\n"
+        "print('onnx' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
 def test_the_derived_model_is_split_where_this_cpu_saturates() -> None:
     import onnx
 
