@@ -260,8 +260,9 @@ _SEVEN_BITS = 64  # 255 x 64 x 2 = 32,640: a pair of such products fits in 16 bi
 def split_int8_weights(model) -> int:  # noqa: ANN001 - onnx.ModelProto is lazy
     """Compute every int8 MatMulInteger exactly on a CPU that saturates: its weights W become
     W1 = clip(W, -64, 64) and W2 = W - W1, both within 7 bits, and the product the sum of two
-    (A x W = A x W1 + A x W2, in int32). The vectors are then those a VNNI CPU computes, at
-    ~1.7x the time a text. Returns the number of MatMuls split."""
+    (A x W = A x W1 + A x W2, in int32). The integer products are then those a VNNI CPU
+    computes (the float parts of the graph may still round differently), at ~1.7x the time a
+    text. Returns the number of MatMuls split."""
     import numpy as np
     from onnx import TensorProto, helper, numpy_helper
 
