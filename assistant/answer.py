@@ -22,7 +22,7 @@ from assistant.citations import (
     render,
     verify,
 )
-from assistant.claims import about_prior_work
+from assistant.claims import about_prior_work, metrics_named
 from assistant.llm import repeating
 from assistant.models import (
     Answer,
@@ -616,6 +616,7 @@ class Asker(GroundedWriter):
         embedder = self.library.embedder
         question_vector = embedder.embed([_in_context(question, history)])[0]
         wants_figures = asks_for_figures(question)
+        asked = metrics_named(question) if wants_figures else set()  # "how much memory"
         # a question that names papers ("Compare T-MAC and LUT Tensor Core") is about them:
         # each is quoted, and no other unless the question asks for others too
         names = names_in(question, [h.paper for h in hits])
@@ -676,8 +677,10 @@ class Asker(GroundedWriter):
                     and states_measured_result(plain(sentence))
                     and not _states_a_problem(sentence)
                 ]
+                # asked about memory, the paper's memory figure rather than a closer speedup
+                matching = [i for i in measured if asked & metrics_named(plain(sentences[i]))]
                 if measured:
-                    i = max(measured, key=lambda i: float(scores[i]))
+                    i = max(matching or measured, key=lambda i: float(scores[i]))
                     figure_quotes[hit.paper.key] = sentences[i]
         ranked = sorted(
             (c for c in candidates if c[0] >= EXTRACTIVE_MIN), key=lambda c: (-c[0], c[1])

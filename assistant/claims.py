@@ -107,6 +107,11 @@ def _settings_in(text: str) -> dict[str, set[str]]:
     return found
 
 
+def metrics_named(text: str) -> set[str]:
+    """What a text measures ("memory", "time", "energy", ...), by the figure-setting words."""
+    return _settings_in(text).get("metric", set())
+
+
 # "memory" names a system ("virtual memory", "memory management", "in-memory computing") or a
 # regime ("memory-bound") as often as the memory a figure measures
 _NOT_A_MEMORY_METRIC = re.compile(

@@ -632,6 +632,13 @@ def test_asked_how_much_an_extractive_answer_quotes_the_measured_results(
     )
     first = kv.sentences[0]
     assert "71.25%" in first.text and first.text.startswith("As vTensor")
+    # asked about memory, a paper's memory figure, not its speedups ("Additionally, vTensor
+    # provides average speedups of 2.12x ..." was quoted for this paraphrase of the question)
+    memory = Asker(shared_sample_library).ask(
+        "Which papers reduce the memory of the KV cache, and by how much?"
+    )
+    quoted = {key: s.text for s in memory.sentences for key in s.citations}
+    assert "71.25%" in quoted["xu2024vtensor"]
     # the same question without "how much" is answered as before, by what the papers do
     plain_answer = Asker(shared_sample_library).ask(
         "Which acceleration methods exist for video diffusion transformers?"
