@@ -760,6 +760,14 @@ class Asker(GroundedWriter):
         return CitationOut(key=key, title=paper.title, year=paper.year)
 
 
+# "The methodology yields 2x savings ...": the paper's own method, unnamed
+_UNNAMED = re.compile(
+    r"(?:the|our) (?:proposed |presented |new )?(?:methodology|method|approach|framework|"
+    r"technique|scheme|design|architecture|system|algorithm|solution|accelerator)s?\b(?! of\b)",
+    re.IGNORECASE,
+)
+
+
 def _quoted(sentence: str, paper: Paper) -> str:
     """An abstract's sentence as an offline answer cites it: as written, unless its authors speak
     in it ("We propose ...", "Our evaluation shows ..."): then by the paper's name, their words
@@ -767,7 +775,7 @@ def _quoted(sentence: str, paper: Paper) -> str:
     four groups of authors at once."""
     from assistant.attribution import contribution, in_first_person, short_name
 
-    if not in_first_person(sentence) and not _leans(sentence):
+    if not in_first_person(sentence) and not _leans(sentence) and not _UNNAMED.match(sentence):
         return f"{sentence} [@{paper.key}]"
     # "Furthermore, it frees 71.25% of memory" alone does not say what "it" is
     return contribution(paper, sentence, short_name(paper))

@@ -825,3 +825,17 @@ def test_an_answer_written_to_a_file_is_neither_wrapped_nor_padded(
     assert "[@anon2024accurate]" in lines[0] and "[@xu2024vtensor]" in lines[0]  # one paragraph
     assert "  @xu2024vtensor  vTensor: Flexible Virtual Tensor Management for Efficient LLM " \
            "Serving (2024)" in lines  # fmt: skip
+
+
+def test_a_quoted_sentence_about_the_method_says_whose_it_is() -> None:
+    from assistant.answer import _quoted
+    from assistant.models import Paper
+
+    # "The methodology yields 2x savings in the memory footprint ... [1]": which methodology?
+    paper = Paper(key="bfp", title="Accurate Block Quantization in LLMs with Outliers")
+    quoted = _quoted("The methodology yields 2x savings in the memory footprint.", paper)
+    assert "Accurate Block Quantization" in quoted and "[@bfp]" in quoted
+    assert '"The methodology yields 2x savings' in quoted
+    # a sentence that names its subject stands as it is
+    plain_sentence = "Block floating point formats share one scale factor per block."
+    assert _quoted(plain_sentence, paper) == f"{plain_sentence} [@bfp]"
