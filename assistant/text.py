@@ -206,15 +206,25 @@ def _protect(text: str) -> str:
     return text
 
 
+# "... performance overhead.To accelerate ...": a period with no space after it ends a sentence
+# when a lower-case word ends there and a capitalised one starts ("Node.js", "PyTorch.Tensor",
+# "U.S.A." and the abbreviations above do not)
+_GLUED = re.compile(r"(?<![A-Za-z\x00])[a-z]{3,}\.(?=[A-Z][a-z])")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every sentence of a text, offsets into the text as given."""
     protected = _protect(text)
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in _SPLIT.finditer(protected):
-        end = match.end(1) if match.group(1) else match.start()
+    breaks = [
+        (match.end(1) if match.group(1) else match.start(), match.end())
+        for match in _SPLIT.finditer(protected)
+    ]
+    breaks += [(match.end(), match.end()) for match in _GLUED.finditer(protected)]
+    for end, next_start in sorted(breaks):
         spans.append((start, end))
-        start = match.end()
+        start = next_start
     spans.append((start, len(text)))
     out = []
     for begin, end in spans:

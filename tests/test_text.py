@@ -193,3 +193,21 @@ def test_plain_text_keeps_the_argument_of_a_formatting_command() -> None:
     )
     # a macro the source defined, used with empty braces, still reads as its name
     assert text.plain(r"we fine-tune \bert{} on it") == "we fine-tune bert on it"
+
+
+def test_a_sentence_ends_where_the_abstract_forgot_the_space_after_its_period() -> None:
+    # the README's question quoted 'they introduce considerable performance overhead.To
+    # accelerate secure inference, ...' as one sentence: two of the sample's abstracts join
+    # sentences so ("... overhead.To accelerate", "... development.In this paper")
+    joined = "They add overhead.To accelerate it, we verify tokens.In this paper, we go on."
+    assert text.split_sentences(joined) == [
+        "They add overhead.",
+        "To accelerate it, we verify tokens.",
+        "In this paper, we go on.",
+    ]
+    # names, versions, decimals and abbreviations written without a space stay whole
+    kept = "We use Node.js and PyTorch.Tensor, e.g.In 3.5 ms, i.e.The fix. Then U.S.A. stays."
+    assert text.split_sentences(kept) == [
+        "We use Node.js and PyTorch.Tensor, e.g.In 3.5 ms, i.e.The fix.",
+        "Then U.S.A. stays.",
+    ]
