@@ -214,6 +214,7 @@ def model_file(cache_dir: Path) -> Path:
             with tempfile.TemporaryDirectory(dir=target.parent) as work:
                 built = _build_model(source, Path(work), exact_int8=exact)
                 os.replace(built, target)  # atomic: a concurrent builder writes the same bytes
+            _prune_stale_models(target)
         except PermissionError:  # a read-only cache: build for this process only
             work = Path(tempfile.mkdtemp(prefix="litreview-model-"))
             return _build_model(source, work, exact_int8=exact)
@@ -225,6 +226,24 @@ def model_file(cache_dir: Path) -> Path:
             f"{error}); set LITREVIEW_CACHE_DIR to a writable directory"
         ) from error
     return target
+
+
+STALE_MODEL_DAYS = 30
+
+
+def _prune_stale_models(kept: Path) -> None:
+    """Remove the derived graphs of earlier versions (another onnxruntime, another recipe: ~60
+    MB each) built over STALE_MODEL_DAYS ago. A younger one may still serve another install
+    sharing the cache; an older one that does is rebuilt there in ~3 s."""
+    import time
+
+    cutoff = time.time() - STALE_MODEL_DAYS * 86400
+    for path in kept.parent.glob("minilm-int8-*.onnx"):
+        try:
+            if path != kept and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:  # gone already, or not ours to remove: keeping it is harmless
+            continue
 
 
 @lru_cache(maxsize=1)

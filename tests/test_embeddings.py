@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,22 @@ def test_derived_model_is_cached_under_the_cache_dir(model_cache: Path) -> None:
         model_file(load_settings().cache_dir) == path and path.stat().st_mtime_ns == built
     )  # reused, not rebuilt
     assert not [p for p in path.parent.iterdir() if p.is_dir()]  # no build leftovers
+
+
+def test_building_a_new_graph_removes_stale_ones_of_earlier_versions(tmp_path: Path) -> None:
+    # each onnxruntime upgrade or recipe change built another ~60 MB graph beside the old ones
+    models = tmp_path / "models"
+    models.mkdir()
+    stale, recent = models / "minilm-int8-0000000000000000.onnx", models / "minilm-int8-1.onnx"
+    other = models / "notes.txt"
+    for path in (stale, recent, other):
+        path.write_bytes(b"x")
+    long_ago = time.time() - 40 * 86400
+    for path in (stale, other):
+        os.utime(path, (long_ago, long_ago))
+    built = model_file(tmp_path)
+    assert built.is_file() and not stale.exists()
+    assert recent.exists() and other.exists()  # maybe another install's; not a graph
 
 
 def test_derived_vectors_match_the_packaged_graph() -> None:
