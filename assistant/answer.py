@@ -678,7 +678,9 @@ class Asker(GroundedWriter):
                     and not _states_a_problem(sentence)
                 ]
                 # asked about memory, the paper's memory figure rather than a closer speedup
-                matching = [i for i in measured if asked & metrics_named(plain(sentences[i]))]
+                matching = [
+                    i for i in measured if asked and asked & metrics_named(plain(sentences[i]))
+                ]
                 if measured:
                     i = max(matching or measured, key=lambda i: float(scores[i]))
                     figure_quotes[hit.paper.key] = sentences[i]

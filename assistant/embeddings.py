@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -212,12 +212,12 @@ def model_file(cache_dir: Path) -> Path:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=target.parent) as work:
-                built = _build_model(source, Path(work), exact_int8=exact)
+                built = _build_model(source, Path(work), None if exact else _exact_products)
                 os.replace(built, target)  # atomic: a concurrent builder writes the same bytes
             _prune_stale_models(target)
         except PermissionError:  # a read-only cache: build for this process only
             work = Path(tempfile.mkdtemp(prefix="litreview-model-"))
-            return _build_model(source, work, exact_int8=exact)
+            return _build_model(source, work, None if exact else _exact_products)
     except Exception as error:  # noqa: BLE001 - any failure here means no embeddings at all
         from assistant.errors import StoreError
 
@@ -257,11 +257,20 @@ def int8_products_exact() -> bool:
     probe is a 128-byte graph: importing `onnx` to build it would cost a second)."""
     import numpy as np
 
-    rows, inner = np.arange(4 * 64).reshape(4, 64), np.arange(64 * 16).reshape(64, 16)
-    activations = (200 + rows % 56).astype(np.uint8)
-    weights = (100 + (inner * 7) % 28).astype(np.int8)  # 100..127: pairs sum past 32,767
+    activations, weights = _probe_operands()
     exact = activations.astype(np.int64) @ weights.astype(np.int64)
     return bool(np.array_equal(matmul_integer(activations, weights), exact))
+
+
+def _probe_operands() -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic uint8 activations and int8 weights whose products saturate a 16-bit pair
+    sum (weights 100..127: two products of 255 x 127 pass 32,767)."""
+    import numpy as np
+
+    rows, inner = np.arange(4 * 64).reshape(4, 64), np.arange(64 * 16).reshape(64, 16)
+    activations = (200 + rows % 56).astype(np.uint8)
+    weights = (100 + (inner * 7) % 28).astype(np.int8)
+    return activations, weights
 
 
 _PROBE_FILE = Path(__file__).parent / "vendor" / "int8-probe.onnx"  # Y = MatMulInteger(A, W)
@@ -368,9 +377,7 @@ def uint8_weights_exact() -> bool:
     import onnxruntime as ort
     from onnx import TensorProto, helper
 
-    rows, inner = np.arange(4 * 64).reshape(4, 64), np.arange(64 * 16).reshape(64, 16)
-    activations = (200 + rows % 56).astype(np.uint8)
-    weights = (100 + (inner * 7) % 28).astype(np.int8)
+    activations, weights = _probe_operands()
     weights[::3] *= -1  # both signs, as real weights have
     node = helper.make_node("MatMulInteger", ["A", "W"], ["Y"], "probe")
     graph = helper.make_graph(
@@ -397,9 +404,12 @@ def _exact_products(model) -> None:  # noqa: ANN001 - onnx.ModelProto is lazy
         split_int8_weights(model)
 
 
-def _build_model(source: Path, work: Path, exact_int8: bool = True) -> Path:
-    """Fold the weight dequantisation, fuse attention, quantise the projections to int8 (where
-    this CPU's int8 products saturate, computed exactly all the same: `_exact_products`)."""
+def _build_model(
+    source: Path, work: Path, make_exact: Callable[[Any], object] | None = None
+) -> Path:
+    """Fold the weight dequantisation, fuse attention, quantise the projections to int8 and, on
+    a CPU whose int8 products saturate, rewrite them with `make_exact` (`_exact_products`, or
+    one of its two ways for a benchmark or test)."""
     import logging
 
     import onnx
@@ -435,9 +445,9 @@ def _build_model(source: Path, work: Path, exact_int8: bool = True) -> Path:
         )
     finally:
         root.setLevel(level)
-    if not exact_int8:
+    if make_exact is not None:
         model = onnx.load(str(quantised))
-        _exact_products(model)
+        make_exact(model)
         onnx.save(model, str(quantised))
     return quantised
 

