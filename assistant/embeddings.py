@@ -335,7 +335,7 @@ def reencode_uint8_weights(model) -> int:  # noqa: ANN001 - onnx.ModelProto is l
     MatMul: its weights W are stored as uint8 W + 128 with a zero point of 128 for each column,
     so (A - a0) x (W + 128 - 128) gives the very same integers. onnxruntime's uint8 x uint8
     kernel widens both to 16 bits before it multiplies, so its products cannot saturate (on
-    this AMD EPYC: the vectors are bit for bit those of `split_int8_weights`, 1.6x as fast).
+    this AMD EPYC: the vectors are bit for bit those of `split_int8_weights`, 1.3-1.6x as fast).
     Returns the number of MatMuls re-encoded."""
     import numpy as np
     from onnx import TensorProto, numpy_helper
