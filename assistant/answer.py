@@ -237,6 +237,20 @@ def _leans(sentence: str) -> bool:
     return bool(_LEANING.match(sentence)) and not _THIS_WORK.match(sentence)
 
 
+def _about_the_work(sentences: Sequence[str], i: int, paper: Paper) -> bool:
+    """Whether a sentence tells of the paper's own work: its authors speak ("we propose") or
+    it names the paper's system ("vTensor achieves ..."), and it stands on its own."""
+    sentence = sentences[i]
+    if _leans(sentence) and not _OWN_STATEMENT.search(sentence):
+        return False
+    if _OWN_STATEMENT.search(sentence) and not about_prior_work(sentence):
+        return True
+    text = plain(sentence)
+    return any(
+        re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text) for form in name_forms(paper)
+    )
+
+
 def _standing(sentences: Sequence[str], i: int) -> int:
     """How well a sentence of an abstract stands as an answer on its own: 2 for the authors'
     own statement, 0 for one that dangles or sets out the background (the opening), else 1."""
@@ -255,6 +269,22 @@ _ASKS_FOR_FIGURES = re.compile(
 # a measured result as abstracts write one: "2.4x", "85%", "3 times", "57GB", "36.34 token/s"
 _MEASURED_RESULT = re.compile(
     r"\d(?:[\d.,]*\d)?\s?(?:%|x\b|×|times\b|-?fold\b|[KMGT]B\b|ms\b|tokens?/s)", re.IGNORECASE
+)
+
+
+# "How can ...", "Which techniques ...", "What are the main approaches ...": the question asks
+# what the papers do. Their quoted sentence is then one about the paper's own work (its authors
+# speak, or it names their system) when one reaches EXTRACTIVE_MIN, over the field's background
+# ("The wide deployment of GPT has raised privacy concerns"), which says nothing of how. Read
+# one by one over the 123 questions of offline_questions.jsonl, questions.jsonl and the README
+# (2026-12-07): 22 answers change a quote, 15 of them for a sentence that says what the paper
+# does where background stood, 5 unanswerable questions or papers off the question either way,
+# and one worse (an attack paper's attack quoted for "What approaches make private inference
+# practical", where its definition of secure inference stood).
+_ASKS_HOW = re.compile(
+    r"^\W*(?:how\s+(?:can|could|do|does|did|to|should|might|is|are|have|has)\b|"
+    r"(?:which|what)\s+(?:\w+\s+){0,3}?(?:methods?|techniques?|approaches|strategies|ways)\b)",
+    re.IGNORECASE,
 )
 
 
@@ -616,6 +646,7 @@ class Asker(GroundedWriter):
         embedder = self.library.embedder
         question_vector = embedder.embed([_in_context(question, history)])[0]
         wants_figures = asks_for_figures(question)
+        asks_how = bool(_ASKS_HOW.match(question)) and not wants_figures
         asked = metrics_named(question) if wants_figures else set()  # "how much memory"
         # a question that names papers ("Compare T-MAC and LUT Tensor Core") is about them:
         # each is quoted, and no other unless the question asks for others too
@@ -666,6 +697,17 @@ class Asker(GroundedWriter):
             # score, which decides whether to answer at all, stays the closest sentence's
             near = [i for i in range(len(sentences)) if scores[i] >= scores[best] - STANDING_MARGIN]
             quoted = max(near, key=lambda i: (_standing(sentences, i), float(scores[i])))
+            if asks_how and not _about_the_work(sentences, quoted, hit.paper):
+                # "How can ... be kept private?" asks what the papers do: the field's background
+                # ("GPT has raised privacy concerns") does not say it, a sentence about the
+                # paper's own work does, if it is close enough to quote at all
+                own = [
+                    i
+                    for i in range(len(sentences))
+                    if scores[i] >= EXTRACTIVE_MIN and _about_the_work(sentences, i, hit.paper)
+                ]
+                if own:
+                    quoted = max(own, key=lambda i: float(scores[i]))
             candidates.append((float(scores[best]), rank, sentences[quoted], hit.paper))
             if wants_figures:
                 # the paper's own result: not the problem it starts from ("However, this

@@ -236,7 +236,12 @@ _NOUNS = (
 )
 
 
-def _without_name(rest: str, name: str) -> tuple[str, str] | None:
+# verbs whose object is the system being introduced: "we propose SALO to enable ..." says what
+# SALO is for; "we extend InTAR to GPT-2" does not
+_INTRODUCING = re.compile(r"propose|present|introduce|develop|design|build|construct|offer", re.I)
+
+
+def _without_name(rest: str, name: str, verb: str = "propose") -> tuple[str, str] | None:
     """What the authors say their system is, without its name quoted back at the reader ("a new
     framework Nimbus for ..." under the name Nimbus): (words before the quote, the quote), or
     None where the name does not stand for the system the sentence introduces."""
@@ -250,6 +255,8 @@ def _without_name(rest: str, name: str) -> tuple[str, str] | None:
     if at_start:  # "SALO to enable ...", "PEL-NAS: a search space ...", "X reduces ..."
         quote = at_start.group("rest")
         if at_start.group(1):
+            if not _INTRODUCING.fullmatch(verb):
+                return None
             return "is designed ", f"to {quote}"
         return ("is " if re.match(r"(?:an?|the|one)\s", quote) else ""), quote
     escaped = re.escape(name)
@@ -299,11 +306,13 @@ def contribution(paper: Paper, sentence: str, name: str) -> str:
             which = re.match(r"which\s+(.+)$", rest)
             if which:  # "we propose HEQuant, which features X" -> HEQuant "features X"
                 return f'{name} {marker} "{_trim(which.group(1))}".'
-        unnamed = _without_name(rest, name)
+        unnamed = _without_name(rest, name, match.group("verb"))
         if unnamed is not None:
             how, quote = unnamed
             return f'{name} {marker} {how}"{_trim(quote)}".'
-        if _SECOND_VERB.search(rest):
+        carried = re.match(rf"(?:the\s+)?{re.escape(name)}\s+to\s", rest, re.IGNORECASE)
+        if _SECOND_VERB.search(rest) or (carried and not name.endswith("et al.")):
+            # "we extend InTAR to GPT-2": the authors' verb, their system named in the quote
             said = f'"{match.group("verb")}{match.group("ending") or ""} {_trim(rest)}"'
             if name.endswith("et al."):
                 return f"{name} {marker} {said}."

@@ -646,6 +646,21 @@ def test_asked_how_much_an_extractive_answer_quotes_the_measured_results(
     assert not any("85%" in s.text for s in plain_answer.sentences)
 
 
+def test_asked_how_an_extractive_answer_quotes_a_papers_approach_not_the_fields_background(
+    shared_sample_library: Library,
+) -> None:
+    # the README's own question quoted "An Efficient Private GPT ..." by its opening, "The wide
+    # deployment of ... GPT has raised privacy concerns for both clients and servers": the
+    # background, which says nothing of how; its authors' statement of their approach does
+    answer = Asker(shared_sample_library).ask("How can transformer inference be kept private?")
+    quoted = {key: s.text for s in answer.sentences for key in s.citations}
+    assert "li2025efficient" in quoted
+    assert "raised privacy concerns" not in quoted["li2025efficient"]
+    assert "public decoding and secure verification" in quoted["li2025efficient"]
+    # a paper whose own statements are far from the question keeps its closest sentence
+    assert "cryptographically secure inference" in quoted["li2026security"]
+
+
 def test_the_authors_naming_their_own_work_is_no_sentence_that_leans_on_the_one_before() -> None:
     from assistant.answer import _standing
 

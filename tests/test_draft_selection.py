@@ -371,6 +371,11 @@ def test_a_contribution_with_a_second_verb_keeps_the_authors_verbs_in_the_quote(
         ("Our evaluation shows that AdaptGear can achieve a significant performance "
          "improvement, up to 6.49 x.", "AdaptGear",
          'AdaptGear [@k] "can achieve a significant performance improvement, up to 6.49 x".'),
+        # the authors carrying their system to something else: it is not "designed to" that
+        # (an offline answer read 'InTAR [@k] is designed "to GPT-2 medium as a more complex
+        # example ..."')
+        ("Moreover, we extend InTAR to GPT-2 medium as a more complex example.", "InTAR",
+         'The authors of InTAR [@k] "extend InTAR to GPT-2 medium as a more complex example".'),
         # a name that is what the paper studies, not its own, stays where it is
         ("We present a reliability study of Arm's Ethos-U55, an industrial-scale NPU.",
          "Ethos-U55",
