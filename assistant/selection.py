@@ -312,17 +312,24 @@ def _paper_stems(paper: Paper) -> tuple[list[str], str]:
 def _weigh(concepts: list[Concept], index: LibraryIndex) -> None:
     """Rarer concepts weigh more: BM25's idf over the library, a concept's document frequency
     being that of its most common form ("neural network" makes NN common however rare the
-    letters are), and a phrase's the number of papers holding all its words."""
+    letters are), and a phrase's the number of papers holding all its words. Only the papers
+    that read as one paper's own count (`originality`): a compilation repeating a topic's
+    sentences is no paper of its own, and in the 10,000-paper mix hundreds of them made the
+    topic's words look common (tuning topics at 10,000 papers: recall 0.885 -> 0.922 on one
+    draw, 0.922 unchanged on the other; nothing changes at 136)."""
     import numpy as np
 
-    total = max(len(index), 1)
+    own = np.frombuffer(index.originality, dtype=np.float64) >= DEFAULT_PARAMS.min_originality
+    if not own.any():  # no abstract reads as its own (none given, say): every paper counts
+        own = np.ones(len(index), dtype=bool)
+    total = max(int(np.count_nonzero(own)), 1)
     for concept in concepts:
         frequencies = []
         for form in concept.words:
             words = [w for w in form if w not in STOP_WORDS]
             if words:
                 present = np.logical_and.reduce([index.keywords.scores(w) > 0 for w in words])
-                frequencies.append(int(np.count_nonzero(present)))
+                frequencies.append(int(np.count_nonzero(present & own)))
         df = max(frequencies) if frequencies else 0
         concept.weight = math.log(1 + (total - df + 0.5) / (df + 0.5))
 

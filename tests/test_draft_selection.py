@@ -523,3 +523,56 @@ def test_an_original_its_copies_crowd_out_of_the_hits_is_found_through_them() ->
     assert originals_of_copies(index, {}, anchors(plan), None, DEFAULT_PARAMS) == []
     too_late = SearchFilters(year_from=2025)  # the filters a draft was given still hold
     assert originals_of_copies(index, pool, anchors(plan), too_late, DEFAULT_PARAMS) == []
+
+
+def test_a_concepts_rarity_is_counted_among_papers_that_read_as_their_own() -> None:
+    # the 10,000-paper mix: a topic's sentences recur in hundreds of compilations, which made
+    # its rarest word look common ("KV cache compression" missed a core paper by 0.002 of the
+    # cut at 10,000 papers and found it at 136); a compilation is no paper of its own
+    from assistant.retrieval import LibraryIndex
+    from assistant.selection import _weigh
+
+    faults = [
+        "Soft errors flip bits in the weight buffers of a DNN accelerator during inference.",
+        "We inject faults into every layer and measure how the accuracy of the model degrades.",
+        "Selective protection of the most vulnerable layers restores fault tolerance cheaply.",
+    ]
+    rivers = [
+        "Hydrologists calibrate river models against gauge readings every single season.",
+        "Rainfall forecasts rely on numerical simulation of the atmosphere over many days.",
+        "Flood warnings reach villages downstream hours before the water level rises.",
+        "Sediment transport reshapes the riverbed after each major storm of the year.",
+    ]
+    papers = [
+        Paper(
+            key="faultpaper", title="Fault tolerance of DNN accelerators", abstract=" ".join(faults)
+        ),
+        *(
+            Paper(
+                key=f"river{n}",
+                title=f"River study {n}",
+                abstract=" ".join(rivers[n:] + rivers[:n]),
+            )
+            for n in range(4)
+        ),
+    ]
+    copies = [  # one sentence of the fault paper spliced between river sentences
+        Paper(
+            key=f"copy{n}",
+            title=f"Notes on floods {n}",
+            abstract=" ".join([rivers[n % 4], faults[n % 3], rivers[(n + 2) % 4]]),
+        )
+        for n in range(12)
+    ]
+    alone, crowded = LibraryIndex.build(papers), LibraryIndex.build(papers + copies)
+    assert all(
+        crowded.originality[crowded.position[c.key]] < DEFAULT_PARAMS.min_originality
+        for c in copies
+    )
+    weights = []
+    for index in (alone, crowded):
+        plan = plan_topic("fault tolerance", {})
+        _weigh(plan.concepts, index)
+        weights.append({c.label: round(c.weight, 6) for c in plan.concepts})
+    assert weights[0] == weights[1]
+    assert weights[0]["fault"] > 1.0
