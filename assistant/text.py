@@ -191,9 +191,10 @@ def stems(items: Iterable[str]) -> set[str]:
 ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Figs.", "Fig.", "Eqs.", "Eq.", "cf.",
                  "approx.", "a.k.a.", "w.r.t.", "App.", "Sec.", "Tab.", "resp.")  # fmt: skip
 # a sentence ends after . ! ? (and a citation marker right after it) when the next one starts
-# (a capital, a digit, a quote, straight or typographic, a bracket, a formula)
+# (a capital, a digit, a quote, straight or typographic, a bracket, a formula, or a name whose
+# capital comes after a lower-case letter or three: "vTensor", "eLLM", "iPhone")
 _SPLIT = re.compile(
-    r"(?<=[.!?])(\s*\[[^\[\]]*@[^\[\]]*\])?\s+(?=[A-Z0-9\"'($\\“‘])"
+    r"(?<=[.!?])(\s*\[[^\[\]]*@[^\[\]]*\])?\s+(?=[A-Z0-9\"'($\\“‘]|[a-z]{1,3}[A-Z])"
     # "... [@key]. vTensor ...": a cited sentence ends at its period, but a marker after a
     # reference of the abstract's own ("... [Abrahamson, SICOMP 1987]. [@key]") is the sentence's
     r"|(?<=\]\.)\s+(?!\[[^\[\]]*@)(?=\S)"

@@ -211,3 +211,25 @@ def test_a_sentence_ends_where_the_abstract_forgot_the_space_after_its_period() 
         "We use Node.js and PyTorch.Tensor, e.g.In 3.5 ms, i.e.The fix.",
         "Then U.S.A. stays.",
     ]
+
+
+def test_a_sentence_may_open_with_a_name_written_in_lower_case_first() -> None:
+    # an offline answer quoted vTensor as 'an innovative tensor structure ... (VMM). vTensor
+    # addresses existing limitations ...': one quote holding two of its sentences
+    abstract = (
+        "This study introduces the vTensor, based on virtual memory management (VMM). vTensor "
+        "addresses existing limitations. eLLM and sEMG work as well. iPhone apps too."
+    )
+    assert text.split_sentences(abstract) == [
+        "This study introduces the vTensor, based on virtual memory management (VMM).",
+        "vTensor addresses existing limitations.",
+        "eLLM and sEMG work as well.",
+        "iPhone apps too.",
+    ]
+    # after an abbreviation it is the same sentence; a plain lower-case word starts none
+    kept = "Cells express genes, e.g. mRNA levels rise. They fall vs. iPhone use. See ref. mixed."
+    assert text.split_sentences(kept) == [
+        "Cells express genes, e.g. mRNA levels rise.",
+        "They fall vs. iPhone use.",
+        "See ref. mixed.",
+    ]
