@@ -237,18 +237,17 @@ def _leans(sentence: str) -> bool:
     return bool(_LEANING.match(sentence)) and not _THIS_WORK.match(sentence)
 
 
-def _about_the_work(sentences: Sequence[str], i: int, paper: Paper) -> bool:
+def _about_the_work(sentence: str, names: Sequence[str]) -> bool:
     """Whether a sentence tells of the paper's own work: its authors speak ("we propose") or
-    it names the paper's system ("vTensor achieves ..."), and it stands on its own."""
-    sentence = sentences[i]
-    if _leans(sentence) and not _OWN_STATEMENT.search(sentence):
+    it names the paper's system (`names`, its `name_forms`: "vTensor achieves ..."), and it
+    stands on its own."""
+    own = bool(_OWN_STATEMENT.search(sentence))
+    if _leans(sentence) and not own:
         return False
-    if _OWN_STATEMENT.search(sentence) and not about_prior_work(sentence):
+    if own and not about_prior_work(sentence):
         return True
     text = plain(sentence)
-    return any(
-        re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text) for form in name_forms(paper)
-    )
+    return any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) for name in names)
 
 
 def _standing(sentences: Sequence[str], i: int) -> int:
@@ -697,14 +696,15 @@ class Asker(GroundedWriter):
             # score, which decides whether to answer at all, stays the closest sentence's
             near = [i for i in range(len(sentences)) if scores[i] >= scores[best] - STANDING_MARGIN]
             quoted = max(near, key=lambda i: (_standing(sentences, i), float(scores[i])))
-            if asks_how and not _about_the_work(sentences, quoted, hit.paper):
+            names = name_forms(hit.paper) if asks_how else []
+            if asks_how and not _about_the_work(sentences[quoted], names):
                 # "How can ... be kept private?" asks what the papers do: the field's background
                 # ("GPT has raised privacy concerns") does not say it, a sentence about the
                 # paper's own work does, if it is close enough to quote at all
                 own = [
                     i
                     for i in range(len(sentences))
-                    if scores[i] >= EXTRACTIVE_MIN and _about_the_work(sentences, i, hit.paper)
+                    if scores[i] >= EXTRACTIVE_MIN and _about_the_work(sentences[i], names)
                 ]
                 if own:
                     quoted = max(own, key=lambda i: float(scores[i]))

@@ -309,17 +309,21 @@ def _paper_stems(paper: Paper) -> tuple[list[str], str]:
     return stems, f" {' '.join(stems)} "
 
 
-def _weigh(concepts: list[Concept], index: LibraryIndex) -> None:
+def _weigh(
+    concepts: list[Concept],
+    index: LibraryIndex,
+    min_originality: float = DEFAULT_PARAMS.min_originality,
+) -> None:
     """Rarer concepts weigh more: BM25's idf over the library, a concept's document frequency
     being that of its most common form ("neural network" makes NN common however rare the
     letters are), and a phrase's the number of papers holding all its words. Only the papers
-    that read as one paper's own count (`originality`): a compilation repeating a topic's
-    sentences is no paper of its own, and in the 10,000-paper mix hundreds of them made the
-    topic's words look common (tuning topics at 10,000 papers: recall 0.885 -> 0.922 on one
-    draw, 0.922 unchanged on the other; nothing changes at 136)."""
+    that read as one paper's own count (`originality` >= `min_originality`): a compilation
+    repeating a topic's sentences is no paper of its own, and in the 10,000-paper mix hundreds
+    of them made the topic's words look common (tuning topics at 10,000 papers: recall 0.885 ->
+    0.922 on one draw, 0.922 unchanged on the other; nothing changes at 136)."""
     import numpy as np
 
-    own = np.frombuffer(index.originality, dtype=np.float64) >= DEFAULT_PARAMS.min_originality
+    own = np.frombuffer(index.originality, dtype=np.float64) >= min_originality
     if not own.any():  # no abstract reads as its own (none given, say): every paper counts
         own = np.ones(len(index), dtype=bool)
     total = max(int(np.count_nonzero(own)), 1)
@@ -701,7 +705,7 @@ def select(
 
     index = library.index()
     plan = plan_topic(topic, library_abbreviations(index), facets)
-    _weigh(plan.concepts, index)
+    _weigh(plan.concepts, index, params.min_originality)
     query_vectors = library.embedder.embed(plan.queries)
     pool: dict[str, Paper] = {}
     chunks: dict[str, Any] = {}
