@@ -517,7 +517,10 @@ def _names(title: str, abstract: str) -> tuple[str, ...]:
     if system:
         names.append(system)
     names.extend(n for n in claims.names_in(title) if n not in names)
-    names.extend(n for n in claims.introduced_names(abstract) if n not in names)
+    # a name the abstract only repeats is its work's unless the title names the work in one word:
+    # beside "PrivCirNet", the twice-named "SpENCNN" and "ImageNet" are a baseline and a dataset
+    repeated = not system or len(system.split()) > 1
+    names.extend(n for n in claims.introduced_names(abstract, repeated) if n not in names)
     return tuple(names)
 
 

@@ -1439,7 +1439,7 @@ def names_in(text: str) -> set[str]:
 
 def system_name(title: str) -> str | None:
     """The name a title gives its system: "Nimbus: Secure ..." -> Nimbus."""
-    head = plain(title).split(":", 1)
+    head = re.split(r":\s", plain(title), maxsplit=1)  # not the "N:M" of "Efficient N:M Sparse ..."
     if len(head) == 2 and 0 < len(head[0].split()) <= 2:
         return head[0].strip()
     return None
@@ -1451,11 +1451,13 @@ _INTRODUCED = re.compile(
 )
 
 
-def introduced_names(abstract: str) -> list[str]:
-    """Names an abstract gives its own work: "we propose Nimbus", "dubbed MPCViT", or a name
-    it repeats."""
+def introduced_names(abstract: str, repeated: bool = True) -> list[str]:
+    """Names an abstract gives its own work: "we propose Nimbus", "dubbed MPCViT", or (with
+    `repeated`) a name it repeats."""
     text = plain(abstract)
     names = [m.group(1) for m in _INTRODUCED.finditer(text) if name_like(m.group(1))]
+    if not repeated:
+        return names
     counts: dict[str, int] = {}
     for match in _NAME.finditer(text):
         word = match.group(1)

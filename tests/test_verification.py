@@ -13,6 +13,7 @@ from assistant.citations import (
     SupportScorer,
     claim_parts,
     locate_quote,
+    paper_names,
     parse_claims,
     render,
     verify,
@@ -1305,3 +1306,30 @@ def test_a_single_cited_claim_is_read_word_by_word(shared_sample_library: Librar
     assert scorer.word_recall(borrowed, sma) < scorer.word_recall(right, sma)
     check = scorer.check(borrowed, sma)
     assert not check.kept and check.reason == "low_similarity"
+
+
+def test_a_name_the_abstract_repeats_is_a_baseline_when_the_title_names_the_work(
+    shared_sample_library: Library,
+) -> None:
+    # PrivCirNet's abstract names SpENCNN and ImageNet twice each: a baseline and a dataset, not
+    # PrivCirNet's names, so "on Tiny-ImageNet" in MPCViT's clause stays MPCViT's
+    mpcvit, privcirnet = (
+        shared_sample_library.get(k) for k in ("zeng2022mpcvit", "xu2024privcirnet")
+    )
+    assert mpcvit and privcirnet
+    assert "SpENCNN" not in paper_names(privcirnet) and "ImageNet" not in paper_names(privcirnet)
+    sentence = (
+        "Architecture-side fixes help unevenly: MPCViT finds that Softmax can be selectively "
+        "replaced or linearized and reports 6.2x lower latency with 1.9% higher accuracy than the "
+        "baseline ViT on Tiny-ImageNet, while PrivCirNet's block circulant weights cut latency "
+        "over Bolt by 5.0x for ResNet-18 but only 1.3x for ViT at iso-accuracy."
+    )
+    papers = {mpcvit.key: mpcvit, privcirnet.key: privcirnet}
+    check = verify(
+        [(sentence, list(papers))], papers.get, set(papers), SupportScorer(get_embedder())
+    )
+    verdicts = {e.key: (e.verdict, e.reason) for e in check.sentences[0].evidence}
+    assert verdicts[privcirnet.key] == ("partial", None)
+    # a title's "N:M" is no "System: subtitle" colon
+    assert claims.system_name("Efficient N:M Sparse DNN Training Using Co-Design") is None
+    assert claims.system_name("PrivCirNet: Efficient Private Inference") == "PrivCirNet"
