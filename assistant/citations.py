@@ -600,20 +600,25 @@ def verify(
         kept: list[str] = []
         evidence: list[EvidenceSpan] = []
         known: list[Paper] = []
+        located: list[Paper] = []  # every cited paper the library has, shown or not
         evidence.extend(_bare(token, UNSUPPORTED, REASON_MALFORMED) for token in claim.malformed)
         for key in claim.keys:
             paper = lookup(key)
             if paper is None:
                 evidence.append(_bare(key, UNSUPPORTED, REASON_UNKNOWN))
-            elif key not in evidence_keys:
+                continue
+            located.append(paper)
+            if key not in evidence_keys:
                 evidence.append(_bare(key, UNSUPPORTED, REASON_NOT_IN_EVIDENCE))
             else:
                 known.append(paper)
         if scorer is not None and known:
-            parts = claim_parts(text, known, scorer)
-            names = {p.key: paper_names(p) for p in known}
+            # a cited paper that was not shown still states its own clause: the others are not
+            # held to it ("TeLLMe runs ... on a 5 W FPGA, while the INT-versus-FP study argues")
+            parts = claim_parts(text, located, scorer)
+            names = {p.key: paper_names(p) for p in located}
             for paper in known:
-                others = [p for p in known if p.key != paper.key]
+                others = [p for p in located if p.key != paper.key]
                 part = parts[paper.key]
                 # a clause that names this paper alone states this paper's figures; elsewhere a
                 # figure may be another cited paper's
@@ -628,7 +633,7 @@ def verify(
                         part,
                         paper,
                         sentence=text,
-                        synthesis=len(known) > 1,
+                        synthesis=len(located) > 1,
                         quote=claim.quotes.get(paper.key),
                         exempt_figures=() if own_clause else _figures_of(others),
                         cited_names=[

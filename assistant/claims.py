@@ -623,6 +623,9 @@ def check_figures(claim: str, abstract: str, exempt: Iterable[str] = ()) -> Figu
     return FigureCheck(reason, missing, conflicting)
 
 
+_INFERENCE = re.compile(r"\b(?:inference|serving)\b", re.IGNORECASE)
+
+
 def _fits(
     mine: _Stated,
     place: _Stated,
@@ -643,6 +646,13 @@ def _fits(
         return False
     if mine.baseline and place.baseline and not mine.baseline & place.baseline:
         return False  # measured against another baseline
+    if (
+        _INFERENCE.search(mine.window)
+        and "training" not in mine.settings.get("stage", set())
+        and "training" in place.settings.get("stage", set())
+        and not _INFERENCE.search(place.window)
+    ):
+        return False  # a training speedup reported for inference
     if mine.bits and place.bits and not mine.bits & place.bits:
         return False  # "under 0.5% loss at 3 bits" where the abstract gives it for 4-bit
     if mine.unit and place.unit and mine.unit != place.unit:

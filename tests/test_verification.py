@@ -1333,3 +1333,42 @@ def test_a_name_the_abstract_repeats_is_a_baseline_when_the_title_names_the_work
     # a title's "N:M" is no "System: subtitle" colon
     assert claims.system_name("Efficient N:M Sparse DNN Training Using Co-Design") is None
     assert claims.system_name("PrivCirNet: Efficient Private Inference") == "PrivCirNet"
+
+
+def test_a_co_cited_paper_that_was_not_shown_still_owns_its_clause(
+    shared_sample_library: Library,
+) -> None:
+    # TeLLMe was not among the papers shown, so its citation is rejected; its clause (1.58-bit
+    # weights, a 5 W FPGA) is still TeLLMe's, not the INT-versus-FP study's to back
+    tellme, study = (shared_sample_library.get(k) for k in ("anon2025tellme", "anon2025int"))
+    assert tellme and study
+    sentence = (
+        "At the extreme low end, TeLLMe runs both prefill and decoding with 1.58-bit weights and "
+        "8-bit activations on a 5 W edge FPGA through table-lookup matrix multiplication, while "
+        "the INT-versus-FP study argues that fine-grained integer formats, MXINT8 above all, give "
+        "future accelerators a better balance of accuracy, power and efficiency than a "
+        "one-size-fits-all FP approach."
+    )
+    papers = {tellme.key: tellme, study.key: study}
+    check = verify(
+        [(sentence, list(papers))], papers.get, {study.key}, SupportScorer(get_embedder())
+    )
+    verdicts = {e.key: (e.verdict, e.reason) for e in check.sentences[0].evidence}
+    assert verdicts == {
+        tellme.key: ("unsupported", "not_in_evidence"),
+        study.key: ("partial", None),
+    }
+
+
+def test_a_training_speedup_is_not_an_inference_one() -> None:
+    abstract = (
+        "Evaluations on LLM workloads show that CAIS achieves 1.38x average end-to-end training "
+        "speedup over the SOTA NVLS-enabled solution, and 1.61x over T3."
+    )
+    wrong = "CAIS improves end-to-end LLM inference by 1.38x on average over NVLS."
+    right = "CAIS speeds up end-to-end LLM training by 1.38x on average over NVLS."
+    assert claims.check_figures(wrong, abstract).reason == "figure_context"
+    assert claims.check_figures(right, abstract).reason is None
+    # an abstract that gives the figure for inference and training alike
+    both = "It speeds up both training and inference by 1.38x over NVLS."
+    assert claims.check_figures(wrong, both).reason is None
