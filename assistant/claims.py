@@ -321,6 +321,7 @@ class _Stated:
     range_end: str | None = None  # "high" or "low" when it ends a range
     bits: set[str] = field(default_factory=set)  # bit-widths of its window ("4-bit", "3 bits")
     sizes: set[str] = field(default_factory=set)  # model sizes of its window ("70B", "7B")
+    devices: set[str] = field(default_factory=set)  # hardware of its window ("U280", "A100")
     counts: set[tuple[str, int]] = field(default_factory=set)  # ("gpu", 8) for "on 8 GPUs"
     unit: str | None = None  # "%" or "x" when written right after it
     measure: str | None = None  # what its physical unit measures ("5 W": energy)
@@ -379,7 +380,11 @@ _HELD_FIXED = re.compile(
 )
 
 
-def _stated_figures(text: str) -> list[_Stated]:
+def _stated_figures(text: str, sentence_devices: bool = False) -> list[_Stated]:
+    """The figures a text states, each with its setting. `sentence_devices`: the hardware the
+    figure's whole sentence names is its setting (an abstract's "When evaluated on Alveo U280
+    FPGA, LightMamba reaches 93 tokens/s"); else that of its window (a claim may join results
+    of several devices in one sentence)."""
     # a device count ("on 8 GPUs") is the setting of the figure beside it, not a result
     counted = {m.start(1) for m in _DIGIT_COUNT.finditer(text)}
     found = [(value, offset) for value, offset in figures(text) if offset not in counted]
@@ -433,6 +438,12 @@ def _stated_figures(text: str) -> list[_Stated]:
         figure.settings = _settings_in(_HELD_FIXED.sub(" ", figure.window))
         figure.bits = set(_BITS.findall(figure.window)) - {figure.value}
         figure.sizes = {size.upper() for size in _MODEL_SIZE.findall(figure.window)}
+        scope = figure.window
+        if sentence_devices:
+            start = text.rfind(". ", 0, figure.offset) + 1
+            end = text.find(". ", figure.offset)
+            scope = text[start : end if end >= 0 else len(text)]
+        figure.devices = set(_DEVICE_MODEL.findall(scope))
         figure.counts = _counts_near(text, figure.offset, results)
         figure.unit = _unit(text, figure.offset)
         figure.measure = _measure(text, figure.offset)
@@ -480,6 +491,8 @@ def _unit(text: str, offset: int) -> str | None:
 
 
 _MODEL_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?[BMT])\b")
+# a device model: capitals then digits ("A100", "U280", "VCK190"), not a number format ("FP16")
+_DEVICE_MODEL = re.compile(r"\b(?!(?:INT|FP|BF|UINT|MXFP|MXINT)\d)([A-Z]{1,4}\d{2,4})\b")
 _CLAUSE_END = re.compile(r"[;:]|\.\s|,\s+(?:while|whereas|but|and)\s")
 
 
@@ -580,7 +593,7 @@ def _cue_words(text: str, groups: Sequence[str]) -> set[str]:
 # An abstract is checked against every citation of it: what it states is read once (read-only).
 @lru_cache(maxsize=512)
 def _abstract_figures(text: str) -> list[_Stated]:
-    return _stated_figures(text)
+    return _stated_figures(text, sentence_devices=True)
 
 
 @lru_cache(maxsize=512)
@@ -657,6 +670,8 @@ def _fits(
         return False  # "under 0.5% loss at 3 bits" where the abstract gives it for 4-bit
     if mine.unit and place.unit and mine.unit != place.unit:
         return False  # "16% of the budget" is not the abstract's "16x cache reduction"
+    if mine.devices and place.devices and not mine.devices & place.devices:
+        return False  # "93 tokens/s on the VCK190": the abstract's 93 is the U280's
     if mine.sizes and place.sizes and not mine.sizes & place.sizes:
         return False  # "the 70B model decodes at 36 tokens/s": the abstract's 36.34 is 7B's
     if _other_count(mine.counts, place.counts):

@@ -1372,3 +1372,21 @@ def test_a_training_speedup_is_not_an_inference_one() -> None:
     # an abstract that gives the figure for inference and training alike
     both = "It speeds up both training and inference by 1.38x over NVLS."
     assert claims.check_figures(wrong, both).reason is None
+
+
+def test_a_figure_measured_on_one_device_is_not_another_devices() -> None:
+    abstract = (
+        "We implement LightMamba on Xilinx Versal VCK190 FPGA and achieve 4.65x to 6.06x higher "
+        "energy efficiency over the GPU baseline. When evaluated on Alveo U280 FPGA, LightMamba "
+        "reaches 93 tokens/s, which is 1.43x that of the GPU baseline."
+    )
+    wrong = "LightMamba reaches 93 tokens/s on a Xilinx Versal VCK190, 1.43x the GPU baseline."
+    assert claims.check_figures(wrong, abstract).reason == "figure_context"
+    for right in (
+        "LightMamba reaches 93 tokens/s on an Alveo U280, 1.43x the GPU baseline.",
+        # one claim sentence may join the results of both devices
+        "LightMamba reaches 93 tokens/s, 1.43x the GPU baseline, and is 4.65x to 6.06x more "
+        "energy-efficient on the VCK190.",
+        "Computing in FP16, LightMamba reaches 93 tokens/s.",  # a number format is no device
+    ):
+        assert claims.check_figures(right, abstract).reason is None, right
