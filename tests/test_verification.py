@@ -1390,3 +1390,17 @@ def test_a_figure_measured_on_one_device_is_not_another_devices() -> None:
         "Computing in FP16, LightMamba reaches 93 tokens/s.",  # a number format is no device
     ):
         assert claims.check_figures(right, abstract).reason is None, right
+
+
+def test_results_the_abstract_gives_as_alternatives_are_not_joined() -> None:
+    abstract = (
+        "Experiments show that DRIFT can achieve on average 36% energy savings through voltage "
+        "underscaling or 1.7x speedup via overclocking while maintaining generation quality."
+    )
+    joined = "DRIFT saves 36% energy on average while at the same time running 1.7x faster."
+    assert claims.check_figures(joined, abstract).reason == "figure_context"
+    either = "DRIFT saves 36% energy on average through undervolting, or runs 1.7x faster."
+    assert claims.check_figures(either, abstract).reason is None
+    # a list whose last item follows ", or" offers no alternatives of that kind
+    sizes = "We evaluate batch sizes of 16, 32, or 64 on all models."
+    assert claims.check_figures("It uses batch sizes of 32 and 64.", sizes).reason is None
