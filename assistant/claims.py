@@ -669,6 +669,7 @@ def _alternatives_joined(
 
 
 _INFERENCE = re.compile(r"\b(?:inference|serving)\b", re.IGNORECASE)
+_WEIGHTS_ONLY = re.compile(r"\b(?:weights?[\s\-]only|only (?:the )?weights)\b", re.IGNORECASE)
 
 
 def _fits(
@@ -698,6 +699,12 @@ def _fits(
         and not _INFERENCE.search(place.window)
     ):
         return False  # a training speedup reported for inference
+    if (
+        _WEIGHTS_ONLY.search(mine.window)
+        and "activations" in place.settings.get("operand", set())
+        and not _WEIGHTS_ONLY.search(place.window)
+    ):
+        return False  # "only the weights at 2 bits": the abstract quantizes activations too
     if mine.bits and place.bits and not mine.bits & place.bits:
         return False  # "under 0.5% loss at 3 bits" where the abstract gives it for 4-bit
     if mine.unit and place.unit and mine.unit != place.unit:

@@ -1404,3 +1404,18 @@ def test_results_the_abstract_gives_as_alternatives_are_not_joined() -> None:
     # a list whose last item follows ", or" offers no alternatives of that kind
     sizes = "We evaluate batch sizes of 16, 32, or 64 on all models."
     assert claims.check_figures("It uses batch sizes of 32 and 64.", sizes).reason is None
+
+
+def test_a_figure_for_weights_and_activations_is_not_a_weight_only_one() -> None:
+    abstract = (
+        "AQuant pushes the accuracy of ResNet-18 up to 60.31% under the 2-bit weight and "
+        "activation quantization."
+    )
+    wrong = (
+        "AQuant lifts ResNet-18 to 60.31% accuracy when only the weights are quantized to 2 bits."
+    )
+    right = "AQuant lifts ResNet-18 to 60.31% accuracy with 2-bit weights and activations."
+    assert claims.check_figures(wrong, abstract).reason == "figure_context"
+    assert claims.check_figures(right, abstract).reason is None
+    weight_only = "Weight-only quantization to 2 bits keeps ResNet-18 at 60.31% accuracy."
+    assert claims.check_figures(wrong, weight_only).reason is None
